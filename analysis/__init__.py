@@ -1,0 +1,6 @@
+"""Static import analysis: which modules does a program need? It never runs the code."""
+
+from .analyze import Analysis, analyze, analyze_source
+from .sites import Diagnostic, Guard, ImportSite, Kind
+
+__all__ = ["Analysis", "Diagnostic", "Guard", "ImportSite", "Kind", "analyze", "analyze_source"]

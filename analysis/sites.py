@@ -1,0 +1,69 @@
+"""The records the analyzer emits: one ``ImportSite`` per place a module is needed."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Kind(str, enum.Enum):
+    """How an import was found; later stages trust static sites most."""
+
+    STATIC = "static"  # import / from-import statement
+    DYNAMIC = "dynamic"  # importlib.import_module, __import__, find_spec ...
+    PLUGIN = "plugin"  # implied by a plugin rule (URL scheme, engine name, ...)
+    HINT = "hint"  # a weaker signal, e.g. `%pip install x` in a notebook
+
+
+class Guard(str, enum.Enum):
+    """Whether the program needs the module to run at all."""
+
+    REQUIRED = "required"
+    OPTIONAL = "optional"  # inside try/except ImportError, or a find_spec probe
+    TYPING = "typing"  # inside `if TYPE_CHECKING:`; never needed at run time
+
+
+@dataclass(frozen=True, order=True)
+class ImportSite:
+    """One place where the analyzed program needs a module.
+
+    ``module`` is absolute and dotted (relative imports are already resolved).
+    ``marker`` is a PEP 508 marker string when the import sits under a
+    version or platform test; ``distribution`` is set only by rules that name
+    a distribution directly rather than a module.
+    """
+
+    file: str
+    line: int
+    module: str
+    column: int = 0
+    kind: Kind = Kind.STATIC
+    scope: str = "<module>"
+    guard: Guard = Guard.REQUIRED
+    marker: str | None = None
+    distribution: str | None = None
+    cell: int | None = None
+    note: str | None = field(default=None, compare=False)
+
+    @property
+    def top_level(self) -> str:
+        return self.module.split(".", 1)[0]
+
+    @property
+    def location(self) -> str:
+        """``path:line`` (``path:cell N:line`` in notebooks), as shown to users."""
+        if self.cell is not None:
+            return f"{self.file}:cell {self.cell}:{self.line}"
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem with the input that the user should see; analysis goes on."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"

@@ -1,0 +1,77 @@
+"""The record and protocol of the mapping stage: import path -> distribution.
+
+Sources are consulted in order (user override > installed environment >
+shipped index > live probe); the first that knows an answer wins and the
+answer says which source decided, the dotted prefix that matched and any
+alternatives, so ``explain`` and lock comments can show why.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable, Protocol, Sequence, runtime_checkable
+
+
+class Source(str, enum.Enum):
+    OVERRIDE = "override"
+    ENVIRONMENT = "environment"
+    INDEX = "index"
+    PROBE = "probe"
+    UNRESOLVED = "unresolved"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which distribution provides ``module``, and why we think so."""
+
+    module: str
+    distribution: str | None
+    source: Source
+    matched: str | None = None  # the dotted prefix of ``module`` that decided
+    alternatives: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return self.distribution is not None
+
+
+@runtime_checkable
+class MappingSource(Protocol):
+    """Anything that may know which distribution provides an import path."""
+
+    source: Source
+
+    def lookup(self, module: str) -> Mapping | None:
+        """The mapping for ``module``, or None when this source does not know."""
+
+
+def prefixes(module: str) -> list[str]:
+    """``a.b.c`` -> ``["a.b.c", "a.b", "a"]``: longest prefix first."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+class Mapper:
+    """Asks each source in order; remembers answers for the run."""
+
+    def __init__(self, sources: Sequence[MappingSource]) -> None:
+        self.sources = list(sources)
+        self._memo: dict[str, Mapping] = {}
+
+    def map(self, module: str) -> Mapping:
+        if module not in self._memo:
+            self._memo[module] = self._map(module)
+        return self._memo[module]
+
+    def map_all(self, modules: Iterable[str]) -> dict[str, Mapping]:
+        return {m: self.map(m) for m in modules}
+
+    def _map(self, module: str) -> Mapping:
+        for src in self.sources:
+            found = src.lookup(module)
+            if found is not None:
+                return found
+        return Mapping(module, None, Source.UNRESOLVED,
+                       reason="no source knows this module; add [tool.poncho.mapping] or --map")

@@ -1,0 +1,80 @@
+"""What import paths a wheel provides, derived from its file list alone."""
+
+from __future__ import annotations
+
+
+# Top-level directories that wheels ship by accident; never importable products.
+NOISE = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
+                   "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos"})
+EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+def _strip_data_dir(name: str) -> str | None:
+    """Path relative to site-packages, or None for files installed elsewhere."""
+    first, _, rest = name.partition("/")
+    if first.endswith(".dist-info"):
+        return None
+    if first.endswith(".data"):
+        scheme, _, rest2 = rest.partition("/")
+        return rest2 if scheme in ("purelib", "platlib") else None
+    return name
+
+
+def _is_safe(name: str) -> bool:
+    if not name or name.startswith("/") or "\\" in name or ":" in name.split("/", 1)[0]:
+        return False
+    return ".." not in name.split("/")
+
+
+def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
+    """(dotted import paths the wheel owns, top-level names skipped as noise).
+
+    A directory without ``__init__.py`` that only holds subpackages is a
+    namespace (``google/``, ``azure/``): the owned path is the first level
+    below it that has an ``__init__.py`` or module files.
+    """
+    files: list[list[str]] = []
+    for raw in names:
+        if raw.endswith("/") or not _is_safe(raw):
+            continue
+        name = _strip_data_dir(raw)
+        if name:
+            files.append(name.split("/"))
+    dirs_with_init = {"/".join(p[:-1]) for p in files if p[-1] == "__init__.py" and len(p) > 1}
+    dirs_with_modules = {"/".join(p[:-1]) for p in files if len(p) > 1 and _module_stem(p[-1])}
+    provided: set[str] = set()
+    skipped: set[str] = set()
+    for parts in files:
+        stem = _module_stem(parts[-1])
+        if len(parts) == 1:
+            if stem and stem.isidentifier() and stem != "__init__":
+                provided.add(stem)
+            continue
+        top = parts[0]
+        if not top.isidentifier():
+            continue
+        if top in NOISE:
+            skipped.add(top)
+            continue
+        if not stem:
+            continue
+        # Walk down until a directory that is a regular package or holds modules.
+        for depth in range(1, len(parts)):
+            d = "/".join(parts[:depth])
+            if not all(p.isidentifier() for p in parts[:depth]):
+                break
+            if d in dirs_with_init or d in dirs_with_modules:
+                provided.add(".".join(parts[:depth]))
+                break
+    # A namespace parent that also owns modules keeps only its own name.
+    return provided, skipped
+
+
+def _module_stem(filename: str) -> str | None:
+    if filename.endswith(".py"):
+        return filename[:-3]
+    if filename.endswith(EXTENSION_SUFFIXES):
+        return filename.split(".", 1)[0]
+    return None
+
+

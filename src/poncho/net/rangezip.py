@@ -1,0 +1,196 @@
+"""Read a remote zip (a wheel) with HTTP range requests instead of downloading it.
+
+``zipfile`` needs only a seekable file; ``RangeFile`` fetches the byte ranges
+zipfile asks for, in blocks, so listing a wheel costs the central directory
+(usually one request for the last 64 KiB) and reading METADATA one more.
+Servers that ignore ``Range`` get one full download, capped by ``max_full``.
+ZIP64 archives work because ``zipfile`` handles them once seeking works.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import requests
+
+from .errors import BadResponse, IndexUnreachable
+
+BLOCK = 64 * 1024
+
+
+class RangeFile(io.RawIOBase):
+    """A read-only, seekable view of a remote file, fetched block by block."""
+
+    def __init__(self, session: requests.Session, url: str, size: int | None = None,
+                 max_full: int = 200 * 1024 * 1024) -> None:
+        super().__init__()
+        self.session = session
+        self.url = url
+        self.requests_made = 0
+        self._pos = 0
+        self._blocks: dict[int, bytes] = {}
+        self._full: bytes | None = None
+        self._max_full = max_full
+        self._size = size if size is not None else -1
+        if self._size < 0:
+            self._probe_tail()
+
+    # probing ---------------------------------------------------------------
+    def _get(self, headers: dict[str, str]) -> requests.Response:
+        self.requests_made += 1
+        try:
+            # Identity encoding: ranges are byte ranges of the stored file.
+            return self.session.get(self.url, headers={"Accept-Encoding": "identity", **headers}, stream=True)
+        except requests.exceptions.RequestException as exc:
+            raise IndexUnreachable(self.url, f"cannot fetch: {exc}") from exc
+
+    def _probe_tail(self) -> None:
+        resp = self._get({"Range": f"bytes=-{BLOCK}"})
+        with resp:
+            if resp.status_code == 206:
+                total = _total_from_content_range(resp.headers.get("Content-Range", ""))
+                data = resp.content
+                if total is None:
+                    raise BadResponse(self.url, "206 without a usable Content-Range")
+                self._size = total
+                self._store(total - len(data), data)
+            elif resp.status_code == 200:
+                self._take_full(resp)
+            else:
+                raise BadResponse(self.url, f"HTTP {resp.status_code}")
+
+    def _take_full(self, resp: requests.Response) -> None:
+        length = resp.headers.get("Content-Length")
+        if length and int(length) > self._max_full:
+            raise BadResponse(self.url, f"server ignores Range and the file is {int(length)} bytes")
+        chunks = []
+        got = 0
+        for chunk in resp.iter_content(BLOCK):
+            got += len(chunk)
+            if got > self._max_full:
+                raise BadResponse(self.url, "server ignores Range and the file is too large to read whole")
+            chunks.append(chunk)
+        self._full = b"".join(chunks)
+        self._size = len(self._full)
+
+    def _store(self, start: int, data: bytes) -> None:
+        # Keep whole aligned blocks only; a partial head block is kept by offset.
+        self._blocks[start] = data
+
+    def _fetch(self, start: int, end: int) -> None:
+        """Ensure bytes [start, end) are held."""
+        if self._covered(start, end):
+            return
+        start = (start // BLOCK) * BLOCK
+        end = min(self._size, -(-end // BLOCK) * BLOCK)
+        resp = self._get({"Range": f"bytes={start}-{end - 1}"})
+        with resp:
+            if resp.status_code == 206:
+                data = resp.content
+                got_start = _start_from_content_range(resp.headers.get("Content-Range", ""))
+                self._store(start if got_start is None else got_start, data)
+            elif resp.status_code == 200:
+                self._take_full(resp)
+            else:
+                raise BadResponse(self.url, f"HTTP {resp.status_code} for a range request")
+
+    def _covered(self, start: int, end: int) -> bool:
+        if self._full is not None:
+            return True
+        pos = start
+        while pos < end:
+            for bstart, data in self._blocks.items():
+                if bstart <= pos < bstart + len(data):
+                    pos = bstart + len(data)
+                    break
+            else:
+                return False
+        return True
+
+    def _read_range(self, start: int, end: int) -> bytes:
+        if self._full is not None:
+            return self._full[start:end]
+        out = bytearray()
+        pos = start
+        while pos < end:
+            for bstart, data in self._blocks.items():
+                if bstart <= pos < bstart + len(data):
+                    take = data[pos - bstart: end - bstart]
+                    out += take
+                    pos += len(take)
+                    break
+            else:  # pragma: no cover - _fetch guarantees coverage
+                raise BadResponse(self.url, f"range {pos}-{end} missing")
+        return bytes(out)
+
+    # io protocol -----------------------------------------------------------
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self._pos = offset
+        elif whence == io.SEEK_CUR:
+            self._pos += offset
+        elif whence == io.SEEK_END:
+            self._pos = self._size + offset
+        if self._pos < 0:
+            raise OSError("negative seek")
+        return self._pos
+
+    def read(self, n: int = -1) -> bytes:
+        start = self._pos
+        end = self._size if n is None or n < 0 else min(self._size, start + n)
+        if start >= end:
+            return b""
+        self._fetch(start, end)
+        data = self._read_range(start, end)
+        self._pos += len(data)
+        return data
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def open_remote_zip(session: requests.Session, url: str, size: int | None = None) -> tuple[zipfile.ZipFile, RangeFile]:
+    """A ZipFile over ``url`` (http(s) with ranges, or file://)."""
+    if url.startswith("file:"):
+        path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+        raw = open(path, "rb")  # noqa: SIM115 - owned by the ZipFile
+        try:
+            return zipfile.ZipFile(raw), None  # type: ignore[return-value]
+        except zipfile.BadZipFile as exc:
+            raw.close()
+            raise BadResponse(url, f"not a valid zip: {exc}") from exc
+    rf = RangeFile(session, url, size)
+    try:
+        zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise BadResponse(url, f"not a valid zip: {exc}") from exc
+    return zf, rf
+
+
+def _total_from_content_range(value: str) -> int | None:
+    # "bytes 100-199/1234"
+    try:
+        return int(value.rsplit("/", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def _start_from_content_range(value: str) -> int | None:
+    try:
+        return int(value.split()[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return None

@@ -1,0 +1,110 @@
+"""The one HTTP session policy: caching that works without server headers.
+
+PyPI-like indexes (and the proxy in front of this machine) may send no
+caching headers at all, so we decide freshness ourselves: artifact URLs and
+their ``.metadata`` files are immutable and cached for a year; project pages
+are cached for ``page_ttl`` seconds. Certificates follow requests' rules
+(``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``) plus pip's ``cert`` when given;
+verification is never turned off.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from email.utils import formatdate
+from pathlib import Path
+
+import requests
+from cachecontrol import CacheControlAdapter
+from cachecontrol.caches.file_cache import SeparateBodyFileCache
+from cachecontrol.heuristics import BaseHeuristic
+from urllib3.util.retry import Retry
+
+from poncho import __version__
+
+USER_AGENT = f"poncho-resolve/{__version__}"
+IMMUTABLE_SUFFIXES = (".whl", ".metadata", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
+YEAR = 365 * 24 * 3600
+
+
+class IndexFreshness(BaseHeuristic):
+    """Give every response an explicit lifetime, whatever the server said."""
+
+    def __init__(self, page_ttl: int) -> None:
+        self.page_ttl = page_ttl
+
+    def update_headers(self, response) -> dict[str, str]:  # type: ignore[override]
+        url = getattr(response, "geturl", lambda: "")() or ""
+        path = url.split("?", 1)[0].split("#", 1)[0]
+        ttl = YEAR if path.endswith(IMMUTABLE_SUFFIXES) else self.page_ttl
+        now = time.time()
+        return {
+            "cache-control": f"max-age={ttl}",
+            "date": formatdate(now, usegmt=True),
+            "expires": formatdate(now + ttl, usegmt=True),
+        }
+
+    def warning(self, response) -> None:  # type: ignore[override]
+        return None
+
+
+def default_cache_dir() -> Path:
+    """Where poncho-resolve keeps its caches (``PONCHO_CACHE_DIR`` overrides)."""
+    env = os.environ.get("PONCHO_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("poncho-resolve", appauthor=False))
+
+
+def make_session(
+    cache_dir: Path | None = None,
+    *,
+    page_ttl: int = 600,
+    retries: int = 3,
+    cert: str | None = None,
+    timeout: float = 30.0,
+) -> requests.Session:
+    """A requests session with on-disk HTTP caching, retries and a default timeout.
+
+    ``cache_dir=None`` disables the HTTP cache (tests of the wire itself).
+    """
+    session = _TimeoutSession(timeout)
+    session.headers["User-Agent"] = USER_AGENT
+    if cert:
+        session.verify = cert
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=0.25,
+        status_forcelist=(429, 500, 502, 503, 504),
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    if cache_dir is not None:
+        cache = SeparateBodyFileCache(str(Path(cache_dir) / "http"))
+        adapter: requests.adapters.HTTPAdapter = CacheControlAdapter(
+            cache=cache, heuristic=IndexFreshness(page_ttl), max_retries=retry,
+            pool_connections=16, pool_maxsize=32,
+        )
+    else:
+        adapter = requests.adapters.HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=32)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class _TimeoutSession(requests.Session):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(*args, **kwargs)
+
+

@@ -1,0 +1,195 @@
+"""A client for the simple repository API: PEP 691 JSON, PEP 503 HTML as fallback.
+
+Also reads ``file://`` indexes (a directory tree laid out like /simple/), so a
+local mirror works the same way as a remote one.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import requests
+from packaging.utils import canonicalize_name
+
+from .errors import BadResponse, IndexUnreachable, NetError, NotFound
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One downloadable file of a project, as the index describes it."""
+
+    filename: str
+    url: str
+    hashes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    requires_python: str | None = None
+    yanked: bool = False
+    size: int | None = None
+    # PEP 658/714: True/False when the index said; None when it did not say.
+    core_metadata: bool | None = None
+    metadata_sha256: str | None = None
+
+    @property
+    def sha256(self) -> str | None:
+        return self.hashes.get("sha256")
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    name: str
+    url: str
+    files: tuple[IndexFile, ...]
+
+
+class SimpleIndex:
+    """The project pages of one index URL."""
+
+    def __init__(self, session: requests.Session, index_url: str = DEFAULT_INDEX) -> None:
+        self.session = session
+        self.index_url = index_url if index_url.endswith("/") else index_url + "/"
+
+    def project_url(self, name: str) -> str:
+        return urllib.parse.urljoin(self.index_url, canonicalize_name(name) + "/")
+
+    def project(self, name: str) -> ProjectPage:
+        """The files of project ``name``; raises NotFound when the index has none."""
+        url = self.project_url(name)
+        if url.startswith("file:"):
+            return self._file_project(name, url)
+        try:
+            resp = self.session.get(url, headers={"Accept": ACCEPT})
+        except requests.exceptions.SSLError as exc:
+            raise IndexUnreachable(url, f"TLS verification failed: {exc}",
+                                   "set REQUESTS_CA_BUNDLE or pip's `cert` to your proxy's CA bundle") from exc
+        except requests.exceptions.RequestException as exc:
+            raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
+                                   "check the network or pass --index-url") from exc
+        if resp.status_code == 404:
+            raise NotFound(url, "no such project on this index")
+        if resp.status_code != 200:
+            raise BadResponse(url, f"HTTP {resp.status_code}")
+        ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip()
+        return parse_project_page(name, resp.url or url, resp.content, ctype)
+
+    def _file_project(self, name: str, url: str) -> ProjectPage:
+        path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+        for candidate, ctype in ((path / "index.json", "application/vnd.pypi.simple.v1+json"),
+                                 (path / "index.html", "text/html")):
+            if candidate.is_file():
+                return parse_project_page(name, candidate.as_uri(), candidate.read_bytes(), ctype)
+        if path.is_dir():  # a bare directory of files
+            files = tuple(IndexFile(p.name, p.as_uri()) for p in sorted(path.iterdir()) if p.is_file())
+            return ProjectPage(canonicalize_name(name), url, files)
+        raise NotFound(url, "no such project on this index")
+
+
+def parse_project_page(name: str, url: str, body: bytes, content_type: str) -> ProjectPage:
+    """Parse a project page in whichever format the index chose to send."""
+    if content_type == "application/vnd.pypi.simple.v1+json" or body.lstrip().startswith(b"{"):
+        try:
+            data = json.loads(body)
+            files = tuple(_file_from_json(f, url) for f in data.get("files", []))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise BadResponse(url, f"invalid PEP 691 JSON: {exc}") from exc
+        return ProjectPage(canonicalize_name(data.get("name", name)), url, files)
+    parser = _LinkParser(url)
+    try:
+        parser.feed(body.decode("utf-8", "replace"))
+    except Exception as exc:  # pragma: no cover - html.parser is lenient
+        raise BadResponse(url, f"invalid PEP 503 HTML: {exc}") from exc
+    return ProjectPage(canonicalize_name(name), url, tuple(parser.files))
+
+
+def _bool_or_hash(value: object) -> tuple[bool | None, str | None]:
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        return True, value.get("sha256")
+    return bool(value), None
+
+
+def _file_from_json(f: dict, base: str) -> IndexFile:
+    meta = f.get("core-metadata", f.get("data-dist-info-metadata"))
+    has_meta, meta_hash = _bool_or_hash(meta)
+    yanked = f.get("yanked", False)
+    return IndexFile(
+        filename=f["filename"],
+        url=urllib.parse.urljoin(base, f["url"]),
+        hashes=dict(f.get("hashes") or {}),
+        requires_python=f.get("requires-python") or None,
+        yanked=bool(yanked),
+        size=f.get("size"),
+        core_metadata=has_meta,
+        metadata_sha256=meta_hash,
+    )
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+        self.files: list[IndexFile] = []
+        self._attrs: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[override]
+        if tag == "base":
+            href = dict(attrs).get("href")
+            if href:
+                self.base = urllib.parse.urljoin(self.base, href)
+        if tag == "a":
+            self._attrs = dict(attrs)
+            self._text = []
+
+    def handle_data(self, data):  # type: ignore[override]
+        if self._attrs is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):  # type: ignore[override]
+        if tag != "a" or self._attrs is None:
+            return
+        attrs, self._attrs = self._attrs, None
+        href = attrs.get("href")
+        if not href:
+            return
+        url, _, fragment = urllib.parse.urljoin(self.base, href).partition("#")
+        hashes = {}
+        if "=" in fragment:
+            algo, _, digest = fragment.partition("=")
+            hashes[algo] = digest
+        filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+        meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
+        has_meta: bool | None = None
+        meta_hash = None
+        if meta is not None:
+            has_meta = meta != "false"
+            if meta.startswith("sha256="):
+                meta_hash = meta.split("=", 1)[1]
+        rp = attrs.get("data-requires-python")
+        self.files.append(IndexFile(
+            filename=filename, url=url, hashes=hashes,
+            requires_python=rp or None, yanked="data-yanked" in attrs,
+            core_metadata=has_meta, metadata_sha256=meta_hash,
+        ))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+__all__ = ["DEFAULT_INDEX", "IndexFile", "NetError", "ProjectPage", "SimpleIndex", "parse_project_page"]
