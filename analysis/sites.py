@@ -43,6 +43,8 @@ class ImportSite:
     marker: str | None = None
     distribution: str | None = None
     cell: int | None = None
+    binds: str | None = None  # the local name the import binds (`np` for `import numpy as np`)
+    alternative: str | None = None  # the module tried in the `except ImportError` branch
     note: str | None = field(default=None, compare=False)
 
     @property

@@ -51,7 +51,7 @@ class ImportCollector(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()
 
-    def _add(self, node: cst.CSTNode, module: str) -> None:
+    def _add(self, node: cst.CSTNode, module: str, binds: str | None = None) -> None:
         pos = self.get_metadata(PositionProvider, node).start
         self.sites.append(
             ImportSite(
@@ -61,6 +61,7 @@ class ImportCollector(cst.CSTVisitor):
                 module=module,
                 kind=Kind.STATIC,
                 scope=".".join(self._scope) or "<module>",
+                binds=binds,
             )
         )
 
@@ -69,7 +70,8 @@ class ImportCollector(cst.CSTVisitor):
         for alias in node.names:
             name = get_full_name_for_node(alias.name)
             if name:
-                self._add(node, name)
+                bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name.split(".")[0]
+                self._add(node, name, bound)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         level = len(node.relative)
@@ -85,6 +87,13 @@ class ImportCollector(cst.CSTVisitor):
         if module is None:
             # `from . import x`: each name may be a submodule of the package.
             for alias in node.names:
-                self._add(node, f"{base}.{get_full_name_for_node(alias.name)}")
+                self._add(node, f"{base}.{get_full_name_for_node(alias.name)}", _bound(alias))
             return
-        self._add(node, base)
+        for alias in node.names:
+            self._add(node, base, _bound(alias))
+
+
+def _bound(alias: cst.ImportAlias) -> str | None:
+    if alias.asname and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return get_full_name_for_node(alias.name)
