@@ -1,0 +1,81 @@
+"""Build real, valid wheel files for tests: zip, METADATA, WHEEL, RECORD with hashes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zipfile
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from packaging.utils import canonicalize_name
+
+
+def _record_hash(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def metadata_text(name: str, version: str, requires_dist: Iterable[str] = (),
+                  requires_python: str | None = None, extras: Iterable[str] = (),
+                  import_names: Iterable[str] = ()) -> str:
+    lines = ["Metadata-Version: 2.4" if import_names else "Metadata-Version: 2.1",
+             f"Name: {name}", f"Version: {version}"]
+    if requires_python:
+        lines.append(f"Requires-Python: {requires_python}")
+    for extra in extras:
+        lines.append(f"Provides-Extra: {extra}")
+    for req in requires_dist:
+        lines.append(f"Requires-Dist: {req}")
+    for imp in import_names:
+        lines.append(f"Import-Name: {imp}")
+    return "\n".join(lines) + "\n\n"
+
+
+def build_wheel(
+    dest: Path,
+    name: str,
+    version: str,
+    *,
+    requires_dist: Iterable[str] = (),
+    requires_python: str | None = None,
+    extras: Iterable[str] = (),
+    files: Mapping[str, bytes | str] | None = None,
+    tag: str = "py3-none-any",
+    import_names: Iterable[str] = (),
+    force_zip64: bool = False,
+) -> Path:
+    """Write ``{name}-{version}-{tag}.whl`` into ``dest`` and return its path.
+
+    ``files`` maps archive paths to contents; by default the wheel provides a
+    package named like the project (``my-pkg`` -> ``my_pkg/__init__.py``).
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    dist = canonicalize_name(name).replace("-", "_")
+    if files is None:
+        files = {f"{dist}/__init__.py": f"__version__ = {version!r}\n"}
+    info = f"{dist}-{version}.dist-info"
+    meta = metadata_text(name, version, requires_dist, requires_python, extras, import_names)
+    contents: dict[str, bytes] = {k: (v.encode() if isinstance(v, str) else v) for k, v in files.items()}
+    contents[f"{info}/METADATA"] = meta.encode()
+    contents[f"{info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: poncho-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
+    ).encode()
+    record_lines = [f"{path},{_record_hash(data)},{len(data)}" for path, data in contents.items()]
+    record_lines.append(f"{info}/RECORD,,")
+    contents[f"{info}/RECORD"] = ("\n".join(record_lines) + "\n").encode()
+    path = dest / f"{dist}-{version}-{tag}.whl"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for arcname, data in contents.items():
+            info_ = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
+            info_.compress_type = zipfile.ZIP_DEFLATED
+            info_.external_attr = 0o644 << 16
+            with zf.open(info_, "w", force_zip64=force_zip64) as fh:
+                fh.write(data)
+    return path
+
+
+def wheel_metadata(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        return zf.read(name)
