@@ -1,0 +1,3 @@
+from .db import ReadingStore
+
+__all__ = ["ReadingStore"]

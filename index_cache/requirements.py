@@ -1,0 +1,104 @@
+"""The mapping stage's output: direct requirements, each with the sites that need it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from poncho.analysis.sites import Guard, ImportSite, Kind
+
+from .mapping import Mapper, Mapping
+
+
+@dataclass(frozen=True)
+class DirectRequirement:
+    """A distribution the analyzed code needs directly, and why."""
+
+    name: str
+    sites: tuple[ImportSite, ...]
+    mappings: tuple[Mapping, ...]
+    marker: str | None = None
+    optional: bool = False
+
+    @property
+    def key(self) -> str:
+        return canonicalize_name(self.name)
+
+    @property
+    def requirement(self) -> Requirement:
+        return Requirement(f"{self.name}; {self.marker}" if self.marker else self.name)
+
+    def __str__(self) -> str:
+        return str(self.requirement)
+
+
+@dataclass
+class Requirements:
+    """Everything the resolver needs from the mapping stage, plus what it could not map."""
+
+    direct: list[DirectRequirement] = field(default_factory=list)
+    optional: list[DirectRequirement] = field(default_factory=list)  # known, not locked by default
+    typing_only: list[DirectRequirement] = field(default_factory=list)
+    unresolved: dict[str, tuple[ImportSite, ...]] = field(default_factory=dict)
+
+    def reasons(self) -> dict[str, str]:
+        """canonical name -> the first import sites, for conflict messages."""
+        return {r.key: ", ".join(s.location for s in r.sites[:3]) for r in self.direct}
+
+
+def _merge_markers(sites: Iterable[ImportSite]) -> str | None:
+    markers = []
+    for s in sites:
+        if not s.marker:
+            return None  # needed unconditionally somewhere
+        markers.append(s.marker)
+    unique = list(dict.fromkeys(markers))
+    if len(unique) == 1:
+        return unique[0]
+    return " or ".join(f"({m})" for m in unique)
+
+
+def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
+                            include_optional: bool = False) -> Requirements:
+    """Map third-party import sites to distributions, keeping every site as a reason."""
+    by_dist: dict[str, list[tuple[ImportSite, Mapping | None]]] = defaultdict(list)
+    names: dict[str, str] = {}
+    out = Requirements()
+    unresolved: dict[str, list[ImportSite]] = defaultdict(list)
+    for site in sites:
+        if site.kind == Kind.HINT:
+            continue
+        if site.distribution:
+            dist, mapping = site.distribution, None
+        else:
+            mapping = mapper.map(site.module)
+            if not mapping.resolved:
+                unresolved[site.module].append(site)
+                continue
+            dist = mapping.distribution  # type: ignore[assignment]
+        key = canonicalize_name(dist)
+        names.setdefault(key, dist)
+        by_dist[key].append((site, mapping))
+    for key in sorted(by_dist):
+        pairs = by_dist[key]
+        sites_ = tuple(sorted({s for s, _ in pairs}))
+        mappings = tuple(dict.fromkeys(m for _, m in pairs if m is not None))
+        guards = {s.guard for s in sites_}
+        required = [s for s in sites_ if s.guard == Guard.REQUIRED]
+        if required:
+            out.direct.append(DirectRequirement(names[key], sites_, mappings, _merge_markers(required)))
+        elif Guard.OPTIONAL in guards:
+            optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
+            req = DirectRequirement(names[key], sites_, mappings, _merge_markers(optional_sites), optional=True)
+            (out.direct if include_optional else out.optional).append(req)
+        else:
+            out.typing_only.append(DirectRequirement(names[key], sites_, mappings))
+    out.unresolved = {m: tuple(s) for m, s in sorted(unresolved.items())}
+    return out
+
+

@@ -1,0 +1,63 @@
+"""Resolution + direct requirements -> Lock (the only place the two meet)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Sequence
+
+from packaging.utils import canonicalize_name
+
+from poncho import __version__
+from poncho.index_cache.requirements import DirectRequirement
+from poncho.resolver import Resolution, Target
+
+from .records import Artifact, Lock, LockEntry
+
+
+def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str]) -> str:
+    """A digest of everything that decides the lock except the index's contents."""
+    payload = {
+        "requirements": sorted(str(r) for r in direct),
+        "python": target.python_full_version,
+        "implementation": target.implementation,
+        "platform": target.platform_label,
+        "indexes": list(index_urls),
+        "tool": __version__,
+    }
+    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str]) -> Lock:
+    by_key = {r.key: r for r in direct}
+    entries = []
+    for pin in resolution:
+        req = by_key.get(canonicalize_name(pin.name))
+        via: list[str] = []
+        if req is not None:
+            via.extend(dict.fromkeys(s.location for s in req.sites))
+        via.extend(pin.parents)
+        artifacts = tuple(
+            Artifact(f.filename, f.url, f.sha256 or "", f.size) for f in pin.files if f.sha256
+        )
+        if not artifacts:
+            raise ValueError(f"{pin.display_name} {pin.version}: the index gave no sha256 for its files")
+        entries.append(LockEntry(
+            name=pin.display_name,
+            version=str(pin.version),
+            artifacts=artifacts,
+            direct=req is not None,
+            via=tuple(via),
+            marker=req.marker if req is not None else None,
+            extras=tuple(sorted(pin.extras)),
+        ))
+    t = resolution.target
+    return Lock(
+        entries=tuple(entries),
+        python=t.python_full_version,
+        implementation=t.implementation,
+        platform=t.platform_label,
+        tool_version=__version__,
+        input_digest=input_digest(direct, t, index_urls),
+        index_urls=tuple(index_urls),
+    )

@@ -1,0 +1,44 @@
+"""The Lock record: what every lock format is rendered from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file that may be installed for an entry; the hash is what installers verify."""
+
+    filename: str
+    url: str
+    sha256: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    name: str
+    version: str
+    artifacts: tuple[Artifact, ...]
+    direct: bool
+    via: tuple[str, ...]  # import sites (path:line) for direct entries, parent names otherwise
+    marker: str | None = None
+    extras: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lock:
+    entries: tuple[LockEntry, ...]
+    python: str  # target Python, e.g. "3.11.7"
+    implementation: str
+    platform: str
+    tool_version: str
+    input_digest: str  # sha256 over the direct requirements, target and indexes
+    index_urls: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def entry(self, name: str) -> LockEntry | None:
+        from packaging.utils import canonicalize_name
+
+        key = canonicalize_name(name)
+        return next((e for e in self.entries if canonicalize_name(e.name) == key), None)

@@ -1,0 +1,12 @@
+"""Resolution: direct requirements -> a consistent pinned set for a target, via resolvelib."""
+
+from .errors import NoSuchProject, ResolutionConflict, ResolverError
+from .metadata import DistMetadata, MetadataFetcher, parse_metadata
+from .provider import Candidate, Provider
+from .repository import Release, Repository, SimpleRepository
+from .resolve import Pin, Resolution, resolve
+from .target import Target
+
+__all__ = ["Candidate", "DistMetadata", "MetadataFetcher", "NoSuchProject", "Pin", "Provider", "Release",
+           "Repository", "Resolution", "ResolutionConflict", "ResolverError", "SimpleRepository", "Target",
+           "parse_metadata", "resolve"]

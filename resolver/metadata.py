@@ -1,0 +1,147 @@
+"""Core metadata of a distribution file, without downloading the file.
+
+Order: the PEP 658 ``.metadata`` file (probed even when the index does not
+advertise it, since some mirrors strip the key), then HTTP range requests
+into the wheel's zip. Results are cached on disk by the file's sha256, which
+makes the cache immutable: an entry is written once, atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from poncho.net import IndexFile
+from poncho.net.errors import BadResponse, IndexUnreachable, NetError
+from poncho.net.rangezip import open_remote_zip
+
+
+@dataclass(frozen=True)
+class DistMetadata:
+    """The fields of core metadata the resolver needs."""
+
+    name: str
+    version: Version
+    requires_dist: tuple[Requirement, ...]
+    requires_python: SpecifierSet | None
+    provides_extras: frozenset[str]
+    warnings: tuple[str, ...] = ()
+
+
+def parse_metadata(raw: bytes, origin: str) -> DistMetadata:
+    """Parse METADATA leniently: one bad Requires-Dist line is a warning, not a failure."""
+    fields, unparsed = parse_email(raw)
+    warnings: list[str] = []
+    name = fields.get("name")
+    version_text = fields.get("version")
+    if not name or not version_text:
+        raise BadResponse(origin, "metadata has no Name or Version")
+    try:
+        version = Version(version_text)
+    except InvalidVersion as exc:
+        raise BadResponse(origin, f"metadata has an invalid Version {version_text!r}") from exc
+    reqs: list[Requirement] = []
+    for line in fields.get("requires_dist", []) + unparsed.get("requires-dist", []):
+        try:
+            reqs.append(Requirement(line))
+        except InvalidRequirement as exc:
+            warnings.append(f"{origin}: ignoring invalid Requires-Dist {line!r}: {exc}")
+    rp = fields.get("requires_python")
+    try:
+        requires_python = SpecifierSet(rp) if rp else None
+    except InvalidSpecifier:
+        warnings.append(f"{origin}: ignoring invalid Requires-Python {rp!r}")
+        requires_python = None
+    extras = frozenset(canonicalize_name(e) for e in fields.get("provides_extra", []))
+    return DistMetadata(name, version, tuple(reqs), requires_python, extras, tuple(warnings))
+
+
+class MetadataFetcher:
+    """Fetches and caches metadata for index files."""
+
+    def __init__(self, session: requests.Session, cache_dir: Path | None, offline: bool = False) -> None:
+        self.session = session
+        self.cache_dir = Path(cache_dir) / "metadata" if cache_dir else None
+        self.offline = offline
+        self.stats = {"cache": 0, "pep658": 0, "range": 0}
+
+    def _cache_path(self, file: IndexFile) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = file.sha256 or hashlib.sha256(file.url.encode()).hexdigest()
+        return self.cache_dir / key[:2] / f"{key}.metadata"
+
+    def fetch(self, file: IndexFile) -> DistMetadata:
+        return parse_metadata(self.fetch_raw(file), file.url)
+
+    def fetch_raw(self, file: IndexFile) -> bytes:
+        path = self._cache_path(file)
+        if path is not None and path.is_file():
+            self.stats["cache"] += 1
+            return path.read_bytes()
+        if self.offline:
+            raise IndexUnreachable(file.url, "metadata is not in the cache and --offline is set")
+        if not file.is_wheel:
+            raise BadResponse(file.url, "only wheels have metadata readable without building")
+        raw = self._from_pep658(file)
+        if raw is None:
+            raw = self._from_range(file)
+            self.stats["range"] += 1
+        else:
+            self.stats["pep658"] += 1
+        if path is not None:
+            _atomic_write(path, raw)
+        return raw
+
+    def _from_pep658(self, file: IndexFile) -> bytes | None:
+        if file.core_metadata is False or file.url.startswith("file:"):
+            return None
+        try:
+            resp = self.session.get(file.url + ".metadata")
+        except requests.exceptions.RequestException as exc:
+            raise IndexUnreachable(file.url + ".metadata", f"cannot fetch: {exc}") from exc
+        if resp.status_code != 200:
+            return None
+        body = resp.content
+        if file.metadata_sha256 and hashlib.sha256(body).hexdigest() != file.metadata_sha256:
+            raise BadResponse(file.url + ".metadata", "sha256 does not match the index's core-metadata hash")
+        return body
+
+    def _from_range(self, file: IndexFile) -> bytes:
+        zf, _ = open_remote_zip(self.session, file.url, file.size)
+        with zf:
+            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if not names:
+                raise BadResponse(file.url, "wheel has no .dist-info/METADATA")
+            try:
+                return zf.read(names[0])
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise BadResponse(file.url, f"cannot read METADATA: {exc}") from exc
+            except NetError:
+                raise
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,164 @@
+"""The resolvelib provider: the one boundary between resolvelib and our repositories.
+
+Identifiers are a canonical project name, plus ``[extra,...]`` for a request
+with extras; an extras candidate depends on its base candidate at the same
+version, the way pip models extras, so extras never split a project's pin.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+from resolvelib.providers import AbstractProvider
+
+from poncho.net import NetError, NotFound
+
+from .metadata import DistMetadata
+from .repository import Release, Repository
+from .target import Target
+
+
+@dataclass(frozen=True)
+class Candidate:
+    release: Release
+    extras: frozenset[str] = frozenset()
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.release.name
+
+    @property
+    def version(self) -> Version:
+        return self.release.version
+
+    def __str__(self) -> str:
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        return f"{self.name}{extras} {self.version}"
+
+
+def identifier_for(name: str, extras: Iterable[str] = ()) -> str:
+    extras = sorted({canonicalize_name(e) for e in extras})
+    base = canonicalize_name(name)
+    return f"{base}[{','.join(extras)}]" if extras else base
+
+
+def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
+    if "[" in identifier:
+        name, _, rest = identifier.partition("[")
+        return NormalizedName(name), frozenset(rest.rstrip("]").split(","))
+    return NormalizedName(identifier), frozenset()
+
+
+class Provider(AbstractProvider):
+    """Answers resolvelib's questions from a Repository, for one Target."""
+
+    def __init__(self, repository: Repository, target: Target, allow_prereleases: bool = False) -> None:
+        self.repository = repository
+        self.target = target
+        self.allow_prereleases = allow_prereleases
+        self.metadata_warnings: list[str] = []
+        self.rejected: dict[str, list[str]] = {}
+
+    # identity ----------------------------------------------------------------
+    def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
+        if isinstance(requirement_or_candidate, Candidate):
+            return identifier_for(requirement_or_candidate.name, requirement_or_candidate.extras)
+        return identifier_for(requirement_or_candidate.name, requirement_or_candidate.extras)
+
+    def get_preference(self, identifier, resolutions, candidates, information, backtrack_causes):  # type: ignore[override]
+        causes = {identifier_for(c.requirement.name) for c in backtrack_causes}
+        pinned = any(
+            any(s.operator in ("==", "===") and "*" not in s.version for s in info.requirement.specifier)
+            for info in information[identifier]
+        )
+        direct = any(info.parent is None for info in information[identifier])
+        return (identifier not in causes, not pinned, not direct, identifier)
+
+    # candidates --------------------------------------------------------------
+    def find_matches(self, identifier, requirements, incompatibilities):  # type: ignore[override]
+        name, extras = split_identifier(identifier)
+        reqs = list(requirements[identifier])
+        bad = {(c.name, c.version) for c in incompatibilities[identifier]}
+        # A lazy, re-iterable view: metadata is fetched only for candidates tried.
+        return functools.partial(self._iter_candidates, name, extras, reqs, bad)
+
+    def _iter_candidates(self, name: NormalizedName, extras: frozenset[str], reqs: Sequence[Requirement],
+                         bad: set) -> Iterator[Candidate]:
+        try:
+            releases = self.repository.releases(name)
+        except NotFound:
+            return
+        specs = [r.specifier for r in reqs]
+        pinned_exact = all(any(s.operator in ("==", "===") for s in spec) for spec in specs) and specs
+        allow_pre = self.allow_prereleases or any(spec.prereleases for spec in specs)
+        matching = [
+            r for r in releases
+            if (r.name, r.version) not in bad
+            and all(spec.contains(r.version, prereleases=True) for spec in specs)
+            and (not r.yanked or pinned_exact)
+            and r.wheels
+        ]
+        finals = [r for r in matching if not r.version.is_prerelease]
+        if not allow_pre and finals:
+            matching = finals
+        for i, release in enumerate(matching):
+            if i + 1 < len(matching):
+                self.repository.prefetch_metadata(matching[i + 1])
+            try:
+                meta = self.repository.metadata(release)
+            except (NetError, LookupError) as exc:
+                if isinstance(exc, NetError) and not _is_per_file_problem(exc):
+                    raise
+                self.rejected.setdefault(name, []).append(f"{release.version}: {exc}")
+                continue
+            self.metadata_warnings.extend(meta.warnings)
+            if meta.requires_python is not None and not self.target.allows_python(meta.requires_python):
+                self.rejected.setdefault(name, []).append(
+                    f"{release.version}: requires Python {meta.requires_python}")
+                continue
+            yield Candidate(release, extras)
+
+    def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:  # type: ignore[override]
+        if canonicalize_name(requirement.name) != candidate.name:
+            return False
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    # dependencies ------------------------------------------------------------
+    def get_dependencies(self, candidate: Candidate) -> list[Requirement]:  # type: ignore[override]
+        meta: DistMetadata = self.repository.metadata(candidate.release)
+        deps: list[Requirement] = []
+        if candidate.extras:
+            deps.append(Requirement(f"{candidate.name}=={candidate.version}"))
+            for extra in sorted(candidate.extras):
+                deps.extend(r for r in meta.requires_dist if r.marker is not None
+                            and self.target.evaluate(r.marker, extra)
+                            and not self.target.evaluate(r.marker, ""))
+        else:
+            deps.extend(r for r in meta.requires_dist if self.target.evaluate(r.marker, ""))
+        for dep in deps:
+            if dep.url is None:
+                self.repository.prefetch(dep.name)
+        return [d for d in deps if d.url is None]
+
+
+def _is_per_file_problem(exc: NetError) -> bool:
+    """A broken file or missing metadata rules out one release, not the run."""
+    from poncho.net.errors import BadResponse
+
+    return isinstance(exc, BadResponse)
+
+
+def merged_specifier(reqs: Sequence[Requirement]) -> SpecifierSet:
+    spec = SpecifierSet()
+    for r in reqs:
+        spec &= r.specifier
+    return spec
+
+
+__all__ = ["Candidate", "Provider", "identifier_for", "split_identifier", "merged_specifier"]

@@ -1,0 +1,157 @@
+"""Where candidates come from: the small interface the resolvelib provider asks.
+
+A repository lists a project's releases (version -> installable files for the
+target) and fetches a release's metadata. ``SimpleRepository`` is the simple
+API of one or more indexes; others (find-links, installed env) fit the same
+protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, NormalizedName,
+                             canonicalize_name, parse_sdist_filename, parse_wheel_filename)
+from packaging.version import Version
+
+from poncho.net import IndexFile, NotFound, SimpleIndex
+
+from .metadata import DistMetadata, MetadataFetcher
+from .target import Target
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version of a project with the files the target can install."""
+
+    name: NormalizedName
+    version: Version
+    wheels: tuple[IndexFile, ...]  # compatible with the target, best first
+    sdists: tuple[IndexFile, ...]
+    yanked: bool
+
+    @property
+    def best_file(self) -> IndexFile | None:
+        return self.wheels[0] if self.wheels else None
+
+
+class Repository(Protocol):
+    def releases(self, name: str) -> list[Release]:
+        """Releases of ``name`` installable on the target, newest first."""
+
+    def metadata(self, release: Release) -> DistMetadata:
+        """Core metadata of ``release`` (from its best file)."""
+
+    def prefetch(self, name: str) -> None:
+        """Hint: ``releases(name)`` will be asked soon."""
+
+    def prefetch_metadata(self, release: Release) -> None:
+        """Hint: ``metadata(release)`` will be asked soon."""
+
+
+class SimpleRepository:
+    """Releases from one or more simple-API indexes, filtered for a target.
+
+    Project pages and metadata are fetched on a small thread pool so the
+    resolver's next questions are usually answered before it asks them.
+    """
+
+    def __init__(self, indexes: Sequence[SimpleIndex], fetcher: MetadataFetcher, target: Target,
+                 workers: int = 8) -> None:
+        self.indexes = list(indexes)
+        self.fetcher = fetcher
+        self.target = target
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
+        self._pages: dict[str, Future[list[Release]]] = {}
+        self._meta: dict[tuple[str, str], Future[DistMetadata]] = {}
+        self._lock = threading.Lock()
+        self.skipped: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # pages -----------------------------------------------------------------
+    def prefetch(self, name: str) -> None:
+        key = canonicalize_name(name)
+        with self._lock:
+            if key not in self._pages:
+                self._pages[key] = self._pool.submit(self._load_releases, key)
+
+    def releases(self, name: str) -> list[Release]:
+        self.prefetch(name)
+        return self._pages[canonicalize_name(name)].result()
+
+    def _load_releases(self, name: NormalizedName) -> list[Release]:
+        files: list[IndexFile] = []
+        found = False
+        last_missing: NotFound | None = None
+        for index in self.indexes:
+            try:
+                page = index.project(name)
+            except NotFound as exc:
+                last_missing = exc
+                continue
+            found = True
+            files.extend(page.files)
+        if not found and last_missing is not None:
+            raise last_missing
+        return self._group(name, files)
+
+    def _group(self, name: NormalizedName, files: list[IndexFile]) -> list[Release]:
+        by_version: dict[Version, dict[str, list]] = {}
+        for f in files:
+            version = _file_version(f.filename, name)
+            if version is None:
+                continue
+            slot = by_version.setdefault(version, {"wheels": [], "sdists": [], "yanked": []})
+            slot["yanked"].append(f.yanked)
+            if not self.target.allows_python(f.requires_python):
+                continue
+            if f.is_wheel:
+                rank = self.target.wheel_rank(f.filename)
+                if rank is not None:
+                    slot["wheels"].append((rank, f.filename, f))
+            else:
+                slot["sdists"].append(f)
+        releases = []
+        for version, slot in by_version.items():
+            wheels = tuple(f for _, _, f in sorted(slot["wheels"], key=lambda t: (t[0], t[1])))
+            if not wheels and not slot["sdists"]:
+                continue
+            releases.append(Release(name, version, wheels, tuple(slot["sdists"]), all(slot["yanked"])))
+        releases.sort(key=lambda r: r.version, reverse=True)
+        return releases
+
+    # metadata --------------------------------------------------------------
+    def prefetch_metadata(self, release: Release) -> None:
+        file = release.best_file
+        if file is None:
+            return
+        key = (release.name, str(release.version))
+        with self._lock:
+            if key not in self._meta:
+                self._meta[key] = self._pool.submit(self.fetcher.fetch, file)
+
+    def metadata(self, release: Release) -> DistMetadata:
+        file = release.best_file
+        if file is None:
+            raise LookupError(f"{release.name} {release.version} has no wheel for the target; "
+                              "building sdists is not allowed")
+        self.prefetch_metadata(release)
+        return self._meta[(release.name, str(release.version))].result()
+
+
+def _file_version(filename: str, name: NormalizedName) -> Version | None:
+    try:
+        if filename.endswith(".whl"):
+            fname, version, _, _ = parse_wheel_filename(filename)
+        elif filename.endswith((".tar.gz", ".zip")):
+            fname, version = parse_sdist_filename(filename)
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return version if canonicalize_name(fname) == name else None

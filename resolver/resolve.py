@@ -1,0 +1,150 @@
+"""resolve(): direct requirements + target + repository -> a pinned Resolution."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
+
+from poncho.net import IndexFile, NotFound
+
+from .errors import NoSuchProject, ResolutionConflict
+from .provider import Candidate, Provider, split_identifier
+from .repository import Repository
+from .target import Target
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One distribution of the resolved set."""
+
+    name: NormalizedName
+    display_name: str
+    version: Version
+    files: tuple[IndexFile, ...]
+    parents: tuple[NormalizedName, ...]  # empty for a direct requirement only
+    direct: bool
+    extras: frozenset[str] = frozenset()
+
+
+@dataclass
+class Resolution:
+    pins: dict[NormalizedName, Pin]
+    target: Target
+    warnings: list[str] = field(default_factory=list)
+    rounds: int = 0
+
+    def __iter__(self):
+        return iter(sorted(self.pins.values(), key=lambda p: p.name))
+
+
+class _CountingReporter(BaseReporter):
+    def __init__(self) -> None:
+        self.rounds = 0
+        self.backtracks = 0
+
+    def starting_round(self, index: int) -> None:
+        self.rounds = index
+
+    def rejecting_candidate(self, criterion, candidate) -> None:  # resolvelib >= 0.9
+        self.backtracks += 1
+
+
+def resolve(
+    requirements: Sequence[Requirement | str],
+    repository: Repository,
+    target: Target,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    allow_prereleases: bool = False,
+    max_rounds: int = 20000,
+) -> Resolution:
+    """Pin every requirement and its dependencies for ``target``.
+
+    ``reasons`` maps a canonical project name to why it was asked for (import
+    sites), so a conflict can say "required by your code at app/x.py:3".
+    """
+    reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
+    reqs = [r for r in reqs if target.evaluate(r.marker)]
+    for r in reqs:
+        repository.prefetch(r.name)
+    provider = Provider(repository, target, allow_prereleases=allow_prereleases)
+    reporter = _CountingReporter()
+    try:
+        result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)
+    except ResolutionImpossible as exc:
+        raise ResolutionConflict(explain_conflict(exc, provider, repository, target, reasons or {})) from None
+    except ResolutionTooDeep:
+        raise ResolutionConflict(
+            f"gave up after {max_rounds} rounds of backtracking; pin some versions to narrow the search"
+        ) from None
+
+    direct_names = {canonicalize_name(r.name) for r in reqs}
+    parents: dict[NormalizedName, set[NormalizedName]] = defaultdict(set)
+    for ident in result.graph:
+        if ident is None:
+            continue
+        child, _ = split_identifier(ident)
+        for parent in result.graph.iter_parents(ident):
+            if parent is None:
+                continue
+            pname, _ = split_identifier(parent)
+            if pname != child:
+                parents[child].add(pname)
+    pins: dict[NormalizedName, Pin] = {}
+    extras: dict[NormalizedName, set[str]] = defaultdict(set)
+    for ident, cand in result.mapping.items():
+        name, ex = split_identifier(ident)
+        extras[name] |= ex
+    for ident, cand in result.mapping.items():
+        assert isinstance(cand, Candidate)
+        name, ex = split_identifier(ident)
+        if ex:
+            continue
+        meta = repository.metadata(cand.release)
+        pins[name] = Pin(
+            name=name,
+            display_name=meta.name,
+            version=cand.version,
+            files=cand.release.wheels,
+            parents=tuple(sorted(parents[name])),
+            direct=name in direct_names,
+            extras=frozenset(extras[name]),
+        )
+    return Resolution(pins, target, warnings=list(dict.fromkeys(provider.metadata_warnings)),
+                      rounds=reporter.rounds)
+
+
+def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: Repository,
+                     target: Target, reasons: Mapping[str, str]) -> str:
+    """Who asked for what, and why nothing fits."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for cause in exc.causes:
+        req = cause.requirement
+        parent = cause.parent
+        who = (f"{parent.name} {parent.version}" if parent is not None
+               else f"your code ({reasons.get(canonicalize_name(req.name), 'direct requirement')})")
+        by_name[canonicalize_name(req.name)].append(f"    - {req}  required by {who}")
+    lines = [f"cannot find versions that work together on {target.describe()}:"]
+    for name, asks in sorted(by_name.items()):
+        lines.append(f"  {name}:")
+        lines.extend(dict.fromkeys(asks))
+        try:
+            releases = repository.releases(name)
+        except NotFound:
+            raise NoSuchProject(f"no project named {name!r} on the index "
+                                f"(required as: {'; '.join(a.strip() for a in asks)})") from None
+        usable = [str(r.version) for r in releases if r.wheels][:8]
+        if usable:
+            lines.append(f"    installable versions: {', '.join(usable)}{' ...' if len(releases) > 8 else ''}")
+        else:
+            lines.append(f"    no release has a file installable on {target.describe()}")
+        for note in provider.rejected.get(name, [])[:5]:
+            lines.append(f"    skipped {note}")
+    lines.append("hint: relax one of the requirements above, or pin a version with --constraint")
+    return "\n".join(lines)

@@ -1,0 +1,5 @@
+import sys
+
+from poncho.cli import main
+
+sys.exit(main())

@@ -1,0 +1,184 @@
+"""poncho-resolve's command line.
+
+    poncho-resolve PATH... [-o FILE] [--index-url URL] [--no-resolve]
+
+The lock goes to stdout (or to ``-o FILE``, replaced atomically) only after
+every stage succeeded; diagnostics go to stderr.
+
+Exit codes:
+    0   success
+    1   `check`: the lock does not match the code
+    2   usage error (bad arguments, a path that does not exist)
+    3   analysis problems under --strict
+    4   imports that map to no distribution, under --strict
+    5   no consistent set of versions (conflict), or a required project is missing
+    6   the index is unreachable or answered with something unusable
+    70  internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+from poncho import __version__
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ANALYSIS = 3
+EXIT_UNRESOLVED = 4
+EXIT_CONFLICT = 5
+EXIT_NETWORK = 6
+EXIT_INTERNAL = 70
+
+
+class UsageError(Exception):
+    pass
+
+
+def _lock_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve",
+        description="Find the third-party distributions a Python program imports and lock them "
+                    "(pinned, hashed) for the machines that will run it.",
+        epilog="Exit codes: 0 ok, 2 usage, 3 analysis (--strict), 4 unmapped imports (--strict), "
+               "5 conflict, 6 index unreachable, 70 internal error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
+    p.add_argument("--index-url", default=None, metavar="URL", help="simple API index (default: PyPI)")
+    p.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
+                   help="more indexes to take files from (may repeat)")
+    p.add_argument("--no-resolve", action="store_true",
+                   help="stop after mapping: print the direct requirements, unpinned, with # via comments")
+    p.add_argument("--include-optional", action="store_true",
+                   help="also lock imports guarded by try/except ImportError")
+    p.add_argument("--strict", action="store_true",
+                   help="fail on analysis problems and on imports that map to no distribution")
+    p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write any cache")
+    p.add_argument("--cert", default=None, help="CA bundle for HTTPS (default: REQUESTS_CA_BUNDLE or certifi)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
+    return p
+
+
+def _options(args: argparse.Namespace):
+    from poncho.net.session import default_cache_dir
+    from poncho.net.simple_api import DEFAULT_INDEX
+    from poncho.pipeline import Options
+
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    return Options(
+        index_urls=(args.index_url or os.environ.get("PIP_INDEX_URL") or DEFAULT_INDEX, *args.extra_index_url),
+        include_optional=args.include_optional,
+        cache_dir=cache_dir,
+        cert=args.cert,
+    )
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    dest = Path(output)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent if str(dest.parent) else ".", prefix=f".{dest.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def run_lock(args: argparse.Namespace) -> int:
+    from poncho.lock import render, render_direct
+    from poncho.pipeline import Pipeline
+
+    for p in args.paths:
+        if not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise UsageError(f"{args.output}: its directory does not exist")
+    started = time.monotonic()
+    pipeline = Pipeline(_options(args))
+    result = pipeline.requirements(args.paths)
+    for diag in result.analysis.diagnostics:
+        print(f"warning: {diag}", file=sys.stderr)
+    reqs = result.requirements
+    for module, sites in reqs.unresolved.items():
+        where = ", ".join(s.location for s in sites[:3])
+        print(f"warning: no distribution provides {module!r} (imported at {where}); "
+              f"add `[tool.poncho.mapping] {module.split('.')[0]} = \"<dist>\"` to pyproject.toml",
+              file=sys.stderr)
+    for r in reqs.optional:
+        _say(args, f"note: optional import of {r.name} at {r.sites[0].location} not locked "
+                   f"(use --include-optional)")
+    if args.strict and result.analysis.diagnostics:
+        print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
+        return EXIT_ANALYSIS
+    if args.strict and reqs.unresolved:
+        print(f"error: {len(reqs.unresolved)} import(s) map to no distribution and --strict is set", file=sys.stderr)
+        return EXIT_UNRESOLVED
+    if args.no_resolve:
+        _write_output(render_direct(reqs), args.output)
+        return EXIT_OK
+    result = pipeline.resolve(result)
+    assert result.lock is not None
+    text = render(result.lock)
+    _write_output(text, args.output)
+    _say(args, f"locked {len(result.lock.entries)} distributions ({len(reqs.direct)} direct) for "
+               f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from poncho.net.errors import NetError
+    from poncho.resolver.errors import NoSuchProject, ResolutionConflict
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _lock_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
+        return int(exc.code or 0)
+    try:
+        return run_lock(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ResolutionConflict, NoSuchProject) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFLICT
+    except NetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NETWORK
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort, with a pointer to report it
+        import traceback
+
+        traceback.print_exc()
+        print(f"internal error: {exc!r}; nothing was written. Please report this.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The one place the stages meet: analysis -> index_cache -> resolver -> lock.
+
+Each function below is a short composition of the stages' public APIs, so a
+reader sees the whole data flow here and nowhere else. Nothing flows back:
+the resolver never sees source, the analyzer never sees the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from poncho.analysis import Analysis, analyze
+from poncho.index_cache import KnownNames, LiveProbe, Mapper
+from poncho.index_cache.requirements import Requirements, requirements_from_sites
+from poncho.lock import Lock, build_lock
+from poncho.net import SimpleIndex, make_session
+from poncho.net.session import default_cache_dir
+from poncho.net.simple_api import DEFAULT_INDEX
+from poncho.resolver import MetadataFetcher, Resolution, SimpleRepository, Target, resolve
+
+
+@dataclass
+class Options:
+    """Everything a run can be told; the CLI fills it from flags, Python callers directly."""
+
+    index_urls: Sequence[str] = (DEFAULT_INDEX,)
+    target: Target | None = None
+    include_optional: bool = False
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    cert: str | None = None
+    mapper: Mapper | None = None  # None: the default source order
+
+
+@dataclass
+class Result:
+    """What a run learned at each stage, for output and diagnostics."""
+
+    analysis: Analysis
+    requirements: Requirements
+    resolution: Resolution | None = None
+    lock: Lock | None = None
+
+
+class Pipeline:
+    """Holds the shared HTTP session and caches for one run."""
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.target = self.options.target or Target.current()
+        self.session = make_session(self.options.cache_dir, cert=self.options.cert)
+        self.indexes = [SimpleIndex(self.session, url) for url in self.options.index_urls]
+
+    def mapper(self) -> Mapper:
+        if self.options.mapper is not None:
+            return self.options.mapper
+        return Mapper([KnownNames(), LiveProbe(self.indexes[0])])
+
+    def requirements(self, paths: Sequence[str | Path]) -> Result:
+        analysis = analyze(paths, python_version=(self.target.python_version.major,
+                                                  self.target.python_version.minor))
+        reqs = requirements_from_sites(analysis.third_party, self.mapper(),
+                                       include_optional=self.options.include_optional)
+        return Result(analysis, reqs)
+
+    def resolve(self, result: Result) -> Result:
+        """Resolve a mapped Result and build its Lock."""
+        repository = SimpleRepository(self.indexes, MetadataFetcher(self.session, self.options.cache_dir),
+                                      self.target)
+        try:
+            result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
+                                        self.target, reasons=result.requirements.reasons())
+        finally:
+            repository.close()
+        result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls)
+        return result
+
+    def lock(self, paths: Sequence[str | Path]) -> Result:
+        return self.resolve(self.requirements(paths))
+
+
+def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
+    """Analyze ``paths``, map, resolve and return the Lock."""
+    result = Pipeline(options).lock(paths)
+    assert result.lock is not None
+    return result.lock

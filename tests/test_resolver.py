@@ -1,0 +1,163 @@
+"""Resolver against a real loopback PEP 691/503 index with real wheels."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.requirements import Requirement
+
+from poncho.net import SimpleIndex, make_session
+from poncho.resolver import MetadataFetcher, ResolutionConflict, SimpleRepository, Target, resolve
+from support.wheels import build_wheel
+
+
+def _resolve(server, reqs, tmp_path, target=None, cache=True):
+    session = make_session(tmp_path / "cache" if cache else None)
+    target = target or Target.current()
+    repo = SimpleRepository([SimpleIndex(session, server.url)],
+                            MetadataFetcher(session, tmp_path / "cache" if cache else None), target)
+    try:
+        return resolve(reqs, repo, target, reasons={"app": "app/main.py:1"}), repo
+    finally:
+        repo.close()
+
+
+def versions(resolution):
+    return {p.name: str(p.version) for p in resolution}
+
+
+def test_transitive_pins_and_parents(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "app", "1.0", requires_dist=["lib-a>=1", "lib-b"]))
+    index_server.add(build_wheel(w, "lib-a", "1.0"))
+    index_server.add(build_wheel(w, "lib-a", "2.0", requires_dist=["lib-c<3"]))
+    index_server.add(build_wheel(w, "lib-b", "0.5"))
+    index_server.add(build_wheel(w, "lib-c", "2.9"))
+    index_server.add(build_wheel(w, "lib-c", "3.0"))
+    res, _ = _resolve(index_server, ["app"], tmp_path)
+    assert versions(res) == {"app": "1.0", "lib-a": "2.0", "lib-b": "0.5", "lib-c": "2.9"}
+    assert res.pins["lib-c"].parents == ("lib-a",)
+    assert res.pins["app"].direct and not res.pins["lib-a"].direct
+    # Every pin carries the file and its sha256 from the index.
+    assert all(p.files and p.files[0].sha256 for p in res)
+
+
+def test_backtracking_finds_the_older_compatible_release(index_server, tmp_path):
+    w = tmp_path / "w"
+    # Newest tool needs shared>=2, but plugin needs shared<2: the resolver must
+    # backtrack from tool 2.0 to tool 1.0.
+    index_server.add(build_wheel(w, "tool", "2.0", requires_dist=["shared>=2"]))
+    index_server.add(build_wheel(w, "tool", "1.0", requires_dist=["shared>=1"]))
+    index_server.add(build_wheel(w, "plugin", "1.0", requires_dist=["shared<2"]))
+    index_server.add(build_wheel(w, "shared", "1.5"))
+    index_server.add(build_wheel(w, "shared", "2.1"))
+    res, _ = _resolve(index_server, ["plugin", "tool"], tmp_path)
+    assert versions(res) == {"tool": "1.0", "plugin": "1.0", "shared": "1.5"}
+
+
+def test_conflict_message_says_who_asked_for_what(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "app", "1.0", requires_dist=["shared>=2"]))
+    index_server.add(build_wheel(w, "other", "1.0", requires_dist=["shared<2"]))
+    index_server.add(build_wheel(w, "shared", "1.0"))
+    index_server.add(build_wheel(w, "shared", "2.0"))
+    with pytest.raises(ResolutionConflict) as info:
+        _resolve(index_server, ["app", "other"], tmp_path)
+    text = str(info.value)
+    assert "shared>=2  required by app 1.0" in text
+    assert "shared<2  required by other 1.0" in text
+    assert "installable versions: 2.0, 1.0" in text
+
+
+def test_direct_conflict_names_the_import_site(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "app", "1.0", requires_python=">=3.99"))
+    with pytest.raises(ResolutionConflict) as info:
+        _resolve(index_server, ["app"], tmp_path)
+    assert "your code (app/main.py:1)" in str(info.value)
+    assert "no release has a file installable" in str(info.value)
+
+
+def test_extras_markers_and_requires_python(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "core", "1.0", extras=["fast"], requires_dist=[
+        'speedup; extra == "fast"',
+        'winonly; sys_platform == "win32"',
+        'oldpy; python_version < "3.0"',
+        "base-dep",
+    ]))
+    index_server.add(build_wheel(w, "speedup", "1.0"))
+    index_server.add(build_wheel(w, "speedup", "2.0", requires_python=">=3.99"))  # not for us
+    index_server.add(build_wheel(w, "winonly", "1.0"))
+    index_server.add(build_wheel(w, "oldpy", "1.0"))
+    index_server.add(build_wheel(w, "base-dep", "1.0"))
+    res, _ = _resolve(index_server, ["core[fast]"], tmp_path)
+    assert versions(res) == {"core": "1.0", "speedup": "1.0", "base-dep": "1.0"}
+    assert res.pins["core"].extras == frozenset({"fast"})
+    res2, _ = _resolve(index_server, ["core"], tmp_path)
+    assert "speedup" not in versions(res2)
+
+
+def test_incompatible_platform_wheels_are_never_picked(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "native", "2.0", tag="cp27-cp27m-win32"))
+    index_server.add(build_wheel(w, "native", "1.0"))
+    res, _ = _resolve(index_server, ["native"], tmp_path)
+    assert versions(res) == {"native": "1.0"}
+    assert [f.filename for f in res.pins["native"].files] == ["native-1.0-py3-none-any.whl"]
+
+
+def test_yanked_and_prereleases_are_skipped_unless_asked(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "lib", "1.0"))
+    index_server.add(build_wheel(w, "lib", "1.1"), yanked=True)
+    index_server.add(build_wheel(w, "lib", "2.0rc1"))
+    res, _ = _resolve(index_server, ["lib"], tmp_path)
+    assert versions(res) == {"lib": "1.0"}
+    res, _ = _resolve(index_server, ["lib==1.1"], tmp_path)
+    assert versions(res) == {"lib": "1.1"}
+    res, _ = _resolve(index_server, ["lib>=2.0rc1"], tmp_path)
+    assert versions(res) == {"lib": "2.0rc1"}
+
+
+@pytest.mark.parametrize("json_api", [True, False], ids=["pep691-json", "pep503-html"])
+def test_both_page_formats_give_the_same_result(index_server, tmp_path, json_api):
+    w = tmp_path / "w"
+    index_server.json_api = json_api
+    index_server.add(build_wheel(w, "lib", "1.0", requires_python=">=3.8"))
+    index_server.add(build_wheel(w, "lib", "3.0", requires_python=">=3.99"))
+    res, _ = _resolve(index_server, ["lib"], tmp_path)
+    assert versions(res) == {"lib": "1.0"}
+    pages = index_server.requests_for("/simple/lib/")
+    assert pages and all("application/vnd.pypi.simple.v1+json" in h["Accept"] for _, _, h in pages)
+
+
+def test_metadata_from_range_requests_when_no_metadata_file(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.serve_metadata = False
+    index_server.advertise_metadata = False
+    index_server.add(build_wheel(w, "lib", "1.0", requires_dist=["dep"], files={
+        "lib/__init__.py": "x = 1\n", "lib/big.bin": b"\0" * 300_000}))
+    index_server.add(build_wheel(w, "dep", "1.0"))
+    res, _ = _resolve(index_server, ["lib"], tmp_path, cache=False)
+    assert versions(res) == {"lib": "1.0", "dep": "1.0"}
+    wheel_gets = index_server.requests_for("/files/lib-1.0-py3-none-any.whl")
+    wheel_gets = [r for r in wheel_gets if not r[1].endswith(".metadata")]
+    assert wheel_gets and all("Range" in h for _, _, h in wheel_gets), "must not download the whole wheel"
+
+
+def test_metadata_is_cached_by_file_hash(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "lib", "1.0", requires_dist=["dep"]))
+    index_server.add(build_wheel(w, "dep", "1.0"))
+    _resolve(index_server, ["lib"], tmp_path)
+    first = len(index_server.requests_for(".metadata"))
+    _, repo = _resolve(index_server, ["lib"], tmp_path)
+    assert first == 2
+    assert len(index_server.requests_for(".metadata")) == first, "second run must use the cache"
+    assert repo.fetcher.stats["cache"] == 2
+
+
+def test_requirement_objects_and_strings_are_both_accepted(index_server, tmp_path):
+    index_server.add(build_wheel(tmp_path / "w", "lib", "1.0"))
+    res, _ = _resolve(index_server, [Requirement("lib>=1")], tmp_path)
+    assert versions(res) == {"lib": "1.0"}
