@@ -1,9 +1,53 @@
-"""Import name -> distribution: overrides, the shipped index, a confirmed live probe."""
+"""Import name -> distribution: overrides, the installed environment, the shipped index, a confirmed live probe."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping as _Table
+from typing import Sequence
+
+from poncho.net import SimpleIndex
+
+from .environment import EnvironmentSource
 from .known import KNOWN, KnownNames
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
+from .overrides import OverrideError, Overrides
 from .probe import LiveProbe
+from .shipped import Candidate, ShippedIndex, choose
 from .wheel_files import provided_modules
 
-__all__ = ["KNOWN", "KnownNames", "LiveProbe", "Mapper", "Mapping", "MappingSource", "Source",
-           "prefixes", "provided_modules"]
+
+def default_mapper(
+    *,
+    overrides: Sequence[str] | _Table[str, str] | None = None,
+    pyproject: str | Path | None = None,
+    use_env: bool = False,
+    env_path: Sequence[str] | None = None,
+    probe_index: SimpleIndex | None = None,
+    index: ShippedIndex | None = None,
+) -> Mapper:
+    """The lookup chain, in order: ``--map`` overrides, ``[tool.poncho.mapping]``
+    of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
+    defaults to ``sys.path``), the shipped index (or ``index``), and the live
+    probe (only when ``probe_index`` is given). Unknown imports come back
+    unresolved. Raises :class:`OverrideError` for unusable overrides.
+    """
+    sources: list[MappingSource] = []
+    if overrides:
+        if isinstance(overrides, _Table):
+            sources.append(Overrides(dict(overrides), origin="overrides"))
+        else:
+            sources.append(Overrides.from_cli(overrides))
+    if pyproject is not None and Path(pyproject).exists():
+        sources.append(Overrides.from_pyproject(pyproject))
+    if use_env:
+        sources.append(EnvironmentSource(env_path))
+    sources.append(index if index is not None else ShippedIndex())
+    if probe_index is not None:
+        sources.append(LiveProbe(probe_index))
+    return Mapper(sources)
+
+
+__all__ = ["KNOWN", "Candidate", "EnvironmentSource", "KnownNames", "LiveProbe", "Mapper", "Mapping",
+           "MappingSource", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
+           "default_mapper", "prefixes", "provided_modules"]

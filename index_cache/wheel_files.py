@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-
-# Top-level directories that wheels ship by accident; never importable products.
+# Top-level directories and modules that wheels ship by accident; never importable products.
 NOISE = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
-                   "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos"})
+                   "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos",
+                   "setup", "conftest", "__pycache__", "build", "dist", "site-packages"})
 EXTENSION_SUFFIXES = (".so", ".pyd")
 
 
@@ -20,10 +20,14 @@ def _strip_data_dir(name: str) -> str | None:
     return name
 
 
-def _is_safe(name: str) -> bool:
+def is_safe_member(name: str) -> bool:
+    """False for archive names that are absolute, contain ``..`` or a drive: never trusted."""
     if not name or name.startswith("/") or "\\" in name or ":" in name.split("/", 1)[0]:
         return False
     return ".." not in name.split("/")
+
+
+_is_safe = is_safe_member  # old name
 
 
 def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
@@ -31,11 +35,12 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
 
     A directory without ``__init__.py`` that only holds subpackages is a
     namespace (``google/``, ``azure/``): the owned path is the first level
-    below it that has an ``__init__.py`` or module files.
+    below it that has an ``__init__.py`` or module files. Unsafe names
+    (``../x.py``, ``/abs.py``) are ignored: nothing is ever extracted.
     """
     files: list[list[str]] = []
     for raw in names:
-        if raw.endswith("/") or not _is_safe(raw):
+        if raw.endswith("/") or not is_safe_member(raw):
             continue
         name = _strip_data_dir(raw)
         if name:
@@ -48,7 +53,10 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
         stem = _module_stem(parts[-1])
         if len(parts) == 1:
             if stem and stem.isidentifier() and stem != "__init__":
-                provided.add(stem)
+                if stem in NOISE:
+                    skipped.add(stem)
+                else:
+                    provided.add(stem)
             continue
         top = parts[0]
         if not top.isidentifier():
@@ -66,7 +74,6 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
             if d in dirs_with_init or d in dirs_with_modules:
                 provided.add(".".join(parts[:depth]))
                 break
-    # A namespace parent that also owns modules keeps only its own name.
     return provided, skipped
 
 
@@ -76,5 +83,3 @@ def _module_stem(filename: str) -> str | None:
     if filename.endswith(EXTENSION_SUFFIXES):
         return filename.split(".", 1)[0]
     return None
-
-

@@ -1,0 +1,242 @@
+"""The index build: crawl every project of a popularity list, journal, then write the tables.
+
+The crawl is embarrassingly parallel: ``crawl_project`` runs per project on a
+thread pool (the work is I/O) or, given a scheduler address, as tasks on a
+Dask distributed cluster. Either way the results come back to this process,
+which appends each one to ``journal.jsonl`` in the output directory as it
+arrives; a re-run with the same output directory skips every project the
+journal already holds (errors excepted: they are retried). When the crawl is
+done the tables and the manifest are written atomically (see :mod:`.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+from packaging.utils import canonicalize_name
+
+from poncho import __version__
+from poncho.net import IndexUnreachable, NotFound, SimpleIndex, make_session
+from poncho.net.simple_api import DEFAULT_INDEX
+
+from .crawl import ERROR, INDEXED, CrawlSettings, ProjectResult, crawl_project
+from .store import TOP_LIST, load_top_list, write_outputs
+
+JOURNAL = "journal.jsonl"
+JOURNAL_FORMAT = 1
+
+
+class BuildError(Exception):
+    """The build cannot start or cannot go on; nothing was written."""
+
+
+@dataclass
+class BuildOptions:
+    out_dir: Path
+    index_url: str = DEFAULT_INDEX
+    top: int | None = None
+    workers: int = 32
+    dask_scheduler: str | None = None
+    input: Path = TOP_LIST
+    retries: int = 3
+    backoff: float = 1.0
+    timeout: float = 30.0
+    progress: TextIO | None = field(default=sys.stderr, repr=False)
+
+
+# journal ---------------------------------------------------------------------
+def _read_journal(path: Path, index_url: str) -> dict[str, ProjectResult]:
+    """Results already journaled, by canonical project name (a torn last line is ignored)."""
+    done: dict[str, ProjectResult] = {}
+    if not path.exists():
+        return done
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash; that project is crawled again
+            if "journal" in data:
+                if data.get("index_url") != index_url:
+                    raise BuildError(
+                        f"{path}:{lineno}: this journal was built against {data.get('index_url')!r}, "
+                        f"not {index_url!r}; use another output directory or the same --index-url")
+                continue
+            res = ProjectResult.from_json(data)
+            done[canonicalize_name(res.project)] = res
+    return done
+
+
+class _Journal:
+    def __init__(self, path: Path, index_url: str) -> None:
+        new = not path.exists() or path.stat().st_size == 0
+        self.fh = path.open("a", encoding="utf-8")
+        if not new:
+            # a crash may have left a torn line: start ours on a fresh one
+            with path.open("rb") as raw:
+                raw.seek(-1, 2)
+                if raw.read(1) != b"\n":
+                    self.fh.write("\n")
+        if new:
+            self.write({"journal": JOURNAL_FORMAT, "index_url": index_url, "tool_version": __version__})
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(data, sort_keys=True) + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+# progress ----------------------------------------------------------------------
+class _Progress:
+    def __init__(self, stream: TextIO | None, total: int, already: int) -> None:
+        self.stream, self.total, self.done, self.start = stream, total, already, time.monotonic()
+        self.this_run = 0
+        self.counts: Counter[str] = Counter()
+        self.last = 0.0
+
+    def update(self, res: ProjectResult) -> None:
+        self.done += 1
+        self.this_run += 1
+        self.counts[res.status] += 1
+        now = time.monotonic()
+        if self.stream and (now - self.last >= 2 or self.done == self.total):
+            self.last = now
+            rate = self.this_run / max(now - self.start, 1e-9)
+            eta = (self.total - self.done) / rate if rate else 0
+            print(f"[index build] {self.done}/{self.total} projects  "
+                  f"indexed {self.counts[INDEXED]}  unindexed {self.counts['unindexed']}  "
+                  f"errors {self.counts[ERROR]}  {rate:.1f}/s  eta {eta:.0f}s",
+                  file=self.stream, flush=True)
+
+
+# running -------------------------------------------------------------------------
+def _run_threads(todo: list[tuple[int, str]], settings: CrawlSettings, workers: int) -> Iterator[dict]:
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="index-crawl") as pool:
+        futures = [pool.submit(crawl_project, name, rank, settings) for rank, name in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def _run_dask(todo: list[tuple[int, str]], settings: CrawlSettings, address: str) -> Iterator[dict]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise BuildError("--dask-scheduler needs dask.distributed: pip install 'poncho-resolve[dask]'") from exc
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise BuildError(f"cannot connect to the Dask scheduler at {address}: {exc}") from exc
+    with client:
+        futures = client.map(crawl_project, [n for _, n in todo], [r for r, _ in todo],
+                             settings=settings, pure=False)
+        for fut in dask_completed(futures):
+            result = fut.result()
+            fut.release()
+            yield result
+
+
+def _preflight(settings: CrawlSettings, first: str) -> int:
+    """Fail early, naming the URL, when the index cannot be reached; the number of requests made."""
+    session = make_session(None, timeout=settings.timeout, retries=2)
+    responses: list[object] = []
+    session.hooks["response"].append(lambda r, *a, **k: responses.append(r))
+    index = SimpleIndex(session, settings.index_url)
+    try:
+        index.project(first)
+    except NotFound:
+        pass
+    except IndexUnreachable as exc:
+        raise BuildError(f"index unreachable: {exc}") from exc
+    return len(responses)
+
+
+def _reason_category(res: ProjectResult) -> str:
+    text = res.reason
+    if "latest" in text and "has no wheels; read" in text:
+        text = text.split("; ", 1)[1] if "; " in text else ""
+    return text.split(";", 1)[0].split(":", 1)[0].strip() or res.status
+
+
+def build(options: BuildOptions) -> dict[str, Any]:
+    """Run (or resume) a build into ``options.out_dir``; return the manifest written."""
+    started = time.monotonic()
+    try:
+        projects = load_top_list(options.input)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from exc
+    if options.top is not None:
+        projects = projects[: options.top]
+    if not projects:
+        raise BuildError(f"{options.input}: no projects to index")
+    out = Path(options.out_dir)
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out}: not a directory")
+    settings = CrawlSettings(options.index_url if options.index_url.endswith("/") else options.index_url + "/",
+                             timeout=options.timeout, retries=options.retries, backoff=options.backoff)
+    journal_path = out / JOURNAL
+    done = _read_journal(journal_path, settings.index_url)
+    wanted = {canonicalize_name(n) for _, n in projects}
+    todo = [(r, n) for r, n in projects
+            if canonicalize_name(n) not in done or done[canonicalize_name(n)].status == ERROR]
+    preflight = _preflight(settings, todo[0][1]) if todo else 0
+    out.mkdir(parents=True, exist_ok=True)
+    progress = _Progress(options.progress, len(projects), len(projects) - len(todo))
+    if options.progress and len(projects) != len(todo):
+        print(f"[index build] resuming: {len(projects) - len(todo)} projects already in {journal_path}",
+              file=options.progress, flush=True)
+    journal = _Journal(journal_path, settings.index_url)
+    try:
+        runner = (_run_dask(todo, settings, options.dask_scheduler) if options.dask_scheduler
+                  else _run_threads(todo, settings, options.workers))
+        for data in runner:
+            res = ProjectResult.from_json(data)
+            journal.write(res.to_json())
+            done[canonicalize_name(res.project)] = res
+            progress.update(res)
+    finally:
+        journal.close()
+    results = [done[k] for k in sorted(wanted) if k in done]
+    manifest = _manifest(options, settings, results, time.monotonic() - started, len(projects) - len(todo), preflight)
+    write_outputs(out, results, manifest)
+    return manifest
+
+
+def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[ProjectResult],
+              wall: float, resumed: int, preflight: int) -> dict[str, Any]:
+    status = Counter(r.status for r in results)
+    unindexed = Counter(_reason_category(r) for r in results if r.status == "unindexed")
+    failures = sorted(({"project": r.project, "rank": r.rank, "reason": r.reason}
+                       for r in results if r.status == ERROR), key=lambda f: f["rank"])
+    input_bytes = Path(options.input).read_bytes()
+    return {
+        "tool": "poncho-resolve index build",
+        "tool_version": __version__,
+        "index_url": settings.index_url,
+        "input": {"file": Path(options.input).name, "sha256": hashlib.sha256(input_bytes).hexdigest(),
+                  "top": options.top},
+        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "projects": len(results),
+        "indexed": status[INDEXED],
+        "unindexed": status["unindexed"],
+        "unindexed_reasons": dict(sorted(unindexed.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "errors": status[ERROR],
+        "failures": failures,
+        "wheels": sum(len(r.wheels) for r in results),  # archives read (incl. zip sdists)
+        "import_paths": len({p for r in results if r.status == INDEXED for p in r.provides}),
+        "requests": sum(r.requests for r in results) + preflight,
+        "wall_time_s": round(wall, 1),
+        "resumed_projects": resumed,
+        "engine": f"dask:{options.dask_scheduler}" if options.dask_scheduler else f"threads:{options.workers}",
+    }

@@ -1,0 +1,94 @@
+"""User overrides: ``[tool.poncho.mapping]`` in pyproject.toml and ``--map IMPORT=DIST``.
+
+They come first in the lookup order: whatever the index says, the user knows
+their deployment. Keys are dotted import paths (the longest prefix of an
+import wins, as everywhere else); values are distribution names.
+
+.. code-block:: toml
+
+    [tool.poncho.mapping]
+    cv2 = "opencv-python-headless"
+    "google.cloud" = "google-cloud-core"
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from packaging.utils import InvalidName, canonicalize_name
+
+from .mapping import Mapping, Source, prefixes
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class OverrideError(ValueError):
+    """An override that cannot be used; the message names where it came from."""
+
+
+def _check(import_path: object, dist: object, where: str) -> tuple[str, str]:
+    if not isinstance(import_path, str) or not import_path or \
+            not all(part.isidentifier() for part in import_path.split(".")):
+        raise OverrideError(f"{where}: {import_path!r} is not a dotted import path (like 'cv2' or 'google.cloud')")
+    if not isinstance(dist, str) or not dist.strip():
+        raise OverrideError(f"{where}: the distribution for {import_path!r} must be a non-empty string, "
+                            f"got {dist!r}")
+    try:
+        canonicalize_name(dist.strip(), validate=True)
+    except InvalidName:
+        raise OverrideError(f"{where}: {dist!r} (for {import_path!r}) is not a valid distribution name") from None
+    return import_path, dist.strip()
+
+
+class Overrides:
+    """Mapping source of user-given ``import path -> distribution`` pairs."""
+
+    source = Source.OVERRIDE
+
+    def __init__(self, table: dict[str, str] | None = None, origin: str = "override") -> None:
+        self.origin = origin
+        self.table: dict[str, str] = {}
+        for key, value in (table or {}).items():
+            k, v = _check(key, value, origin)
+            self.table[k] = v
+
+    @classmethod
+    def from_pyproject(cls, path: str | Path) -> "Overrides":
+        """``[tool.poncho.mapping]`` of ``path`` (an empty table when the section is absent)."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise OverrideError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise OverrideError(f"{path}: invalid TOML: {exc}") from exc
+        section = data.get("tool", {}).get("poncho", {}).get("mapping", {})
+        where = f"{path}: [tool.poncho.mapping]"
+        if not isinstance(section, dict):
+            raise OverrideError(f"{where} must be a table of import = \"distribution\" pairs")
+        return cls(section, origin=where)
+
+    @classmethod
+    def from_cli(cls, items: Iterable[str]) -> "Overrides":
+        """Parse ``--map IMPORT=DIST`` values (a later one for the same import wins)."""
+        table: dict[str, str] = {}
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise OverrideError(f"--map {item!r}: expected IMPORT=DISTRIBUTION, like --map cv2=opencv-python-headless")
+            k, v = _check(key.strip(), value, f"--map {item!r}")
+            table[k] = v
+        return cls(table, origin="--map")
+
+    def lookup(self, module: str) -> Mapping | None:
+        for prefix in prefixes(module):
+            dist = self.table.get(prefix)
+            if dist:
+                return Mapping(module, dist, self.source, matched=prefix,
+                               reason=f"user override for {prefix!r} ({self.origin})")
+        return None

@@ -1,0 +1,111 @@
+"""The shipped index as a mapping source: longest dotted prefix, honest about ambiguity.
+
+``import-index.tsv`` (written by the builder, see :mod:`.store`) is read on
+the first lookup, as one string split into lines: the lines are sorted by
+import path, so a lookup is a binary search per dotted prefix and loading
+costs no more than reading the file (a few milliseconds).
+
+When several distributions provide a path the choice is made by
+:func:`choose`: an exact (normalized) name match, then the most downloaded;
+the others are kept as ``Mapping.alternatives`` and the reason says how to
+override.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from .mapping import Mapping, Source, prefixes
+from .store import DATA_DIR, INDEX_FILE
+
+# An exact-name match beats a more popular provider unless that one is at
+# least this many ranks ahead (proportionally): ``import jwt`` is PyJWT (rank
+# 44), not the unrelated ``jwt`` project (rank 2359) that also provides it.
+EXACT_NAME_MARGIN = 10
+
+
+@dataclass(frozen=True)
+class Candidate:
+    distribution: str
+    rank: int
+
+
+def choose(path: str, candidates: list[Candidate]) -> tuple[Candidate, str]:
+    """The candidate to pick for ``path`` and why (``candidates`` sorted by rank)."""
+    best = min(candidates, key=lambda c: (c.rank, c.distribution))
+    if len(candidates) == 1:
+        return best, "the only distribution in the index that provides it"
+    want = canonicalize_name(path)
+    exact = [c for c in candidates if canonicalize_name(c.distribution) == want]
+    if exact and exact[0] is not best:
+        if exact[0].rank <= best.rank * EXACT_NAME_MARGIN:
+            return exact[0], "its name matches the import"
+        return best, (f"most downloaded (rank {best.rank}); the same-named {exact[0].distribution!r} "
+                      f"(rank {exact[0].rank}) is far less used")
+    if exact:
+        return best, "its name matches the import and it is the most downloaded"
+    return best, f"the most downloaded of {len(candidates)} (rank {best.rank})"
+
+
+class ShippedIndex:
+    """Mapping source over an ``import-index.tsv`` (the one shipped with poncho by default)."""
+
+    source = Source.INDEX
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else DATA_DIR / INDEX_FILE
+        self._lines: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> list[str]:
+        if self._lines is None:
+            with self._lock:
+                if self._lines is None:
+                    try:
+                        text = self.path.read_text(encoding="utf-8")
+                    except OSError as exc:
+                        raise OSError(f"{self.path}: cannot read the import index: {exc.strerror or exc}") from exc
+                    lines = text.splitlines()
+                    start = 0
+                    while start < len(lines) and lines[start].startswith("#"):
+                        start += 1
+                    self._lines = lines[start:]
+        return self._lines
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def candidates(self, path: str) -> list[Candidate]:
+        """Every distribution the index says provides exactly ``path``, most downloaded first."""
+        lines = self._load()
+        key = path + "\t"
+        i = bisect.bisect_left(lines, key)
+        found: list[Candidate] = []
+        while i < len(lines) and lines[i].startswith(key):
+            _, dist, rank = lines[i].split("\t")
+            found.append(Candidate(dist, int(rank)))
+            i += 1
+        found.sort(key=lambda c: (c.rank, c.distribution))
+        return found
+
+    def lookup(self, module: str) -> Mapping | None:
+        for prefix in prefixes(module):
+            cands = self.candidates(prefix)
+            if not cands:
+                continue
+            chosen, why = choose(prefix, cands)
+            others = tuple(c.distribution for c in cands if c is not chosen)
+            reason = f"shipped index: {chosen.distribution} provides {prefix!r}; {why}"
+            if others:
+                shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+                reason += (f"; also provided by {shown}: to choose another, set "
+                           f"[tool.poncho.mapping] {prefix!r} = \"DIST\" in pyproject.toml or pass "
+                           f"--map {prefix}=DIST")
+            return Mapping(module, chosen.distribution, self.source, matched=prefix,
+                           alternatives=others, reason=reason)
+        return None

@@ -1,0 +1,122 @@
+"""The index's files on disk: the popularity list it reads, the tables it writes.
+
+Output of a build (all sorted, tab-separated, one record a line, so a
+re-build shows as a readable diff):
+
+- ``import-index.tsv``: ``import_path  distribution  rank`` for every dotted
+  path a distribution provides (several rows when several provide it);
+- ``projects.tsv``: ``rank  project  status  version  wheels  skipped  reason``
+  for every project of the input, indexed or not, and why;
+- ``manifest.json``: how, when and from where it was built.
+
+Every file is written to a temporary name and moved into place with
+``os.replace``, the manifest last: a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from packaging.utils import canonicalize_name
+
+from .crawl import INDEXED, ProjectResult
+
+DATA_DIR = Path(__file__).parent / "data"
+TOP_LIST = DATA_DIR / "pypi-top15000.tsv"
+INDEX_FILE = "import-index.tsv"
+PROJECTS_FILE = "projects.tsv"
+MANIFEST_FILE = "manifest.json"
+INDEX_HEADER = "# import_path\tdistribution\trank  (poncho-resolve index; see manifest.json)\n"
+
+
+class InputError(ValueError):
+    """The popularity list cannot be used; the message names the file and line."""
+
+
+def load_top_list(path: Path) -> list[tuple[int, str]]:
+    """``(rank, project)`` pairs from a TSV with a header naming ``rank`` and ``name`` columns."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the project list: {exc.strerror or exc}") from exc
+    lines = text.splitlines()
+    if not lines:
+        raise InputError(f"{path}: empty project list")
+    header = lines[0].split("\t")
+    if "rank" not in header or "name" not in header:
+        raise InputError(f"{path}:1: expected a header with 'rank' and 'name' columns, got {lines[0]!r}")
+    r_col, n_col = header.index("rank"), header.index("name")
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for lineno, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        try:
+            rank = int(cols[r_col])
+            name = cols[n_col].strip()
+        except (IndexError, ValueError):
+            raise InputError(f"{path}:{lineno}: expected '<rank>\\t<name>...', got {line!r}") from None
+        if not name:
+            raise InputError(f"{path}:{lineno}: empty project name")
+        key = canonicalize_name(name)
+        if key not in seen:
+            seen.add(key)
+            out.append((rank, name))
+    out.sort()
+    return out
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())  # no tabs or newlines inside a field
+
+
+def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
+    rows = set()
+    for r in results:
+        if r.status != INDEXED:
+            continue
+        dist = r.distribution or r.project
+        for path in r.provides:
+            rows.add((path, dist, r.rank))
+    return sorted(rows, key=lambda row: (row[0], row[2], row[1]))
+
+
+def render_index(results: Iterable[ProjectResult]) -> str:
+    return INDEX_HEADER + "".join(f"{p}\t{d}\t{r}\n" for p, d, r in index_rows(results))
+
+
+def render_projects(results: Iterable[ProjectResult]) -> str:
+    lines = ["rank\tproject\tstatus\tversion\twheels\tskipped\treason\n"]
+    for r in sorted(results, key=lambda r: (r.rank, canonicalize_name(r.project))):
+        lines.append("\t".join([str(r.rank), r.project, r.status, r.version or "",
+                                " ".join(r.wheels), " ".join(r.skipped), _clean(r.reason)]) + "\n")
+    return "".join(lines)
+
+
+def write_outputs(out_dir: Path, results: list[ProjectResult], manifest: dict) -> None:
+    write_atomic(out_dir / INDEX_FILE, render_index(results))
+    write_atomic(out_dir / PROJECTS_FILE, render_projects(results))
+    write_atomic(out_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

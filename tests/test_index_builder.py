@@ -1,0 +1,278 @@
+"""The index builder against a real loopback index: layouts, zips, servers, resumption, Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from support.index_server import IndexServer, ServedFile
+from support.wheels import build_wheel
+
+from poncho.index_cache.build import JOURNAL, BuildError, BuildOptions, build
+from poncho.index_cache.shipped import ShippedIndex
+from poncho.index_cache.store import INDEX_FILE, MANIFEST_FILE, PROJECTS_FILE
+
+OUTPUTS = {INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
+
+
+def _sdist_zip(dest: Path, name: str, version: str, top_level: str) -> Path:
+    path = dest / f"{name}-{version}.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{name}-{version}/PKG-INFO", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        zf.writestr(f"{name}-{version}/{name}.egg-info/top_level.txt", top_level)
+        zf.writestr(f"{name}-{version}/setup.py", "")
+    return path
+
+
+def _sdist_tgz(dest: Path, name: str, version: str) -> Path:
+    import tarfile
+
+    path = dest / f"{name}-{version}.tar.gz"
+    src = dest / f"{name}-{version}"
+    src.mkdir()
+    (src / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    with tarfile.open(path, "w:gz") as tf:
+        tf.add(src, arcname=src.name)
+    return path
+
+
+PROJECTS = [  # (rank, name) of the popularity list the tests build from
+    (1, "acme-alpha"), (2, "acme-beta"), (3, "bigzip"), (4, "hostile"), (5, "broken"),
+    (6, "declared"), (7, "onlysdist"), (8, "zipsdist"), (9, "noisy"), (10, "absent"),
+    (11, "binary"), (12, "oldwheels"),
+]
+
+
+def populate(server: IndexServer, tmp: Path) -> None:
+    """Serve one project per case the builder must handle."""
+    d = tmp / "dists"
+    server.add(build_wheel(d, "acme-alpha", "1.0", files={"acme/alpha/__init__.py": "", "acme/alpha/core.py": ""}))
+    server.add(build_wheel(d, "acme-beta", "2.0", files={"acme/beta/__init__.py": ""}))
+    server.add(build_wheel(d, "bigzip", "1.0", force_zip64=True,
+                           files={"bigzip/__init__.py": "", "bigzip/data.py": "x = 1\n" * 5000}))
+    server.add(build_wheel(d, "hostile", "1.0", files={
+        "../x.py": "print('escaped')", "/abs.py": "", "a/../../y.py": "", "hostile/__init__.py": ""}))
+    broken = d / "broken-1.0-py3-none-any.whl"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip" * 100)
+    server.files[broken.name] = ServedFile(broken.name, broken, "broken")
+    server.add(build_wheel(d, "declared", "1.0", files={"declared/__init__.py": ""},
+                           import_names=["declared", "declared.plugins", "_declared_private; private"]))
+    server.add(_sdist_tgz(d, "onlysdist", "1.0"))
+    server.add(_sdist_zip(d, "zipsdist", "1.0", "zipsdist\n_zipsdist_c\n"))
+    server.add(build_wheel(d, "noisy", "1.0", files={"tests/test_a.py": "", "docs/conf.py": "", "setup.py": ""}))
+    # a binary project: Linux and Windows wheels are read and their paths united; macOS skipped
+    server.add(build_wheel(d, "binary", "3.0", tag="cp312-cp312-manylinux_2_17_x86_64",
+                           files={"binary/__init__.py": "", "binary/_speedups.cpython-312-x86_64-linux-gnu.so": ""}))
+    server.add(build_wheel(d, "binary", "3.0", tag="cp312-cp312-win_amd64",
+                           files={"binary/__init__.py": "", "binary_win32.pyd": ""}))
+    server.add(build_wheel(d, "binary", "3.0", tag="cp312-cp312-macosx_11_0_arm64",
+                           files={"binary/__init__.py": "", "macos_only.py": ""}))
+    server.add(build_wheel(d, "binary", "2.0", files={"binary/__init__.py": "", "binary_old.py": ""}))
+    # latest release has only an sdist: the newest release with wheels is read
+    server.add(build_wheel(d, "oldwheels", "1.0", files={"oldwheels/__init__.py": ""}))
+    server.add(_sdist_tgz(d, "oldwheels", "2.0"))
+
+
+def write_list(tmp: Path, projects=PROJECTS) -> Path:
+    path = tmp / "top.tsv"
+    path.write_text("rank\tname\tlatest_version\n" + "".join(f"{r}\t{n}\t\n" for r, n in projects))
+    return path
+
+
+def run_build(server: IndexServer, tmp: Path, out: Path, **kw) -> dict:
+    return build(BuildOptions(out_dir=out, index_url=server.url, input=write_list(tmp), workers=4,
+                              backoff=0.01, progress=None, **kw))
+
+
+def rows(out: Path) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for line in (out / INDEX_FILE).read_text().splitlines():
+        if not line.startswith("#"):
+            path, dist, _ = line.split("\t")
+            table.setdefault(path, []).append(dist)
+    return table
+
+
+def projects(out: Path) -> dict[str, dict[str, str]]:
+    lines = (out / PROJECTS_FILE).read_text().splitlines()
+    header = lines[0].split("\t")
+    return {r["project"]: r for r in (dict(zip(header, line.split("\t"))) for line in lines[1:])}
+
+
+@pytest.fixture
+def built(index_server, tmp_path):
+    populate(index_server, tmp_path)
+    out = tmp_path / "out"
+    manifest = run_build(index_server, tmp_path, out)
+    return index_server, out, manifest
+
+
+def test_namespace_packages_map_by_their_owned_level(built):
+    _, out, _ = built
+    table = rows(out)
+    assert table["acme.alpha"] == ["acme-alpha"]
+    assert table["acme.beta"] == ["acme-beta"]
+    assert "acme" not in table  # the namespace itself belongs to nobody
+    index = ShippedIndex(out / INDEX_FILE)
+    assert index.lookup("acme.alpha.core").distribution == "acme-alpha"
+    assert index.lookup("acme.gamma") is None
+
+
+def test_zip64_wheel_is_read(built):
+    server, out, _ = built
+    assert rows(out)["bigzip"] == ["bigzip"]
+    wheel_gets = server.requests_for("/files/bigzip-1.0-py3-none-any.whl")
+    assert wheel_gets and all("Range" in headers for _, _, headers in wheel_gets)
+
+
+def test_hostile_names_are_ignored_and_nothing_is_written_outside(built, tmp_path):
+    _, out, _ = built
+    table = rows(out)
+    assert table["hostile"] == ["hostile"]
+    assert not {"x", "abs", "y", "a"} & set(table)
+    assert set(os.listdir(out)) == OUTPUTS
+    for root in (tmp_path, tmp_path.parent, Path.cwd()):
+        assert not (root / "x.py").exists() and not (root / "y.py").exists()
+    assert not Path("/abs.py").exists()
+
+
+def test_broken_zip_is_recorded_not_fatal(built):
+    _, out, manifest = built
+    row = projects(out)["broken"]
+    assert row["status"] == "unindexed"
+    assert "broken-1.0-py3-none-any.whl" in row["reason"] and "not a valid zip" in row["reason"]
+    assert manifest["errors"] == 0
+
+
+def test_pep794_import_names_are_used(built):
+    _, out, _ = built
+    table = rows(out)
+    assert table["declared"] == ["declared"] and table["declared.plugins"] == ["declared"]
+    assert "_declared_private" not in table
+
+
+def test_sdist_only_projects(built):
+    _, out, manifest = built
+    p = projects(out)
+    assert p["onlysdist"]["status"] == "unindexed"
+    assert "tar.gz cannot be range-read" in p["onlysdist"]["reason"]
+    assert p["zipsdist"]["status"] == "indexed"
+    table = rows(out)
+    assert table["zipsdist"] == ["zipsdist"] and table["_zipsdist_c"] == ["zipsdist"]
+    assert manifest["unindexed_reasons"]["sdist only (tar.gz cannot be range-read)"] == 1
+
+
+def test_noise_is_skipped_and_recorded(built):
+    _, out, _ = built
+    row = projects(out)["noisy"]
+    assert row["status"] == "unindexed"
+    assert row["skipped"].split() == ["docs", "setup", "tests"]
+    assert not {"tests", "docs", "setup"} & set(rows(out))
+
+
+def test_missing_project_and_release_choice(built):
+    _, out, _ = built
+    p = projects(out)
+    assert p["absent"]["status"] == "unindexed" and p["absent"]["reason"] == "not on the index"
+    table = rows(out)
+    # Linux + Windows wheels of the latest release, not macOS, not the older pure wheel
+    assert {"binary", "binary_win32"} <= set(table)
+    assert "macos_only" not in table and "binary_old" not in table
+    assert p["binary"]["version"] == "3.0"
+    assert p["oldwheels"]["version"] == "1.0" and "latest 2.0 has no wheels" in p["oldwheels"]["reason"]
+    assert table["oldwheels"] == ["oldwheels"]
+
+
+def test_manifest_records_the_build(built):
+    server, out, manifest = built
+    on_disk = json.loads((out / MANIFEST_FILE).read_text())
+    assert on_disk == manifest
+    assert manifest["index_url"] == server.url
+    assert manifest["projects"] == len(PROJECTS)
+    assert manifest["indexed"] + manifest["unindexed"] + manifest["errors"] == len(PROJECTS)
+    assert manifest["requests"] == len(server.log)
+    assert manifest["wheels"] == 10 and manifest["tool_version"]  # 9 projects' archives, binary's two
+
+
+def test_server_without_range_support_gives_the_same_index(tmp_path):
+    with IndexServer() as ranged, IndexServer(range_support=False) as plain:
+        populate(ranged, tmp_path / "a")
+        populate(plain, tmp_path / "b")
+        run_build(ranged, tmp_path / "a", tmp_path / "a" / "out")
+        run_build(plain, tmp_path / "b", tmp_path / "b" / "out")
+        assert plain.requests_for("/files/")  # it did read the wheels, whole
+        a, b = tmp_path / "a" / "out", tmp_path / "b" / "out"
+        assert (a / INDEX_FILE).read_text() == (b / INDEX_FILE).read_text()
+        # the same, up to the servers' addresses in the broken wheel's reason
+        assert (a / PROJECTS_FILE).read_text().replace(ranged.base, "BASE") == \
+            (b / PROJECTS_FILE).read_text().replace(plain.base, "BASE")
+
+
+def test_build_resumes_from_its_journal(built, tmp_path):
+    server, out, _ = built
+    first_index = (out / INDEX_FILE).read_text()
+    first_projects = (out / PROJECTS_FILE).read_text()
+    journal = (out / JOURNAL).read_text().splitlines(keepends=True)
+    kept = journal[:4]  # header + three projects; then a line torn by a crash
+    done = {json.loads(line)["project"] for line in kept[1:]}
+    (out / JOURNAL).write_text("".join(kept) + journal[4][:20])
+    for name in (INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE):
+        (out / name).unlink()
+    server.log.clear()
+    manifest = run_build(server, tmp_path, out)
+    asked = {path.split("/")[2] for _, path, _ in server.log if path.startswith("/simple/")}
+    assert not asked & done
+    assert asked == {p for _, p in PROJECTS} - done
+    assert manifest["resumed_projects"] == 3
+    assert (out / INDEX_FILE).read_text() == first_index
+    assert (out / PROJECTS_FILE).read_text() == first_projects
+
+
+def test_dask_local_cluster_gives_the_threaded_result(built, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    server, threaded, _ = built
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        manifest = run_build(server, tmp_path, tmp_path / "dask", dask_scheduler=cluster.scheduler_address)
+    assert manifest["engine"].startswith("dask:")
+    assert (tmp_path / "dask" / INDEX_FILE).read_text() == (threaded / INDEX_FILE).read_text()
+    assert (tmp_path / "dask" / PROJECTS_FILE).read_text() == (threaded / PROJECTS_FILE).read_text()
+
+
+def test_unreachable_index_fails_cleanly_without_output(index_server, tmp_path):
+    populate(index_server, tmp_path)
+    index_server.down = True
+    with pytest.raises(BuildError, match=r"index unreachable: http://127\.0\.0\.1:\d+/simple/"):
+        run_build(index_server, tmp_path, tmp_path / "out", retries=0)
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_project_list_names_the_file(tmp_path):
+    bad = tmp_path / "top.tsv"
+    bad.write_text("rank\tname\n1\tok\nthree\tbad\n")
+    with pytest.raises(BuildError, match=r"top\.tsv:3: expected"):
+        build(BuildOptions(out_dir=tmp_path / "out", input=bad, progress=None))
+    with pytest.raises(BuildError, match=r"missing\.tsv: cannot read"):
+        build(BuildOptions(out_dir=tmp_path / "out", input=tmp_path / "missing.tsv", progress=None))
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_module_entry(built, tmp_path):
+    server, threaded, _ = built
+    out = tmp_path / "cli-out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "poncho.index_cache", "build", "--index-url", server.url, "--top", "3",
+         "--input", str(write_list(tmp_path)), "--workers", "2", "-o", str(out)],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "[index build] 3/3 projects" in proc.stderr
+    assert set(rows(out)) == {"acme.alpha", "acme.beta", "bigzip"}
+    missing = subprocess.run(
+        [sys.executable, "-m", "poncho.index_cache", "build", "--input", str(tmp_path / "nope.tsv"),
+         "-o", str(tmp_path / "x")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "nope.tsv: cannot read" in missing.stderr
