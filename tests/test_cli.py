@@ -1,0 +1,133 @@
+"""The command line as a user runs it: a real subprocess against a loopback index."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.wheels import build_wheel
+
+
+def run(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "poncho", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, stdin=subprocess.DEVNULL, timeout=120)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    pkg = root / "app"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "main.py").write_text(
+        "import os\nimport yaml\nfrom . import helpers\n\n\ndef run():\n    import fastjson\n    return fastjson\n"
+    )
+    (pkg / "helpers.py").write_text("from .main import run\n")
+    return root
+
+
+@pytest.fixture
+def served(index_server, tmp_path):
+    w = tmp_path / "wheels"
+    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    index_server.add(build_wheel(w, "fastjson", "1.2", requires_dist=["speedups>=2"],
+                                 files={"fastjson/__init__.py": ""}))
+    index_server.add(build_wheel(w, "speedups", "2.5"))
+    return index_server
+
+
+def test_lock_goes_to_stdout_and_diagnostics_to_stderr(app, served):
+    proc = run("app", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "PyYAML==6.0 \\\n    --hash=sha256:" in out
+    assert "fastjson==1.2" in out and "speedups==2.5" in out
+    assert "# via app/main.py:2" in out  # the import site of a direct dependency
+    assert "# via fastjson" in out  # the parent of a transitive one
+    assert "locked 3 distributions" in proc.stderr and "locked" not in out
+
+
+def test_no_resolve_prints_unpinned_direct_requirements(app, served):
+    proc = run("app", "--no-resolve", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if not ln.startswith("    #")]
+    assert lines == ["fastjson", "PyYAML"]  # sorted by normalized name
+    assert "    # via app/main.py:7 (fastjson)" in proc.stdout
+    assert not served.requests_for("/files/speedups"), "--no-resolve must not resolve"
+
+
+def test_output_file_is_written_atomically_and_only_on_success(app, served, tmp_path):
+    out = app / "env.lock"
+    proc = run("app", "-o", "env.lock", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    good = out.read_text()
+    assert "speedups==2.5" in good
+    # Break the index: the run fails and the previous lock survives untouched.
+    served.files.clear()
+    proc = run("app", "-o", "env.lock", "--index-url", served.url, "--no-cache", cwd=app)
+    assert proc.returncode != 0
+    assert out.read_text() == good
+    assert [p.name for p in app.iterdir() if p.name.startswith(".env.lock")] == []
+
+
+def test_conflict_exit_code_and_no_output(app, served, tmp_path):
+    served.files.clear()
+    w = tmp_path / "w2"
+    served.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}, requires_dist=["speedups<2"]))
+    served.add(build_wheel(w, "fastjson", "1.2", requires_dist=["speedups>=2"], files={"fastjson/__init__.py": ""}))
+    served.add(build_wheel(w, "speedups", "1.0"))
+    served.add(build_wheel(w, "speedups", "2.5"))
+    proc = run("app", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 5
+    assert proc.stdout == ""
+    assert "speedups<2  required by pyyaml 6.0" in proc.stderr
+    assert "speedups>=2  required by fastjson 1.2" in proc.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_index_is_a_clear_error_with_no_output(app):
+    url = f"http://127.0.0.1:{_closed_port()}/simple/"
+    proc = run("app", "--index-url", url, "--no-cache", cwd=app)
+    assert proc.returncode == 6, proc.stderr
+    assert proc.stdout == ""
+    assert url in proc.stderr and "cannot connect" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_usage_errors(app, tmp_path):
+    proc = run("does-not-exist", cwd=app)
+    assert proc.returncode == 2 and "does-not-exist: no such file or directory" in proc.stderr
+    proc = run(cwd=app)
+    assert proc.returncode == 2 and "usage:" in proc.stderr
+    proc = run("app", "-o", str(tmp_path / "missing-dir" / "env.lock"), cwd=app)
+    assert proc.returncode == 2 and "directory does not exist" in proc.stderr
+
+
+def test_unmapped_import_warns_and_strict_fails(app, served):
+    (app / "app" / "extra.py").write_text("import nosuchthing_on_any_index\n")
+    proc = run("app", "--no-resolve", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0
+    assert "no distribution provides 'nosuchthing_on_any_index'" in proc.stderr
+    assert "app/extra.py:1" in proc.stderr
+    proc = run("app", "--strict", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 4 and proc.stdout == ""
+
+
+def test_version_and_help():
+    proc = subprocess.run([sys.executable, "-m", "poncho", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("poncho-resolve ")
+    proc = subprocess.run([sys.executable, "-m", "poncho", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "Exit codes" in proc.stdout
