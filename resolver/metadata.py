@@ -109,7 +109,7 @@ class MetadataFetcher:
             return None
         try:
             resp = self.session.get(file.url + ".metadata")
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError) as exc:
             raise IndexUnreachable(file.url + ".metadata", f"cannot fetch: {exc}") from exc
         if resp.status_code != 200:
             return None

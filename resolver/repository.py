@@ -55,6 +55,10 @@ class Repository(Protocol):
 class SimpleRepository:
     """Releases from one or more simple-API indexes, filtered for a target.
 
+    A project's files come from the *first* index that has it (uv's
+    "first-index" rule), never from a merge: an extra index cannot slip a
+    same-named project past the main one (dependency confusion).
+
     Project pages and metadata are fetched on a small thread pool so the
     resolver's next questions are usually answered before it asks them.
     """
@@ -85,8 +89,6 @@ class SimpleRepository:
         return self._pages[canonicalize_name(name)].result()
 
     def _load_releases(self, name: NormalizedName) -> list[Release]:
-        files: list[IndexFile] = []
-        found = False
         last_missing: NotFound | None = None
         for index in self.indexes:
             try:
@@ -94,11 +96,9 @@ class SimpleRepository:
             except NotFound as exc:
                 last_missing = exc
                 continue
-            found = True
-            files.extend(page.files)
-        if not found and last_missing is not None:
-            raise last_missing
-        return self._group(name, files)
+            return self._group(name, list(page.files))
+        assert last_missing is not None, "a repository needs at least one index"
+        raise last_missing
 
     def _group(self, name: NormalizedName, files: list[IndexFile]) -> list[Release]:
         by_version: dict[Version, dict[str, list]] = {}

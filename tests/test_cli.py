@@ -131,3 +131,42 @@ def test_version_and_help():
     assert proc.returncode == 0 and proc.stdout.startswith("poncho-resolve ")
     proc = subprocess.run([sys.executable, "-m", "poncho", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "Exit codes" in proc.stdout
+
+
+def test_pip_configuration_supplies_the_index(app, served, tmp_path):
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = http://127.0.0.1:9/simple/\n[install]\nindex-url = {served.url}\n")
+    # The index comes from pip's config ([install] overrides [global], as in pip) ...
+    proc = run("app", "--no-resolve", cwd=app, env_extra={"PIP_CONFIG_FILE": str(conf)})
+    assert proc.returncode == 0, proc.stderr
+    assert served.requests_for("/simple/fastjson/")
+    # ... and --no-pip-config ignores it.
+    proc = run("app", "--no-resolve", "--no-pip-config", "--no-cache", "--index-url", "http://127.0.0.1:9/simple/",
+               cwd=app, env_extra={"PIP_CONFIG_FILE": str(conf)})
+    assert proc.returncode == 6, proc.stderr
+
+
+def test_pip_cert_is_honoured_never_skipped(app, tmp_path):
+    # A CA bundle that does not exist must fail the HTTPS index with a clear
+    # message, proving the setting is used rather than ignored or bypassed.
+    bogus = tmp_path / "no-such-bundle.pem"
+    proc = run("app", "--no-cache", "--index-url", "https://pypi.org/simple/", cwd=app,
+               env_extra={"PIP_CERT": str(bogus)})
+    assert proc.returncode == 6, proc.stderr
+    assert str(bogus) in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_pip_settings_precedence(tmp_path):
+    from poncho.net.pip_config import load_pip_settings
+
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://mirror.example/simple\ncert = /etc/corp.pem\n"
+                    "extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n")
+    env = {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    s = load_pip_settings(env)
+    assert s.index_url == "https://mirror.example/simple"
+    assert s.cert == "/etc/corp.pem"
+    assert s.extra_index_urls == ("https://a.example/simple", "https://b.example/simple")
+    s = load_pip_settings({**env, "PIP_INDEX_URL": "https://env.example/simple", "PIP_CERT": "/env.pem"})
+    assert (s.index_url, s.cert) == ("https://env.example/simple", "/env.pem")
+    assert load_pip_settings({**env, "PIP_CONFIG_FILE": os.devnull}).index_url is None

@@ -161,3 +161,23 @@ def test_requirement_objects_and_strings_are_both_accepted(index_server, tmp_pat
     index_server.add(build_wheel(tmp_path / "w", "lib", "1.0"))
     res, _ = _resolve(index_server, [Requirement("lib>=1")], tmp_path)
     assert versions(res) == {"lib": "1.0"}
+
+
+def test_first_index_that_has_a_project_wins(index_server, tmp_path):
+    """An extra index cannot override a project the main index has (dependency confusion)."""
+    from support.index_server import IndexServer
+
+    index_server.add(build_wheel(tmp_path / "main", "internal-lib", "1.0"))
+    with IndexServer() as extra:
+        extra.add(build_wheel(tmp_path / "extra", "internal-lib", "99.0"))
+        extra.add(build_wheel(tmp_path / "extra", "only-extra", "1.0"))
+        session = make_session(None)
+        target = Target.current()
+        repo = SimpleRepository([SimpleIndex(session, index_server.url), SimpleIndex(session, extra.url)],
+                                MetadataFetcher(session, None), target)
+        try:
+            res = resolve(["internal-lib", "only-extra"], repo, target)
+        finally:
+            repo.close()
+    assert versions(res) == {"internal-lib": "1.0", "only-extra": "1.0"}
+    assert res.pins["internal-lib"].files[0].url.startswith(index_server.base)

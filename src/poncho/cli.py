@@ -63,7 +63,10 @@ def _lock_parser() -> argparse.ArgumentParser:
                    help="fail on analysis problems and on imports that map to no distribution")
     p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write any cache")
-    p.add_argument("--cert", default=None, help="CA bundle for HTTPS (default: REQUESTS_CA_BUNDLE or certifi)")
+    p.add_argument("--cert", default=None,
+                   help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
+    p.add_argument("--no-pip-config", action="store_true",
+                   help="ignore pip's configuration files and PIP_* variables (index-url, extra-index-url, cert)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
     return p
@@ -74,12 +77,20 @@ def _options(args: argparse.Namespace):
     from poncho.net.simple_api import DEFAULT_INDEX
     from poncho.pipeline import Options
 
+    from poncho.net.pip_config import PipSettings, load_pip_settings
+
+    try:
+        pip = PipSettings() if args.no_pip_config else load_pip_settings()
+    except ValueError as exc:
+        raise UsageError(f"{exc} (fix it, or pass --no-pip-config)") from None
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    main_index = args.index_url or pip.index_url or DEFAULT_INDEX
+    extras = tuple(dict.fromkeys(u for u in (*pip.extra_index_urls, *args.extra_index_url) if u != main_index))
     return Options(
-        index_urls=(args.index_url or os.environ.get("PIP_INDEX_URL") or DEFAULT_INDEX, *args.extra_index_url),
+        index_urls=(main_index, *extras),
         include_optional=args.include_optional,
         cache_dir=cache_dir,
-        cert=args.cert,
+        cert=args.cert or pip.cert,
     )
 
 

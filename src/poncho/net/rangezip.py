@@ -44,7 +44,7 @@ class RangeFile(io.RawIOBase):
         try:
             # Identity encoding: ranges are byte ranges of the stored file.
             return self.session.get(self.url, headers={"Accept-Encoding": "identity", **headers}, stream=True)
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, OSError) as exc:
             raise IndexUnreachable(self.url, f"cannot fetch: {exc}") from exc
 
     def _probe_tail(self) -> None:

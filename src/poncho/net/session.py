@@ -71,10 +71,8 @@ def make_session(
 
     ``cache_dir=None`` disables the HTTP cache (tests of the wire itself).
     """
-    session = _TimeoutSession(timeout)
+    session = _TimeoutSession(timeout, cert)
     session.headers["User-Agent"] = USER_AGENT
-    if cert:
-        session.verify = cert
     retry = Retry(
         total=retries,
         connect=retries,
@@ -99,12 +97,23 @@ def make_session(
 
 
 class _TimeoutSession(requests.Session):
-    def __init__(self, timeout: float) -> None:
+    """Adds a default timeout, and makes an explicit CA bundle win over the environment's.
+
+    (requests lets REQUESTS_CA_BUNDLE override ``Session.verify``; an explicit
+    ``--cert`` or pip ``cert`` must not be silently replaced.)
+    """
+
+    def __init__(self, timeout: float, cert: str | None) -> None:
         super().__init__()
         self._timeout = timeout
+        self._cert = cert
+        if cert:
+            self.verify = cert
 
     def request(self, *args, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self._timeout)
+        if self._cert:
+            kwargs.setdefault("verify", self._cert)
         return super().request(*args, **kwargs)
 
 

@@ -78,6 +78,9 @@ class SimpleIndex:
         except requests.exceptions.RequestException as exc:
             raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
                                    "check the network or pass --index-url") from exc
+        except OSError as exc:  # e.g. a CA bundle path that does not exist
+            raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
+                                   "check --cert, pip's `cert` and REQUESTS_CA_BUNDLE") from exc
         if resp.status_code == 404:
             raise NotFound(url, "no such project on this index")
         if resp.status_code != 200:
