@@ -42,21 +42,11 @@ class UsageError(Exception):
     pass
 
 
-def _lock_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="poncho-resolve",
-        description="Find the third-party distributions a Python program imports and lock them "
-                    "(pinned, hashed) for the machines that will run it.",
-        epilog="Exit codes: 0 ok, 2 usage, 3 analysis (--strict), 4 unmapped imports (--strict), "
-               "5 conflict, 6 index unreachable, 70 internal error.",
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
-    p.add_argument("--index-url", default=None, metavar="URL", help="simple API index (default: PyPI)")
+def _add_common(p: argparse.ArgumentParser) -> None:
+    """Options every command that analyzes and maps code shares."""
+    p.add_argument("--index-url", default=None, metavar="URL", help="simple API index (default: pip's, else PyPI)")
     p.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
-                   help="more indexes to take files from (may repeat)")
-    p.add_argument("--no-resolve", action="store_true",
-                   help="stop after mapping: print the direct requirements, unpinned, with # via comments")
+                   help="more indexes, consulted for projects the first lacks (may repeat)")
     p.add_argument("--include-optional", action="store_true",
                    help="also lock imports guarded by try/except ImportError")
     p.add_argument("--strict", action="store_true",
@@ -68,7 +58,36 @@ def _lock_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pip-config", action="store_true",
                    help="ignore pip's configuration files and PIP_* variables (index-url, extra-index-url, cert)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
+
+def _lock_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve",
+        description="Find the third-party distributions a Python program imports and lock them "
+                    "(pinned, hashed) for the machines that will run it. "
+                    "Other commands: `poncho-resolve check PATH... --lock FILE`.",
+        epilog="Exit codes: 0 ok, 1 check found problems, 2 usage, 3 analysis (--strict), "
+               "4 unmapped imports (--strict), 5 conflict, 6 index unreachable, 70 internal error.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
+    p.add_argument("--no-resolve", action="store_true",
+                   help="stop after mapping: print the direct requirements, unpinned, with # via comments")
+    _add_common(p)
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
+    return p
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve check",
+        description="Is the lock still right for the code? Analyzes and maps (no resolution) and compares "
+                    "with the lock. For CI and pre-commit.",
+        epilog="Exit codes: 0 the lock is right, 1 findings (listed on stdout), 2 usage or unreadable lock.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
+    p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (requirements format)")
+    _add_common(p)
     return p
 
 
@@ -123,9 +142,7 @@ def run_lock(args: argparse.Namespace) -> int:
     from poncho.lock import render, render_direct
     from poncho.pipeline import Pipeline
 
-    for p in args.paths:
-        if not Path(p).exists():
-            raise UsageError(f"{p}: no such file or directory")
+    _require_paths(args.paths)
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"{args.output}: its directory does not exist")
     started = time.monotonic()
@@ -160,17 +177,58 @@ def run_lock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_check(args: argparse.Namespace) -> int:
+    from poncho.check import check
+    from poncho.lock import input_digest
+    from poncho.lock.parse import LockParseError, read_lock
+    from poncho.pipeline import Pipeline
+
+    _require_paths(args.paths)
+    try:
+        locked = read_lock(args.lock)
+    except LockParseError as exc:
+        raise UsageError(str(exc)) from None
+    pipeline = Pipeline(_options(args))
+    result = pipeline.requirements(args.paths)
+    for diag in result.analysis.diagnostics:
+        print(f"warning: {diag}", file=sys.stderr)
+    digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls)
+    findings = check(result.requirements, locked, digest)
+    for f in findings:
+        print(f)
+    if findings:
+        print(f"{args.lock}: {len(findings)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
+              f"-o {args.lock}`", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    _say(args, f"{args.lock}: up to date with {len(result.requirements.direct)} direct requirement(s)")
+    return EXIT_OK
+
+
+def _require_paths(paths: Sequence[str]) -> None:
+    for p in paths:
+        if not Path(p).exists():
+            raise UsageError(f"{p}: no such file or directory")
+
+
+COMMANDS = {"check": (_check_parser, run_check)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from poncho.net.errors import NetError
     from poncho.resolver.errors import NoSuchProject, ResolutionConflict
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    # A subcommand name comes first; anything else is the main job (lock PATH...).
+    # A directory literally named like a subcommand can be given as ./check.
+    make_parser, command = COMMANDS.get(argv[0], (_lock_parser, run_lock)) if argv else (_lock_parser, run_lock)
+    if argv and argv[0] in COMMANDS:
+        argv = argv[1:]
     try:
-        args = _lock_parser().parse_args(argv)
+        args = make_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
         return int(exc.code or 0)
     try:
-        return run_lock(args)
+        return command(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,83 @@
+"""`poncho-resolve check`: is a lock still right for the code? One class per finding.
+
+Findings have a code and a message, in the manner of deptry's violations, so
+CI output is greppable and each kind can be documented and silenced alone.
+Checking never resolves: it analyzes and maps (cheap, cached), then compares
+the direct requirements with the lock's entries and its input digest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from poncho.index_cache.requirements import DirectRequirement, Requirements
+from poncho.lock.parse import LockedFile
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: ClassVar[str] = "PR000"
+    summary: ClassVar[str] = ""
+    subject: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class MissingFromLock(Finding):
+    code: ClassVar[str] = "PR001"
+    summary: ClassVar[str] = "the code imports a distribution the lock does not contain"
+
+
+@dataclass(frozen=True)
+class LockedOnlyTransitively(Finding):
+    code: ClassVar[str] = "PR002"
+    summary: ClassVar[str] = "the code imports a distribution the lock holds only as someone's dependency"
+
+
+@dataclass(frozen=True)
+class NoLongerImported(Finding):
+    code: ClassVar[str] = "PR003"
+    summary: ClassVar[str] = "the lock has a direct entry that no code imports any more"
+
+
+@dataclass(frozen=True)
+class Unresolved(Finding):
+    code: ClassVar[str] = "PR004"
+    summary: ClassVar[str] = "an import maps to no distribution"
+
+
+@dataclass(frozen=True)
+class InputsChanged(Finding):
+    code: ClassVar[str] = "PR005"
+    summary: ClassVar[str] = "the lock was made for other inputs (requirements, target, indexes or tool version)"
+
+
+def _where(r: DirectRequirement) -> str:
+    return ", ".join(s.location for s in r.sites[:3])
+
+
+def check(requirements: Requirements, locked: LockedFile, current_digest: str) -> list[Finding]:
+    """Every way ``locked`` disagrees with the code's ``requirements``; empty when it is right."""
+    if locked.input_digest == current_digest:
+        return []  # same requirements, target, indexes and tool: the lock is what we would write
+    findings: list[Finding] = []
+    wanted = {r.key: r for r in requirements.direct}
+    for key, req in sorted(wanted.items()):
+        entry = locked.entries.get(key)
+        if entry is None:
+            findings.append(MissingFromLock(req.name, f"imported at {_where(req)}; re-lock"))
+        elif not entry.direct:
+            findings.append(LockedOnlyTransitively(
+                req.name, f"imported at {_where(req)} but locked only via {', '.join(entry.via)}"))
+    for key, entry in sorted(locked.entries.items()):
+        if entry.direct and entry.via and key not in wanted:
+            findings.append(NoLongerImported(entry.name, f"{locked.path}:{entry.line} (was via {', '.join(entry.via)})"))
+    for module, sites in requirements.unresolved.items():
+        findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}"))
+    if not findings and locked.input_digest is not None:
+        findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock"))
+    return findings

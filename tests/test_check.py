@@ -1,0 +1,63 @@
+"""`poncho-resolve check`: findings with codes, exit 1 when the lock is stale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support.wheels import build_wheel
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "poncho", *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ), stdin=subprocess.DEVNULL, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path, index_server):
+    w = tmp_path / "wheels"
+    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}, requires_dist=["tinydep"]))
+    index_server.add(build_wheel(w, "tinydep", "1.0"))
+    index_server.add(build_wheel(w, "fastjson", "1.0", files={"fastjson/__init__.py": ""}))
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "main.py").write_text("import yaml\n")
+    proc = run("app", "-o", "env.lock", "--index-url", index_server.url, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def test_fresh_lock_passes(project, index_server):
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    assert "up to date" in proc.stderr
+
+
+def test_new_import_is_missing_from_lock(project, index_server):
+    (project / "app" / "extra.py").write_text("import fastjson\n")
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("PR001 fastjson: imported at app/extra.py:1")
+
+
+def test_removed_import_and_transitive_only(project, index_server):
+    (project / "app" / "main.py").write_text("import tinydep\n")
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert any(ln.startswith("PR002 tinydep: imported at app/main.py:1 but locked only via pyyaml") for ln in lines)
+    assert any(ln.startswith("PR003 PyYAML: env.lock:") for ln in lines)
+
+
+def test_missing_or_garbled_lock_is_a_usage_error(project, index_server):
+    proc = run("check", "app", "--lock", "nope.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 2 and "nope.lock: no such lock file" in proc.stderr
+    (project / "bad.lock").write_text("this is ( not a requirement\n")
+    proc = run("check", "app", "--lock", "bad.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 2 and "bad.lock:1: not a requirement line" in proc.stderr
