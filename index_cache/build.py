@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -163,10 +164,13 @@ def _preflight(settings: CrawlSettings, first: str) -> int:
 
 
 def _reason_category(res: ProjectResult) -> str:
-    text = res.reason
-    if "latest" in text and "has no wheels; read" in text:
-        text = text.split("; ", 1)[1] if "; " in text else ""
-    return text.split(";", 1)[0].split(":", 1)[0].strip() or res.status
+    """The decisive clause of an unindexed project's reason, without file names and sizes."""
+    text = re.sub(r"^latest \S+ has no wheels; read \S+(; )?", "", res.reason)
+    if "unreadable:" in text:
+        return "unreadable archive"
+    if text.startswith("sdist only (") and "cannot be range-read" in text:
+        return "sdist only: tar archive too large to read whole"
+    return text.split(":", 1)[0].strip() or res.status
 
 
 def build(options: BuildOptions) -> dict[str, Any]:

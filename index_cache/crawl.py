@@ -14,14 +14,18 @@ Linux wheel (x86_64 preferred) and one Windows wheel (amd64 preferred) are
 read and their paths united; macOS wheels are read only when neither exists
 (their layout matches Linux in practice).
 
-Sdist-only projects: a tar.gz cannot be range-read (gzip has no index), so
-it is recorded as unindexed; a zip sdist is range-read for its
-``*.egg-info/top_level.txt``.
+Sdist-only projects: a zip sdist is range-read like a wheel. A tar.gz
+cannot be range-read (gzip has no index), so it is read whole, in memory and
+never extracted, only when it is small (``SDIST_MAX`` bytes); larger ones
+are recorded as unindexed. Either way ``*.egg-info/top_level.txt`` decides
+when present, else the package layout (:func:`.wheel_files.sdist_modules`).
 """
 
 from __future__ import annotations
 
+import io
 import struct
+import tarfile
 import threading
 import time
 import zipfile
@@ -43,13 +47,14 @@ from poncho.net import IndexFile, IndexUnreachable, NetError, NotFound, SimpleIn
 from poncho.net.errors import BadResponse
 from poncho.net.rangezip import RangeFile, open_remote_zip
 
-from .wheel_files import is_safe_member, provided_modules
+from .wheel_files import is_safe_member, package_children, provided_modules, sdist_modules
 
 INDEXED = "indexed"
 UNINDEXED = "unindexed"
 ERROR = "error"  # transient: a re-run retries it
+SDIST_MAX = 4 * 1024 * 1024  # a tar.gz sdist is read whole only up to this size
 
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+_ZIP_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
                struct.error, NotImplementedError, KeyError)
 
 
@@ -64,6 +69,7 @@ class ProjectResult:
     distribution: str | None = None  # display name from METADATA when read
     wheels: list[str] = field(default_factory=list)
     provides: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)  # one level below provided packages
     skipped: list[str] = field(default_factory=list)
     import_names: list[str] | None = None  # PEP 794, when the metadata declares it
     import_namespaces: list[str] = field(default_factory=list)
@@ -232,14 +238,23 @@ def _fetch_metadata_file(session: requests.Session, wheel: IndexFile) -> bytes |
     raise BadResponse(url, f"HTTP {resp.status_code}")
 
 
-def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool
-               ) -> tuple[set[str], set[str], bytes | None]:
-    """(provided paths, skipped noise, METADATA bytes or None) of one remote wheel."""
+@dataclass
+class WheelContents:
+    provided: set[str]
+    skipped: set[str]
+    children: set[str]
+    metadata: bytes | None
+    stubs_only: bool
+
+
+def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool) -> WheelContents:
+    """What one remote wheel provides, from its central directory (and METADATA when wanted)."""
     zf, rf = open_remote_zip(session, wheel.url, wheel.size)
     with zf:
         try:
             names = zf.namelist()
             provided, skipped = provided_modules(names)
+            stubs_only = not provided and any(n.split("/", 1)[0].endswith("-stubs") for n in names)
             meta = None
             if want_metadata:
                 meta = _metadata_from_zip(zf, rf, only_if_fetched=True)
@@ -249,22 +264,98 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool
                     meta = _metadata_from_zip(zf, rf, only_if_fetched=False)
         except _ZIP_ERRORS as exc:
             raise BadResponse(wheel.url, f"not a valid zip: {exc}") from exc
-    return provided, skipped, meta
+    return WheelContents(provided, skipped, package_children(names, provided), meta, stubs_only)
 
 
-def read_zip_sdist_top_level(session: requests.Session, sdist: IndexFile) -> set[str]:
-    """Top-level names from a zip sdist's ``*.egg-info/top_level.txt`` (empty when absent)."""
-    zf, _ = open_remote_zip(session, sdist.url, sdist.size)
-    with zf:
-        try:
-            members = [n for n in zf.namelist() if is_safe_member(n) and n.endswith(".egg-info/top_level.txt")]
-            if not members:
-                return set()
-            text = zf.read(min(members, key=len)).decode("utf-8", "replace")
-        except _ZIP_ERRORS as exc:
-            raise BadResponse(sdist.url, f"not a valid zip: {exc}") from exc
+def _top_level_member(names: list[str]) -> str | None:
+    found = [n for n in names if is_safe_member(n) and n.endswith(".egg-info/top_level.txt") and n.count("/") <= 3]
+    return min(found, key=len) if found else None
+
+
+def _parse_top_level(text: str) -> set[str]:
     return {line.strip().replace("/", ".") for line in text.splitlines()
             if line.strip() and all(p.isidentifier() for p in line.strip().split("/"))}
+
+
+def _download_small(session: requests.Session, f: IndexFile, limit: int) -> bytes | None:
+    """The whole file when it is at most ``limit`` bytes, else None (never reads past the limit)."""
+    if f.size is not None and f.size > limit:
+        return None
+    try:
+        with session.get(f.url, stream=True) as resp:
+            if resp.status_code != 200:
+                raise BadResponse(f.url, f"HTTP {resp.status_code}")
+            chunks, got = [], 0
+            for chunk in resp.iter_content(64 * 1024):
+                got += len(chunk)
+                if got > limit:
+                    return None
+                chunks.append(chunk)
+    except requests.exceptions.RequestException as exc:
+        raise IndexUnreachable(f.url, f"cannot fetch: {exc}") from exc
+    return b"".join(chunks)
+
+
+@dataclass
+class SdistContents:
+    provided: set[str]
+    how: str
+    read: bool  # False when the archive was not downloaded at all
+    name: str | None = None  # the Name: of its PKG-INFO
+
+
+def _pkg_info_member(names: list[str]) -> str | None:
+    return next((n for n in names if n.count("/") == 1 and n.endswith("/PKG-INFO") and is_safe_member(n)), None)
+
+
+def read_sdist(session: requests.Session, sdist: IndexFile, project: str) -> SdistContents:
+    """What an sdist provides: its ``top_level.txt``, else its package layout.
+
+    Nothing is ever extracted to disk: member names are only read as strings.
+    """
+    is_zip = sdist.filename.endswith(".zip")
+    try:
+        if is_zip:
+            zf, _ = open_remote_zip(session, sdist.url, sdist.size)
+            with zf:
+                names = zf.namelist()
+                member = _top_level_member(names)
+                top_text = zf.read(member).decode("utf-8", "replace") if member else None
+                pkg_info = _pkg_info_member(names)
+                meta = zf.read(pkg_info) if pkg_info else None
+        else:
+            data = _download_small(session, sdist, SDIST_MAX)
+            if data is None:
+                size = f"{sdist.size / 1e6:.1f} MB" if sdist.size else f"over {SDIST_MAX // 2**20} MB"
+                return SdistContents(set(), f"sdist only ({sdist.filename} is {size}: "
+                                            "tar archives cannot be range-read)", False)
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+                members = [m for m in tf.getmembers() if m.isfile()]
+                names = [m.name for m in members]
+                member = _top_level_member(names)
+                top_text = None
+                if member:
+                    fh = tf.extractfile(member)  # into memory, never onto disk
+                    top_text = fh.read(64 * 1024).decode("utf-8", "replace") if fh else None
+                pkg_info = _pkg_info_member(names)
+                fh = tf.extractfile(pkg_info) if pkg_info else None
+                meta = fh.read(256 * 1024) if fh else None
+    except _ZIP_ERRORS as exc:
+        raise BadResponse(sdist.url, f"not a valid {'zip' if is_zip else 'tar'} sdist: {exc}") from exc
+    name = None
+    if meta:
+        try:
+            name = _parse_metadata(meta)[0]
+        except Exception:  # noqa: BLE001 - PKG-INFO only lends the display name
+            name = None
+    if top_text is not None:
+        top = _parse_top_level(top_text)
+        if top:
+            return SdistContents(top, "sdist only; read its top_level.txt", True, name)
+    layout = sdist_modules(names, project)
+    if layout:
+        return SdistContents(layout, "sdist only; derived from its package layout", True, name)
+    return SdistContents(set(), "sdist only; no package found in it", True, name)
 
 
 def _transient(exc: NetError) -> bool:
@@ -283,42 +374,45 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
     version, wheels, sdists, note = choose_files(page.files)
     res.version = version
     if not wheels:
-        zips = [s for s in sdists if s.filename.endswith(".zip")]
-        if zips:
-            res.wheels = [zips[0].filename]
-            try:
-                top = read_zip_sdist_top_level(index.session, zips[0])
-            except BadResponse as exc:
-                if _transient(exc):
-                    raise
-                res.reason = f"sdist only; {exc}"
-                return res
-            if not top:
-                res.reason = "sdist only (zip without top_level.txt)"
-                return res
-            res.provides = sorted(top)
-            res.status = INDEXED
-            res.reason = "sdist only; read top_level.txt from the zip sdist"
+        if not sdists:
+            res.reason = "no wheels or sdists" if version is None else "no wheels"
             return res
-        res.reason = ("sdist only (tar.gz cannot be range-read)" if sdists
-                      else "no wheels or sdists" if version is None else "no wheels")
+        # a zip is range-read; otherwise the smallest archive is the cheapest to read whole
+        sdist = min(sdists, key=lambda s: (not s.filename.endswith(".zip"), s.size or 0, s.filename))
+        try:
+            got = read_sdist(index.session, sdist, project)
+        except BadResponse as exc:
+            if _transient(exc):
+                raise
+            res.reason = f"sdist only; unreadable: {exc}"
+            return res
+        res.wheels = [sdist.filename] if got.read else []
+        res.provides = sorted(got.provided)
+        res.status = INDEXED if got.provided else UNINDEXED
+        res.reason = got.how
+        if got.name and canonicalize_name(got.name) == canonicalize_name(project):
+            res.distribution = got.name
         return res
     provided: set[str] = set()
     skipped: set[str] = set()
+    children: set[str] = set()
     broken: list[str] = []
     meta: bytes | None = None
-    for i, wheel in enumerate(wheels):
+    stubs_only = False
+    for wheel in wheels:
         try:
-            p, s, m = read_wheel(index.session, wheel, want_metadata=meta is None)
+            got = read_wheel(index.session, wheel, want_metadata=meta is None)
         except BadResponse as exc:
             if _transient(exc):
                 raise
             broken.append(str(exc))
             continue
         res.wheels.append(wheel.filename)
-        provided |= p
-        skipped |= s
-        meta = meta or m
+        provided |= got.provided
+        skipped |= got.skipped
+        children |= got.children
+        stubs_only = stubs_only or got.stubs_only
+        meta = meta or got.metadata
     if meta:
         try:
             name, import_names, namespaces = _parse_metadata(meta)
@@ -335,6 +429,7 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
                 provided.add(path)
         provided -= {n.strip() for n in namespaces}
     res.provides = sorted(provided)
+    res.children = sorted(c for c in children if c.rsplit(".", 1)[0] in provided)
     res.skipped = sorted(skipped)
     reasons = [note] if note else []
     if broken:
@@ -343,7 +438,8 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
         res.status = INDEXED
     else:
         res.status = UNINDEXED
-        reasons.append("wheels provide no importable module" if res.wheels else "no readable wheel")
+        reasons.append("type stubs only" if stubs_only else
+                       "wheels provide no importable module" if res.wheels else "no readable wheel")
     res.reason = "; ".join(reasons)
     return res
 

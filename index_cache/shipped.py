@@ -24,9 +24,11 @@ from .mapping import Mapping, Source, prefixes
 from .store import DATA_DIR, INDEX_FILE
 
 # An exact-name match beats a more popular provider unless that one is at
-# least this many ranks ahead (proportionally): ``import jwt`` is PyJWT (rank
-# 44), not the unrelated ``jwt`` project (rank 2359) that also provides it.
-EXACT_NAME_MARGIN = 10
+# least this many times better ranked: ``import jwt`` is PyJWT (rank 44), not
+# the unrelated ``jwt`` project (rank 2359); ``import serial`` is pyserial
+# (1167), not ``serial`` (11087); but ``import psycopg2`` stays psycopg2 (555)
+# though psycopg2-binary (147) provides it too.
+EXACT_NAME_MARGIN = 5
 
 
 @dataclass(frozen=True)

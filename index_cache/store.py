@@ -94,13 +94,25 @@ def _clean(text: str) -> str:
 
 
 def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
+    """``(import_path, distribution, rank)`` rows, sorted.
+
+    A path several distributions provide (``databricks`` with an
+    ``__init__.py`` in each of databricks-sdk and databricks-sql-connector)
+    also gets its providers' subpackages, so ``databricks.sdk`` finds its own.
+    """
+    indexed = [r for r in results if r.status == INDEXED]
+    providers: dict[str, set[str]] = {}
+    for r in indexed:
+        for path in r.provides:
+            providers.setdefault(path, set()).add(canonicalize_name(r.project))
     rows = set()
-    for r in results:
-        if r.status != INDEXED:
-            continue
+    for r in indexed:
         dist = r.distribution or r.project
         for path in r.provides:
             rows.add((path, dist, r.rank))
+        for child in r.children:
+            if len(providers.get(child.rsplit(".", 1)[0], ())) > 1:
+                rows.add((child, dist, r.rank))
     return sorted(rows, key=lambda row: (row[0], row[2], row[1]))
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 # Top-level directories and modules that wheels ship by accident; never importable products.
 NOISE = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
                    "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos",
-                   "setup", "conftest", "__pycache__", "build", "dist", "site-packages"})
+                   "setup", "conftest", "build", "dist", "site-packages"})
+IGNORED = frozenset({"__pycache__"})  # byte-code caches: neither a product nor noise worth reporting
 EXTENSION_SUFFIXES = (".so", ".pyd")
 
 
@@ -59,7 +60,7 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
                     provided.add(stem)
             continue
         top = parts[0]
-        if not top.isidentifier():
+        if not top.isidentifier() or top in IGNORED:
             continue
         if top in NOISE:
             skipped.add(top)
@@ -75,6 +76,65 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
                 provided.add(".".join(parts[:depth]))
                 break
     return provided, skipped
+
+
+def package_children(names: list[str], provided: set[str]) -> set[str]:
+    """Dotted names one level below each provided package (``databricks.sdk`` below ``databricks``).
+
+    The builder keeps them so that a package directory several distributions
+    ship (a pkgutil-style namespace with an ``__init__.py`` in each) can be
+    told apart by its subpackages.
+    """
+    owned = {tuple(p.split(".")) for p in provided}
+    children: set[str] = set()
+    for raw in names:
+        if raw.endswith("/") or not is_safe_member(raw):
+            continue
+        name = _strip_data_dir(raw)
+        if not name:
+            continue
+        parts = name.split("/")
+        stem = _module_stem(parts[-1])
+        if not stem:
+            continue
+        for depth in range(1, len(parts)):
+            if tuple(parts[:depth]) in owned:
+                child = parts[depth] if depth < len(parts) - 1 else stem
+                if child.isidentifier() and child != "__init__" and child not in IGNORED:
+                    children.add(".".join(parts[:depth] + [child]))
+                break
+    return children
+
+
+def sdist_modules(names: list[str], project: str) -> set[str]:
+    """Import paths an sdist's layout shows, for projects that publish no wheel.
+
+    Under ``src/`` every package and module counts (the src layout is the
+    import root); at the top of the sdist only packages (directories with
+    ``__init__.py``) and a module named like the project do, since scripts
+    such as ``setup.py`` or ``noxfile.py`` live there too.
+    """
+    from packaging.utils import canonicalize_name
+
+    want = {canonicalize_name(project), canonicalize_name(project.removeprefix("python-"))}
+    src: list[str] = []
+    provided: set[str] = set()
+    for raw in names:
+        if raw.endswith("/") or not is_safe_member(raw):
+            continue
+        parts = raw.split("/")[1:]  # below the sdist's name-version/ directory
+        if len(parts) >= 2 and parts[0] == "src":
+            src.append("/".join(parts[1:]))
+            continue
+        if len(parts) == 2 and parts[1] == "__init__.py" and parts[0].isidentifier() and parts[0] not in NOISE:
+            provided.add(parts[0])
+        elif len(parts) == 1:
+            stem = _module_stem(parts[0])
+            if stem and stem.isidentifier() and canonicalize_name(stem) in want:
+                provided.add(stem)
+    if src:
+        return provided_modules(src)[0]
+    return provided
 
 
 def _module_stem(filename: str) -> str | None:

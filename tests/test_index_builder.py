@@ -29,22 +29,25 @@ def _sdist_zip(dest: Path, name: str, version: str, top_level: str) -> Path:
     return path
 
 
-def _sdist_tgz(dest: Path, name: str, version: str) -> Path:
+def _sdist_tgz(dest: Path, name: str, version: str, files: dict[str, bytes | str] | None = None) -> Path:
+    import io
     import tarfile
 
     path = dest / f"{name}-{version}.tar.gz"
-    src = dest / f"{name}-{version}"
-    src.mkdir()
-    (src / "PKG-INFO").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    files = {"PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", **(files or {})}
     with tarfile.open(path, "w:gz") as tf:
-        tf.add(src, arcname=src.name)
+        for rel, data in files.items():
+            raw = data.encode() if isinstance(data, str) else data
+            info = tarfile.TarInfo(f"{name}-{version}/{rel}" if not rel.startswith(("/", "..")) else rel)
+            info.size = len(raw)
+            tf.addfile(info, io.BytesIO(raw))
     return path
 
 
 PROJECTS = [  # (rank, name) of the popularity list the tests build from
     (1, "acme-alpha"), (2, "acme-beta"), (3, "bigzip"), (4, "hostile"), (5, "broken"),
     (6, "declared"), (7, "onlysdist"), (8, "zipsdist"), (9, "noisy"), (10, "absent"),
-    (11, "binary"), (12, "oldwheels"),
+    (11, "binary"), (12, "oldwheels"), (13, "toplevelsdist"), (14, "hugesdist"), (15, "db-sql"), (16, "db-sdk"),
 ]
 
 
@@ -62,7 +65,16 @@ def populate(server: IndexServer, tmp: Path) -> None:
     server.files[broken.name] = ServedFile(broken.name, broken, "broken")
     server.add(build_wheel(d, "declared", "1.0", files={"declared/__init__.py": ""},
                            import_names=["declared", "declared.plugins", "_declared_private; private"]))
-    server.add(_sdist_tgz(d, "onlysdist", "1.0"))
+    server.add(_sdist_tgz(d, "onlysdist", "1.0", {
+        "onlysdist/__init__.py": "", "onlysdist/core.py": "", "tests/__init__.py": "", "setup.py": "",
+        "noxfile.py": "", "../../evil.py": "", "/etc/evil.py": ""}))
+    server.add(_sdist_tgz(d, "toplevelsdist", "1.0", {
+        "toplevelsdist.egg-info/top_level.txt": "tls_core\ntls_extra\n", "lib/tls_core/__init__.py": ""}))
+    server.add(_sdist_tgz(d, "hugesdist", "1.0", {"hugesdist/__init__.py": "", "blob.bin": os.urandom(4_300_000)}))
+    # a pkgutil-style namespace: both ship databricks/__init__.py; their subpackages tell them apart
+    server.add(build_wheel(d, "db-sql", "1.0", files={"databricks/__init__.py": "", "databricks/sql/__init__.py": ""}))
+    server.add(build_wheel(d, "db-sdk", "1.0", files={"databricks/__init__.py": "", "databricks/sdk/__init__.py": "",
+                                                      "databricks/sdk/service/__init__.py": ""}))
     server.add(_sdist_zip(d, "zipsdist", "1.0", "zipsdist\n_zipsdist_c\n"))
     server.add(build_wheel(d, "noisy", "1.0", files={"tests/test_a.py": "", "docs/conf.py": "", "setup.py": ""}))
     # a binary project: Linux and Windows wheels are read and their paths united; macOS skipped
@@ -157,14 +169,35 @@ def test_pep794_import_names_are_used(built):
 
 
 def test_sdist_only_projects(built):
-    _, out, manifest = built
+    server, out, manifest = built
     p = projects(out)
-    assert p["onlysdist"]["status"] == "unindexed"
-    assert "tar.gz cannot be range-read" in p["onlysdist"]["reason"]
-    assert p["zipsdist"]["status"] == "indexed"
     table = rows(out)
+    # a small tar.gz is read whole (in memory): its package layout, without tests/ or scripts
+    assert p["onlysdist"]["status"] == "indexed" and "package layout" in p["onlysdist"]["reason"]
+    assert table["onlysdist"] == ["onlysdist"]
+    assert not {"tests", "setup", "noxfile", "evil"} & set(table)
+    # top_level.txt decides when the sdist has one
+    assert table["tls_core"] == ["toplevelsdist"] and table["tls_extra"] == ["toplevelsdist"]
+    assert "top_level.txt" in p["toplevelsdist"]["reason"]
+    # a zip sdist is range-read
+    assert p["zipsdist"]["status"] == "indexed"
     assert table["zipsdist"] == ["zipsdist"] and table["_zipsdist_c"] == ["zipsdist"]
-    assert manifest["unindexed_reasons"]["sdist only (tar.gz cannot be range-read)"] == 1
+    # a large tar.gz is not downloaded at all
+    assert p["hugesdist"]["status"] == "unindexed" and "cannot be range-read" in p["hugesdist"]["reason"]
+    assert not server.requests_for("/files/hugesdist-1.0.tar.gz")
+    assert manifest["unindexed_reasons"]["sdist only: tar archive too large to read whole"] == 1
+
+
+def test_shared_package_directories_are_told_apart_by_subpackage(built):
+    _, out, _ = built
+    table = rows(out)
+    assert sorted(table["databricks"]) == ["db-sdk", "db-sql"]
+    assert table["databricks.sql"] == ["db-sql"] and table["databricks.sdk"] == ["db-sdk"]
+    index = ShippedIndex(out / INDEX_FILE)
+    assert index.lookup("databricks.sdk.service").distribution == "db-sdk"
+    assert index.lookup("databricks.sql.client").distribution == "db-sql"
+    # a package only one distribution ships lists no subpackages
+    assert "bigzip.data" not in table
 
 
 def test_noise_is_skipped_and_recorded(built):
@@ -196,7 +229,8 @@ def test_manifest_records_the_build(built):
     assert manifest["projects"] == len(PROJECTS)
     assert manifest["indexed"] + manifest["unindexed"] + manifest["errors"] == len(PROJECTS)
     assert manifest["requests"] == len(server.log)
-    assert manifest["wheels"] == 10 and manifest["tool_version"]  # 9 projects' archives, binary's two
+    # archives read: one per project (binary: two), none for hugesdist, broken and absent
+    assert manifest["wheels"] == len(PROJECTS) - 3 + 1 and manifest["tool_version"]
 
 
 def test_server_without_range_support_gives_the_same_index(tmp_path):
