@@ -1,0 +1,3 @@
+"""A virtual-screening workflow on RDKit, ASE and pymatgen."""
+
+__version__ = "0.3.0"

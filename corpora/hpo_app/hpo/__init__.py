@@ -1,0 +1,1 @@
+"""Hyperparameter optimization for tabular classifiers."""

@@ -1,0 +1,1 @@
+"""AWS Lambda handlers; one module per area, one function per handler."""
