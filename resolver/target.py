@@ -44,6 +44,32 @@ class Target:
             platform_label=plat,
         )
 
+    @classmethod
+    def for_platform(cls, python: str, platform: str | None = None, implementation: str = "cpython") -> "Target":
+        """A target other than this interpreter: ``python="3.12"``, ``platform="manylinux_2_28_x86_64"``.
+
+        The platform names the newest tag the machines accept; older
+        compatible ones (manylinux_2_17, manylinux2014, earlier macOS) follow,
+        as the installer on those machines would accept them.
+        """
+        if implementation != "cpython":
+            raise ValueError(f"only CPython targets are supported, not {implementation!r}")
+        try:
+            parts = tuple(int(x) for x in python.split("."))
+        except ValueError:
+            raise ValueError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}") from None
+        if len(parts) < 2 or len(parts) > 3 or parts[0] != 3:
+            raise ValueError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}")
+        full = ".".join(str(x) for x in (parts + (0,))[:3]) if len(parts) == 2 else python
+        platform = platform or next(p for p in (t.platform for t in tags_mod.sys_tags()) if p != "any")
+        platforms = expand_platform(platform)
+        pyver = parts[:2]
+        tags = list(tags_mod.cpython_tags(pyver, platforms=platforms))
+        tags += list(tags_mod.compatible_tags(pyver, f"cp{pyver[0]}{pyver[1]}", platforms=platforms))
+        env = marker_environment(full, platform)
+        return cls(python_full_version=full, implementation="cpython", tags=tuple(dict.fromkeys(tags)),
+                   environment=tuple(sorted(env.items())), platform_label=platform)
+
     @cached_property
     def python_version(self) -> Version:
         return Version(self.python_full_version)
@@ -87,3 +113,55 @@ class Target:
             return None
         ranks = [self._tag_rank[t] for t in wheel_tags if t in self._tag_rank]
         return min(ranks) if ranks else None
+
+
+_MANYLINUX_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
+
+
+def expand_platform(platform: str) -> list[str]:
+    """Every platform tag an installer on ``platform`` accepts, most preferred first."""
+    platform = platform.replace("-", "_").replace(".", "_")
+    for legacy, (major, minor) in _MANYLINUX_LEGACY.items():
+        if platform.startswith(legacy + "_"):
+            platform = f"manylinux_{major}_{minor}_{platform[len(legacy) + 1:]}"
+    if platform.startswith(("manylinux_", "musllinux_")):
+        kind, major, minor, arch = platform.split("_", 3)
+        out = []
+        for m in range(int(minor), -1, -1):
+            out.append(f"{kind}_{major}_{m}_{arch}")
+            if kind == "manylinux":
+                out += [legacy + "_" + arch for legacy, v in _MANYLINUX_LEGACY.items() if v == (int(major), m)]
+        return out
+    if platform.startswith("macosx_"):
+        _, major, minor, arch = platform.split("_", 3)
+        return list(tags_mod.mac_platforms((int(major), int(minor)), arch))
+    return [platform]
+
+
+def marker_environment(python_full: str, platform: str) -> dict[str, str]:
+    """PEP 508 marker values for a CPython ``python_full`` on ``platform``."""
+    if platform.startswith(("manylinux", "musllinux", "linux")):
+        sys_platform, system, os_name = "linux", "Linux", "posix"
+    elif platform.startswith("macosx"):
+        sys_platform, system, os_name = "darwin", "Darwin", "posix"
+    elif platform.startswith("win"):
+        sys_platform, system, os_name = "win32", "Windows", "nt"
+    else:
+        raise ValueError(f"unknown platform {platform!r}; use e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64")
+    machine = platform.rsplit("_", 1)[-1] if not platform.startswith("win") else platform.split("_", 1)[-1]
+    machine = {"amd64": "AMD64", "win32": "x86", "arm64": "ARM64" if sys_platform == "win32" else "arm64"}.get(
+        machine, "x86_64" if platform.endswith("x86_64") else machine)
+    major, minor = python_full.split(".")[:2]
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": python_full,
+        "os_name": os_name,
+        "platform_machine": machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": system,
+        "platform_version": "",
+        "python_full_version": python_full,
+        "python_version": f"{major}.{minor}",
+        "sys_platform": sys_platform,
+    }

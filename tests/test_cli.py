@@ -170,3 +170,34 @@ def test_pip_settings_precedence(tmp_path):
     s = load_pip_settings({**env, "PIP_INDEX_URL": "https://env.example/simple", "PIP_CERT": "/env.pem"})
     assert (s.index_url, s.cert) == ("https://env.example/simple", "/env.pem")
     assert load_pip_settings({**env, "PIP_CONFIG_FILE": os.devnull}).index_url is None
+
+
+def test_lock_for_another_python_and_platform(tmp_path, index_server):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "native", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64",
+                                 requires_dist=['backport; python_version < "3.12"', 'winlib; sys_platform == "win32"']))
+    index_server.add(build_wheel(w, "native", "1.0", tag="cp311-cp311-manylinux_2_17_x86_64",
+                                 requires_dist=['backport; python_version < "3.12"', 'winlib; sys_platform == "win32"']))
+    index_server.add(build_wheel(w, "native", "1.0", tag="cp312-cp312-win_amd64",
+                                 requires_dist=['backport; python_version < "3.12"', 'winlib; sys_platform == "win32"']))
+    index_server.add(build_wheel(w, "native", "2.0", tag="cp312-cp312-manylinux_2_34_x86_64"))
+    index_server.add(build_wheel(w, "backport", "1.0"))
+    index_server.add(build_wheel(w, "winlib", "1.0"))
+    app = tmp_path / "proj"
+    app.mkdir()
+    (app / "job.py").write_text("import native\n")
+    proc = run("job.py", "--python-version", "3.12", "--platform", "manylinux2014_x86_64",
+               "--index-url", index_server.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    # 2.0 needs glibc 2.34, newer than manylinux2014 (2.17): 1.0 it is, with only the cp312 Linux wheel's hash.
+    assert "native==1.0" in proc.stdout and "backport" not in proc.stdout and "winlib" not in proc.stdout
+    linux312 = index_server.files["native-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"].sha256
+    assert proc.stdout.count("--hash=") == 1 and linux312 in proc.stdout
+    assert "# target: cpython 3.12.0 on manylinux2014_x86_64" in proc.stdout
+    proc = run("job.py", "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64",
+               "--index-url", index_server.url, cwd=app)
+    assert proc.returncode == 0 and "backport==1.0" in proc.stdout, proc.stderr
+    proc = run("job.py", "--python-version", "3.12", "--platform", "win_amd64", "--index-url", index_server.url, cwd=app)
+    assert proc.returncode == 0 and "winlib==1.0" in proc.stdout, proc.stderr
+    proc = run("job.py", "--python-version", "three", "--index-url", index_server.url, cwd=app)
+    assert proc.returncode == 2 and "--python-version must look like 3.12" in proc.stderr

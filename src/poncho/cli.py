@@ -57,7 +57,25 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     p.add_argument("--no-pip-config", action="store_true",
                    help="ignore pip's configuration files and PIP_* variables (index-url, extra-index-url, cert)")
+    p.add_argument("--python-version", default=None, metavar="X.Y[.Z]",
+                   help="lock for this CPython version (default: the running interpreter)")
+    p.add_argument("--platform", default=None, metavar="TAG",
+                   help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
+                        "(default: this machine's)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+
+
+def _target(args: argparse.Namespace):
+    from poncho.resolver import Target
+
+    if not args.python_version and not args.platform:
+        return None
+    import platform as platform_mod
+
+    try:
+        return Target.for_platform(args.python_version or platform_mod.python_version(), args.platform)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _lock_parser() -> argparse.ArgumentParser:
@@ -108,6 +126,7 @@ def _options(args: argparse.Namespace):
     return Options(
         index_urls=(main_index, *extras),
         include_optional=args.include_optional,
+        target=_target(args),
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
     )
