@@ -28,7 +28,9 @@ def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls
     return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str]) -> Lock:
+def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],
+               notes: Sequence[str] = ()) -> Lock:
+    """Join pins with the import sites that asked for them; ``notes`` land in the header."""
     by_key = {r.key: r for r in direct}
     entries = []
     for pin in resolution:
@@ -60,4 +62,5 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         tool_version=__version__,
         input_digest=input_digest(direct, t, index_urls),
         index_urls=tuple(index_urls),
+        notes=tuple(notes),
     )

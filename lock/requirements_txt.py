@@ -19,8 +19,9 @@ def render(lock: Lock) -> str:
         f"# target: {lock.implementation} {lock.python} on {lock.platform}",
         f"# index: {' '.join(lock.index_urls)}",
         f"{DIGEST_PREFIX}{lock.input_digest}",
-        "",
     ]
+    lines += [f"# NOTE: {note}" for note in lock.notes]
+    lines.append("")
     for e in lock.entries:
         head = f"{e.name}=={e.version}"
         if e.marker:

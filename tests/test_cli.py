@@ -122,6 +122,11 @@ def test_unmapped_import_warns_and_strict_fails(app, served):
     assert proc.returncode == 0
     assert "no distribution provides 'nosuchthing_on_any_index'" in proc.stderr
     assert "app/extra.py:1" in proc.stderr
+    proc = run("app", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0
+    # The lock is not silently partial: its header says what was left out.
+    assert "# NOTE: not locked: no distribution provides 'nosuchthing_on_any_index' (imported at app/extra.py:1)" \
+        in proc.stdout
     proc = run("app", "--strict", "--index-url", served.url, cwd=app)
     assert proc.returncode == 4 and proc.stdout == ""
 

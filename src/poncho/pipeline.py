@@ -73,7 +73,10 @@ class Pipeline:
                                         self.target, reasons=result.requirements.reasons())
         finally:
             repository.close()
-        result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls)
+        notes = [f"not locked: no distribution provides {module!r} (imported at "
+                 f"{', '.join(s.location for s in sites[:3])})"
+                 for module, sites in result.requirements.unresolved.items()]
+        result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes)
         return result
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
