@@ -1,0 +1,260 @@
+#!/usr/bin/env python
+"""Benchmark poncho-resolve's import analysis against pipreqs, deptry and fawltydeps.
+
+    python benchmarks/analysis.py [--repeat 3] [--target stdlib|corpora|PATH ...]
+
+Every tool runs as a subprocess on the same tree in the same run, so wall time
+and peak memory are measured the same way for all of them:
+
+* poncho cold: ``analyze(tree)`` with an empty cache (``PONCHO_CACHE_DIR`` set
+  to a fresh directory for each repetition);
+* poncho warm: the same call again on the unchanged tree, cache kept;
+* pipreqs ``--print --mode no-pin --use-local`` (imports only: ``--use-local``
+  keeps it off the network, which it would otherwise query for every name);
+* deptry (the whole check, which is its import scan plus a little);
+* fawltydeps ``--list-imports``.
+
+Peak memory is the largest resident set of the tool's whole process tree,
+sampled from /proc every 10 ms (Linux), or else the largest single process
+from ``getrusage(RUSAGE_CHILDREN)`` in a one-shot wrapper. The anchor tools
+are installed in their own virtual environment (``PONCHO_BENCH_VENV``, default
+``~/.cache/poncho-resolve-bench/venv``) when they are not importable here;
+``PIP_CONFIG_FILE=/dev/null`` keeps the user's pip configuration out of it.
+
+Targets from the issue: cold no slower than pipreqs (ratio <= 1.0 on 2 cores),
+warm no slower than deptry, peak memory <= 500 MB. Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ANCHORS = {"pipreqs": "pipreqs", "deptry": "deptry", "fawltydeps": "fawltydeps"}
+POLL = 0.01
+
+PONCHO_SNIPPET = (
+    "import sys\n"
+    "from poncho.analysis import analyze\n"
+    "result = analyze([sys.argv[1]])\n"
+    "print(f'{result.files} files, {len(result.sites)} sites, {len(result.diagnostics)} diagnostics')\n"
+)
+
+
+# ------------------------------------------------------------------ measuring one run
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    returncode: int
+    tail: str = ""
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident set of a process and all its descendants, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry.name}/statm") as fh:
+                pages = int(fh.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        pid = int(entry.name)
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Wall time and peak memory (whole process tree) of one command."""
+    full_env = {**os.environ, **(env or {})}
+    use_proc = sys.platform.startswith("linux") and Path("/proc/self/statm").exists()
+    if not use_proc:
+        # One-shot wrapper: its RUSAGE_CHILDREN covers exactly this command.
+        wrapper = ("import resource, subprocess, sys, json, time\n"
+                   "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+                   "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+                   " p.returncode, (p.stdout + p.stderr)[-300:]]))")
+        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=full_env, cwd=cwd)
+        seconds, maxrss, code, tail = json.loads(out.stdout.strip().splitlines()[-1])
+        scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+        return Run(seconds, maxrss / scale, code, tail)
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=full_env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(POLL)
+    seconds = time.perf_counter() - start
+    reader.join()
+    return Run(seconds, peak / 1024, proc.returncode, "".join(output)[-300:])
+
+
+# ------------------------------------------------------------------ the anchor tools
+def anchor_bin() -> Path:
+    """A bin directory with pipreqs, deptry and fawltydeps, creating a venv if needed."""
+    here = Path(sys.executable).parent
+    if all((here / exe).exists() for exe in ANCHORS.values()):
+        return here
+    location = Path(os.environ.get("PONCHO_BENCH_VENV", Path.home() / ".cache" / "poncho-resolve-bench" / "venv"))
+    bindir = location / ("Scripts" if os.name == "nt" else "bin")
+    if not all((bindir / exe).exists() for exe in ANCHORS.values()):
+        print(f"installing {', '.join(ANCHORS)} into {location} ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True, clear=False).create(location)
+        env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        subprocess.run([str(bindir / "python"), "-m", "pip", "install", "-q", *ANCHORS], check=True, env=env)
+    return bindir
+
+
+def anchor_commands(bindir: Path, tree: Path, scratch: Path) -> dict[str, list[str]]:
+    # deptry wants a project file; an empty one makes it scan the tree and report what it found.
+    project = scratch / "deptry-project"
+    project.mkdir(exist_ok=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\ndependencies = []\n')
+    return {
+        "pipreqs": [str(bindir / "pipreqs"), "--print", "--mode", "no-pin", "--use-local", "--ignore-errors", str(tree)],
+        "deptry": [str(bindir / "deptry"), str(tree), "--config", str(project / "pyproject.toml"), "--no-ansi"],
+        "fawltydeps": [str(bindir / "fawltydeps"), "--list-imports", "--code", str(tree)],
+    }
+
+
+def supported_flags(cmd: list[str]) -> list[str]:
+    """Drop flags an older release of the tool does not know (pipreqs --ignore-errors)."""
+    if "--ignore-errors" in cmd:
+        help_text = subprocess.run([cmd[0], "--help"], capture_output=True, text=True).stdout
+        if "--ignore-errors" not in help_text:
+            cmd = [c for c in cmd if c != "--ignore-errors"]
+    return cmd
+
+
+# ------------------------------------------------------------------ one target
+@dataclass
+class Row:
+    tool: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(r.peak_mb for r in self.runs)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.returncode in (0, 1) for r in self.runs)  # deptry exits 1 when it finds violations
+
+
+def bench_target(name: str, tree: Path, repeat: int, bindir: Path | None) -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="poncho-bench-") as tmp:
+        scratch = Path(tmp)
+        poncho = [sys.executable, "-c", PONCHO_SNIPPET, str(tree)]
+        cold, warm = Row("poncho cold"), Row("poncho warm")
+        for i in range(repeat):
+            cache = scratch / f"cache-{i}"
+            cache.mkdir()
+            cold.runs.append(measure(poncho, env={"PONCHO_CACHE_DIR": str(cache)}))
+            warm.runs.append(measure(poncho, env={"PONCHO_CACHE_DIR": str(cache)}))
+        rows += [cold, warm]
+        if bindir is not None:
+            for tool, cmd in anchor_commands(bindir, tree, scratch).items():
+                cmd = supported_flags(cmd)
+                row = Row(tool)
+                for _ in range(repeat):
+                    row.runs.append(measure(cmd, cwd=scratch))
+                rows.append(row)
+    return rows
+
+
+def count_tree(tree: Path) -> tuple[int, int]:
+    files = lines = 0
+    for path in tree.rglob("*.py"):
+        files += 1
+        try:
+            with open(path, "rb") as fh:
+                lines += sum(1 for _ in fh)
+        except OSError:
+            pass
+    return files, lines
+
+
+def table(name: str, tree: Path, rows: list[Row]) -> str:
+    by = {r.tool: r for r in rows}
+    files, lines = count_tree(tree)
+    out = [f"## {name}: {tree} ({files} .py files, {lines:,} lines; {os.cpu_count()} cores)", "",
+           "| tool | median s | peak MB | vs pipreqs | vs deptry | vs fawltydeps | ok |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for row in rows:
+        ratios = []
+        for anchor in ("pipreqs", "deptry", "fawltydeps"):
+            other = by.get(anchor)
+            ratios.append(f"{row.seconds / other.seconds:.2f}" if other and other.seconds else "-")
+        out.append(f"| {row.tool} | {row.seconds:.2f} | {row.peak_mb:.0f} | {' | '.join(ratios)} | "
+                   f"{'yes' if row.ok else 'exit ' + str(row.runs[-1].returncode)} |")
+    cold, warm = by["poncho cold"], by["poncho warm"]
+    checks = []
+    if "pipreqs" in by:
+        checks.append(f"cold/pipreqs = {cold.seconds / by['pipreqs'].seconds:.2f} (target <= 1.0)")
+    if "deptry" in by:
+        checks.append(f"warm/deptry = {warm.seconds / by['deptry'].seconds:.2f} (target <= 1.0)")
+    checks.append(f"poncho peak = {max(cold.peak_mb, warm.peak_mb):.0f} MB (target <= 500)")
+    out += ["", "targets: " + "; ".join(checks)]
+    failed = [r for r in rows if not r.ok]
+    for r in failed:
+        out.append(f"  {r.tool} failed: {r.runs[-1].tail.strip()[-200:]!r}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--target", action="append", default=None,
+                        help="stdlib, corpora or a directory (repeatable; default: stdlib and corpora)")
+    parser.add_argument("--no-anchors", action="store_true", help="time poncho alone")
+    args = parser.parse_args(argv)
+    targets = {}
+    for t in args.target or ["stdlib", "corpora"]:
+        if t == "stdlib":
+            targets["stdlib"] = Path(sysconfig.get_paths()["stdlib"])
+        elif t == "corpora":
+            targets["corpora"] = REPO / "corpora"
+        else:
+            targets[Path(t).name] = Path(t).resolve()
+    bindir = None if args.no_anchors else anchor_bin()
+    print(f"python {sys.version.split()[0]}, poncho from {REPO}, anchors from {bindir or '-'}\n")
+    for name, tree in targets.items():
+        print(table(name, tree, bench_target(name, tree, args.repeat, bindir)), "\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
