@@ -57,6 +57,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     p.add_argument("--no-pip-config", action="store_true",
                    help="ignore pip's configuration files and PIP_* variables (index-url, extra-index-url, cert)")
+    p.add_argument("--map", action="append", default=[], metavar="IMPORT=DIST", dest="mappings",
+                   help="map an import name to a distribution, overriding everything else (may repeat)")
+    p.add_argument("--use-env", action="store_true",
+                   help="prefer distributions installed in this environment when they provide an import")
+    p.add_argument("--no-probe", action="store_true",
+                   help="never ask the index about names the shipped index does not know")
     p.add_argument("--python-version", default=None, metavar="X.Y[.Z]",
                    help="lock for this CPython version (default: the running interpreter)")
     p.add_argument("--platform", default=None, metavar="TAG",
@@ -127,6 +133,9 @@ def _options(args: argparse.Namespace):
         index_urls=(main_index, *extras),
         include_optional=args.include_optional,
         target=_target(args),
+        mappings=tuple(args.mappings),
+        use_env=args.use_env,
+        probe=not args.no_probe,
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
     )
@@ -234,6 +243,7 @@ COMMANDS = {"check": (_check_parser, run_check)}
 
 def main(argv: Sequence[str] | None = None) -> int:
     from poncho.net.errors import NetError
+    from poncho.index_cache import OverrideError
     from poncho.resolver.errors import NoSuchProject, ResolutionConflict
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -249,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OverrideError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (ResolutionConflict, NoSuchProject) as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from poncho.analysis import Analysis, analyze
-from poncho.index_cache import KnownNames, LiveProbe, Mapper
+from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
 from poncho.lock import Lock, build_lock
 from poncho.net import SimpleIndex, make_session
@@ -30,7 +30,10 @@ class Options:
     include_optional: bool = False
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     cert: str | None = None
-    mapper: Mapper | None = None  # None: the default source order
+    mapper: Mapper | None = None  # None: the default source order, built from the fields below
+    mappings: Sequence[str] = ()  # --map IMPORT=DIST
+    use_env: bool = False  # consult the installed environment's file lists
+    probe: bool = True  # confirm unknown names against the index's wheels
 
 
 @dataclass
@@ -52,15 +55,17 @@ class Pipeline:
         self.session = make_session(self.options.cache_dir, cert=self.options.cert)
         self.indexes = [SimpleIndex(self.session, url) for url in self.options.index_urls]
 
-    def mapper(self) -> Mapper:
+    def mapper(self, paths: Sequence[str | Path]) -> Mapper:
         if self.options.mapper is not None:
             return self.options.mapper
-        return Mapper([KnownNames(), LiveProbe(self.indexes[0])])
+        return default_mapper(overrides=list(self.options.mappings), pyproject=find_pyproject(paths),
+                              use_env=self.options.use_env,
+                              probe_index=self.indexes[0] if self.options.probe else None)
 
     def requirements(self, paths: Sequence[str | Path]) -> Result:
         analysis = analyze(paths, python_version=(self.target.python_version.major,
                                                   self.target.python_version.minor))
-        reqs = requirements_from_sites(analysis.third_party, self.mapper(),
+        reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
                                        include_optional=self.options.include_optional)
         return Result(analysis, reqs)
 
@@ -81,6 +86,22 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
+
+
+def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
+    """The analyzed project's pyproject.toml: at the first path's source root, if any.
+
+    A package directory is climbed out of (as its root is its parent); an
+    unrelated pyproject.toml further up (say, of a monorepo) is not used.
+    """
+    if not paths:
+        return None
+    start = Path(paths[0])
+    start = start if start.is_dir() else start.parent
+    while (start / "__init__.py").is_file() and start.parent != start:
+        start = start.parent
+    candidate = start / "pyproject.toml"
+    return candidate if candidate.is_file() else None
 
 
 def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
