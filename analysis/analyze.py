@@ -1,18 +1,35 @@
-"""Analyze a source tree: files -> ImportSite records, classified."""
+"""Analyze a source tree: files -> ImportSite records, classified for a target Python.
+
+``analyze(paths, python_version)`` walks the tree, reads each file once,
+looks its sites up in the per-file cache by content hash, parses the misses
+(in worker processes for large trees), then applies what depends on the
+target: the standard-library list, ``distutils`` -> setuptools on 3.12+, and
+errors for modules the target no longer ships. Code is never imported or run.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import stat
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
+from . import guards
+from .cache import SiteCache, entry_key
+from .notebooks import analyze_notebook
+from .parsing import parse_python
+from .roots import FirstParty, SourceFile, first_party, walk_sources
+from .rules import load_rules
+from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .stdlib import REPLACEMENTS, SUPPORTED, added_in, normalize_version, removed_in, stdlib_names
+from .visitor import collect_sites
 
-from .roots import SourceFile, first_party_names, iter_source_files
-from .sites import Diagnostic, ImportSite
-from .stdlib import stdlib_names
-from .visitor import ImportCollector
+MAX_FILE_SIZE = 10 * 1024 * 1024  # larger files are reported, not parsed (memory stays bounded)
+PARALLEL_MIN_FILES = 48  # below this, worker start-up costs more than it saves
+PARALLEL_MIN_BYTES = 512 * 1024
 
 
 @dataclass
@@ -24,51 +41,231 @@ class Analysis:
     stdlib: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    python_version: tuple[int, int] | None = None
+    scope: FirstParty = field(default_factory=FirstParty)
+    notes: list[Diagnostic] = field(default_factory=list)  # informational (e.g. a dynamic import with an unknown name)
+    cache_hits: int = 0  # files whose sites came from the cache
+    parsed: int = 0  # files parsed in this run
 
     def classify(self, site: ImportSite) -> str:
-        """``stdlib``, ``first-party`` or ``third-party``."""
-        top = site.top_level
-        if top in self.first_party:
+        """``first-party``, ``stdlib``, ``third-party`` or ``missing-stdlib``.
+
+        ``missing-stdlib``: a standard-library module of another Python
+        version that the target does not have (``imp`` on 3.12, ``tomllib``
+        on 3.10); it is reported as a diagnostic, never sent to the index.
+        """
+        if self.scope.names or self.scope.script_dirs:
+            if self.scope.contains(site.module, site.file) or (
+                    site.imported_name and site.imported_name != "*"
+                    and self.scope.contains(f"{site.module}.{site.imported_name}", site.file)):
+                return "first-party"
+        elif site.top_level in self.first_party:
             return "first-party"
+        if site.distribution:
+            return "third-party"
+        top = site.top_level
         if top in self.stdlib:
             return "stdlib"
+        if any(top in stdlib_names(v) for v in SUPPORTED):
+            return "missing-stdlib"
         return "third-party"
 
     @property
     def third_party(self) -> list[ImportSite]:
         return [s for s in self.sites if self.classify(s) == "third-party"]
 
+    @property
+    def strict_failed(self) -> bool:
+        """True when ``--strict`` should fail: an error or warning diagnostic exists."""
+        return any(d.severity in (Severity.ERROR, Severity.WARNING) for d in self.diagnostics)
 
-def analyze_source(source: str | bytes, file: SourceFile | str, package: str = "") -> tuple[list[ImportSite], list[Diagnostic]]:
-    """Sites in one module's text; never imports or executes it."""
+    def sites_for(self, module: str) -> list[ImportSite]:
+        """Every site importing ``module`` or a submodule of it (for ``explain``)."""
+        return [s for s in self.sites if s.module == module or s.module.startswith(module + ".")]
+
+
+# --- one file ---------------------------------------------------------------------------------
+
+def _analyze_bytes(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+    """Raw (target-independent) sites of one file."""
+    if notebook:
+        return analyze_notebook(data, name, lambda tree, text: collect_sites(tree, name, "", "", text))
+    parsed = parse_python(data, name, package)
+    if parsed.tree is None:
+        return parsed.sites or [], parsed.diagnostics or []
+    return collect_sites(parsed.tree, name, package, module, data)
+
+
+def analyze_source(source: str | bytes, file: SourceFile | str, package: str = "", *,
+                   include_info: bool = False) -> tuple[list[ImportSite], list[Diagnostic]]:
+    """Sites in one module's text; never imports or executes it.
+
+    Informational diagnostics (``Severity.INFO``) are left out unless ``include_info``.
+    """
     name = str(file.path) if isinstance(file, SourceFile) else str(file)
+    module = ""
     if isinstance(file, SourceFile):
-        package = file.package
+        package, module = file.package, file.module
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    sites, diags = _analyze_bytes(data, name, package, module, name.endswith(".ipynb"))
+    if not include_info:
+        diags = [d for d in diags if d.severity is not Severity.INFO]
+    return _when_imported(sites), diags
+
+
+def _work(job: tuple[bytes, str, str, str, bool]) -> tuple[list[ImportSite], list[Diagnostic]]:
+    return _analyze_bytes(*job)
+
+
+# --- the tree ----------------------------------------------------------------------------------
+
+def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
+    name = str(f.path)
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        return [], [Diagnostic(name, exc.raw_line, f"cannot parse: {exc.message}")]
-    except Exception as exc:  # libcst raises a few non-syntax errors on odd input
-        return [], [Diagnostic(name, 1, f"cannot parse: {exc}")]
-    collector = ImportCollector(name, package)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
-    diags = [Diagnostic(name, line, f"relative import {rel!r} goes above the top-level package")
-             for line, rel in collector.unresolved_relative]
-    return collector.sites, diags
+        st = os.stat(f.path)
+    except OSError as exc:
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
+    if not stat.S_ISREG(st.st_mode):
+        return Diagnostic(name, 0, "cannot read: not a regular file")
+    if st.st_size > max_size:
+        return Diagnostic(name, 0, f"skipped: {st.st_size / 1e6:.1f} MB is over the {max_size / 1e6:.0f} MB limit")
+    try:
+        with open(f.path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
 
 
-def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | None = None) -> Analysis:
-    """Analyze files and directories as the program that contains them."""
-    files = iter_source_files([Path(p) for p in paths])
-    result = Analysis(first_party=first_party_names(files), stdlib=stdlib_names(python_version), files=len(files))
-    for f in files:
-        try:
-            data = f.path.read_bytes()
-        except OSError as exc:
-            result.diagnostics.append(Diagnostic(str(f.path), 0, f"cannot read: {exc.strerror or exc}"))
+def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
+            jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE) -> Analysis:
+    """Analyze files and directories as the program that contains them.
+
+    ``jobs``: worker processes (default: CPU count; 1 = serial). ``cache``:
+    False to disable, or a :class:`SiteCache` for a specific directory.
+    """
+    paths = [Path(p) for p in paths]
+    target = normalize_version(python_version)
+    files, walk_diags = walk_sources(paths)
+    scope = first_party(paths, files)
+    result = Analysis(first_party=frozenset(n for n in scope.names if "." not in n), stdlib=stdlib_names(target),
+                      files=len(files), python_version=target, scope=scope)
+    result.diagnostics.extend(walk_diags)
+    store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)
+
+    per_file: dict[int, tuple[list[ImportSite], list[Diagnostic]]] = {}
+    pending: list[tuple[int, str | None, tuple]] = []
+    for i, f in enumerate(files):
+        data = _read(f, max_file_size)
+        if isinstance(data, Diagnostic):
+            per_file[i] = ([], [data])
             continue
-        sites, diags = analyze_source(data, f)
+        notebook = f.path.suffix == ".ipynb"
+        key = entry_key(data, "ipynb" if notebook else "py", f.module, f.package) if store else None
+        hit = store.get(key, str(f.path)) if store else None
+        if hit is not None:
+            per_file[i] = hit
+            result.cache_hits += 1
+            continue
+        pending.append((i, key, (data, str(f.path), f.package, f.module, notebook)))
+
+    result.parsed = len(pending)
+    for (i, key, _), out in zip(pending, _run([job for _, _, job in pending], jobs)):
+        per_file[i] = out
+        if store and key:
+            store.put(key, *out)
+
+    for i in range(len(files)):
+        sites, diags = per_file[i]
         result.sites.extend(sites)
-        result.diagnostics.extend(diags)
+        for d in diags:
+            (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
+    result.sites = _when_imported(result.sites)
+    _apply_target(result)
     result.sites.sort()
+    result.diagnostics.sort()
+    result.notes.sort()
     return result
+
+
+def _run(jobs_list: list[tuple], jobs: int | None) -> list[tuple[list[ImportSite], list[Diagnostic]]]:
+    workers = jobs or os.cpu_count() or 1
+    size = sum(len(j[0]) for j in jobs_list)
+    if workers <= 1 or len(jobs_list) < PARALLEL_MIN_FILES or size < PARALLEL_MIN_BYTES:
+        return [_work(j) for j in jobs_list]
+    import multiprocessing
+
+    # fork is cheapest and safe while we are single-threaded; otherwise the platform default.
+    ctx = None
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        ctx = multiprocessing.get_context("fork")
+    workers = min(workers, max(1, len(jobs_list) // 16))
+    chunk = max(1, min(64, len(jobs_list) // (workers * 8)))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return list(pool.map(_work, jobs_list, chunksize=chunk))
+    except (OSError, RuntimeError):  # no process support (sandbox): serial is always correct
+        return [_work(j) for j in jobs_list]
+
+
+# --- project-wide and target-specific steps -------------------------------------------------------
+
+def _when_imported(sites: list[ImportSite]) -> list[ImportSite]:
+    """Drop plugin hints whose rule needs a library the program never imports."""
+    rules = load_rules()
+    imported = {s.top_level for s in sites if s.kind is not Kind.PLUGIN}
+    out = []
+    for s in sites:
+        if s.kind is Kind.PLUGIN and s.rule:
+            rule = rules.get(s.rule)
+            if rule and rule.when_imported and not imported.intersection(rule.when_imported):
+                continue
+        out.append(s)
+    return out
+
+
+def _apply_target(result: Analysis) -> None:
+    target = result.python_version or normalize_version(None)
+    env = {"python_version": f"{target[0]}.{target[1]}", "python_full_version": f"{target[0]}.{target[1]}.0"}
+    sites: list[ImportSite] = []
+    reported: set[tuple[str, int, str]] = set()
+    for s in result.sites:
+        top = s.top_level
+        if s.distribution or top in result.stdlib or result.classify(s) == "first-party":
+            sites.append(s)
+            continue
+        gone = removed_in(top, target)
+        if top == "distutils" and gone:
+            sites.append(replace(s, distribution="setuptools",
+                                 note=f"distutils was removed in Python {gone[0]}.{gone[1]}; setuptools provides it"))
+            continue
+        sites.append(s)
+        if s.guard is not Guard.REQUIRED or not _applies(s.marker, env):
+            continue
+        since = added_in(top)
+        if gone:
+            message = f"{top} was removed from the standard library in Python {gone[0]}.{gone[1]}"
+        elif since and since > target:
+            message = f"{top} is in the standard library only from Python {since[0]}.{since[1]}"
+        else:
+            continue
+        hint = REPLACEMENTS.get(top)
+        key = (s.file, s.line, top)
+        if key not in reported:
+            reported.add(key)
+            result.diagnostics.append(Diagnostic(s.file, s.line, f"{message} (target {target[0]}.{target[1]})"
+                                                 + (f": {hint}" if hint else ""), Severity.ERROR, s.cell))
+    result.sites = sites
+
+
+def _applies(marker: str | None, env: dict[str, str]) -> bool:
+    if not marker:
+        return True
+    try:
+        from packaging.markers import Marker
+
+        return Marker(marker).evaluate(env)
+    except Exception:
+        return True
+
+
+__all__ = ["Analysis", "analyze", "analyze_source", "guards"]

@@ -1,22 +1,42 @@
 """Where the analyzed program's own modules live, by Python's import semantics.
 
 A *root* is a directory that would be on ``sys.path`` when the program runs:
-the directory given on the command line (or its ``src/``), or the parent of a
-package directory given directly. Names defined at the top of a root are
-first-party; a ``yaml.py`` deeper inside a package is not a top-level ``yaml``.
+the directory given on the command line (and its ``src/`` for src-layout), or
+the parent of a package directory given directly; for a file given directly,
+its directory (``python file.py`` puts it first on ``sys.path``).
+
+First-party names are what the roots define at their top: modules (``x.py``),
+regular packages (``x/__init__.py``) and, for PEP 420 namespace directories
+(``ns/`` without ``__init__.py``), the portions inside them (``ns.sub``): a
+namespace ``google/`` of the project does not make ``google.protobuf``
+first-party. A ``yaml.py`` deeper inside a package is ``pkg.yaml``, not a
+top-level ``yaml``. A script in a plain (non-package) directory below a root
+sees its sibling modules as top-level names: they are first-party for the
+files of that directory only. ``[tool.poncho] first-party = [...]`` in a
+``pyproject.toml`` adds names.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .sites import Diagnostic
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv", "env",
      ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "build", "dist",
-     ".eggs", "site-packages"}
+     ".eggs", "site-packages", ".ipynb_checkpoints"}
 )
+SOURCE_SUFFIXES = (".py", ".ipynb")
+MODULE_SUFFIXES = (".py", ".pyi", ".pyw", ".so", ".pyd")
 
 
 @dataclass(frozen=True)
@@ -36,11 +56,28 @@ class SourceFile:
         return self.module.rpartition(".")[0]
 
 
+@dataclass(frozen=True)
+class FirstParty:
+    """The names the analyzed program defines itself."""
+
+    names: frozenset[str] = frozenset()  # top-level names, and dotted namespace portions ("ns.sub")
+    script_dirs: dict = field(default_factory=dict, hash=False, compare=False)  # dir -> names its scripts see
+    roots: tuple[Path, ...] = ()
+
+    def contains(self, module: str, file: str | None = None) -> bool:
+        parts = module.split(".")
+        for i in range(1, len(parts) + 1):
+            if ".".join(parts[:i]) in self.names:
+                return True
+        if file is not None and self.script_dirs:
+            local = self.script_dirs.get(os.path.dirname(os.path.abspath(file)))
+            if local and parts[0] in local:
+                return True
+        return False
+
+
 def _roots_for(path: Path) -> list[Path]:
-    if path.is_file():
-        start = path.parent
-    else:
-        start = path
+    start = path.parent if path.is_file() else path
     # A directory that is itself a package is imported from its parent.
     while (start / "__init__.py").is_file() and start.parent != start:
         start = start.parent
@@ -52,38 +89,152 @@ def _roots_for(path: Path) -> list[Path]:
 
 
 def _module_name(path: Path, root: Path) -> tuple[str, bool]:
-    rel = path.relative_to(root).with_suffix("")
+    rel = path.relative_to(root)
     parts = list(rel.parts)
+    parts[-1] = parts[-1].split(".", 1)[0]
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
-    if not all(p.isidentifier() for p in parts):
+    if path.suffix == ".ipynb" or not all(p.isidentifier() for p in parts):
         return "", is_package
     return ".".join(parts), is_package
 
 
-def iter_source_files(paths: list[Path], suffixes: tuple[str, ...] = (".py",)) -> list[SourceFile]:
-    """Every analyzable file under ``paths``, each with its root and module name."""
+def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every analyzable file under ``paths`` with its root and module name; diagnostics for what cannot be walked.
+
+    Directory symlinks are followed once; a symlink that leads back into a
+    directory being walked is reported as a loop.
+    """
     found: dict[Path, SourceFile] = {}
+    diags: list[Diagnostic] = []
     for given in paths:
         given = Path(given)
-        roots = _roots_for(given)
-        if given.is_file():
+        if not given.exists() and not given.is_symlink():
+            diags.append(Diagnostic(str(given), 0, "no such file or directory"))
+            continue
+        roots = _roots_for(given) if given.exists() else [given.parent]
+        if not given.is_dir():
             candidates = [given]
         else:
             candidates = []
-            for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+            seen: set[tuple[int, int]] = set()
+            for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=lambda e: diags.append(
+                    Diagnostic(str(e.filename), 0, f"cannot read directory: {e.strerror}"))):
+                try:
+                    st = os.stat(dirpath)
+                except OSError as exc:
+                    diags.append(Diagnostic(dirpath, 0, f"cannot read directory: {exc.strerror}"))
+                    dirnames[:] = []
+                    continue
+                if (st.st_dev, st.st_ino) in seen:
+                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked"))
+                    dirnames[:] = []
+                    continue
+                seen.add((st.st_dev, st.st_ino))
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
                 candidates.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(suffixes))
         for file in candidates:
             root = next((r for r in roots if _is_within(file, r)), roots[-1])
-            module, is_package = _module_name(file, root)
+            try:
+                module, is_package = _module_name(file, root)
+            except ValueError:
+                module, is_package = "", False
             found.setdefault(file, SourceFile(file, root, module, is_package))
-    return sorted(found.values(), key=lambda f: str(f.path))
+    return sorted(found.values(), key=lambda f: str(f.path)), diags
+
+
+def iter_source_files(paths: list[Path], suffixes: tuple[str, ...] = (".py",)) -> list[SourceFile]:
+    """Every analyzable file under ``paths``, each with its root and module name."""
+    return walk_sources(paths, suffixes)[0]
+
+
+def _identifier(name: str) -> str | None:
+    stem = name.split(".", 1)[0]
+    if not stem.isidentifier():
+        return None
+    if name.endswith(MODULE_SUFFIXES) or "." not in name:
+        return stem
+    return None
+
+
+def _has_python(directory: Path, depth: int = 4) -> bool:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return False
+    for e in entries:
+        if e.is_file() and e.name.endswith(".py"):
+            return True
+    return depth > 0 and any(e.is_dir() and e.name not in SKIP_DIRS and _has_python(Path(e.path), depth - 1) for e in entries)
+
+
+def _defined_at(directory: Path, prefix: str, skip: set[Path]) -> set[str]:
+    """Names importable from ``directory`` as if it were on sys.path (``prefix`` for namespace portions)."""
+    names: set[str] = set()
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return names
+    for e in entries:
+        path = Path(e.path)
+        if e.is_dir():
+            if e.name in SKIP_DIRS or not e.name.isidentifier() or path in skip:
+                continue
+            if (path / "__init__.py").is_file():
+                names.add(prefix + e.name)
+            elif _has_python(path):
+                # PEP 420 namespace portion: name what it contains, never the bare namespace.
+                inner = _defined_at(path, f"{prefix}{e.name}.", skip)
+                names |= inner
+        elif e.is_file():
+            ident = _identifier(e.name)
+            if ident and e.name.endswith(MODULE_SUFFIXES) and ident != "__init__":
+                names.add(prefix + ident)
+    return names
+
+
+def _configured(start: Path) -> set[str]:
+    """``[tool.poncho] first-party`` from the nearest pyproject.toml at or above ``start``."""
+    for d in [start, *start.parents]:
+        pyproject = d / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                return set()
+            return set(data.get("tool", {}).get("poncho", {}).get("first-party", []))
+    return set()
+
+
+def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
+    """The first-party names of the program made of ``paths``."""
+    roots: list[Path] = []
+    extra: set[str] = set()
+    for given in paths:
+        given = Path(given)
+        if not given.exists():
+            continue
+        for r in _roots_for(given):
+            if r not in roots:
+                roots.append(r)
+        extra |= _configured(given if given.is_dir() else given.parent)
+    names: set[str] = set(extra)
+    for r in roots:
+        names |= _defined_at(r, "", set(roots))
+    script_dirs: dict[str, frozenset[str]] = {}
+    root_set = {os.path.abspath(r) for r in roots}
+    for f in files:
+        d = f.path.parent
+        key = os.path.abspath(d)
+        if key in root_set or key in script_dirs or (d / "__init__.py").is_file():
+            continue
+        script_dirs[key] = frozenset(n for n in _defined_at(d, "", set()) if "." not in n)
+    return FirstParty(frozenset(names), script_dirs, tuple(roots))
 
 
 def first_party_names(files: list[SourceFile]) -> frozenset[str]:
-    """Top-level names the analyzed tree defines at its roots."""
+    """Top-level names the analyzed files define at their roots (without looking at the directories)."""
     names: set[str] = set()
     for f in files:
         if f.module:

@@ -46,6 +46,8 @@ class ImportSite:
     binds: str | None = None  # the local name the import binds (`np` for `import numpy as np`)
     alternative: str | None = None  # the module tried in the `except ImportError` branch
     note: str | None = field(default=None, compare=False)
+    rule: str | None = field(default=None, compare=False)  # id of the plugin/dynamic rule that found it
+    imported_name: str | None = None  # `c` in `from a.b import c` (may be the submodule a.b.c); "*" for star imports
 
     @property
     def top_level(self) -> str:
@@ -59,13 +61,25 @@ class ImportSite:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+class Severity(str, enum.Enum):
+    """How bad a diagnostic is; ``--strict`` fails on errors and warnings."""
+
+    ERROR = "error"  # the program cannot work as written for the target (e.g. a removed stdlib module)
+    WARNING = "warning"  # input the analyzer could not read; its imports are unknown
+    INFO = "info"  # something the user may want to know (a dynamic import with a computed name)
+
+
+@dataclass(frozen=True, order=True)
 class Diagnostic:
     """A problem with the input that the user should see; analysis goes on."""
 
     file: str
     line: int
     message: str
+    severity: Severity = field(default=Severity.WARNING, compare=False)
+    cell: int | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{self.file}:cell {self.cell}:{self.line}: {self.message}"
         return f"{self.file}:{self.line}: {self.message}"

@@ -1,12 +1,34 @@
-"""The libcst visitor that turns one module's syntax tree into ImportSite records."""
+"""The visitor that turns one module's syntax tree into ImportSite records.
+
+It walks Python's own ``ast`` (the C parser is ~50x faster than building a
+libcst tree with positions, which matters for whole trees and pre-commit
+hooks). It visits every statement, tracking scope and guards, but looks
+inside expressions only on lines that mention a trigger word (a dynamic-import
+function or a plugin rule's function), so plain modules cost little more than
+the parse. Files whose syntax is newer than the running interpreter fall back
+to :class:`ImportCollector`, the libcst visitor (static imports only).
+"""
 
 from __future__ import annotations
+
+import ast
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import PositionProvider
 
-from .sites import ImportSite, Kind
+from . import guards
+from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
+from .folding import Env, Folded, bind, fold
+from .rules import RuleSet, assign_hits, call_hits, load_rules
+from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .stdlib import added_in, stdlib_names
+
+_TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def resolve_relative(level: int, module: str | None, package: str) -> str | None:
@@ -25,8 +47,434 @@ def resolve_relative(level: int, module: str | None, package: str) -> str | None
     return f"{base}.{module}" if module else base
 
 
+@dataclass
+class _TryContext:
+    optional: bool  # the try body's ImportError is swallowed
+    alternative: str | None = None  # body: the first module the handlers import instead
+    fallback_for: str | None = None  # handler: the module the try body tried first
+
+
+def trigger_regex(rules: RuleSet) -> re.Pattern[bytes]:
+    words = sorted(TRIGGER_WORDS | rules.trigger_words)
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+
+
+_TRIGGERS: dict[str, re.Pattern[bytes]] = {}
+
+
+def trigger_lines(text: bytes, rules: RuleSet) -> list[int]:
+    """Sorted 1-based line numbers that mention a trigger word."""
+    pattern = _TRIGGERS.get(rules.version)
+    if pattern is None:
+        pattern = _TRIGGERS[rules.version] = trigger_regex(rules)
+    lines: list[int] = []
+    pos, line = 0, 1
+    for m in pattern.finditer(text):
+        line += text.count(b"\n", pos, m.start())
+        pos = m.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+class SiteCollector:
+    """Collect ImportSite records from one parsed module (``ast.Module``)."""
+
+    def __init__(self, file: str, package: str = "", module: str = "", rules: RuleSet | None = None,
+                 triggers: list[int] | None = None) -> None:
+        self.file = file
+        self.package = package
+        self.module = module
+        self.rules = rules or load_rules()
+        self.triggers = triggers  # None: look at every expression
+        self.sites: list[ImportSite] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.aliases: dict[str, str] = {}
+        self.env: Env = {}
+        self.cond_env: dict[str, guards.Cond] = {}
+        self._scope: list[str] = []
+        self._conds: list[guards.Cond] = []
+        self._typing = 0
+        self._trys: list[_TryContext] = []
+        self._in_function = False
+
+    # entry ------------------------------------------------------------------------------
+    def collect(self, tree: ast.Module) -> "SiteCollector":
+        self.env = {"__name__": ("str", [Folded(self.module)]) if self.module else ("", []),
+                    "__package__": ("str", [Folded(self.package)]) if self.package else ("", [])}
+        self._prepass(tree.body)
+        self.aliases = {}
+        self._body(tree.body)
+        return self
+
+    def _prepass(self, body: list[ast.stmt]) -> None:
+        """Module-level string constants and boolean conditions, known before any function runs."""
+        for stmt in body:
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self._bind_aliases(stmt)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        bind(self.env, t.id, stmt.value)
+                        cond = guards.translate(stmt.value, self.resolve, self.cond_env)
+                        if cond is not None and isinstance(stmt.value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call)):
+                            self.cond_env[t.id] = cond
+
+    # names --------------------------------------------------------------------------------
+    def resolve(self, node: ast.expr) -> str | None:
+        """The qualified name of ``node`` (``np.load`` -> ``numpy.load``) through import aliases."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        base = self.aliases.get(node.id)
+        if base is None:
+            if node.id in ("__import__", "TYPE_CHECKING") or not parts:
+                base = node.id
+            else:
+                return None
+        return ".".join([base, *reversed(parts)])
+
+    def _bind_aliases(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                if a.asname:
+                    self.aliases[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    self.aliases[top] = top
+            return
+        base = resolve_relative(stmt.level, stmt.module, self.package)
+        if base is None:
+            return
+        for a in stmt.names:
+            if a.name == "*":
+                continue
+            qual = f"{base}.{a.name}"
+            bound = a.asname or a.name
+            self.aliases[bound] = qual
+            if bound != a.name and (qual in DYNAMIC_IMPORTS or qual in DISCOVERY or qual in self.rules.by_function):
+                self.triggers = None  # an aliased trigger function: look at every expression
+
+    @property
+    def scope(self) -> str:
+        return ".".join(self._scope) or "<module>"
+
+    # sites --------------------------------------------------------------------------------
+    def _site(self, node: ast.AST, module: str, kind: Kind = Kind.STATIC, *, binds: str | None = None,
+              imported_name: str | None = None, probe: bool = False, distribution: str | None = None,
+              note: str | None = None, rule: str | None = None, marker: str | None = None) -> None:
+        guard = Guard.REQUIRED
+        if self._typing:
+            guard = Guard.TYPING
+        elif probe or any(t.optional for t in self._trys):
+            guard = Guard.OPTIONAL
+        alternative = None
+        extra_marker = None
+        if self._trys:
+            ctx = self._trys[-1]
+            alternative = ctx.alternative or ctx.fallback_for
+            if ctx.fallback_for and ctx.fallback_for.split(".")[0] != module.split(".")[0]:
+                top = ctx.fallback_for.split(".")[0]
+                since = added_in(top)
+                if since is not None:
+                    extra_marker = f'python_version < "{since[0]}.{since[1]}"'
+                    note = note or f"fallback for {ctx.fallback_for} (standard library from {since[0]}.{since[1]})"
+                elif top in stdlib_names((3, 9)) and top in stdlib_names((3, 14)):
+                    if guard is Guard.REQUIRED:
+                        guard = Guard.OPTIONAL
+                    note = note or f"fallback for {ctx.fallback_for}, which the standard library always has"
+                else:
+                    note = note or f"fallback for {ctx.fallback_for}"
+        text = guards.combine_markers(guards.render(guards.conj(self._conds)), extra_marker, marker)
+        self.sites.append(ImportSite(
+            file=self.file, line=getattr(node, "lineno", 1), column=getattr(node, "col_offset", 0),
+            module=module, kind=kind, scope=self.scope, guard=guard, marker=text,
+            distribution=distribution, binds=binds, alternative=alternative, note=note, rule=rule,
+            imported_name=imported_name,
+        ))
+
+    def _diag(self, node: ast.AST, message: str, severity: Severity = Severity.WARNING) -> None:
+        self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity))
+
+    # statements ---------------------------------------------------------------------------
+    def _body(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            self._stmt(stmt)
+
+    def _stmt(self, stmt: ast.stmt) -> None:  # noqa: C901 - one branch per statement kind
+        if isinstance(stmt, ast.Import):
+            self._import(stmt)
+        elif isinstance(stmt, ast.ImportFrom):
+            self._import_from(stmt)
+        elif isinstance(stmt, _FUNCTION_TYPES):
+            self._exprs([*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)])
+            self._enter(stmt.name, stmt.body, function=True)
+        elif isinstance(stmt, ast.ClassDef):
+            self._exprs([*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)])
+            self._enter(stmt.name, stmt.body, function=False)
+        elif isinstance(stmt, ast.If):
+            self._if(stmt)
+        elif isinstance(stmt, _TRY_TYPES):
+            self._try(stmt)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            self._exprs([i.context_expr for i in stmt.items])
+            optional = any(guards.suppresses_import_error(i, self.resolve) for i in stmt.items)
+            if optional:
+                self._trys.append(_TryContext(True))
+            self._body(stmt.body)
+            if optional:
+                self._trys.pop()
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._exprs([stmt.iter])
+            if isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, (ast.List, ast.Tuple, ast.Set)) and self._wants_env():
+                values = [v for e in stmt.iter.elts for v in fold(e, self.env)]
+                if values and len(values) == len(stmt.iter.elts):
+                    self.env[stmt.target.id] = ("str", values)
+            self._body(stmt.body)
+            self._body(stmt.orelse)
+        elif isinstance(stmt, ast.While):
+            self._exprs([stmt.test])
+            self._body(stmt.body)
+            self._body(stmt.orelse)
+        elif hasattr(ast, "Match") and isinstance(stmt, ast.Match):
+            self._exprs([stmt.subject])
+            for case in stmt.cases:
+                self._body(case.body)
+        else:
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and stmt.value is not None:
+                self._assign(stmt)
+            self._exprs([stmt])
+
+    def _enter(self, name: str, body: list[ast.stmt], function: bool) -> None:
+        self._scope.append(name)
+        saved_trys, saved_env, saved_in = self._trys, self.env, self._in_function
+        if function:
+            # a try around a def does not guard the call; conditions (if) still do.
+            self._trys = []
+            self._in_function = True
+            if self._wants_env():
+                self.env = dict(self.env)
+        self._body(body)
+        self._trys, self.env, self._in_function = saved_trys, saved_env, saved_in
+        self._scope.pop()
+
+    def _wants_env(self) -> bool:
+        return self.triggers is None or bool(self.triggers)
+
+    def _if(self, stmt: ast.If) -> None:
+        self._exprs([stmt.test])
+        typing = guards.is_type_checking(stmt.test, self.resolve)
+        if typing is not None:
+            self._guarded(stmt.body, typing=typing)
+            self._guarded(stmt.orelse, typing=not typing)
+            return
+        cond = guards.translate(stmt.test, self.resolve, self.cond_env)
+        self._guarded(stmt.body, cond=cond)
+        self._guarded(stmt.orelse, cond=guards.negate(cond))
+
+    def _guarded(self, body: list[ast.stmt], *, typing: bool = False, cond: guards.Cond = None) -> None:
+        if not body:
+            return
+        self._typing += typing
+        self._conds.append(cond)
+        self._body(body)
+        self._conds.pop()
+        self._typing -= typing
+
+    def _try(self, stmt: ast.Try) -> None:
+        optional = guards.makes_optional(stmt.handlers, self.resolve)
+        if not optional:
+            self._body(stmt.body)
+            for h in stmt.handlers:
+                self._exprs([h.type] if h.type else [])
+                self._body(h.body)
+        else:
+            primary = self._first_import(stmt.body)
+            alternative = None
+            for h in stmt.handlers:
+                alternative = alternative or self._first_import(h.body)
+            self._trys.append(_TryContext(True, alternative=alternative))
+            self._body(stmt.body)
+            self._trys.pop()
+            for h in stmt.handlers:
+                catches = guards.catches_import_error(h, self.resolve)
+                self._trys.append(_TryContext(False, fallback_for=primary if catches else None))
+                self._body(h.body)
+                self._trys.pop()
+            # else: runs only when the body's imports worked
+            self._trys.append(_TryContext(True))
+            self._body(stmt.orelse)
+            self._trys.pop()
+            self._body(stmt.finalbody)
+            return
+        self._body(stmt.orelse)
+        self._body(stmt.finalbody)
+
+    def _first_import(self, body: list[ast.stmt]) -> str | None:
+        for s in body:
+            if isinstance(s, ast.Import) and s.names:
+                return s.names[0].name
+            if isinstance(s, ast.ImportFrom):
+                base = resolve_relative(s.level, s.module, self.package)
+                if base and s.module is None and s.names:
+                    return f"{base}.{s.names[0].name}"
+                return base
+        return None
+
+    # imports ------------------------------------------------------------------------------
+    def _import(self, stmt: ast.Import) -> None:
+        self._bind_aliases(stmt)
+        for a in stmt.names:
+            self._site(stmt, a.name, binds=a.asname or a.name.split(".")[0])
+
+    def _import_from(self, stmt: ast.ImportFrom) -> None:
+        base = resolve_relative(stmt.level, stmt.module, self.package)
+        if base is None:
+            rel = "." * stmt.level + (stmt.module or "")
+            self._diag(stmt, f"relative import {rel!r} goes above the top-level package")
+            return
+        self._bind_aliases(stmt)
+        for a in stmt.names:
+            if a.name == "*":
+                self._site(stmt, base, imported_name="*", note="star import")
+            elif stmt.module is None:
+                # `from . import x`: x is a submodule of the package (or an attribute of it).
+                self._site(stmt, f"{base}.{a.name}", binds=a.asname or a.name, imported_name=a.name)
+            else:
+                self._site(stmt, base, binds=a.asname or a.name, imported_name=a.name)
+
+    # expressions --------------------------------------------------------------------------
+    def _exprs(self, nodes: list) -> None:
+        for node in nodes:
+            if node is None:
+                continue
+            if self.triggers is not None:
+                lines = self.triggers
+                first = getattr(node, "lineno", None)
+                if first is None:
+                    continue
+                i = bisect_left(lines, first)
+                if i == len(lines) or lines[i] > (getattr(node, "end_lineno", None) or first):
+                    continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call):
+                    self._call(sub)
+
+    def _call(self, call: ast.Call) -> None:
+        qual = self.resolve(call.func)
+        if qual in DYNAMIC_IMPORTS:
+            self._dynamic(call, qual, DYNAMIC_IMPORTS[qual])
+        elif qual in DISCOVERY:
+            self._discovery(call, qual)
+        for hit in call_hits(self.rules, call, qual, self.env):
+            self._site(call, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
+                       note=hit.note, rule=hit.rule, marker=hit.need.marker)
+
+    @staticmethod
+    def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+        for k in call.keywords:
+            if keyword and k.arg == keyword:
+                return k.value
+        if position is not None and len(call.args) > position:
+            if not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+                return call.args[position]
+        return None
+
+    def _dynamic(self, call: ast.Call, qual: str, spec) -> None:
+        name_node = self._argument(call, spec.name_position, spec.name_keyword)
+        values = fold(name_node, self.env)
+        package_values = fold(self._argument(call, spec.package_position, spec.package_keyword), self.env) \
+            if spec.package_position is not None else []
+        package = next((p.text for p in package_values if p.exact), None)
+        level = 0
+        if spec.level_position is not None:
+            level_node = self._argument(call, spec.level_position, spec.level_keyword)
+            if isinstance(level_node, ast.Constant) and isinstance(level_node.value, int):
+                level = level_node.value
+        short = qual.rpartition(".")[2]
+        if not values:
+            self._diag(call, f"{short}() with a name computed at run time: its module is unknown", Severity.INFO)
+            return
+        for v in values:
+            text = v.text
+            if spec.attribute_path:
+                text = text.partition(":")[0] if ":" in text else (text.rpartition(".")[0] if v.exact else text)
+            lvl = level
+            if text.startswith(".") and spec.package_position is not None:
+                stripped = text.lstrip(".")
+                lvl, text = len(text) - len(stripped), stripped
+                if package is None:
+                    self._diag(call, f"{short}({v.text!r}) is relative but has no package", Severity.INFO)
+                    continue
+                base = package
+            else:
+                base = self.package
+            folded = Folded(text, v.exact)
+            module = folded.module_prefix() if not v.exact else text
+            if lvl:
+                module = resolve_relative(lvl, module or None, base) if (module or v.exact) else None
+            if not module:
+                self._diag(call, f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time", Severity.INFO)
+                continue
+            note = f"{short}({v.text!r})" if v.exact else f"{short}() with a name computed at run time; known prefix {v.text!r}"
+            self._site(call, module, Kind.DYNAMIC, probe=spec.probe, note=note + (" (probe)" if spec.probe else ""), rule=qual)
+
+    def _discovery(self, call: ast.Call, qual: str) -> None:
+        module = qual.rpartition(".")[0]
+        note = DISCOVERY[qual]
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            # pkgutil.iter_modules(plugins.__path__) -> the plugins package
+            if isinstance(arg, ast.Attribute) and arg.attr == "__path__":
+                target = self.resolve(arg.value)
+                if target:
+                    module = target
+            elif isinstance(arg, (ast.List, ast.Tuple)) and len(arg.elts) == 1 and isinstance(arg.elts[0], ast.Attribute) \
+                    and arg.elts[0].attr == "__path__":
+                target = self.resolve(arg.elts[0].value)
+                if target:
+                    module = target
+        for k in call.keywords:
+            if k.arg in ("group", "namespace") and isinstance(k.value, ast.Constant):
+                note += f" (group {k.value.value!r})"
+        if qual.endswith("iter_entry_points") and call.args and isinstance(call.args[0], ast.Constant):
+            note += f" (group {call.args[0].value!r})"
+        self._site(call, module, Kind.DYNAMIC, note=note, rule=qual)
+
+    def _assign(self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for t in targets:
+            name = None
+            if isinstance(t, ast.Name):
+                name = t.id
+                if self._in_function and self._wants_env() and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                    bind(self.env, name, stmt.value)
+            elif isinstance(t, ast.Attribute):
+                name = t.attr
+            elif isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
+                name = t.slice.value
+            if name and name in self.rules.by_name:
+                for hit in assign_hits(self.rules, name, stmt.value, self.env):
+                    self._site(stmt, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
+                               note=hit.note, rule=hit.rule, marker=hit.need.marker)
+
+
+def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = "", text: bytes | None = None,
+                  rules: RuleSet | None = None) -> tuple[list[ImportSite], list[Diagnostic]]:
+    """Sites and diagnostics of one parsed module; ``text`` enables the trigger-line shortcut."""
+    rules = rules or load_rules()
+    triggers = trigger_lines(text, rules) if text is not None else None
+    c = SiteCollector(file, package, module, rules, triggers).collect(tree)
+    return c.sites, c.diagnostics
+
+
+# --- libcst fallback (syntax newer than the running interpreter) ------------------------------
+
 class ImportCollector(cst.CSTVisitor):
-    """Collects every import statement at any depth (functions, classes, branches)."""
+    """Collects every import statement at any depth (functions, classes, branches), with libcst."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -38,7 +486,6 @@ class ImportCollector(cst.CSTVisitor):
         self.unresolved_relative: list[tuple[int, str]] = []
         self._scope: list[str] = []
 
-    # scopes ---------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scope.append(node.name.value)
 
@@ -51,21 +498,14 @@ class ImportCollector(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scope.pop()
 
-    def _add(self, node: cst.CSTNode, module: str, binds: str | None = None) -> None:
+    def _add(self, node: cst.CSTNode, module: str, binds: str | None = None, imported_name: str | None = None) -> None:
         pos = self.get_metadata(PositionProvider, node).start
-        self.sites.append(
-            ImportSite(
-                file=self.file,
-                line=pos.line,
-                column=pos.column,
-                module=module,
-                kind=Kind.STATIC,
-                scope=".".join(self._scope) or "<module>",
-                binds=binds,
-            )
-        )
+        self.sites.append(ImportSite(
+            file=self.file, line=pos.line, column=pos.column, module=module, kind=Kind.STATIC,
+            scope=".".join(self._scope) or "<module>", binds=binds, imported_name=imported_name,
+            note="found by the libcst fallback parser (syntax newer than the running Python); guards not analyzed",
+        ))
 
-    # imports --------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = get_full_name_for_node(alias.name)
@@ -82,15 +522,14 @@ class ImportCollector(cst.CSTVisitor):
             self.unresolved_relative.append((pos.line, "." * level + (module or "")))
             return
         if isinstance(node.names, cst.ImportStar):
-            self._add(node, base)
-            return
-        if module is None:
-            # `from . import x`: each name may be a submodule of the package.
-            for alias in node.names:
-                self._add(node, f"{base}.{get_full_name_for_node(alias.name)}", _bound(alias))
+            self._add(node, base, imported_name="*")
             return
         for alias in node.names:
-            self._add(node, base, _bound(alias))
+            name = get_full_name_for_node(alias.name)
+            if module is None:
+                self._add(node, f"{base}.{name}", _bound(alias), name)
+            else:
+                self._add(node, base, _bound(alias), name)
 
 
 def _bound(alias: cst.ImportAlias) -> str | None:

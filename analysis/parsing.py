@@ -1,0 +1,89 @@
+"""From a file's bytes to a syntax tree, or to exactly one diagnostic saying why not.
+
+Python's own parser honours PEP 263 coding cookies and a UTF-8 BOM when given
+bytes. Input that is not Python (NUL bytes, undecodable text, Python 2) gets
+a ``path:line: reason`` diagnostic. Syntax newer than the running interpreter
+(e.g. PEP 695 on 3.11) is retried with libcst, whose parser knows 3.9-3.14.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from .sites import Diagnostic, ImportSite, Severity
+
+_PY2_LINE = re.compile(
+    rb"^\s*(print\s+[^\s(=]|print\s*$|exec\s+[\"'\w]|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+\w+\s*,|"
+    rb".*\bur[\"']|.*(?<![\w.])0\d+\b|.*`)"
+)
+
+
+@dataclass
+class Parsed:
+    tree: ast.Module | None = None
+    sites: list[ImportSite] | None = None  # set when the libcst fallback collected them directly
+    diagnostics: list[Diagnostic] | None = None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _line_text(data: bytes, lineno: int | None) -> bytes:
+    if not lineno:
+        return b""
+    lines = data.split(b"\n", lineno)
+    return lines[lineno - 1] if len(lines) >= lineno else b""
+
+
+def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
+    """Parse ``data`` (a .py file's bytes) without running anything."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        return Parsed(diagnostics=[Diagnostic(file, _line_of(data, nul), "not Python source: contains a NUL byte (binary file?)")])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Parsed(tree=ast.parse(data, filename=file))
+    except SyntaxError as exc:
+        error = exc
+    except (ValueError, MemoryError, RecursionError) as exc:  # ValueError: source cannot contain null bytes
+        return Parsed(diagnostics=[Diagnostic(file, 1, f"cannot parse: {exc}")])
+    msg = error.msg or "invalid syntax"
+    line = error.lineno or 1
+    if "unicode error" in msg or "codec can't decode" in msg:
+        reason = msg.replace("(unicode error) ", "")
+        return Parsed(diagnostics=[Diagnostic(file, line, f"cannot decode: {reason} (no PEP 263 coding cookie?)")])
+    if msg.startswith("unknown encoding"):
+        return Parsed(diagnostics=[Diagnostic(file, max(line, 1), f"cannot decode: {msg}")])
+    fallback = _libcst_fallback(data, file, package)
+    if fallback is not None:
+        return fallback
+    if "Missing parentheses in call to" in msg or _PY2_LINE.match(_line_text(data, error.lineno)):
+        return Parsed(diagnostics=[Diagnostic(file, line, f"Python 2 syntax, not analyzed: {msg}")])
+    return Parsed(diagnostics=[Diagnostic(file, line, f"cannot parse: {msg}")])
+
+
+def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:
+    from .visitor import ImportCollector
+
+    try:
+        module = cst.parse_module(data)
+    except Exception:
+        return None
+    collector = ImportCollector(file, package)
+    try:
+        MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    except Exception:
+        return None
+    diags = [Diagnostic(file, ln, f"relative import {rel!r} goes above the top-level package")
+             for ln, rel in collector.unresolved_relative]
+    diags.append(Diagnostic(file, 1, "syntax newer than the running Python: static imports only (no guards, "
+                                     "dynamic imports or plugin hints)", Severity.INFO))
+    return Parsed(sites=collector.sites, diagnostics=diags)
