@@ -206,3 +206,48 @@ def test_lock_for_another_python_and_platform(tmp_path, index_server):
     assert proc.returncode == 0 and "winlib==1.0" in proc.stdout, proc.stderr
     proc = run("job.py", "--python-version", "three", "--index-url", index_server.url, cwd=app)
     assert proc.returncode == 2 and "--python-version must look like 3.12" in proc.stderr
+
+
+def test_function_entry_locks_only_what_that_function_needs(tmp_path, index_server):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "imgkit", "1.0"))
+    index_server.add(build_wheel(w, "mailkit", "2.0", requires_dist=["smtpfast"]))
+    index_server.add(build_wheel(w, "smtpfast", "1.1"))
+    app = tmp_path / "proj"
+    (app / "svc").mkdir(parents=True)
+    (app / "svc" / "__init__.py").write_text("")
+    (app / "svc" / "util.py").write_text("import mailkit\n\n\ndef send(msg):\n    return mailkit.send(msg)\n")
+    (app / "svc" / "tasks.py").write_text(
+        "import imgkit\nfrom .util import send\n\n\n"
+        "def thumbnail(path):\n    return imgkit.open(path)\n\n\n"
+        "async def notify(user):\n    return send(user)\n")
+    one = run("svc/tasks.py:thumbnail", "--index-url", index_server.url, cwd=app)
+    assert one.returncode == 0, one.stderr
+    assert "imgkit==1.0" in one.stdout and "mailkit" not in one.stdout
+    two = run("svc/tasks.py:notify", "--index-url", index_server.url, cwd=app)
+    assert two.returncode == 0, two.stderr
+    # Followed across modules: notify -> svc.util.send -> mailkit (and its dependency).
+    assert "mailkit==2.0" in two.stdout and "smtpfast==1.1" in two.stdout and "imgkit" not in two.stdout
+    assert "# via svc/util.py:1" in two.stdout
+    missing = run("svc/tasks.py:nothere", "--index-url", index_server.url, cwd=app)
+    assert missing.returncode == 2 and "no function or class 'nothere'" in missing.stderr
+    assert missing.stdout == ""
+
+
+def test_explain_shows_sites_classification_and_mapping(tmp_path, index_server):
+    app = tmp_path / "proj"
+    app.mkdir()
+    (app / "job.py").write_text(
+        "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n\n\ndef load():\n    import yaml.constructor\n")
+    proc = run("explain", "job.py", "yaml", "--no-probe", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "yaml: imported at 2 site(s)" in out
+    assert "job.py:2: yaml [static; module level; optional" in out
+    assert "job.py:8: yaml.constructor [static; in load; required] -> third-party" in out
+    assert "provided by PyYAML (shipped index, matched 'yaml')" in out
+    assert "override: --map yaml=DIST" in out
+    proc = run("explain", "job.py", "json", "--no-probe", cwd=app)
+    assert proc.returncode == 0 and "not imported anywhere" in proc.stdout
+    proc = run("explain", "job.py", cwd=app)
+    assert proc.returncode == 2 and "needs at least one PATH and a MODULE" in proc.stderr

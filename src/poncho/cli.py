@@ -93,7 +93,9 @@ def _lock_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 check found problems, 2 usage, 3 analysis (--strict), "
                "4 unmapped imports (--strict), 5 conflict, 6 index unreachable, 70 internal error.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files or directories of the program, or one callable: app/tasks.py:handler, "
+                        "pkg.module:Class.method")
     p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
     p.add_argument("--no-resolve", action="store_true",
                    help="stop after mapping: print the direct requirements, unpinned, with # via comments")
@@ -233,17 +235,67 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _require_paths(paths: Sequence[str]) -> None:
+    from poncho.pipeline import is_entry
+
     for p in paths:
-        if not Path(p).exists():
+        if not Path(p).exists() and not is_entry(p):
             raise UsageError(f"{p}: no such file or directory")
 
 
-COMMANDS = {"check": (_check_parser, run_check)}
+def _explain_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve explain",
+        description="Show every site where MODULE is imported, how each was classified, and which "
+                    "distribution it maps to and why.",
+    )
+    p.add_argument("args", nargs="+", metavar="PATH... MODULE", help="the program's paths, then the module")
+    _add_common(p)
+    return p
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from poncho.explain import explain
+    from poncho.pipeline import Pipeline
+
+    if len(args.args) < 2:
+        raise UsageError("explain needs at least one PATH and a MODULE: poncho-resolve explain app/ yaml")
+    paths, module = args.args[:-1], args.args[-1]
+    _require_paths(paths)
+    pipeline = Pipeline(_options(args))
+    analysis = pipeline.analyze(paths)
+    sys.stdout.write(explain(analysis, pipeline.mapper(paths), module))
+    return EXIT_OK
+
+
+def _index_parser() -> argparse.ArgumentParser:
+    from poncho.index_cache import cli as index_cli
+
+    p = argparse.ArgumentParser(prog="poncho-resolve index", description="The import-name index.")
+    sub = p.add_subparsers(dest="index_command", required=True, metavar="build")
+    build = sub.add_parser("build", help="crawl wheels' file lists into an import-name index (resumable)",
+                           description="Crawl the latest wheels of the most downloaded projects and write "
+                                       "import-path -> distribution data. Re-running with the same -o resumes.")
+    index_cli.add_arguments(build)
+    return p
+
+
+def run_index(args: argparse.Namespace) -> int:
+    from poncho.index_cache import cli as index_cli
+
+    return index_cli.run(args)
+
+
+COMMANDS = {
+    "check": (_check_parser, run_check),
+    "explain": (_explain_parser, run_explain),
+    "index": (_index_parser, run_index),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from poncho.net.errors import NetError
     from poncho.index_cache import OverrideError
+    from poncho.pipeline import EntryError
     from poncho.resolver.errors import NoSuchProject, ResolutionConflict
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -261,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OverrideError as exc:
+    except (OverrideError, EntryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (ResolutionConflict, NoSuchProject) as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from poncho.analysis import Analysis, analyze
+from poncho.analysis.function_entry import analyze_function
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
 from poncho.lock import Lock, build_lock
@@ -62,12 +63,31 @@ class Pipeline:
                               use_env=self.options.use_env,
                               probe_index=self.indexes[0] if self.options.probe else None)
 
-    def requirements(self, paths: Sequence[str | Path]) -> Result:
-        analysis = analyze(paths, python_version=(self.target.python_version.major,
-                                                  self.target.python_version.minor))
+    @property
+    def python_version(self) -> tuple[int, int]:
+        return (self.target.python_version.major, self.target.python_version.minor)
+
+    def analyze(self, paths: Sequence[str | Path]) -> Analysis:
+        """Analyze files and directories, or one callable given as ``file.py:func`` / ``pkg.mod:func``."""
+        entries = [str(p) for p in paths if is_entry(p)]
+        if not entries:
+            return analyze(paths, python_version=self.python_version)
+        if len(paths) != 1:
+            raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
+        analysis = analyze_function(entries[0], python_version=self.python_version)
+        missing = [d for d in analysis.diagnostics if d.message.startswith(ENTRY_NOT_FOUND)]
+        if missing:
+            raise EntryError(str(missing[0]))
+        return analysis
+
+    def map(self, analysis: Analysis, paths: Sequence[str | Path] = ()) -> Result:
+        """Map an Analysis's third-party sites to direct requirements."""
         reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
                                        include_optional=self.options.include_optional)
         return Result(analysis, reqs)
+
+    def requirements(self, paths: Sequence[str | Path]) -> Result:
+        return self.map(self.analyze(paths), paths)
 
     def resolve(self, result: Result) -> Result:
         """Resolve a mapped Result and build its Lock."""
@@ -88,6 +108,22 @@ class Pipeline:
         return self.resolve(self.requirements(paths))
 
 
+ENTRY_NOT_FOUND = ("entry file not found", "module ", "no function or class")
+
+
+class EntryError(ValueError):
+    """A callable entry (``file.py:function``) that cannot be found or used."""
+
+
+def is_entry(path: str | Path) -> bool:
+    """``app/tasks.py:handler`` or ``pkg.mod:func``, but not an existing path with a colon in it."""
+    text = str(path)
+    if ":" not in text or Path(text).exists():
+        return False
+    target, _, name = text.rpartition(":")
+    return bool(target and name) and all(p.isidentifier() for p in name.split("."))
+
+
 def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
     """The analyzed project's pyproject.toml: at the first path's source root, if any.
 
@@ -96,7 +132,8 @@ def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
     """
     if not paths:
         return None
-    start = Path(paths[0])
+    first = str(paths[0])
+    start = Path(first.rpartition(":")[0] if is_entry(first) else first)
     start = start if start.is_dir() else start.parent
     while (start / "__init__.py").is_file() and start.parent != start:
         start = start.parent

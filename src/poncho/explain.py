@@ -1,0 +1,66 @@
+"""`poncho-resolve explain PATH... MODULE`: every site importing MODULE, and why it maps where it does."""
+
+from __future__ import annotations
+
+from poncho.analysis import Analysis, Guard, ImportSite
+from poncho.index_cache import Mapper, Source
+
+GUARD_TEXT = {
+    Guard.REQUIRED: "required",
+    Guard.OPTIONAL: "optional (guarded by try/except ImportError; locked only with --include-optional)",
+    Guard.TYPING: "typing only (under `if TYPE_CHECKING:`; never locked)",
+}
+SOURCE_TEXT = {
+    Source.OVERRIDE: "user override",
+    Source.ENVIRONMENT: "installed environment",
+    Source.INDEX: "shipped index",
+    Source.PROBE: "live probe of the index, confirmed by the wheel's file list",
+    Source.UNRESOLVED: "unresolved",
+}
+
+
+def _matches(site: ImportSite, module: str) -> bool:
+    return site.module == module or site.module.startswith(module + ".") or module.startswith(site.module + ".")
+
+
+def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
+    """A person-readable account; empty sites produce a message saying so, not an error."""
+    sites = [s for s in analysis.sites if _matches(s, module)]
+    if not sites:
+        return f"{module}: not imported anywhere in the analyzed code ({analysis.files} files)\n"
+    lines = [f"{module}: imported at {len(sites)} site(s)"]
+    for s in sites:
+        where = "module level" if s.scope == "<module>" else f"in {s.scope}"
+        how = s.kind.value + (f", {s.note}" if s.note else "")
+        extra = f"; marker: {s.marker}" if s.marker else ""
+        alt = f"; falls back to {s.alternative}" if s.alternative else ""
+        lines.append(f"  {s.location}: {s.module} [{how}; {where}; {GUARD_TEXT[s.guard]}{extra}{alt}] "
+                     f"-> {analysis.classify(s)}")
+    third = [s for s in sites if analysis.classify(s) == "third-party"]
+    shown: set[tuple] = set()
+    for name in dict.fromkeys(s.distribution or s.module for s in third):
+        site = next(s for s in third if (s.distribution or s.module) == name)
+        if site.distribution:
+            lines.append(f"{site.module}: needs distribution {site.distribution} (named by the {site.kind.value} rule)")
+            continue
+        m = mapper.map(site.module)
+        if (m.distribution, m.matched) in shown:
+            continue
+        shown.add((m.distribution, m.matched))
+        if not m.resolved:
+            lines.append(f"{site.module}: no distribution found ({m.reason})")
+            continue
+        lines.append(f"{site.module}: provided by {m.distribution} ({SOURCE_TEXT[m.source]}, matched {m.matched!r})")
+        if m.alternatives:
+            lines.append(f"  also provided by: {', '.join(m.alternatives)}")
+        if m.reason:
+            lines.append(f"  why: {m.reason}")
+        lines.append(f"  override: --map {(m.matched or site.module)}=DIST or "
+                     f"[tool.poncho.mapping] \"{m.matched or site.module}\" = \"DIST\" in pyproject.toml")
+    first = [s for s in sites if analysis.classify(s) == "first-party"]
+    if first:
+        lines.append(f"{first[0].top_level}: first-party (defined by the analyzed code itself)")
+    std = [s for s in sites if analysis.classify(s) == "stdlib"]
+    if std:
+        lines.append(f"{std[0].top_level}: standard library of the target Python")
+    return "\n".join(lines) + "\n"
