@@ -2,6 +2,44 @@
 
 The pipeline is analysis -> index_cache -> resolver -> lock; each stage is a
 subpackage usable on its own, and :mod:`poncho.pipeline` composes them.
+
+For distributed-framework users, two calls work on live function objects
+(nothing is called; the source and the function's globals are read)::
+
+    import poncho
+    poncho.requirements_for(fn)   # the import sites fn needs (an Analysis)
+    poncho.lock_for(fn)           # a Lock for the machines that will run fn
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.analysis import Analysis
+    from poncho.lock import Lock
+    from poncho.pipeline import Options
+
+
+def requirements_for(fn: Callable[..., Any] | type, **kwargs: Any) -> "Analysis":
+    """The import sites ``fn`` needs, from its source and its live globals; calls nothing."""
+    from poncho.live import requirements_for as _requirements_for
+
+    return _requirements_for(fn, **kwargs)
+
+
+def lock_for(fn: Callable[..., Any] | type, options: "Options | None" = None) -> "Lock":
+    """Analyze ``fn``, map, resolve for the options' target and return the Lock."""
+    from poncho.live import requirements_for as _requirements_for
+    from poncho.pipeline import Pipeline
+
+    pipeline = Pipeline(options)
+    analysis = _requirements_for(fn, python_version=pipeline.python_version)
+    result = pipeline.resolve(pipeline.map(analysis))
+    assert result.lock is not None
+    return result.lock
+
+
+__all__ = ["__version__", "lock_for", "requirements_for"]
