@@ -4,4 +4,4 @@ from .analyze import Analysis, analyze, analyze_source
 from .function_entry import analyze_function
 from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
 
-__all__ = ["Analysis", "Diagnostic", "Guard", "ImportSite", "Kind", "analyze", "analyze_function", "analyze_source"]
+__all__ = ["Analysis", "Diagnostic", "Guard", "ImportSite", "Kind", "Severity", "analyze", "analyze_function", "analyze_source"]

@@ -286,7 +286,7 @@ def reraises(handler: ast.ExceptHandler) -> bool:
 
 def makes_optional(handlers: list[ast.ExceptHandler], resolve: Resolve) -> bool:
     """True when some handler swallows an ImportError raised in the try body."""
-    return any(catches_import_error(h, resolve) and not reraises(h) for h in handlers)
+    return any(catches_import_error(h, resolve) for h in handlers)
 
 
 def suppresses_import_error(item: ast.withitem, resolve: Resolve) -> bool:

@@ -13,9 +13,6 @@ import re
 import warnings
 from dataclasses import dataclass
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
 from .sites import Diagnostic, ImportSite, Severity
 
 _PY2_LINE = re.compile(
@@ -71,7 +68,10 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
 
 
 def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:
-    from .visitor import ImportCollector
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from .cst_fallback import ImportCollector
 
     try:
         module = cst.parse_module(data)

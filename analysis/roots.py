@@ -63,8 +63,11 @@ class FirstParty:
     names: frozenset[str] = frozenset()  # top-level names, and dotted namespace portions ("ns.sub")
     script_dirs: dict = field(default_factory=dict, hash=False, compare=False)  # dir -> names its scripts see
     roots: tuple[Path, ...] = ()
+    namespaces: frozenset[str] = frozenset()  # namespace directories holding first-party portions ("ns", "ns.sub")
 
     def contains(self, module: str, file: str | None = None) -> bool:
+        if module in self.namespaces:
+            return True
         parts = module.split(".")
         for i in range(1, len(parts) + 1):
             if ".".join(parts[:i]) in self.names:
@@ -169,8 +172,11 @@ def _has_python(directory: Path, depth: int = 4) -> bool:
     return depth > 0 and any(e.is_dir() and e.name not in SKIP_DIRS and _has_python(Path(e.path), depth - 1) for e in entries)
 
 
-def _defined_at(directory: Path, prefix: str, skip: set[Path]) -> set[str]:
-    """Names importable from ``directory`` as if it were on sys.path (``prefix`` for namespace portions)."""
+def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[str] | None = None) -> set[str]:
+    """Names importable from ``directory`` as if it were on sys.path (``prefix`` for namespace portions).
+
+    Namespace directories met on the way are added to ``namespaces``.
+    """
     names: set[str] = set()
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -185,7 +191,9 @@ def _defined_at(directory: Path, prefix: str, skip: set[Path]) -> set[str]:
                 names.add(prefix + e.name)
             elif _has_python(path):
                 # PEP 420 namespace portion: name what it contains, never the bare namespace.
-                inner = _defined_at(path, f"{prefix}{e.name}.", skip)
+                inner = _defined_at(path, f"{prefix}{e.name}.", skip, namespaces)
+                if inner and namespaces is not None:
+                    namespaces.add(prefix + e.name)
                 names |= inner
         elif e.is_file():
             ident = _identifier(e.name)
@@ -220,8 +228,9 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
                 roots.append(r)
         extra |= _configured(given if given.is_dir() else given.parent)
     names: set[str] = set(extra)
+    namespaces: set[str] = set()
     for r in roots:
-        names |= _defined_at(r, "", set(roots))
+        names |= _defined_at(r, "", set(roots), namespaces)
     script_dirs: dict[str, frozenset[str]] = {}
     root_set = {os.path.abspath(r) for r in roots}
     for f in files:
@@ -230,7 +239,7 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         if key in root_set or key in script_dirs or (d / "__init__.py").is_file():
             continue
         script_dirs[key] = frozenset(n for n in _defined_at(d, "", set()) if "." not in n)
-    return FirstParty(frozenset(names), script_dirs, tuple(roots))
+    return FirstParty(frozenset(names), script_dirs, tuple(roots), frozenset(namespaces))
 
 
 def first_party_names(files: list[SourceFile]) -> frozenset[str]:

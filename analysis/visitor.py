@@ -6,7 +6,7 @@ hooks). It visits every statement, tracking scope and guards, but looks
 inside expressions only on lines that mention a trigger word (a dynamic-import
 function or a plugin rule's function), so plain modules cost little more than
 the parse. Files whose syntax is newer than the running interpreter fall back
-to :class:`ImportCollector`, the libcst visitor (static imports only).
+to :class:`~.cst_fallback.ImportCollector`, the libcst visitor (static imports only).
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import ast
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-
-import libcst as cst
-from libcst.helpers import get_full_name_for_node
-from libcst.metadata import PositionProvider
 
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
@@ -471,68 +467,10 @@ def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = 
     return c.sites, c.diagnostics
 
 
-# --- libcst fallback (syntax newer than the running interpreter) ------------------------------
+def __getattr__(name: str):
+    # The libcst collector lives apart so that importing the analyzer does not import libcst.
+    if name == "ImportCollector":
+        from .cst_fallback import ImportCollector
 
-class ImportCollector(cst.CSTVisitor):
-    """Collects every import statement at any depth (functions, classes, branches), with libcst."""
-
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, file: str, package: str) -> None:
-        super().__init__()
-        self.file = file
-        self.package = package
-        self.sites: list[ImportSite] = []
-        self.unresolved_relative: list[tuple[int, str]] = []
-        self._scope: list[str] = []
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scope.append(node.name.value)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scope.pop()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scope.append(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scope.pop()
-
-    def _add(self, node: cst.CSTNode, module: str, binds: str | None = None, imported_name: str | None = None) -> None:
-        pos = self.get_metadata(PositionProvider, node).start
-        self.sites.append(ImportSite(
-            file=self.file, line=pos.line, column=pos.column, module=module, kind=Kind.STATIC,
-            scope=".".join(self._scope) or "<module>", binds=binds, imported_name=imported_name,
-            note="found by the libcst fallback parser (syntax newer than the running Python); guards not analyzed",
-        ))
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = get_full_name_for_node(alias.name)
-            if name:
-                bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name.split(".")[0]
-                self._add(node, name, bound)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        level = len(node.relative)
-        module = get_full_name_for_node(node.module) if node.module is not None else None
-        base = resolve_relative(level, module, self.package)
-        pos = self.get_metadata(PositionProvider, node).start
-        if base is None:
-            self.unresolved_relative.append((pos.line, "." * level + (module or "")))
-            return
-        if isinstance(node.names, cst.ImportStar):
-            self._add(node, base, imported_name="*")
-            return
-        for alias in node.names:
-            name = get_full_name_for_node(alias.name)
-            if module is None:
-                self._add(node, f"{base}.{name}", _bound(alias), name)
-            else:
-                self._add(node, base, _bound(alias), name)
-
-
-def _bound(alias: cst.ImportAlias) -> str | None:
-    if alias.asname and isinstance(alias.asname.name, cst.Name):
-        return alias.asname.name.value
-    return get_full_name_for_node(alias.name)
+        return ImportCollector
+    raise AttributeError(name)
