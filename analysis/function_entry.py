@@ -42,6 +42,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import libcst as cst
@@ -132,8 +133,10 @@ def default_roots(file: Path) -> list[Path]:
 class _Tree:
     """First-party modules under the roots, found the way the import system finds them."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], primary: int | None = None) -> None:
         self.roots = [Path(r).resolve() for r in roots]
+        # the roots a whole-tree analysis would be given (not an entry script's own directory)
+        self.primary = self.roots[:primary] if primary else list(self.roots)
         self._cache: dict[str, SourceFile | None] = {}
 
     @property
@@ -395,8 +398,7 @@ class _Reached:
 class _Walker:
     def __init__(self, tree: _Tree, python_version: tuple[int, int] | None) -> None:
         self.tree = tree
-        version = python_version or sys.version_info[:2]
-        self.pep649 = tuple(version) >= (3, 14)
+        self.pep649 = _version(python_version) >= (3, 14)
         self.reached: dict[str, _Reached] = {}  # file label -> state
         self.flows: dict[str, _Flow | None] = {}  # module name -> parsed flow
         self.diagnostics: list[Diagnostic] = []
@@ -666,7 +668,7 @@ def _contains(block: cst.CSTNode, node: cst.CSTNode) -> bool:
 def analyze_function(
     entry: str,
     roots: list[Path] | list[str] | None = None,
-    python_version: tuple[int, int] | None = None,
+    python_version: tuple[int, int] | str | None = None,
 ) -> Analysis:
     """The import sites one callable needs, as an :class:`Analysis` of its own.
 
@@ -700,7 +702,7 @@ def analyze_definition(
     *,
     line: int | None = None,
     roots: list[Path] | list[str] | None = None,
-    python_version: tuple[int, int] | None = None,
+    python_version: tuple[int, int] | str | None = None,
     text: str | bytes | None = None,
     label: str | None = None,
 ) -> Analysis:
@@ -713,7 +715,7 @@ def analyze_definition(
     """
     path = Path(path)
     root_list = [Path(r) for r in roots] if roots else default_roots(path)
-    tree = _Tree(root_list)
+    tree = _Tree(root_list, primary=None if roots else 1)
     walker = _Walker(tree, python_version)
     source = tree.source_for(path) if text is None else SourceFile(path, path.parent, "", False)
     display = label or (str(path) if not path.is_absolute() else _display(path))
@@ -735,25 +737,65 @@ def analyze_definition(
 def _finish(walker: _Walker, tree: _Tree, python_version: tuple[int, int] | None) -> Analysis:
     sites: list[ImportSite] = []
     diagnostics = list(walker.diagnostics)
-    for label, state in walker.reached.items():
-        if not state.regions and not state.imports:
-            continue
+    reached = [s for s in walker.reached.values() if s.regions or s.imports]
+    for state in reached:
         found, diags = analyze_source(state.flow.text, state.flow.source)
-        sites.extend(_relabel(s, label) for s in found if state.selects(s))
-        diagnostics.extend(Diagnostic(label, d.line, d.message) for d in diags)
-    files = sum(1 for s in walker.reached.values() if s.regions or s.imports)
-    return Analysis(sites=sorted(set(sites)), first_party=tree.first_party, stdlib=stdlib_names(python_version),
-                    diagnostics=diagnostics, files=files)
+        sites.extend(_relabel(s, state.flow.label) for s in found if state.selects(s))
+        diagnostics.extend(replace(d, file=state.flow.label) for d in diags)
+    return _analysis(tree, python_version, sorted(set(sites)), diagnostics, len(reached),
+                     [s.flow.source for s in reached])
+
+
+def _analysis(tree: _Tree, python_version: tuple[int, int] | str | None, sites: list[ImportSite],
+              diagnostics: list[Diagnostic], files: int, sources: list[SourceFile] = ()) -> Analysis:
+    """An Analysis shaped like the one :func:`analysis.analyze` returns for the same roots.
+
+    The first-party scope and the target-specific step (stdlib per version,
+    ``distutils`` -> setuptools, removed modules) come from the analyzer's own
+    helpers when it has them, so a function's records classify like the tree's.
+    """
+    from . import analyze as analyze_module
+    from . import roots as roots_module
+
+    target = _version(python_version)
+    names = set(tree.first_party)
+    kwargs: dict[str, object] = {}
+    fields = {f.name for f in dataclass_fields(Analysis)}
+    make_scope = getattr(roots_module, "first_party", None)
+    if "scope" in fields and callable(make_scope):
+        try:
+            scope = make_scope(list(tree.primary), list(sources))
+        except Exception:  # an older or newer signature: top-level names still classify
+            scope = None
+        if scope is not None:
+            kwargs["scope"] = scope
+            names |= {n for n in scope.names if "." not in n}
+    if "python_version" in fields:
+        kwargs["python_version"] = target
+    result = Analysis(sites=list(sites), first_party=frozenset(names), stdlib=stdlib_names(target),
+                      diagnostics=list(diagnostics), files=files, **kwargs)
+    apply_target = getattr(analyze_module, "_apply_target", None)
+    if callable(apply_target) and "python_version" in fields:
+        apply_target(result)
+        result.sites.sort()
+    return result
+
+
+def _version(python_version: tuple[int, int] | str | None) -> tuple[int, int]:
+    if python_version is None:
+        return tuple(sys.version_info[:2])  # type: ignore[return-value]
+    if isinstance(python_version, str):
+        major, minor = python_version.split(".")[:2]
+        return int(major), int(minor)
+    return int(python_version[0]), int(python_version[1])
 
 
 def _relabel(site: ImportSite, label: str) -> ImportSite:
     return site if site.file == label else replace(site, file=label)
 
 
-def _empty(roots: list[Path] | list[str], python_version: tuple[int, int] | None, diag: Diagnostic) -> Analysis:
-    tree = _Tree([Path(r) for r in roots])
-    return Analysis(sites=[], first_party=tree.first_party, stdlib=stdlib_names(python_version),
-                    diagnostics=[diag], files=0)
+def _empty(roots: list[Path] | list[str], python_version: tuple[int, int] | str | None, diag: Diagnostic) -> Analysis:
+    return _analysis(_Tree([Path(r) for r in roots]), python_version, [], [diag], 0)
 
 
 def _display(path: Path) -> str:

@@ -1,12 +1,14 @@
 """Every corpus's ``[functions]`` table: each entry needs exactly the distributions listed.
 
-Module -> distribution mapping belongs to index_cache; at the analysis layer the
-small hand-checked ``KNOWN`` table plus the identity is enough, compared after
-PEP 503 normalization (``prometheus_client`` is ``prometheus-client``).
+Module -> distribution mapping belongs to index_cache: the offline mapper
+(shipped index, no live probe) decides, and where it cannot be built the small
+hand-checked ``KNOWN`` table plus the identity stands in. Names are compared
+after PEP 503 normalization (``prometheus_client`` is ``prometheus-client``).
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -38,7 +40,22 @@ def _entries() -> list[tuple[str, str, list[str]]]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _mapper():
+    try:
+        from poncho.index_cache import default_mapper
+
+        return default_mapper()
+    except Exception:  # the shipped index is not there (a fresh checkout before its build)
+        return None
+
+
 def _distribution(module: str) -> str:
+    mapper = _mapper()
+    if mapper is not None:
+        mapping = mapper.map(module)
+        if mapping.distribution:
+            return mapping.distribution
     parts = module.split(".")
     for i in range(len(parts), 0, -1):
         if ".".join(parts[:i]) in KNOWN:
