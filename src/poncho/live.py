@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
-from poncho.analysis.function_entry import _display, analyze_definition, default_roots
+from poncho.analysis.function_entry import _display, _version, analyze_definition, default_roots
 from poncho.analysis.stdlib import stdlib_names
 
 __all__ = ["requirements_for", "roots_of"]
@@ -46,7 +46,7 @@ def requirements_for(
     fn: Callable[..., Any] | type,
     *,
     roots: list[Path] | list[str] | None = None,
-    python_version: tuple[int, int] | None = None,
+    python_version: tuple[int, int] | str | None = None,
 ) -> Analysis:
     """The import sites ``fn`` needs, from its source and its live globals; calls nothing.
 
@@ -82,7 +82,7 @@ def roots_of(fn: types.FunctionType | type, file: Path) -> list[Path]:
 @dataclass
 class _LiveWalk:
     roots: list[Path] | None
-    python_version: tuple[int, int] | None
+    python_version: tuple[int, int] | str | None
     pending: list[tuple[Any, str]] = field(default_factory=list)
     seen: set[int] = field(default_factory=set)
     keep: list[Any] = field(default_factory=list)  # holds pushed objects so ids stay unique
@@ -281,13 +281,14 @@ class _LiveWalk:
                 continue
             extra.setdefault(site.module, site)
         first_party = frozenset(self.first_party).union(*(a.first_party for a in self.analyses))
-        return Analysis(
-            sites=sorted(set(static) | set(extra.values())),
-            first_party=first_party,
-            stdlib=stdlib_names(self.python_version),
-            diagnostics=[*self.diagnostics, *(d for a in self.analyses for d in a.diagnostics)],
-            files=sum(a.files for a in self.analyses),
-        )
+        sites = sorted(set(static) | set(extra.values()))
+        diagnostics = [*self.diagnostics, *(d for a in self.analyses for d in a.diagnostics)]
+        files = sum(a.files for a in self.analyses)
+        if self.analyses:
+            # keeps what the analyzer adds beyond these fields (first-party scope, target version)
+            return replace(self.analyses[0], sites=sites, first_party=first_party, diagnostics=diagnostics, files=files)
+        return Analysis(sites=sites, first_party=first_party, stdlib=stdlib_names(_version(self.python_version)),
+                        diagnostics=diagnostics, files=files)
 
 
 def _code_names(code: types.CodeType) -> set[str]:
