@@ -161,15 +161,29 @@ def _identifier(name: str) -> str | None:
     return None
 
 
+def _is_dir(e: os.DirEntry) -> bool:
+    try:
+        return e.is_dir()
+    except OSError:  # symlink loop, permission
+        return False
+
+
+def _is_file(e: os.DirEntry) -> bool:
+    try:
+        return e.is_file()
+    except OSError:
+        return False
+
+
 def _has_python(directory: Path, depth: int = 4) -> bool:
     try:
         entries = list(os.scandir(directory))
     except OSError:
         return False
     for e in entries:
-        if e.is_file() and e.name.endswith(".py"):
+        if _is_file(e) and e.name.endswith(".py"):
             return True
-    return depth > 0 and any(e.is_dir() and e.name not in SKIP_DIRS and _has_python(Path(e.path), depth - 1) for e in entries)
+    return depth > 0 and any(_is_dir(e) and e.name not in SKIP_DIRS and _has_python(Path(e.path), depth - 1) for e in entries)
 
 
 def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[str] | None = None) -> set[str]:
@@ -184,7 +198,7 @@ def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[s
         return names
     for e in entries:
         path = Path(e.path)
-        if e.is_dir():
+        if _is_dir(e):
             if e.name in SKIP_DIRS or not e.name.isidentifier() or path in skip:
                 continue
             if (path / "__init__.py").is_file():
@@ -195,7 +209,7 @@ def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[s
                 if inner and namespaces is not None:
                     namespaces.add(prefix + e.name)
                 names |= inner
-        elif e.is_file():
+        elif _is_file(e):
             ident = _identifier(e.name)
             if ident and e.name.endswith(MODULE_SUFFIXES) and ident != "__init__":
                 names.add(prefix + ident)
