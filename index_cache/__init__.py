@@ -1,4 +1,17 @@
-"""Import name -> distribution: overrides, the installed environment, the shipped index, a confirmed live probe."""
+"""Import name -> distribution: overrides, the installed environment, the shipped index, a confirmed live probe.
+
+Every answer is a :class:`Mapping` that says which source decided, which
+dotted prefix matched, which other distributions also provide it and how to
+override. :func:`default_mapper` builds the chain in its fixed order:
+
+1. :class:`Overrides` from ``--map IMPORT=DIST`` then ``[tool.poncho.mapping]``;
+2. :class:`EnvironmentSource`, the installed distributions' file lists (opt-in);
+3. :class:`ShippedIndex`, ``data/import-index.tsv`` built by :mod:`.build`
+   from the top 15,000 projects' wheels (``python -m poncho.index_cache build``);
+4. :class:`LiveProbe`, a project named like the import, accepted only when its
+   wheel's file list provides the module (only when given an index);
+5. otherwise unresolved.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +43,9 @@ def default_mapper(
     of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
     defaults to ``sys.path``), the shipped index (or ``index``), and the live
     probe (only when ``probe_index`` is given). Unknown imports come back
-    unresolved. Raises :class:`OverrideError` for unusable overrides.
+    unresolved. A ``pyproject`` path that does not exist is skipped (projects
+    without one are common); an unusable one raises :class:`OverrideError`, as
+    do bad ``overrides``.
     """
     sources: list[MappingSource] = []
     if overrides:

@@ -55,11 +55,12 @@ class BuildOptions:
 
 
 # journal ---------------------------------------------------------------------
-def _read_journal(path: Path, index_url: str) -> dict[str, ProjectResult]:
-    """Results already journaled, by canonical project name (a torn last line is ignored)."""
+def _read_journal(path: Path, index_url: str) -> tuple[dict[str, ProjectResult], list[dict[str, Any]]]:
+    """(results already journaled by canonical project name, earlier runs); a torn line is ignored."""
     done: dict[str, ProjectResult] = {}
+    runs: list[dict[str, Any]] = []
     if not path.exists():
-        return done
+        return done, runs
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             try:
@@ -72,9 +73,12 @@ def _read_journal(path: Path, index_url: str) -> dict[str, ProjectResult]:
                         f"{path}:{lineno}: this journal was built against {data.get('index_url')!r}, "
                         f"not {index_url!r}; use another output directory or the same --index-url")
                 continue
+            if "run" in data:
+                runs.append(data["run"])
+                continue
             res = ProjectResult.from_json(data)
             done[canonicalize_name(res.project)] = res
-    return done
+    return done, runs
 
 
 class _Journal:
@@ -190,7 +194,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
     settings = CrawlSettings(options.index_url if options.index_url.endswith("/") else options.index_url + "/",
                              timeout=options.timeout, retries=options.retries, backoff=options.backoff)
     journal_path = out / JOURNAL
-    done = _read_journal(journal_path, settings.index_url)
+    done, runs = _read_journal(journal_path, settings.index_url)
     wanted = {canonicalize_name(n) for _, n in projects}
     todo = [(r, n) for r, n in projects
             if canonicalize_name(n) not in done or done[canonicalize_name(n)].status == ERROR]
@@ -210,15 +214,24 @@ def build(options: BuildOptions) -> dict[str, Any]:
             done[canonicalize_name(res.project)] = res
             progress.update(res)
     finally:
+        if progress.this_run:  # an interrupted run's time and requests count too
+            run = {"wall_time_s": round(time.monotonic() - started, 1), "projects": progress.this_run,
+                   "preflight_requests": preflight, "engine": _engine(options)}
+            runs.append(run)
+            journal.write({"run": run})
         journal.close()
     results = [done[k] for k in sorted(wanted) if k in done]
-    manifest = _manifest(options, settings, results, time.monotonic() - started, len(projects) - len(todo), preflight)
+    manifest = _manifest(options, settings, results, runs, len(projects) - len(todo))
     write_outputs(out, results, manifest)
     return manifest
 
 
+def _engine(options: BuildOptions) -> str:
+    return f"dask:{options.dask_scheduler}" if options.dask_scheduler else f"threads:{options.workers}"
+
+
 def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[ProjectResult],
-              wall: float, resumed: int, preflight: int) -> dict[str, Any]:
+              runs: list[dict[str, Any]], resumed: int) -> dict[str, Any]:
     status = Counter(r.status for r in results)
     unindexed = Counter(_reason_category(r) for r in results if r.status == "unindexed")
     failures = sorted(({"project": r.project, "rank": r.rank, "reason": r.reason}
@@ -239,8 +252,10 @@ def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[Proj
         "failures": failures,
         "wheels": sum(len(r.wheels) for r in results),  # archives read (incl. zip sdists)
         "import_paths": len({p for r in results if r.status == INDEXED for p in r.provides}),
-        "requests": sum(r.requests for r in results) + preflight,
-        "wall_time_s": round(wall, 1),
+        # every request of the results kept, plus each run's reachability check
+        "requests": sum(r.requests for r in results) + sum(run.get("preflight_requests", 0) for run in runs),
+        "wall_time_s": round(sum(run["wall_time_s"] for run in runs), 1),  # crawling runs, summed
+        "runs": runs,
         "resumed_projects": resumed,
-        "engine": f"dask:{options.dask_scheduler}" if options.dask_scheduler else f"threads:{options.workers}",
+        "engine": _engine(options),
     }

@@ -47,7 +47,7 @@ from poncho.net import IndexFile, IndexUnreachable, NetError, NotFound, SimpleIn
 from poncho.net.errors import BadResponse
 from poncho.net.rangezip import RangeFile, open_remote_zip
 
-from .wheel_files import is_safe_member, package_children, provided_modules, sdist_modules
+from .wheel_files import NOISE, is_safe_member, package_children, provided_modules, sdist_modules
 
 INDEXED = "indexed"
 UNINDEXED = "unindexed"
@@ -273,8 +273,8 @@ def _top_level_member(names: list[str]) -> str | None:
 
 
 def _parse_top_level(text: str) -> set[str]:
-    return {line.strip().replace("/", ".") for line in text.splitlines()
-            if line.strip() and all(p.isidentifier() for p in line.strip().split("/"))}
+    names = {line.strip().replace("/", ".") for line in text.splitlines()}
+    return {n for n in names if n and all(p.isidentifier() for p in n.split(".")) and n.split(".")[0] not in NOISE}
 
 
 def _download_small(session: requests.Session, f: IndexFile, limit: int) -> bytes | None:

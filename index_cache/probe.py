@@ -13,6 +13,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import Version
 
 from poncho.net import IndexFile, NetError, NotFound, SimpleIndex
+from poncho.net.errors import BadResponse
 from poncho.net.rangezip import open_remote_zip
 
 from .mapping import Mapping, Source, prefixes
@@ -74,9 +75,15 @@ class LiveProbe:
             if wheel is None:
                 result = None
             else:
-                zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
-                with zf:
-                    result, _ = provided_modules(zf.namelist())
+                try:
+                    zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
+                except BadResponse as exc:
+                    if "not a valid zip" not in exc.reason:
+                        raise
+                    result = None  # an unreadable wheel confirms nothing
+                else:
+                    with zf:
+                        result, _ = provided_modules(zf.namelist())
         with self._lock:
             self._provided[key] = result
         return result

@@ -24,6 +24,7 @@ from typing import Iterable
 from packaging.utils import canonicalize_name
 
 from .crawl import INDEXED, ProjectResult
+from .wheel_files import NOISE
 
 DATA_DIR = Path(__file__).parent / "data"
 TOP_LIST = DATA_DIR / "pypi-top15000.tsv"
@@ -76,6 +77,9 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 is for secrets; these are plain data files
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -113,7 +117,9 @@ def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
         for child in r.children:
             if len(providers.get(child.rsplit(".", 1)[0], ())) > 1:
                 rows.add((child, dist, r.rank))
-    return sorted(rows, key=lambda row: (row[0], row[2], row[1]))
+    # noise at the top (tests/, bin/) never maps, whichever way it came in (top_level.txt, Import-Name)
+    return sorted((row for row in rows if row[0].split(".", 1)[0] not in NOISE),
+                  key=lambda row: (row[0], row[2], row[1]))
 
 
 def render_index(results: Iterable[ProjectResult]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 # Top-level directories and modules that wheels ship by accident; never importable products.
 NOISE = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
                    "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos",
-                   "setup", "conftest", "build", "dist", "site-packages"})
+                   "setup", "conftest", "build", "dist", "site-packages", "bin"})
 IGNORED = frozenset({"__pycache__"})  # byte-code caches: neither a product nor noise worth reporting
 EXTENSION_SUFFIXES = (".so", ".pyd")
 

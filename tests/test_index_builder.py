@@ -69,7 +69,7 @@ def populate(server: IndexServer, tmp: Path) -> None:
         "onlysdist/__init__.py": "", "onlysdist/core.py": "", "tests/__init__.py": "", "setup.py": "",
         "noxfile.py": "", "../../evil.py": "", "/etc/evil.py": ""}))
     server.add(_sdist_tgz(d, "toplevelsdist", "1.0", {
-        "toplevelsdist.egg-info/top_level.txt": "tls_core\ntls_extra\n", "lib/tls_core/__init__.py": ""}))
+        "toplevelsdist.egg-info/top_level.txt": "tls_core\ntls_extra\ntests\n", "lib/tls_core/__init__.py": ""}))
     server.add(_sdist_tgz(d, "hugesdist", "1.0", {"hugesdist/__init__.py": "", "blob.bin": os.urandom(4_300_000)}))
     # a pkgutil-style namespace: both ship databricks/__init__.py; their subpackages tell them apart
     server.add(build_wheel(d, "db-sql", "1.0", files={"databricks/__init__.py": "", "databricks/sql/__init__.py": ""}))
@@ -224,6 +224,8 @@ def test_missing_project_and_release_choice(built):
 def test_manifest_records_the_build(built):
     server, out, manifest = built
     on_disk = json.loads((out / MANIFEST_FILE).read_text())
+    for name in (INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE):
+        assert (out / name).stat().st_mode & 0o044 == 0o044  # readable data, not mkstemp's 0600
     assert on_disk == manifest
     assert manifest["index_url"] == server.url
     assert manifest["projects"] == len(PROJECTS)
@@ -263,6 +265,9 @@ def test_build_resumes_from_its_journal(built, tmp_path):
     assert not asked & done
     assert asked == {p for _, p in PROJECTS} - done
     assert manifest["resumed_projects"] == 3
+    # the "crash" cut the first run's summary line off the journal; this run's is there
+    assert [run["projects"] for run in manifest["runs"]] == [len(PROJECTS) - 3]
+    assert manifest["wall_time_s"] == round(sum(run["wall_time_s"] for run in manifest["runs"]), 1)
     assert (out / INDEX_FILE).read_text() == first_index
     assert (out / PROJECTS_FILE).read_text() == first_projects
 

@@ -197,3 +197,14 @@ def test_provided_modules_rules():
     ])
     assert provided == {"pkg", "single", "_ext", "winmod", "ns.a", "ns.b", "extra_mod"}
     assert skipped == {"tests", "docs", "setup"}
+
+
+def test_live_probe_ignores_an_unreadable_wheel(index_server, tmp_path):
+    from support.index_server import ServedFile
+
+    bad = tmp_path / "garbled-1.0-py3-none-any.whl"
+    bad.write_bytes(b"not a zip at all" * 50)
+    index_server.files[bad.name] = ServedFile(bad.name, bad, "garbled")
+    probe = LiveProbe(SimpleIndex(make_session(None), index_server.url))
+    assert probe.lookup("garbled") is None
+    assert index_server.requests_for("/files/garbled-1.0-py3-none-any.whl")
