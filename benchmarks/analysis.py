@@ -15,7 +15,7 @@ and peak memory are measured the same way for all of them:
 * fawltydeps ``--list-imports``.
 
 Peak memory is the largest resident set of the tool's whole process tree,
-sampled from /proc every 10 ms (Linux), or else the largest single process
+sampled from /proc every 50 ms (Linux), or else the largest single process
 from ``getrusage(RUSAGE_CHILDREN)`` in a one-shot wrapper. The anchor tools
 are installed in their own virtual environment (``PONCHO_BENCH_VENV``, default
 ``~/.cache/poncho-resolve-bench/venv``) when they are not importable here;
@@ -44,7 +44,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ANCHORS = {"pipreqs": "pipreqs", "deptry": "deptry", "fawltydeps": "fawltydeps"}
-POLL = 0.01
+POLL = 0.05
 
 PONCHO_SNIPPET = (
     "import sys\n"
@@ -63,36 +63,42 @@ class Run:
     tail: str = ""
 
 
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                kids.extend(int(k) for k in fh.read().split())
+    except (OSError, ValueError):
+        pass
+    return kids
+
+
 def _tree_rss_kb(root_pid: int) -> int:
-    """Resident set of a process and all its descendants, from /proc (Linux)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as fh:
-                stat = fh.read()
-            with open(f"/proc/{entry.name}/statm") as fh:
-                pages = int(fh.read().split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        pid = int(entry.name)
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = pages * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    """Resident set of a process and all its descendants, from /proc (Linux).
+
+    Walks ``/proc/PID/task/TID/children`` from the root only, so sampling
+    costs little next to the tool being measured.
+    """
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * _PAGE_KB
+        except (OSError, ValueError, IndexError):
+            continue
+        stack.extend(_children(pid))
     return total
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Wall time and peak memory (whole process tree) of one command."""
     full_env = {**os.environ, **(env or {})}
-    use_proc = sys.platform.startswith("linux") and Path("/proc/self/statm").exists()
+    use_proc = sys.platform.startswith("linux") and Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
     if not use_proc:
         # One-shot wrapper: its RUSAGE_CHILDREN covers exactly this command.
         wrapper = ("import resource, subprocess, sys, json, time\n"
