@@ -26,6 +26,8 @@ from poncho.net import IndexFile
 from poncho.net.errors import BadResponse, IndexUnreachable, NetError
 from poncho.net.rangezip import open_remote_zip
 
+from .sdist_metadata import sdist_metadata
+
 
 @dataclass(frozen=True)
 class DistMetadata:
@@ -92,14 +94,15 @@ class MetadataFetcher:
             return path.read_bytes()
         if self.offline:
             raise IndexUnreachable(file.url, "metadata is not in the cache and --offline is set")
-        if not file.is_wheel:
-            raise BadResponse(file.url, "only wheels have metadata readable without building")
         raw = self._from_pep658(file)
-        if raw is None:
+        if raw is not None:
+            self.stats["pep658"] += 1
+        elif file.is_wheel:
             raw = self._from_range(file)
             self.stats["range"] += 1
         else:
-            self.stats["pep658"] += 1
+            raw = sdist_metadata(self.session, file)
+            self.stats["sdist"] = self.stats.get("sdist", 0) + 1
         if path is not None:
             _atomic_write(path, raw)
         return raw

@@ -64,6 +64,9 @@ class Provider(AbstractProvider):
         self.allow_prereleases = allow_prereleases
         self.metadata_warnings: list[str] = []
         self.rejected: dict[str, list[str]] = {}
+        # Releases whose metadata could not be read (not a Requires-Python mismatch):
+        # if an older one is pinned instead, the user must hear about it.
+        self.unreadable: dict[str, dict[Version, str]] = {}
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
@@ -102,8 +105,10 @@ class Provider(AbstractProvider):
             if (r.name, r.version) not in bad
             and all(spec.contains(r.version, prereleases=True) for spec in specs)
             and (not r.yanked or pinned_exact)
-            and r.wheels
+            and (r.wheels or r.sdists)
         ]
+        # Newest first, as pip does; a release without a compatible wheel is
+        # locked by its sdist (metadata read statically, never built here).
         finals = [r for r in matching if not r.version.is_prerelease]
         if not allow_pre and finals:
             matching = finals
@@ -116,6 +121,7 @@ class Provider(AbstractProvider):
                 if isinstance(exc, NetError) and not _is_per_file_problem(exc):
                     raise
                 self.rejected.setdefault(name, []).append(f"{release.version}: {exc}")
+                self.unreadable.setdefault(name, {})[release.version] = str(exc)
                 continue
             self.metadata_warnings.extend(meta.warnings)
             if meta.requires_python is not None and not self.target.allows_python(meta.requires_python):

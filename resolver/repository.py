@@ -35,7 +35,15 @@ class Release:
 
     @property
     def best_file(self) -> IndexFile | None:
-        return self.wheels[0] if self.wheels else None
+        """The file metadata is read from: the best wheel, else the sdist."""
+        if self.wheels:
+            return self.wheels[0]
+        return self.sdists[0] if self.sdists else None
+
+    @property
+    def artifacts(self) -> tuple[IndexFile, ...]:
+        """What the lock lists: every compatible wheel, or the sdist when there is none."""
+        return self.wheels if self.wheels else self.sdists[:1]
 
 
 class Repository(Protocol):
@@ -138,8 +146,7 @@ class SimpleRepository:
     def metadata(self, release: Release) -> DistMetadata:
         file = release.best_file
         if file is None:
-            raise LookupError(f"{release.name} {release.version} has no wheel for the target; "
-                              "building sdists is not allowed")
+            raise LookupError(f"{release.name} {release.version} has no file for the target")
         self.prefetch_metadata(release)
         return self._meta[(release.name, str(release.version))].result()
 

@@ -111,13 +111,18 @@ def resolve(
             name=name,
             display_name=meta.name,
             version=cand.version,
-            files=cand.release.wheels,
+            files=cand.release.artifacts,
             parents=tuple(sorted(parents[name])),
             direct=name in direct_names,
             extras=frozenset(extras[name]),
         )
-    return Resolution(pins, target, warnings=list(dict.fromkeys(provider.metadata_warnings)),
-                      rounds=reporter.rounds)
+    warnings = list(dict.fromkeys(provider.metadata_warnings))
+    for name, pin in sorted(pins.items()):
+        newer = sorted((v for v in provider.unreadable.get(name, {}) if v > pin.version), reverse=True)
+        if newer:
+            warnings.append(f"{pin.display_name}: pinned {pin.version}, but newer {', '.join(map(str, newer[:3]))} "
+                            f"could not be used: {provider.unreadable[name][newer[0]]}")
+    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds)
 
 
 def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: Repository,
@@ -139,7 +144,7 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
         except NotFound:
             raise NoSuchProject(f"no project named {name!r} on the index "
                                 f"(required as: {'; '.join(a.strip() for a in asks)})") from None
-        usable = [str(r.version) for r in releases if r.wheels][:8]
+        usable = [str(r.version) for r in releases if r.wheels or r.sdists][:8]
         if usable:
             lines.append(f"    installable versions: {', '.join(usable)}{' ...' if len(releases) > 8 else ''}")
         else:

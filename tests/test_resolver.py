@@ -181,3 +181,38 @@ def test_first_index_that_has_a_project_wins(index_server, tmp_path):
             repo.close()
     assert versions(res) == {"internal-lib": "1.0", "only-extra": "1.0"}
     assert res.pins["internal-lib"].files[0].url.startswith(index_server.base)
+
+
+def test_sdist_only_projects_use_static_metadata_never_a_build(index_server, tmp_path):
+    from support.wheels import build_sdist
+
+    w = tmp_path / "w"
+    # PEP 643 static metadata in PKG-INFO.
+    index_server.add(build_sdist(w, "modern-sdist", "1.0", requires_dist=['legacy-sdist[fast]']))
+    # Old setuptools sdist: PKG-INFO 2.1 without requirements, egg-info/requires.txt has them.
+    index_server.add(build_sdist(w, "legacy-sdist", "0.9", metadata_version="2.1",
+                                 requires_txt="dep-a>=1\n\n[fast]\ndep-b\n\n[:sys_platform == \"win32\"]\nwin-dep\n"))
+    # Newest release is dynamic (would need a build): skipped for 0.5.
+    index_server.add(build_sdist(w, "dep-a", "2.0", metadata_version="2.2", dynamic=["Requires-Dist"]))
+    index_server.add(build_sdist(w, "dep-a", "1.5", metadata_version="2.2"))
+    index_server.add(build_wheel(w, "dep-b", "1.0"))
+    index_server.add(build_wheel(w, "win-dep", "1.0"))
+    res, _ = _resolve(index_server, ["modern-sdist"], tmp_path)
+    assert versions(res) == {"modern-sdist": "1.0", "legacy-sdist": "0.9", "dep-a": "1.5", "dep-b": "1.0"}
+    # Falling back from an unreadable newer release is never silent.
+    assert any(w.startswith("dep-a: pinned 1.5, but newer 2.0 could not be used: ") and "dynamic" in w
+               for w in res.warnings), res.warnings
+    # The lock lists the sdist itself (with its hash) when there is no wheel.
+    assert [f.filename for f in res.pins["dep-a"].files] == ["dep_a-1.5.tar.gz"]
+    assert res.pins["dep-a"].files[0].sha256 == index_server.files["dep_a-1.5.tar.gz"].sha256
+
+
+def test_sdist_streaming_stops_at_the_budget(index_server, tmp_path, monkeypatch):
+    from poncho.resolver import sdist_metadata
+    from support.wheels import build_sdist
+
+    monkeypatch.setattr(sdist_metadata, "MAX_COMPRESSED", 256 * 1024)
+    index_server.add(build_sdist(tmp_path / "w", "huge", "1.0", filler=2 * 1024 * 1024))
+    with pytest.raises(ResolutionConflict) as info:
+        _resolve(index_server, ["huge"], tmp_path)
+    assert "PKG-INFO not within the first" in str(info.value)

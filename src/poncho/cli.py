@@ -199,7 +199,9 @@ def run_lock(args: argparse.Namespace) -> int:
         _write_output(render_direct(reqs), args.output)
         return EXIT_OK
     result = pipeline.resolve(result)
-    assert result.lock is not None
+    assert result.lock is not None and result.resolution is not None
+    for warning in result.resolution.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     text = render(result.lock)
     _write_output(text, args.output)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(reqs.direct)} direct) for "

@@ -101,6 +101,7 @@ class Pipeline:
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
+        notes += result.resolution.warnings
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes)
         return result
 

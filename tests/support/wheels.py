@@ -79,3 +79,38 @@ def wheel_metadata(path: Path) -> bytes:
     with zipfile.ZipFile(path) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
         return zf.read(name)
+
+
+def build_sdist(dest: Path, name: str, version: str, *, requires_dist: Iterable[str] = (),
+                metadata_version: str = "2.2", dynamic: Iterable[str] = (), requires_txt: str | None = None,
+                filler: int = 0) -> Path:
+    """Write ``{name}-{version}.tar.gz`` with a PKG-INFO (and optionally egg-info/requires.txt).
+
+    ``filler`` bytes of incompressible data go *before* PKG-INFO, to test the
+    streaming budget.
+    """
+    import io
+    import os
+    import tarfile
+
+    dest.mkdir(parents=True, exist_ok=True)
+    dist = canonicalize_name(name).replace("-", "_")
+    top = f"{dist}-{version}"
+    lines = [f"Metadata-Version: {metadata_version}", f"Name: {name}", f"Version: {version}"]
+    lines += [f"Dynamic: {d}" for d in dynamic]
+    lines += [f"Requires-Dist: {r}" for r in requires_dist]
+    members: list[tuple[str, bytes]] = []
+    if filler:
+        members.append((f"{top}/data.bin", os.urandom(filler)))
+    members.append((f"{top}/PKG-INFO", ("\n".join(lines) + "\n\n").encode()))
+    if requires_txt is not None:
+        members.append((f"{top}/{dist}.egg-info/requires.txt", requires_txt.encode()))
+    members.append((f"{top}/setup.py", b"from setuptools import setup\nsetup()\n"))
+    path = dest / f"{top}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for arcname, data in members:
+            info = tarfile.TarInfo(arcname)
+            info.size = len(data)
+            info.mtime = 1577836800
+            tar.addfile(info, io.BytesIO(data))
+    return path
