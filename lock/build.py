@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -15,9 +15,11 @@ from poncho.resolver import Resolution, Target
 from .records import Artifact, Lock, LockEntry
 
 
-def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str]) -> str:
+def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str],
+                 constraints: Mapping[str, object] | None = None) -> str:
     """A digest of everything that decides the lock except the index's contents."""
     payload = {
+        "constraints": sorted(f"{k} {v}" for k, v in (constraints or {}).items()),
         "requirements": sorted(str(r) for r in direct),
         "python": target.python_full_version,
         "implementation": target.implementation,
@@ -29,7 +31,7 @@ def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls
 
 
 def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],
-               notes: Sequence[str] = ()) -> Lock:
+               notes: Sequence[str] = (), constraints: Mapping[str, object] | None = None) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` land in the header."""
     by_key = {r.key: r for r in direct}
     entries = []
@@ -60,7 +62,7 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         implementation=t.implementation,
         platform=t.platform_label,
         tool_version=__version__,
-        input_digest=input_digest(direct, t, index_urls),
+        input_digest=input_digest(direct, t, index_urls, constraints),
         index_urls=tuple(index_urls),
         notes=tuple(notes),
     )

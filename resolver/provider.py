@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -58,8 +58,11 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
 class Provider(AbstractProvider):
     """Answers resolvelib's questions from a Repository, for one Target."""
 
-    def __init__(self, repository: Repository, target: Target, allow_prereleases: bool = False) -> None:
+    def __init__(self, repository: Repository, target: Target, allow_prereleases: bool = False,
+                 constraints: Mapping[str, SpecifierSet] | None = None) -> None:
         self.repository = repository
+        # pip-style constraints: they narrow a project's versions, never add a project.
+        self.constraints = {canonicalize_name(k): v for k, v in (constraints or {}).items()}
         self.target = target
         self.allow_prereleases = allow_prereleases
         self.metadata_warnings: list[str] = []
@@ -98,6 +101,8 @@ class Provider(AbstractProvider):
         except NotFound:
             return
         specs = [r.specifier for r in reqs]
+        if name in self.constraints:
+            specs.append(self.constraints[name])
         pinned_exact = all(any(s.operator in ("==", "===") for s in spec) for spec in specs) and specs
         allow_pre = self.allow_prereleases or any(spec.prereleases for spec in specs)
         matching = [

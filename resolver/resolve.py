@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
@@ -62,6 +63,7 @@ def resolve(
     *,
     reasons: Mapping[str, str] | None = None,
     allow_prereleases: bool = False,
+    constraints: Mapping[str, SpecifierSet] | None = None,
     max_rounds: int = 20000,
 ) -> Resolution:
     """Pin every requirement and its dependencies for ``target``.
@@ -73,7 +75,7 @@ def resolve(
     reqs = [r for r in reqs if target.evaluate(r.marker)]
     for r in reqs:
         repository.prefetch(r.name)
-    provider = Provider(repository, target, allow_prereleases=allow_prereleases)
+    provider = Provider(repository, target, allow_prereleases=allow_prereleases, constraints=constraints)
     reporter = _CountingReporter()
     try:
         result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)
@@ -149,7 +151,9 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
             lines.append(f"    installable versions: {', '.join(usable)}{' ...' if len(releases) > 8 else ''}")
         else:
             lines.append(f"    no release has a file installable on {target.describe()}")
+        if name in provider.constraints:
+            lines.append(f"    constrained to {provider.constraints[name]} by --constraint")
         for note in provider.rejected.get(name, [])[:5]:
             lines.append(f"    skipped {note}")
-    lines.append("hint: relax one of the requirements above, or pin a version with --constraint")
+    lines.append("hint: relax one of the requirements above, or narrow a version with --constraint FILE")
     return "\n".join(lines)

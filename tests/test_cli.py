@@ -251,3 +251,18 @@ def test_explain_shows_sites_classification_and_mapping(tmp_path, index_server):
     assert proc.returncode == 0 and "not imported anywhere" in proc.stdout
     proc = run("explain", "job.py", cwd=app)
     assert proc.returncode == 2 and "needs at least one PATH and a MODULE" in proc.stderr
+
+
+def test_constraints_narrow_versions_and_show_in_conflicts(app, served, tmp_path):
+    served.add(build_wheel(tmp_path / "more", "speedups", "2.0"))
+    cons = tmp_path / "constraints.txt"
+    cons.write_text("# keep speedups on 2.0 for now\nspeedups<2.5\nunrelated-project==1.0\n")
+    proc = run("app", "-c", str(cons), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "speedups==2.0" in proc.stdout and "unrelated-project" not in proc.stdout
+    cons.write_text("speedups<2\n")
+    proc = run("app", "-c", str(cons), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 5 and "constrained to <2 by --constraint" in proc.stderr
+    cons.write_text("speedups<<2\n")
+    proc = run("app", "-c", str(cons), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 2 and "constraints.txt:1: not a constraint" in proc.stderr

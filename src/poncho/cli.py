@@ -63,6 +63,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="prefer distributions installed in this environment when they provide an import")
     p.add_argument("--no-probe", action="store_true",
                    help="never ask the index about names the shipped index does not know")
+    p.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
+                   help="narrow versions with a constraints file (pip format: name<spec> per line; may repeat)")
     p.add_argument("--python-version", default=None, metavar="X.Y[.Z]",
                    help="lock for this CPython version (default: the running interpreter)")
     p.add_argument("--platform", default=None, metavar="TAG",
@@ -82,6 +84,31 @@ def _target(args: argparse.Namespace):
         return Target.for_platform(args.python_version or platform_mod.python_version(), args.platform)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _constraints(files: Sequence[str]) -> dict:
+    """name -> SpecifierSet from pip-style constraints files; bad lines are usage errors."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    out: dict = {}
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{file}: cannot read constraints: {exc}") from None
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.split(" #", 1)[0].strip()
+            if not line or line.startswith(("#", "-")):
+                continue
+            try:
+                req = Requirement(line)
+            except InvalidRequirement as exc:
+                raise UsageError(f"{file}:{n}: not a constraint: {line!r} ({exc})") from None
+            key = canonicalize_name(req.name)
+            out[key] = out.get(key, SpecifierSet()) & req.specifier
+    return out
 
 
 def _lock_parser() -> argparse.ArgumentParser:
@@ -138,6 +165,7 @@ def _options(args: argparse.Namespace):
         mappings=tuple(args.mappings),
         use_env=args.use_env,
         probe=not args.no_probe,
+        constraints=_constraints(args.constraint),
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
     )
@@ -224,7 +252,8 @@ def run_check(args: argparse.Namespace) -> int:
     result = pipeline.requirements(args.paths)
     for diag in result.analysis.diagnostics:
         print(f"warning: {diag}", file=sys.stderr)
-    digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls)
+    digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
+                          pipeline.options.constraints)
     findings = check(result.requirements, locked, digest)
     for f in findings:
         print(f)

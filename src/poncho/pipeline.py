@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
+
+from packaging.specifiers import SpecifierSet
 
 from poncho.analysis import Analysis, analyze
 from poncho.analysis.function_entry import analyze_function
@@ -35,6 +37,7 @@ class Options:
     mappings: Sequence[str] = ()  # --map IMPORT=DIST
     use_env: bool = False  # consult the installed environment's file lists
     probe: bool = True  # confirm unknown names against the index's wheels
+    constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
 
 
 @dataclass
@@ -95,14 +98,16 @@ class Pipeline:
                                       self.target)
         try:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
-                                        self.target, reasons=result.requirements.reasons())
+                                        self.target, reasons=result.requirements.reasons(),
+                                        constraints=self.options.constraints)
         finally:
             repository.close()
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings
-        result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes)
+        result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
+                                 self.options.constraints)
         return result
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
