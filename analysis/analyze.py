@@ -9,6 +9,7 @@ errors for modules the target no longer ships. Code is never imported or run.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import threading
@@ -88,6 +89,17 @@ class Analysis:
 
 def _analyze_bytes(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     """Raw (target-independent) sites of one file."""
+    # Syntax trees hold no reference cycles; the cyclic GC only slows parsing down (2x on big files).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_bytes_nogc(data, name, package, module, notebook)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     if notebook:
         return analyze_notebook(data, name, lambda tree, text: collect_sites(tree, name, "", "", text))
     parsed = parse_python(data, name, package)

@@ -77,7 +77,8 @@ class RuleSet:
     @property
     def trigger_words(self) -> frozenset[str]:
         """Identifiers whose presence in a line makes the analyzer look at its expressions."""
-        words = {f.rpartition(".")[2] for f in self.by_function} | set(self.by_method) | set(self.by_name)
+        # assignment rules need no trigger: the visitor checks every assignment target's name
+        words = {f.rpartition(".")[2] for f in self.by_function} | set(self.by_method)
         return frozenset(w for w in words if w)
 
     def get(self, rule_id: str) -> Rule | None:

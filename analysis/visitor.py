@@ -15,6 +15,7 @@ import ast
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
@@ -25,6 +26,11 @@ from .stdlib import added_in, stdlib_names
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Raise,
+                     ast.Assert, ast.Delete, ast.Global, ast.Nonlocal, ast.Break, ast.Continue})
+_ASSIGNS = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign})
+_FOLDABLE = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Name, ast.Dict)
+_CONDITIONS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Attribute)
 
 
 def resolve_relative(level: int, module: str | None, package: str) -> str | None:
@@ -50,22 +56,30 @@ class _TryContext:
     fallback_for: str | None = None  # handler: the module the try body tried first
 
 
-def trigger_regex(rules: RuleSet) -> re.Pattern[bytes]:
-    words = sorted(TRIGGER_WORDS | rules.trigger_words)
-    return re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\b")
+@lru_cache(maxsize=256)
+def _pattern(words: frozenset[bytes]) -> re.Pattern[bytes]:
+    return re.compile(rb"\b(?:" + b"|".join(re.escape(w) for w in sorted(words)) + rb")\b")
 
 
-_TRIGGERS: dict[str, re.Pattern[bytes]] = {}
+_WORDS: dict[str, tuple[bytes, ...]] = {}
+
+
+def _words(rules: RuleSet) -> tuple[bytes, ...]:
+    words = _WORDS.get(rules.version)
+    if words is None:
+        words = _WORDS[rules.version] = tuple(sorted(w.encode() for w in TRIGGER_WORDS | rules.trigger_words))
+    return words
 
 
 def trigger_lines(text: bytes, rules: RuleSet) -> list[int]:
     """Sorted 1-based line numbers that mention a trigger word."""
-    pattern = _TRIGGERS.get(rules.version)
-    if pattern is None:
-        pattern = _TRIGGERS[rules.version] = trigger_regex(rules)
+    # A substring test per word is a fast C scan; the regex then only holds the words present.
+    present = frozenset(w for w in _words(rules) if w in text)
+    if not present:
+        return []
     lines: list[int] = []
     pos, line = 0, 1
-    for m in pattern.finditer(text):
+    for m in _pattern(present).finditer(text):
         line += text.count(b"\n", pos, m.start())
         pos = m.start()
         if not lines or lines[-1] != line:
@@ -109,13 +123,20 @@ class SiteCollector:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 self._bind_aliases(stmt)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                value = stmt.value
+                foldable = isinstance(value, _FOLDABLE)
+                condition = isinstance(value, _CONDITIONS)
+                if not (foldable or condition):
+                    continue
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for t in targets:
                     if isinstance(t, ast.Name):
-                        bind(self.env, t.id, stmt.value)
-                        cond = guards.translate(stmt.value, self.resolve, self.cond_env)
-                        if cond is not None and isinstance(stmt.value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call)):
-                            self.cond_env[t.id] = cond
+                        if foldable:
+                            bind(self.env, t.id, value)
+                        if condition:
+                            cond = guards.translate(value, self.resolve, self.cond_env)
+                            if cond is not None:
+                                self.cond_env[t.id] = cond
 
     # names --------------------------------------------------------------------------------
     def resolve(self, node: ast.expr) -> str | None:
@@ -202,6 +223,13 @@ class SiteCollector:
             self._stmt(stmt)
 
     def _stmt(self, stmt: ast.stmt) -> None:  # noqa: C901 - one branch per statement kind
+        kind = type(stmt)
+        if kind in _SIMPLE:  # the common case first: no nested statements
+            if kind in _ASSIGNS and stmt.value is not None:
+                self._assign(stmt)
+            if self.triggers is None or self.triggers:
+                self._exprs([stmt])
+            return
         if isinstance(stmt, ast.Import):
             self._import(stmt)
         elif isinstance(stmt, ast.ImportFrom):

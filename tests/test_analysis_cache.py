@@ -1,0 +1,87 @@
+"""Per-file cache by content hash, and parallel parsing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from poncho.analysis import analyze
+from poncho.analysis.cache import SiteCache, default_cache_dir
+
+
+def tree(root: Path, n: int = 5) -> None:
+    for i in range(n):
+        (root / f"m{i}.py").write_text(f"import lib{i}\nimport os\ntry:\n    import opt{i}\nexcept ImportError:\n    pass\n")
+
+
+def test_rerun_on_unchanged_tree_only_hashes(tmp_path):
+    tree(tmp_path)
+    cache = SiteCache(tmp_path / "cache")
+    first = analyze([tmp_path / "m0.py", *sorted(tmp_path.glob("m*.py"))], cache=cache)
+    second = analyze([tmp_path / "m0.py", *sorted(tmp_path.glob("m*.py"))], cache=cache)
+    assert first.parsed == 5 and first.cache_hits == 0
+    assert second.parsed == 0 and second.cache_hits == 5
+    assert first.sites == second.sites and [s.note for s in first.sites] == [s.note for s in second.sites]
+
+
+def test_changed_file_is_reparsed(tmp_path):
+    tree(tmp_path)
+    cache = SiteCache(tmp_path / "cache")
+    src = tmp_path / "src"
+    src.mkdir()
+    tree(src)
+    analyze([src], cache=cache)
+    (src / "m3.py").write_text("import changed\n")
+    r = analyze([src], cache=cache)
+    assert r.parsed == 1 and "changed" in {s.module for s in r.sites}
+
+
+def test_corrupted_entry_is_ignored_and_rewritten(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    tree(src, 2)
+    cache = SiteCache(tmp_path / "cache")
+    good = analyze([src], cache=cache)
+    entries = sorted((tmp_path / "cache").rglob("*.json"))
+    assert len(entries) == 2
+    entries[0].write_bytes(b"{not json")
+    again = analyze([src], cache=cache)
+    assert again.parsed == 1 and again.sites == good.sites
+    assert analyze([src], cache=cache).parsed == 0  # rewritten
+
+
+def test_env_var_sets_the_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PONCHO_CACHE_DIR", str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c" / "analysis"
+    src = tmp_path / "src"
+    src.mkdir()
+    tree(src, 1)
+    analyze([src])
+    assert list((tmp_path / "c" / "analysis").rglob("*.json"))
+    assert not [p for p in (tmp_path / "c").rglob(".tmp-*")]  # atomic writes leave no temp files
+
+
+def test_cache_hit_survives_a_move(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    tree(a, 2)
+    cache = SiteCache(tmp_path / "cache")
+    analyze([a], cache=cache)
+    os.rename(a, b)
+    r = analyze([b], cache=cache)
+    assert r.cache_hits == 2 and all(s.file.startswith(str(b)) for s in r.sites)
+
+
+def test_parallel_equals_serial(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys.modules["poncho.analysis.analyze"], "PARALLEL_MIN_BYTES", 0)
+    src = tmp_path / "big"
+    src.mkdir()
+    for i in range(80):
+        (src / f"mod{i}.py").write_text(f"import dep{i}\nimport importlib\nimportlib.import_module('dyn{i}')\n")
+    serial = analyze([src], jobs=1, cache=False)
+    parallel = analyze([src], jobs=2, cache=False)
+    assert parallel.parsed == 80 and parallel.sites == serial.sites
+    assert {f"dep{i}" for i in range(80)} <= {s.module for s in parallel.sites}
+    assert {f"dyn{i}" for i in range(80)} <= {s.module for s in parallel.sites}
