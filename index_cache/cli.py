@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the build; 0 when every project was crawled, 1 when some failed, 2 when it could not run."""
+    """Run the build; 0 when every project was crawled, 1 when some failed, 2 when it could not run,
+    130 when interrupted (the journal keeps what was done)."""
     options = BuildOptions(out_dir=args.output, index_url=args.index_url, top=args.top, workers=args.workers,
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
                            progress=None if args.quiet else sys.stderr)
@@ -55,6 +56,14 @@ def run(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"poncho-resolve index build: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output directory cannot be written, a disk is full...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"poncho-resolve index build: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"poncho-resolve index build: interrupted; run the same command again to resume "
+              f"from {args.output}", file=sys.stderr)
+        return 130
     print(f"indexed {manifest['indexed']} of {manifest['projects']} projects "
           f"({manifest['import_paths']} import paths, {manifest['wheels']} wheels, "
           f"{manifest['requests']} requests, {manifest['wall_time_s']} s) -> {args.output}", file=sys.stderr)

@@ -299,6 +299,11 @@ def test_bad_project_list_names_the_file(tmp_path):
     with pytest.raises(BuildError, match=r"missing\.tsv: cannot read"):
         build(BuildOptions(out_dir=tmp_path / "out", input=tmp_path / "missing.tsv", progress=None))
     assert not (tmp_path / "out").exists()
+    (tmp_path / "afile").write_text("")
+    good = tmp_path / "good.tsv"
+    good.write_text("rank\tname\n1\tok\n")
+    with pytest.raises(BuildError, match=r"afile: not a directory"):
+        build(BuildOptions(out_dir=tmp_path / "afile", input=good, progress=None))
 
 
 def test_cli_module_entry(built, tmp_path):
@@ -315,3 +320,15 @@ def test_cli_module_entry(built, tmp_path):
         [sys.executable, "-m", "poncho.index_cache", "build", "--input", str(tmp_path / "nope.tsv"),
          "-o", str(tmp_path / "x")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "nope.tsv: cannot read" in missing.stderr
+
+
+def test_poncho_resolve_index_build(built, tmp_path, capsys):
+    from poncho.cli import main
+
+    server, _, _ = built
+    out = tmp_path / "via-main"
+    rc = main(["index", "build", "--index-url", server.url, "--top", "2", "--input", str(write_list(tmp_path)),
+               "--workers", "2", "-q", "-o", str(out)])
+    assert rc == 0
+    assert set(rows(out)) == {"acme.alpha", "acme.beta"}
+    assert "indexed 2 of 2 projects" in capsys.readouterr().err
