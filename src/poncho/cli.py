@@ -70,7 +70,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", default=None, metavar="TAG",
                    help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
                         "(default: this machine's)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="analysis worker processes (default: one per CPU; 1 = no subprocesses)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print informational notes (dynamic imports with unknown names, ...)")
 
 
 def _target(args: argparse.Namespace):
@@ -166,6 +170,7 @@ def _options(args: argparse.Namespace):
         use_env=args.use_env,
         probe=not args.no_probe,
         constraints=_constraints(args.constraint),
+        jobs=args.jobs,
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
     )
@@ -196,6 +201,16 @@ def _say(args: argparse.Namespace, message: str) -> None:
         print(message, file=sys.stderr)
 
 
+def _report_analysis(args: argparse.Namespace, analysis) -> None:
+    for diag in analysis.diagnostics:
+        severity = getattr(diag, "severity", None)
+        label = getattr(severity, "value", "warning")
+        print(f"{label}: {diag}", file=sys.stderr)
+    if getattr(args, "verbose", False):
+        for note in getattr(analysis, "notes", []):
+            print(f"note: {note}", file=sys.stderr)
+
+
 def run_lock(args: argparse.Namespace) -> int:
     from poncho.lock import render, render_direct
     from poncho.pipeline import Pipeline
@@ -206,8 +221,7 @@ def run_lock(args: argparse.Namespace) -> int:
     started = time.monotonic()
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
-    for diag in result.analysis.diagnostics:
-        print(f"warning: {diag}", file=sys.stderr)
+    _report_analysis(args, result.analysis)
     reqs = result.requirements
     for module, sites in reqs.unresolved.items():
         where = ", ".join(s.location for s in sites[:3])
@@ -217,7 +231,7 @@ def run_lock(args: argparse.Namespace) -> int:
     for r in reqs.optional:
         _say(args, f"note: optional import of {r.name} at {r.sites[0].location} not locked "
                    f"(use --include-optional)")
-    if args.strict and result.analysis.diagnostics:
+    if args.strict and result.analysis.strict_failed:
         print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
         return EXIT_ANALYSIS
     if args.strict and reqs.unresolved:
@@ -250,8 +264,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
-    for diag in result.analysis.diagnostics:
-        print(f"warning: {diag}", file=sys.stderr)
+    _report_analysis(args, result.analysis)
     digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
                           pipeline.options.constraints)
     findings = check(result.requirements, locked, digest)

@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 from packaging.specifiers import SpecifierSet
 
 from poncho.analysis import Analysis, analyze
+from poncho.analysis.cache import SiteCache
 from poncho.analysis.function_entry import analyze_function
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
@@ -38,6 +39,7 @@ class Options:
     use_env: bool = False  # consult the installed environment's file lists
     probe: bool = True  # confirm unknown names against the index's wheels
     constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
+    jobs: int | None = None  # analysis worker processes (None: one per CPU)
 
 
 @dataclass
@@ -74,7 +76,8 @@ class Pipeline:
         """Analyze files and directories, or one callable given as ``file.py:func`` / ``pkg.mod:func``."""
         entries = [str(p) for p in paths if is_entry(p)]
         if not entries:
-            return analyze(paths, python_version=self.python_version)
+            cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
+            return analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
         if len(paths) != 1:
             raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
         analysis = analyze_function(entries[0], python_version=self.python_version)
