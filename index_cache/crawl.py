@@ -14,6 +14,9 @@ Linux wheel (x86_64 preferred) and one Windows wheel (amd64 preferred) are
 read and their paths united; macOS wheels are read only when neither exists
 (their layout matches Linux in practice).
 
+Directories a wheel's ``.pth`` file puts on ``sys.path`` count as import
+roots too (``pywin32``: ``win32/win32api.pyd`` is ``import win32api``).
+
 Sdist-only projects: a zip sdist is range-read like a wheel. A tar.gz
 cannot be range-read (gzip has no index), so it is read whole, in memory and
 never extracted, only when it is small (``SDIST_MAX`` bytes); larger ones
@@ -47,7 +50,16 @@ from poncho.net import IndexFile, IndexUnreachable, NetError, NotFound, SimpleIn
 from poncho.net.errors import BadResponse
 from poncho.net.rangezip import RangeFile, open_remote_zip
 
-from .wheel_files import NOISE, is_safe_member, package_children, provided_modules, sdist_modules
+from .wheel_files import (
+    NOISE,
+    is_safe_member,
+    modules_on_extra_paths,
+    package_children,
+    provided_modules,
+    pth_directories,
+    pth_members,
+    sdist_modules,
+)
 
 INDEXED = "indexed"
 UNINDEXED = "unindexed"
@@ -254,6 +266,11 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool)
         try:
             names = zf.namelist()
             provided, skipped = provided_modules(names)
+            children = package_children(names, provided)
+            roots = [d for pth in pth_members(names)
+                     for d in pth_directories(zf.read(pth)[:64 * 1024].decode("utf-8", "replace"))]
+            if roots:
+                provided |= modules_on_extra_paths(names, roots)
             stubs_only = not provided and any(n.split("/", 1)[0].endswith("-stubs") for n in names)
             meta = None
             if want_metadata:
@@ -264,7 +281,7 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool)
                     meta = _metadata_from_zip(zf, rf, only_if_fetched=False)
         except _ZIP_ERRORS as exc:
             raise BadResponse(wheel.url, f"not a valid zip: {exc}") from exc
-    return WheelContents(provided, skipped, package_children(names, provided), meta, stubs_only)
+    return WheelContents(provided, skipped, children, meta, stubs_only)
 
 
 def _top_level_member(names: list[str]) -> str | None:

@@ -137,6 +137,63 @@ def sdist_modules(names: list[str], project: str) -> set[str]:
     return provided
 
 
+def pth_members(names: list[str]) -> list[str]:
+    """The ``.pth`` files a wheel installs into site-packages."""
+    out = []
+    for raw in names:
+        if raw.endswith(".pth") and is_safe_member(raw):
+            rel = _strip_data_dir(raw)
+            if rel and "/" not in rel:
+                out.append(raw)
+    return out
+
+
+def pth_directories(text: str) -> list[str]:
+    """Directories a ``.pth`` file puts on ``sys.path``, relative to site-packages.
+
+    Comments and ``import`` lines are skipped, and so is any path that is
+    absolute or climbs out (``..``): only directories inside the wheel count.
+    """
+    dirs = []
+    for line in text.splitlines():
+        line = line.strip().replace("\\", "/").rstrip("/")
+        if not line or line.startswith(("#", "import ", "import\t")):
+            continue
+        if is_safe_member(line):
+            dirs.append(line)
+    return dirs
+
+
+def modules_on_extra_paths(names: list[str], roots: list[str]) -> set[str]:
+    """Top-level modules and regular packages found in ``roots`` (the ``.pth`` directories).
+
+    ``pywin32`` puts ``win32/`` and ``win32/lib/`` on ``sys.path``, which is how
+    ``import win32api`` and ``import pywintypes`` work. Only modules directly in
+    such a directory and packages with an ``__init__.py`` count: a plain
+    subdirectory there is not meant to be imported.
+    """
+    found: set[str] = set()
+    files = []
+    for raw in names:
+        if raw.endswith("/") or not is_safe_member(raw):
+            continue
+        rel = _strip_data_dir(raw)
+        if rel:
+            files.append(rel)
+    for root in roots:
+        prefix = root + "/"
+        for rel in files:
+            if not rel.startswith(prefix):
+                continue
+            parts = rel[len(prefix):].split("/")
+            stem = _module_stem(parts[-1])
+            if len(parts) == 1 and stem and stem.isidentifier() and stem != "__init__":
+                found.add(stem)
+            elif len(parts) == 2 and parts[1] == "__init__.py" and parts[0].isidentifier():
+                found.add(parts[0])
+    return {m for m in found if m not in NOISE and m not in IGNORED}
+
+
 def _module_stem(filename: str) -> str | None:
     if filename.endswith(".py"):
         return filename[:-3]

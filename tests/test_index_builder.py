@@ -48,6 +48,7 @@ PROJECTS = [  # (rank, name) of the popularity list the tests build from
     (1, "acme-alpha"), (2, "acme-beta"), (3, "bigzip"), (4, "hostile"), (5, "broken"),
     (6, "declared"), (7, "onlysdist"), (8, "zipsdist"), (9, "noisy"), (10, "absent"),
     (11, "binary"), (12, "oldwheels"), (13, "toplevelsdist"), (14, "hugesdist"), (15, "db-sql"), (16, "db-sdk"),
+    (17, "pthwin"),
 ]
 
 
@@ -85,6 +86,11 @@ def populate(server: IndexServer, tmp: Path) -> None:
     server.add(build_wheel(d, "binary", "3.0", tag="cp312-cp312-macosx_11_0_arm64",
                            files={"binary/__init__.py": "", "macos_only.py": ""}))
     server.add(build_wheel(d, "binary", "2.0", files={"binary/__init__.py": "", "binary_old.py": ""}))
+    # pywin32-style: a .pth file puts directories of the wheel on sys.path
+    server.add(build_wheel(d, "pthwin", "1.0", files={
+        "pthwin.pth": "# paths\npthlib\npthlib\\inner\nimport os; os.getcwd()\n../outside\n/abs/dir\n",
+        "pthlib/pthmod.pyd": "", "pthlib/pthpkg/__init__.py": "", "pthlib/plain/x.py": "",
+        "pthlib/inner/innermod.py": "", "pthwin/__init__.py": ""}))
     # latest release has only an sdist: the newest release with wheels is read
     server.add(build_wheel(d, "oldwheels", "1.0", files={"oldwheels/__init__.py": ""}))
     server.add(_sdist_tgz(d, "oldwheels", "2.0"))
@@ -159,6 +165,15 @@ def test_broken_zip_is_recorded_not_fatal(built):
     assert row["status"] == "unindexed"
     assert "broken-1.0-py3-none-any.whl" in row["reason"] and "not a valid zip" in row["reason"]
     assert manifest["errors"] == 0
+
+
+def test_pth_directories_are_import_roots(built):
+    _, out, _ = built
+    table = rows(out)
+    for module in ("pthwin", "pthmod", "pthpkg", "innermod"):
+        assert table[module] == ["pthwin"], module
+    assert "plain" not in table and "outside" not in table and "x" not in table
+    assert ShippedIndex(out / INDEX_FILE).lookup("pthpkg.sub").distribution == "pthwin"
 
 
 def test_pep794_import_names_are_used(built):
