@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 
 from poncho.analysis.sites import Guard, ImportSite, Kind
 
-from .mapping import Mapper, Mapping
+from .mapping import Mapper, Mapping, Source
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,24 @@ def _merge_markers(sites: Iterable[ImportSite]) -> str | None:
     return " or ".join(f"({m})" for m in unique)
 
 
+def _map_site(site: ImportSite, mapper: Mapper) -> Mapping:
+    """Map a site; ``from ns.pkg import sub`` may name a more specific distribution.
+
+    ``from google.cloud import storage`` needs google-cloud-storage, not
+    whatever provides ``google.cloud``; ``from yaml import safe_load`` still
+    maps by ``yaml``. The longer path is tried only when the module itself
+    mapped without the live probe, so unknown names never multiply probes.
+    """
+    mapping = mapper.map(site.module)
+    name = getattr(site, "imported_name", None)
+    if not name or name == "*" or not mapping.resolved or mapping.source == Source.PROBE:
+        return mapping
+    deeper = mapper.map(f"{site.module}.{name}")
+    if deeper.resolved and len(deeper.matched or "") > len(mapping.matched or ""):
+        return deeper
+    return mapping
+
+
 def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
                             include_optional: bool = False) -> Requirements:
     """Map third-party import sites to distributions, keeping every site as a reason."""
@@ -76,7 +94,7 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         if site.distribution:
             dist, mapping = site.distribution, None
         else:
-            mapping = mapper.map(site.module)
+            mapping = _map_site(site, mapper)
             if not mapping.resolved:
                 unresolved[site.module].append(site)
                 continue
