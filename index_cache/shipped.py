@@ -38,12 +38,21 @@ class Candidate:
 
 
 def choose(path: str, candidates: list[Candidate]) -> tuple[Candidate, str]:
-    """The candidate to pick for ``path`` and why (``candidates`` sorted by rank)."""
+    """The candidate to pick for ``path`` and why.
+
+    A distribution named like the path (or like its longest dotted prefix that
+    names one: ``psycopg2`` for ``psycopg2.extras``) comes first, unless it is
+    far less used than the most downloaded provider; then the most downloaded.
+    """
     best = min(candidates, key=lambda c: (c.rank, c.distribution))
     if len(candidates) == 1:
         return best, "the only distribution in the index that provides it"
-    want = canonicalize_name(path)
-    exact = [c for c in candidates if canonicalize_name(c.distribution) == want]
+    exact: list[Candidate] = []
+    for prefix in prefixes(path):  # psycopg2.extras: psycopg2 is the name that matches
+        want = canonicalize_name(prefix)
+        exact = [c for c in candidates if canonicalize_name(c.distribution) == want]
+        if exact:
+            break
     if exact and exact[0] is not best:
         if exact[0].rank <= best.rank * EXACT_NAME_MARGIN:
             return exact[0], "its name matches the import"

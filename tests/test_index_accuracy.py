@@ -152,7 +152,6 @@ bcrypt bcrypt
 argon2 argon2-cffi
 cryptography.fernet cryptography
 ldap3 ldap3
-kafka kafka-python
 confluent_kafka confluent-kafka
 pika pika
 nltk nltk
@@ -340,6 +339,18 @@ selenium.webdriver selenium
 playwright.sync_api playwright
 scrapy Scrapy
 pyautogui PyAutoGUI
+win32api pywin32
+win32com.client pywin32
+pythoncom pywin32
+pywintypes pywin32
+serial.tools.list_ports pyserial
+kafka.consumer kafka-python
+psycopg2.extras psycopg2
+bson.objectid pymongo
+gi.repository PyGObject
+databricks.sql databricks-sql-connector
+telegram.ext python-telegram-bot
+discord discord.py
 pynput pynput
 reportlab reportlab
 fitz PyMuPDF

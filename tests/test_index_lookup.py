@@ -81,6 +81,11 @@ def test_exact_name_beats_rank_unless_far_less_used():
     assert chosen.distribution == "PyJWT" and "far less used" in why
     assert choose("cv2", [Candidate("opencv-python", 533), Candidate("opencv-python-headless", 700)])[0] \
         .distribution == "opencv-python"
+    # a subpackage row matches by the name of its package
+    both = [Candidate("psycopg2-binary", 147), Candidate("psycopg2", 555)]
+    assert choose("psycopg2.extras", both)[0].distribution == "psycopg2"
+    assert choose("databricks.sdk", [Candidate("databricks-sql-connector", 220), Candidate("databricks-sdk", 294)]
+                  )[0].distribution == "databricks-sdk"
 
 
 def test_the_shipped_data_is_loaded_by_default():
