@@ -31,7 +31,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
     lines = [f"{module}: imported at {len(sites)} site(s)"]
     for s in sites:
         where = "module level" if s.scope == "<module>" else f"in {s.scope}"
-        how = s.kind.value + (f", {s.note}" if s.note else "")
+        rule = getattr(s, "rule", None)
+        how = s.kind.value + (f", rule {rule}" if rule else "") + (f", {s.note}" if s.note else "")
         extra = f"; marker: {s.marker}" if s.marker else ""
         alt = f"; falls back to {s.alternative}" if s.alternative else ""
         lines.append(f"  {s.location}: {s.module} [{how}; {where}; {GUARD_TEXT[s.guard]}{extra}{alt}] "
@@ -63,4 +64,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
     std = [s for s in sites if analysis.classify(s) == "stdlib"]
     if std:
         lines.append(f"{std[0].top_level}: standard library of the target Python")
+    gone = [s for s in sites if analysis.classify(s) == "missing-stdlib"]
+    for site in gone:
+        said = [d.message for d in analysis.diagnostics if d.file == site.file and d.line == site.line]
+        lines.append(f"{site.top_level}: " + (said[0] if said else "standard library, but not in the target Python's"))
     return "\n".join(lines) + "\n"
