@@ -48,7 +48,7 @@ PROJECTS = [  # (rank, name) of the popularity list the tests build from
     (1, "acme-alpha"), (2, "acme-beta"), (3, "bigzip"), (4, "hostile"), (5, "broken"),
     (6, "declared"), (7, "onlysdist"), (8, "zipsdist"), (9, "noisy"), (10, "absent"),
     (11, "binary"), (12, "oldwheels"), (13, "toplevelsdist"), (14, "hugesdist"), (15, "db-sql"), (16, "db-sdk"),
-    (17, "pthwin"),
+    (17, "pthwin"), (18, "nsdecl"),
 ]
 
 
@@ -86,6 +86,9 @@ def populate(server: IndexServer, tmp: Path) -> None:
     server.add(build_wheel(d, "binary", "3.0", tag="cp312-cp312-macosx_11_0_arm64",
                            files={"binary/__init__.py": "", "macos_only.py": ""}))
     server.add(build_wheel(d, "binary", "2.0", files={"binary/__init__.py": "", "binary_old.py": ""}))
+    # PEP 794: Import-Namespace says nsdecl/ is a namespace, though it ships an __init__.py
+    server.add(build_wheel(d, "nsdecl", "1.0", files={"nsdecl/__init__.py": "", "nsdecl/core/__init__.py": ""},
+                           import_names=["nsdecl.core\nImport-Namespace: nsdecl"]))
     # pywin32-style: a .pth file puts directories of the wheel on sys.path
     server.add(build_wheel(d, "pthwin", "1.0", files={
         "pthwin.pth": "# paths\npthlib\npthlib\\inner\nimport os; os.getcwd()\n../outside\n/abs/dir\n",
@@ -181,6 +184,7 @@ def test_pep794_import_names_are_used(built):
     table = rows(out)
     assert table["declared"] == ["declared"] and table["declared.plugins"] == ["declared"]
     assert "_declared_private" not in table
+    assert table["nsdecl.core"] == ["nsdecl"] and "nsdecl" not in table
 
 
 def test_sdist_only_projects(built):
