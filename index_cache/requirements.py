@@ -45,6 +45,7 @@ class Requirements:
     optional: list[DirectRequirement] = field(default_factory=list)  # known, not locked by default
     typing_only: list[DirectRequirement] = field(default_factory=list)
     unresolved: dict[str, tuple[ImportSite, ...]] = field(default_factory=dict)
+    hints: list[ImportSite] = field(default_factory=list)  # e.g. `%pip install x` in a notebook
 
     def reasons(self) -> dict[str, str]:
         """canonical name -> the first import sites, for conflict messages."""
@@ -90,6 +91,7 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
     unresolved: dict[str, list[ImportSite]] = defaultdict(list)
     for site in sites:
         if site.kind == Kind.HINT:
+            out.hints.append(site)
             continue
         if site.distribution:
             dist, mapping = site.distribution, None
@@ -109,7 +111,7 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         guards = {s.guard for s in sites_}
         required = [s for s in sites_ if s.guard == Guard.REQUIRED]
         if required:
-            out.direct.append(DirectRequirement(names[key], sites_, mappings, _merge_markers(required)))
+            out.direct.append(DirectRequirement(names[key], tuple(required), mappings, _merge_markers(required)))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
             req = DirectRequirement(names[key], sites_, mappings, _merge_markers(optional_sites), optional=True)

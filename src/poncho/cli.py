@@ -231,6 +231,11 @@ def run_lock(args: argparse.Namespace) -> int:
     for r in reqs.optional:
         _say(args, f"note: optional import of {r.name} at {r.sites[0].location} not locked "
                    f"(use --include-optional)")
+    for r in reqs.typing_only:
+        _say(args, f"note: {r.name} is imported only for type checking ({r.sites[0].location}); not locked")
+    for hint in reqs.hints:
+        _say(args, f"note: {hint.location} installs {hint.distribution or hint.module} "
+                   f"(an install hint, not an import; locked only if the code imports it)")
     if args.strict and result.analysis.strict_failed:
         print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
         return EXIT_ANALYSIS

@@ -1,0 +1,5 @@
+_STORE = {}
+
+
+def store(key, data):
+    _STORE[key] = data
