@@ -257,8 +257,14 @@ def main(argv: list[str] | None = None) -> int:
             targets[Path(t).name] = Path(t).resolve()
     bindir = None if args.no_anchors else anchor_bin()
     print(f"python {sys.version.split()[0]}, poncho from {REPO}, anchors from {bindir or '-'}\n")
-    for name, tree in targets.items():
-        print(table(name, tree, bench_target(name, tree, args.repeat, bindir)), "\n", flush=True)
+    with tempfile.TemporaryDirectory(prefix="poncho-bench-stdlib-") as tmp:
+        for name, tree in targets.items():
+            if name == "stdlib":
+                # The stdlib directory often holds site-packages (pyenv, venv-less installs):
+                # every tool gets the same clean copy, the standard library alone.
+                tree = Path(shutil.copytree(tree, Path(tmp) / "stdlib", symlinks=True,
+                                            ignore=shutil.ignore_patterns("site-packages", "dist-packages", "__pycache__")))
+            print(table(name, tree, bench_target(name, tree, args.repeat, bindir)), "\n", flush=True)
     return 0
 
 
