@@ -54,6 +54,7 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
             via=tuple(via),
             marker=req.marker if req is not None else None,
             extras=tuple(sorted(pin.extras)),
+            parents=tuple(pin.parents),
         ))
     t = resolution.target
     return Lock(

@@ -24,6 +24,10 @@ class LockEntry:
     via: tuple[str, ...]  # import sites (path:line) for direct entries, parent names otherwise
     marker: str | None = None
     extras: tuple[str, ...] = ()
+    # Canonical names of the locked distributions that require this one: the
+    # dependency edges (``via`` mixes them with import sites, so formats that
+    # record a graph, such as pylock.toml, read this instead).
+    parents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
