@@ -110,16 +110,18 @@ class Provider(AbstractProvider):
             if (r.name, r.version) not in bad
             and all(spec.contains(r.version, prereleases=True) for spec in specs)
             and (not r.yanked or pinned_exact)
-            and (r.wheels or r.sdists)
         ]
         # Newest first, as pip does; a release without a compatible wheel is
         # locked by its sdist (metadata read statically, never built here).
         finals = [r for r in matching if not r.version.is_prerelease]
         if not allow_pre and finals:
             matching = finals
-        for i, release in enumerate(matching):
-            if i + 1 < len(matching):
-                self.repository.prefetch_metadata(matching[i + 1])
+        installable = (r for r in matching if r.installable)  # file compatibility is worked out lazily
+        upcoming = next(installable, None)
+        while upcoming is not None:
+            release, upcoming = upcoming, next(installable, None)
+            if upcoming is not None:  # fetch the next candidate's metadata while this one is tried
+                self.repository.prefetch_metadata(upcoming)
             try:
                 meta = self.repository.metadata(release)
             except (NetError, LookupError) as exc:

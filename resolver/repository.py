@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, Sequence
 
-from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, NormalizedName,
-                             canonicalize_name, parse_sdist_filename, parse_wheel_filename)
-from packaging.version import Version
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from poncho.net import IndexFile, NotFound, SimpleIndex
 
@@ -25,13 +25,34 @@ from .target import Target
 
 @dataclass(frozen=True)
 class Release:
-    """One version of a project with the files the target can install."""
+    """One version of a project and its files; which of them the target can use is
+    worked out on first use, so a project with thousands of files costs little
+    until the resolver looks at a version."""
 
     name: NormalizedName
     version: Version
-    wheels: tuple[IndexFile, ...]  # compatible with the target, best first
-    sdists: tuple[IndexFile, ...]
+    files: tuple[IndexFile, ...] = field(repr=False)
     yanked: bool
+    target: Target = field(repr=False, compare=False)
+
+    @cached_property
+    def wheels(self) -> tuple[IndexFile, ...]:
+        """Wheels the target can install, best first."""
+        ranked = []
+        for f in self.files:
+            if f.is_wheel and self.target.allows_python(f.requires_python):
+                rank = self.target.wheel_rank(f.filename)
+                if rank is not None:
+                    ranked.append((rank, f.filename, f))
+        return tuple(f for _, _, f in sorted(ranked, key=lambda t: (t[0], t[1])))
+
+    @cached_property
+    def sdists(self) -> tuple[IndexFile, ...]:
+        return tuple(f for f in self.files if not f.is_wheel and self.target.allows_python(f.requires_python))
+
+    @property
+    def installable(self) -> bool:
+        return bool(self.wheels or self.sdists)
 
     @property
     def best_file(self) -> IndexFile | None:
@@ -109,27 +130,18 @@ class SimpleRepository:
         raise last_missing
 
     def _group(self, name: NormalizedName, files: list[IndexFile]) -> list[Release]:
-        by_version: dict[Version, dict[str, list]] = {}
+        by_text: dict[str, list[IndexFile]] = {}
         for f in files:
-            version = _file_version(f.filename, name)
-            if version is None:
-                continue
-            slot = by_version.setdefault(version, {"wheels": [], "sdists": [], "yanked": []})
-            slot["yanked"].append(f.yanked)
-            if not self.target.allows_python(f.requires_python):
-                continue
-            if f.is_wheel:
-                rank = self.target.wheel_rank(f.filename)
-                if rank is not None:
-                    slot["wheels"].append((rank, f.filename, f))
-            else:
-                slot["sdists"].append(f)
+            text = _version_text(f.filename, name)
+            if text is not None:
+                by_text.setdefault(text, []).append(f)
         releases = []
-        for version, slot in by_version.items():
-            wheels = tuple(f for _, _, f in sorted(slot["wheels"], key=lambda t: (t[0], t[1])))
-            if not wheels and not slot["sdists"]:
+        for text, group in by_text.items():
+            try:
+                version = Version(text)
+            except InvalidVersion:
                 continue
-            releases.append(Release(name, version, wheels, tuple(slot["sdists"]), all(slot["yanked"])))
+            releases.append(Release(name, version, tuple(group), all(f.yanked for f in group), self.target))
         releases.sort(key=lambda r: r.version, reverse=True)
         return releases
 
@@ -151,14 +163,21 @@ class SimpleRepository:
         return self._meta[(release.name, str(release.version))].result()
 
 
-def _file_version(filename: str, name: NormalizedName) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            fname, version, _, _ = parse_wheel_filename(filename)
-        elif filename.endswith((".tar.gz", ".zip")):
-            fname, version = parse_sdist_filename(filename)
-        else:
+def _version_text(filename: str, name: NormalizedName) -> str | None:
+    """The version part of a wheel or sdist filename of project ``name``, cheaply.
+
+    Full parsing (tags, normalization) waits until a version is looked at.
+    """
+    if filename.endswith(".whl"):
+        parts = filename[:-4].split("-")
+        if len(parts) not in (5, 6) or canonicalize_name(parts[0]) != name:
             return None
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return version if canonicalize_name(fname) == name else None
+        return parts[1]
+    for suffix in (".tar.gz", ".zip"):
+        if filename.endswith(suffix):
+            stem = filename[: -len(suffix)]
+            project, sep, version = stem.rpartition("-")
+            if not sep or canonicalize_name(project) != name:
+                return None
+            return version
+    return None

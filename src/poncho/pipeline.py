@@ -15,7 +15,6 @@ from packaging.specifiers import SpecifierSet
 
 from poncho.analysis import Analysis, analyze
 from poncho.analysis.cache import SiteCache
-from poncho.analysis.function_entry import analyze_function
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
 from poncho.lock import Lock, build_lock
@@ -80,6 +79,8 @@ class Pipeline:
             return analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
         if len(paths) != 1:
             raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
+        from poncho.analysis.function_entry import analyze_function  # libcst: loaded only when needed
+
         analysis = analyze_function(entries[0], python_version=self.python_version)
         missing = [d for d in analysis.diagnostics if d.message.startswith(ENTRY_NOT_FOUND)]
         if missing:
