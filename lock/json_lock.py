@@ -1,0 +1,76 @@
+"""The whole Lock record as JSON, for tools; ``load`` reads it back to an equal Lock.
+
+Why it is shaped as it is: the record's own field names and nesting (no
+renaming layer to drift), header fields before the long ``entries`` list, in
+the records' declaration order, with a ``format`` tag so a reader can refuse
+a file it does not understand. Unknown keys are ignored and missing optional
+fields take their defaults, so a lock written by a newer poncho-resolve still
+loads. No timestamps: the same lock gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from .records import Artifact, Lock, LockEntry
+
+FORMAT = "poncho-resolve-lock/1"
+
+
+class JsonLockError(ValueError):
+    """The text is not a poncho-resolve JSON lock."""
+
+
+def to_dict(lock: Lock) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT}
+    for f in dataclasses.fields(Lock):
+        if f.name != "entries":
+            out[f.name] = _plain(getattr(lock, f.name))
+    out["entries"] = [_plain(e) for e in lock.entries]
+    return out
+
+
+def render(lock: Lock) -> str:
+    """The lock as indented JSON text."""
+    return json.dumps(to_dict(lock), indent=2, ensure_ascii=False) + "\n"
+
+
+def load(text: str) -> Lock:
+    """A Lock from ``render``'s output."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JsonLockError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise JsonLockError(f"not a poncho-resolve JSON lock (expected format {FORMAT!r})")
+    try:
+        entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
+                        for e in data["entries"])
+        return _build(Lock, data, entries=lambda _: entries)
+    except (KeyError, TypeError) as exc:
+        raise JsonLockError(f"malformed lock: {exc!r}") from None
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], **convert: Any) -> Any:
+    """``cls`` from ``data``: lists become tuples, ``convert`` builds nested records."""
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue  # optional fields keep their defaults; a missing required one is a TypeError
+        value = data[f.name]
+        if f.name in convert:
+            value = convert[f.name](value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
