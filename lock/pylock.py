@@ -71,8 +71,8 @@ def to_pylock(lock: Lock) -> Any:
     """The lock as a validated ``packaging.pylock.Pylock``."""
     try:
         from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
-    except ImportError as exc:  # packaging < 25
-        raise RuntimeError("pylock.toml output needs packaging >= 25 (pip install -U packaging)") from exc
+    except ImportError as exc:  # an older packaging than PEP 751 support
+        raise RuntimeError("pylock.toml output needs packaging >= 26 (pip install -U packaging)") from exc
     from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
