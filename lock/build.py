@@ -55,6 +55,7 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
             marker=req.marker if req is not None else None,
             extras=tuple(sorted(pin.extras)),
             parents=tuple(pin.parents),
+            index_url=pin.index_url,
         ))
     t = resolution.target
     return Lock(

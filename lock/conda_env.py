@@ -36,11 +36,18 @@ def python_minor(lock: Lock) -> str:
 
 
 def pip_lines(lock: Lock) -> list[str]:
-    """Index options (when not PyPI alone), then one ``name==version[ ; marker]`` per entry."""
+    """Index options (when not PyPI alone), then one ``name==version[ ; marker]`` per entry.
+
+    Only indexes some entry actually came from are named: a machine's extra
+    indexes that served nothing must not leak into a lock meant for elsewhere.
+    """
     lines: list[str] = []
-    if list(lock.index_urls) not in ([], [DEFAULT_INDEX]):
-        lines.append(f"--index-url {lock.index_urls[0]}")
-        lines += [f"--extra-index-url {u}" for u in lock.index_urls[1:]]
+    used = [u for u in lock.index_urls if any(e.index_url == u for e in lock.entries)]
+    if not used and not any(e.index_url for e in lock.entries):
+        used = list(lock.index_urls)  # a Lock built without per-entry indexes: name them all
+    if used not in ([], [DEFAULT_INDEX]):
+        lines.append(f"--index-url {used[0]}")
+        lines += [f"--extra-index-url {u}" for u in used[1:]]
     for e in lock.entries:
         lines.append(f"{e.name}=={e.version}" + (f" ; {e.marker}" if e.marker else ""))
     return lines

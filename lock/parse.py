@@ -28,6 +28,7 @@ class LockedEntry:
     hashes: list[str] = field(default_factory=list)
     via: list[str] = field(default_factory=list)
     line: int = 0
+    is_direct: bool | None = None  # known exactly in pylock/JSON locks
 
     @property
     def key(self) -> str:
@@ -36,6 +37,8 @@ class LockedEntry:
     @property
     def direct(self) -> bool:
         """Direct entries are `# via path:line`; transitive ones name a parent distribution."""
+        if self.is_direct is not None:
+            return self.is_direct
         return any(":" in v for v in self.via) or not self.via
 
 
@@ -49,6 +52,7 @@ class LockedFile:
 
 
 def read_lock(path: str | Path) -> LockedFile:
+    """Read a lock in any format poncho-resolve writes that records pins (not conda/poncho specs)."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -56,6 +60,52 @@ def read_lock(path: str | Path) -> LockedFile:
         raise LockParseError(f"{p}: no such lock file (create it with `poncho-resolve PATH -o {p}`)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise LockParseError(f"{p}: cannot read: {exc}") from None
+    if p.suffix == ".json" or text.lstrip().startswith("{"):
+        return _read_json(p, text)
+    if p.suffix == ".toml":
+        return _read_pylock(p, text)
+    return _read_requirements(p, text)
+
+
+def _read_json(p: Path, text: str) -> LockedFile:
+    from .json_lock import JsonLockError, load
+
+    try:
+        lock = load(text)
+    except JsonLockError as exc:
+        raise LockParseError(f"{p}: {exc}") from None
+    entries = {}
+    for e in lock.entries:
+        entry = LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct)
+        entries[entry.key] = entry
+    target = f"{lock.implementation} {lock.python} on {lock.platform}"
+    return LockedFile(str(p), entries, lock.input_digest, target, True)
+
+
+def _read_pylock(p: Path, text: str) -> LockedFile:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LockParseError(f"{p}: not valid TOML: {exc}") from None
+    if "lock-version" not in data:
+        raise LockParseError(f"{p}: not a PEP 751 lock (no lock-version)")
+    header = data.get("tool", {}).get("poncho", {})
+    entries = {}
+    for n, pkg in enumerate(data.get("packages", [])):
+        tool = pkg.get("tool", {}).get("poncho", {})
+        hashes = [w.get("hashes", {}).get("sha256", "") for w in pkg.get("wheels", [])]
+        entry = LockedEntry(pkg.get("name", "?"), pkg.get("version"), pkg.get("marker"), hashes,
+                            list(tool.get("via", [])), 0, tool.get("direct"))
+        entries[entry.key] = entry
+    return LockedFile(str(p), entries, header.get("input-digest"), None, "poncho" in data.get("created-by", ""))
+
+
+def _read_requirements(p: Path, text: str) -> LockedFile:
     out = LockedFile(str(p), {})
     current: LockedEntry | None = None
     logical: list[tuple[int, str]] = []

@@ -96,7 +96,7 @@ def to_pylock(lock: Lock) -> Any:
             version=Version(e.version),
             marker=Marker(e.marker) if e.marker else None,
             dependencies=[{"name": c} for c in sorted(set(children.get(key, ())))] or None,
-            index=index_for(files[0], lock.index_urls) if files else None,
+            index=(e.index_url or index_for(files[0], lock.index_urls)) if files else None,
             wheels=[PackageWheel(name=a.filename, url=a.url, size=a.size, hashes={"sha256": a.sha256})
                     for a in wheels] or None,
             sdist=(PackageSdist(name=sdists[0].filename, url=sdists[0].url, size=sdists[0].size,

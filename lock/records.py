@@ -28,6 +28,7 @@ class LockEntry:
     # dependency edges (``via`` mixes them with import sites, so formats that
     # record a graph, such as pylock.toml, read this instead).
     parents: tuple[str, ...] = ()
+    index_url: str = ""  # the simple index that listed the artifacts ("" when unknown)
 
 
 @dataclass(frozen=True)

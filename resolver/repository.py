@@ -34,6 +34,7 @@ class Release:
     files: tuple[IndexFile, ...] = field(repr=False)
     yanked: bool
     target: Target = field(repr=False, compare=False)
+    index_url: str = field(default="", compare=False)  # the index that listed these files
 
     @cached_property
     def wheels(self) -> tuple[IndexFile, ...]:
@@ -125,11 +126,11 @@ class SimpleRepository:
             except NotFound as exc:
                 last_missing = exc
                 continue
-            return self._group(name, list(page.files))
+            return self._group(name, list(page.files), index.index_url)
         assert last_missing is not None, "a repository needs at least one index"
         raise last_missing
 
-    def _group(self, name: NormalizedName, files: list[IndexFile]) -> list[Release]:
+    def _group(self, name: NormalizedName, files: list[IndexFile], index_url: str = "") -> list[Release]:
         by_text: dict[str, list[IndexFile]] = {}
         for f in files:
             text = _version_text(f.filename, name)
@@ -141,7 +142,8 @@ class SimpleRepository:
                 version = Version(text)
             except InvalidVersion:
                 continue
-            releases.append(Release(name, version, tuple(group), all(f.yanked for f in group), self.target))
+            releases.append(Release(name, version, tuple(group), all(f.yanked for f in group), self.target,
+                                    index_url))
         releases.sort(key=lambda r: r.version, reverse=True)
         return releases
 

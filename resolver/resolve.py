@@ -31,6 +31,7 @@ class Pin:
     parents: tuple[NormalizedName, ...]  # empty for a direct requirement only
     direct: bool
     extras: frozenset[str] = frozenset()
+    index_url: str = ""  # the index the files were listed by
 
 
 @dataclass
@@ -117,6 +118,7 @@ def resolve(
             parents=tuple(sorted(parents[name])),
             direct=name in direct_names,
             extras=frozenset(extras[name]),
+            index_url=cand.release.index_url,
         )
     warnings = list(dict.fromkeys(provider.metadata_warnings))
     for name, pin in sorted(pins.items()):

@@ -266,3 +266,28 @@ def test_constraints_narrow_versions_and_show_in_conflicts(app, served, tmp_path
     cons.write_text("speedups<<2\n")
     proc = run("app", "-c", str(cons), "--index-url", served.url, cwd=app)
     assert proc.returncode == 2 and "constraints.txt:1: not a constraint" in proc.stderr
+
+
+def test_format_flag_and_inference_from_the_output_name(app, served, tmp_path):
+    proc = run("app", "-o", "pylock.toml", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    text = (app / "pylock.toml").read_text()
+    assert 'lock-version = "1.0"' in text and 'name = "speedups"' in text
+    proc = run("app", "--format", "conda", "-o", str(tmp_path), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0 and (tmp_path / "environment.yml").is_file(), proc.stderr
+    assert "cannot carry hashes" in proc.stderr
+    proc = run("app", "-o", "out.json", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 2 and "--format poncho" in proc.stderr and not (app / "out.json").exists()
+    proc = run("app", "--no-resolve", "--format", "pylock", "--index-url", served.url, cwd=app)
+    assert proc.returncode == 2 and "cannot be combined" in proc.stderr
+
+
+@pytest.mark.parametrize("name,fmt", [("pylock.toml", "pylock"), ("lock.json", "json")])
+def test_check_reads_pylock_and_json_locks(app, served, name, fmt):
+    proc = run("app", "--format", fmt, "-o", name, "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    proc = run("check", "app", "--lock", name, "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (app / "app" / "main.py").write_text("import os\nfrom . import helpers\n\n\ndef run():\n    import fastjson\n")
+    proc = run("check", "app", "--lock", name, "--index-url", served.url, cwd=app)
+    assert proc.returncode == 1 and proc.stdout.lower().startswith(f"pr003 pyyaml: {name} (was via app/main.py:2)")

@@ -191,9 +191,12 @@ def test_pip_lines_name_no_index_when_the_lock_used_pypi(locked):
     lock, _ = locked
     on_pypi = dataclasses.replace(lock, index_urls=("https://pypi.org/simple/",))
     assert conda_env.pip_lines(on_pypi)[0] == 'fastjson==0.9 ; python_version >= "3.8"'
-    two = dataclasses.replace(lock, index_urls=("https://a.example/simple/", "https://b.example/simple/"))
-    assert conda_env.pip_lines(two)[:2] == ["--index-url https://a.example/simple/",
-                                            "--extra-index-url https://b.example/simple/"]
+    a, b, unused = "https://a.example/simple/", "https://b.example/simple/", "file:///opt/local/simple"
+    entries = tuple(dataclasses.replace(e, index_url=(a if i == 0 else b)) for i, e in enumerate(lock.entries))
+    two = dataclasses.replace(lock, index_urls=(a, unused, b), entries=entries)
+    # Only indexes that served an entry are named: a machine's unused extra index never leaks.
+    assert conda_env.pip_lines(two)[:3] == [f"--index-url {a}", f"--extra-index-url {b}",
+                                            'fastjson==0.9 ; python_version >= "3.8"']
 
 
 def test_conda_environment_yml_text_and_parse(locked):
@@ -223,11 +226,13 @@ def test_conda_environment_yml_text_and_parse(locked):
 
 def test_conda_yml_quoting_survives_hostile_text(locked):
     lock, _ = locked
+    urls = ("http://h.example/simple/#: x", "http://h.example/a b'\"\\/")
     nasty = dataclasses.replace(
         lock,
         notes=("two\nlines: {evil: [1]}\n- injected",),
-        index_urls=("http://h.example/simple/#: x", "http://h.example/a b'\"\\/"),
-        entries=lock.entries[:1] + (dataclasses.replace(lock.entries[1], marker="os_name == 'posix'"),),
+        index_urls=urls,
+        entries=(dataclasses.replace(lock.entries[0], index_url=urls[0]),
+                 dataclasses.replace(lock.entries[1], marker="os_name == 'posix'", index_url=urls[1])),
     )
     parsed = yaml.safe_load(conda_env.render(nasty))
     assert parsed["name"] == "poncho-env" and set(parsed) == {"name", "channels", "dependencies"}

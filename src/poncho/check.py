@@ -75,7 +75,8 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str) -
                 req.name, f"imported at {_where(req)} but locked only via {', '.join(entry.via)}"))
     for key, entry in sorted(locked.entries.items()):
         if entry.direct and entry.via and key not in wanted:
-            findings.append(NoLongerImported(entry.name, f"{locked.path}:{entry.line} (was via {', '.join(entry.via)})"))
+            where = f"{locked.path}:{entry.line}" if entry.line else locked.path
+            findings.append(NoLongerImported(entry.name, f"{where} (was via {', '.join(entry.via)})"))
     for module, sites in requirements.unresolved.items():
         findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}"))
     if not findings and locked.input_digest is not None:

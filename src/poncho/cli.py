@@ -42,6 +42,35 @@ class UsageError(Exception):
     pass
 
 
+LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
+
+
+def _choose_format(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(format, output path): --format wins; else inferred from -o; a directory gets the usual name."""
+    from packaging.pylock import is_valid_pylock_path
+
+    from poncho.lock import FILENAMES
+
+    fmt, output = args.format, args.output
+    if fmt is None and output and not Path(output).is_dir():
+        name = Path(output).name
+        if is_valid_pylock_path(Path(name)):
+            fmt = "pylock"
+        elif name.endswith((".yml", ".yaml")):
+            fmt = "conda"
+        elif name.endswith(".json"):
+            raise UsageError(f"{output}: say which JSON: --format poncho (poncho_package_create spec) "
+                             "or --format json (the lock record)")
+    fmt = fmt or "requirements"
+    if output and Path(output).is_dir():
+        output = str(Path(output) / FILENAMES[fmt])
+    if fmt == "pylock" and output and not is_valid_pylock_path(Path(Path(output).name)):
+        print(f"warning: {output}: PEP 751 names lock files pylock.toml or pylock.<name>.toml", file=sys.stderr)
+    if args.no_resolve and fmt != "requirements":
+        raise UsageError("--no-resolve prints unpinned requirements; it cannot be combined with --format " + fmt)
+    return fmt, output
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     """Options every command that analyzes and maps code shares."""
     p.add_argument("--index-url", default=None, metavar="URL", help="simple API index (default: pip's, else PyPI)")
@@ -130,6 +159,10 @@ def _lock_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
     p.add_argument("--no-resolve", action="store_true",
                    help="stop after mapping: print the direct requirements, unpinned, with # via comments")
+    p.add_argument("--format", choices=LOCK_FORMATS, default=None,
+                   help="requirements (default; pip/uv/pex with --require-hashes), pylock (PEP 751 pylock.toml), "
+                        "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record). "
+                        "Inferred from -o when it is pylock*.toml or *.yml")
     _add_common(p)
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
     return p
@@ -212,12 +245,13 @@ def _report_analysis(args: argparse.Namespace, analysis) -> None:
 
 
 def run_lock(args: argparse.Namespace) -> int:
-    from poncho.lock import render, render_direct
+    from poncho.lock import FORMATS, render_direct
     from poncho.pipeline import Pipeline
 
     _require_paths(args.paths)
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"{args.output}: its directory does not exist")
+    fmt, output = _choose_format(args)
     started = time.monotonic()
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
@@ -243,14 +277,17 @@ def run_lock(args: argparse.Namespace) -> int:
         print(f"error: {len(reqs.unresolved)} import(s) map to no distribution and --strict is set", file=sys.stderr)
         return EXIT_UNRESOLVED
     if args.no_resolve:
-        _write_output(render_direct(reqs), args.output)
+        _write_output(render_direct(reqs), output)
         return EXIT_OK
     result = pipeline.resolve(result)
     assert result.lock is not None and result.resolution is not None
     for warning in result.resolution.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    text = render(result.lock)
-    _write_output(text, args.output)
+    text = FORMATS[fmt](result.lock)
+    if fmt in ("poncho", "conda"):
+        _say(args, f"note: the {fmt} format pins versions but cannot carry hashes; "
+                   "the requirements and pylock formats can")
+    _write_output(text, output)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(reqs.direct)} direct) for "
                f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
     return EXIT_OK
