@@ -5,8 +5,14 @@ thread pool (the work is I/O) or, given a scheduler address, as tasks on a
 Dask distributed cluster. Either way the results come back to this process,
 which appends each one to ``journal.jsonl`` in the output directory as it
 arrives; a re-run with the same output directory skips every project the
-journal already holds (errors excepted: they are retried). When the crawl is
-done the tables and the manifest are written atomically (see :mod:`.store`).
+journal already holds (errors excepted: they are retried). When the crawler
+has learned to read what it could not before, ``recrawl`` names the reasons
+(keys of the manifest's ``unindexed_reasons``, or an indexed project's reason
+up to its first colon, such as ``sdist only; read its top_level.txt``) whose
+projects are crawled again, so a finished build is brought up to date
+without redoing the rest.
+When the crawl is done the tables and the manifest are written atomically
+(see :mod:`.store`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, TextIO
@@ -30,6 +36,7 @@ from poncho.net import IndexUnreachable, NotFound, SimpleIndex, make_session
 from poncho.net.simple_api import DEFAULT_INDEX
 
 from .crawl import ERROR, INDEXED, CrawlSettings, ProjectResult, crawl_project
+from .sdist_files import SdistLimits
 from .store import TOP_LIST, load_top_list, write_outputs
 
 JOURNAL = "journal.jsonl"
@@ -51,6 +58,8 @@ class BuildOptions:
     retries: int = 3
     backoff: float = 1.0
     timeout: float = 30.0
+    sdist_limits: SdistLimits = field(default_factory=SdistLimits)
+    recrawl: tuple[str, ...] = ()  # unindexed reasons (manifest keys) whose journaled projects are crawled again
     progress: TextIO | None = field(default=sys.stderr, repr=False)
 
 
@@ -168,12 +177,18 @@ def _preflight(settings: CrawlSettings, first: str) -> int:
 
 
 def _reason_category(res: ProjectResult) -> str:
-    """The decisive clause of an unindexed project's reason, without file names and sizes."""
+    """The decisive clause of a project's reason, without file names and sizes (its status when it has none).
+
+    For unindexed projects these are the keys of the manifest's ``unindexed_reasons``;
+    ``--recrawl`` takes them (and those of indexed projects) to crawl such projects again.
+    """
     text = re.sub(r"^latest \S+ has no wheels; read \S+(; )?", "", res.reason)
     if "unreadable:" in text:
         return "unreadable archive"
+    if text.startswith("sdist only (") and "over the streaming limit" in text:
+        return "sdist only: tar archive over the streaming limits"
     if text.startswith("sdist only (") and "cannot be range-read" in text:
-        return "sdist only: tar archive too large to read whole"
+        return "sdist only: tar archive too large to read whole"  # journals of builds before streaming
     return text.split(":", 1)[0].strip() or res.status
 
 
@@ -192,17 +207,26 @@ def build(options: BuildOptions) -> dict[str, Any]:
     if out.exists() and not out.is_dir():
         raise BuildError(f"{out}: not a directory")
     settings = CrawlSettings(options.index_url if options.index_url.endswith("/") else options.index_url + "/",
-                             timeout=options.timeout, retries=options.retries, backoff=options.backoff)
+                             timeout=options.timeout, retries=options.retries, backoff=options.backoff,
+                             sdist_limits=options.sdist_limits)
     journal_path = out / JOURNAL
     done, runs = _read_journal(journal_path, settings.index_url)
     wanted = {canonicalize_name(n) for _, n in projects}
-    todo = [(r, n) for r, n in projects
-            if canonicalize_name(n) not in done or done[canonicalize_name(n)].status == ERROR]
+    recrawl = set(options.recrawl)
+
+    def again(res: ProjectResult) -> bool:
+        return res.status == ERROR or _reason_category(res) in recrawl
+
+    todo = [(r, n) for r, n in projects if canonicalize_name(n) not in done or again(done[canonicalize_name(n)])]
     preflight = _preflight(settings, todo[0][1]) if todo else 0
     out.mkdir(parents=True, exist_ok=True)
     progress = _Progress(options.progress, len(projects), len(projects) - len(todo))
     if options.progress and len(projects) != len(todo):
         print(f"[index build] resuming: {len(projects) - len(todo)} projects already in {journal_path}",
+              file=options.progress, flush=True)
+    if options.progress and recrawl:
+        n = sum(1 for k in wanted if k in done and again(done[k]) and done[k].status != ERROR)
+        print(f"[index build] crawling again {n} projects left unindexed for: {'; '.join(sorted(recrawl))}",
               file=options.progress, flush=True)
     journal = _Journal(journal_path, settings.index_url)
     try:
@@ -217,6 +241,8 @@ def build(options: BuildOptions) -> dict[str, Any]:
         if progress.this_run:  # an interrupted run's time and requests count too
             run = {"wall_time_s": round(time.monotonic() - started, 1), "projects": progress.this_run,
                    "preflight_requests": preflight, "engine": _engine(options)}
+            if recrawl:
+                run["recrawl"] = sorted(recrawl)
             runs.append(run)
             journal.write({"run": run})
         journal.close()
@@ -258,4 +284,5 @@ def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[Proj
         "runs": runs,
         "resumed_projects": resumed,
         "engine": _engine(options),
+        "sdist_limits": asdict(options.sdist_limits),
     }

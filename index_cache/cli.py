@@ -42,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="popularity list with 'rank' and 'name' columns (default: the shipped top 15,000)")
     parser.add_argument("--retries", type=int, default=3, metavar="R",
                         help="retries per project on transient network errors, with backoff (default 3)")
+    parser.add_argument("--recrawl", action="append", default=[], metavar="REASON",
+                        help="crawl again the journaled projects whose reason is REASON (a key of "
+                             "manifest.json's unindexed_reasons, e.g. 'sdist only: tar archive too large to "
+                             "read whole', or an indexed one such as 'sdist only; read its top_level.txt'); "
+                             "may repeat")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     130 when interrupted (the journal keeps what was done)."""
     options = BuildOptions(out_dir=args.output, index_url=args.index_url, top=args.top, workers=args.workers,
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
-                           progress=None if args.quiet else sys.stderr)
+                           recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr)
     try:
         manifest = build(options)
     except BuildError as exc:

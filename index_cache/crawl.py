@@ -17,16 +17,16 @@ read and their paths united; macOS wheels are read only when neither exists
 Directories a wheel's ``.pth`` file puts on ``sys.path`` count as import
 roots too (``pywin32``: ``win32/win32api.pyd`` is ``import win32api``).
 
-Sdist-only projects: a zip sdist is range-read like a wheel. A tar.gz
-cannot be range-read (gzip has no index), so it is read whole, in memory and
-never extracted, only when it is small (``SDIST_MAX`` bytes); larger ones
-are recorded as unindexed. Either way ``*.egg-info/top_level.txt`` decides
-when present, else the package layout (:func:`.wheel_files.sdist_modules`).
+Sdist-only projects (:mod:`.sdist_files`): a zip sdist is range-read like a
+wheel; a tar.gz cannot be range-read (gzip has no index), so it is streamed
+and walked as it downloads, never written to disk, within
+:class:`.sdist_files.SdistLimits`. Either way ``*.egg-info/top_level.txt``
+decides when present, else the package layout
+(:func:`.wheel_files.sdist_modules`).
 """
 
 from __future__ import annotations
 
-import io
 import struct
 import tarfile
 import threading
@@ -50,21 +50,18 @@ from poncho.net import IndexFile, IndexUnreachable, NetError, NotFound, SimpleIn
 from poncho.net.errors import BadResponse
 from poncho.net.rangezip import RangeFile, open_remote_zip
 
+from .sdist_files import SdistLimits, read_sdist
 from .wheel_files import (
-    NOISE,
-    is_safe_member,
     modules_on_extra_paths,
     package_children,
     provided_modules,
     pth_directories,
     pth_members,
-    sdist_modules,
 )
 
 INDEXED = "indexed"
 UNINDEXED = "unindexed"
 ERROR = "error"  # transient: a re-run retries it
-SDIST_MAX = 4 * 1024 * 1024  # a tar.gz sdist is read whole only up to this size
 
 _ZIP_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
                struct.error, NotImplementedError, KeyError)
@@ -112,6 +109,7 @@ class CrawlSettings:
     timeout: float = 30.0
     retries: int = 3  # per project, with exponential backoff, on transient errors
     backoff: float = 1.0
+    sdist_limits: SdistLimits = SdistLimits()  # how much of a tar.gz sdist may be streamed
 
 
 _sessions: dict[CrawlSettings, requests.Session] = {}
@@ -284,104 +282,14 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool)
     return WheelContents(provided, skipped, children, meta, stubs_only)
 
 
-def _top_level_member(names: list[str]) -> str | None:
-    found = [n for n in names if is_safe_member(n) and n.endswith(".egg-info/top_level.txt") and n.count("/") <= 3]
-    return min(found, key=len) if found else None
-
-
-def _parse_top_level(text: str) -> set[str]:
-    names = {line.strip().replace("/", ".") for line in text.splitlines()}
-    return {n for n in names if n and all(p.isidentifier() for p in n.split(".")) and n.split(".")[0] not in NOISE}
-
-
-def _download_small(session: requests.Session, f: IndexFile, limit: int) -> bytes | None:
-    """The whole file when it is at most ``limit`` bytes, else None (never reads past the limit)."""
-    if f.size is not None and f.size > limit:
-        return None
-    try:
-        with session.get(f.url, stream=True) as resp:
-            if resp.status_code != 200:
-                raise BadResponse(f.url, f"HTTP {resp.status_code}")
-            chunks, got = [], 0
-            for chunk in resp.iter_content(64 * 1024):
-                got += len(chunk)
-                if got > limit:
-                    return None
-                chunks.append(chunk)
-    except requests.exceptions.RequestException as exc:
-        raise IndexUnreachable(f.url, f"cannot fetch: {exc}") from exc
-    return b"".join(chunks)
-
-
-@dataclass
-class SdistContents:
-    provided: set[str]
-    how: str
-    read: bool  # False when the archive was not downloaded at all
-    name: str | None = None  # the Name: of its PKG-INFO
-
-
-def _pkg_info_member(names: list[str]) -> str | None:
-    return next((n for n in names if n.count("/") == 1 and n.endswith("/PKG-INFO") and is_safe_member(n)), None)
-
-
-def read_sdist(session: requests.Session, sdist: IndexFile, project: str) -> SdistContents:
-    """What an sdist provides: its ``top_level.txt``, else its package layout.
-
-    Nothing is ever extracted to disk: member names are only read as strings.
-    """
-    is_zip = sdist.filename.endswith(".zip")
-    try:
-        if is_zip:
-            zf, _ = open_remote_zip(session, sdist.url, sdist.size)
-            with zf:
-                names = zf.namelist()
-                member = _top_level_member(names)
-                top_text = zf.read(member).decode("utf-8", "replace") if member else None
-                pkg_info = _pkg_info_member(names)
-                meta = zf.read(pkg_info) if pkg_info else None
-        else:
-            data = _download_small(session, sdist, SDIST_MAX)
-            if data is None:
-                size = f"{sdist.size / 1e6:.1f} MB" if sdist.size else f"over {SDIST_MAX // 2**20} MB"
-                return SdistContents(set(), f"sdist only ({sdist.filename} is {size}: "
-                                            "tar archives cannot be range-read)", False)
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
-                members = [m for m in tf.getmembers() if m.isfile()]
-                names = [m.name for m in members]
-                member = _top_level_member(names)
-                top_text = None
-                if member:
-                    fh = tf.extractfile(member)  # into memory, never onto disk
-                    top_text = fh.read(64 * 1024).decode("utf-8", "replace") if fh else None
-                pkg_info = _pkg_info_member(names)
-                fh = tf.extractfile(pkg_info) if pkg_info else None
-                meta = fh.read(256 * 1024) if fh else None
-    except _ZIP_ERRORS as exc:
-        raise BadResponse(sdist.url, f"not a valid {'zip' if is_zip else 'tar'} sdist: {exc}") from exc
-    name = None
-    if meta:
-        try:
-            name = _parse_metadata(meta)[0]
-        except Exception:  # noqa: BLE001 - PKG-INFO only lends the display name
-            name = None
-    if top_text is not None:
-        top = _parse_top_level(top_text)
-        if top:
-            return SdistContents(top, "sdist only; read its top_level.txt", True, name)
-    layout = sdist_modules(names, project)
-    if layout:
-        return SdistContents(layout, "sdist only; derived from its package layout", True, name)
-    return SdistContents(set(), "sdist only; no package found in it", True, name)
-
-
 def _transient(exc: NetError) -> bool:
     if isinstance(exc, IndexUnreachable):
         return True
     return isinstance(exc, BadResponse) and any(f"HTTP {c}" in exc.reason for c in (429, 500, 502, 503, 504))
 
 
-def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
+def _crawl_once(index: SimpleIndex, project: str, rank: int,
+                limits: SdistLimits = SdistLimits()) -> ProjectResult:
     res = ProjectResult(project=project, rank=rank, status=UNINDEXED)
     try:
         page = index.project(project)
@@ -394,10 +302,10 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
         if not sdists:
             res.reason = "no wheels or sdists" if version is None else "no wheels"
             return res
-        # a zip is range-read; otherwise the smallest archive is the cheapest to read whole
+        # a zip is range-read; otherwise the smallest archive is the cheapest to stream
         sdist = min(sdists, key=lambda s: (not s.filename.endswith(".zip"), s.size or 0, s.filename))
         try:
-            got = read_sdist(index.session, sdist, project)
+            got = read_sdist(index.session, sdist, project, limits)
         except BadResponse as exc:
             if _transient(exc):
                 raise
@@ -405,6 +313,7 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int) -> ProjectResult:
             return res
         res.wheels = [sdist.filename] if got.read else []
         res.provides = sorted(got.provided)
+        res.children = sorted(c for c in got.children or () if c.rsplit(".", 1)[0] in got.provided)
         res.status = INDEXED if got.provided else UNINDEXED
         res.reason = got.how
         if got.name and canonicalize_name(got.name) == canonicalize_name(project):
@@ -469,7 +378,7 @@ def crawl_project(project: str, rank: int, settings: CrawlSettings) -> dict[str,
     attempt = 0
     while True:
         try:
-            result = _crawl_once(index, project, rank)
+            result = _crawl_once(index, project, rank, settings.sdist_limits)
             break
         except NetError as exc:
             attempt += 1

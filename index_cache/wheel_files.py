@@ -112,12 +112,15 @@ def sdist_modules(names: list[str], project: str) -> set[str]:
     Under ``src/`` every package and module counts (the src layout is the
     import root); at the top of the sdist only packages (directories with
     ``__init__.py``) and a module named like the project do, since scripts
-    such as ``setup.py`` or ``noxfile.py`` live there too.
+    such as ``setup.py`` or ``noxfile.py`` live there too. Failing both,
+    packages under ``lib/`` (``package_dir={"": "lib"}``: ansible-base,
+    mysql-connector) do; a ``src/`` of C files only is not an import root.
     """
     from packaging.utils import canonicalize_name
 
     want = {canonicalize_name(project), canonicalize_name(project.removeprefix("python-"))}
     src: list[str] = []
+    lib: set[str] = set()
     provided: set[str] = set()
     for raw in names:
         if raw.endswith("/") or not is_safe_member(raw):
@@ -126,15 +129,20 @@ def sdist_modules(names: list[str], project: str) -> set[str]:
         if len(parts) >= 2 and parts[0] == "src":
             src.append("/".join(parts[1:]))
             continue
+        if len(parts) == 3 and parts[0] == "lib" and parts[2] == "__init__.py" and parts[1].isidentifier():
+            lib.add(parts[1])
         if len(parts) == 2 and parts[1] == "__init__.py" and parts[0].isidentifier() and parts[0] not in NOISE:
             provided.add(parts[0])
         elif len(parts) == 1:
             stem = _module_stem(parts[0])
             if stem and stem.isidentifier() and canonicalize_name(stem) in want:
                 provided.add(stem)
-    if src:
-        return provided_modules(src)[0]
-    return provided
+    in_src = provided_modules(src)[0] if src else set()
+    if in_src:
+        return in_src
+    if lib:
+        provided.discard("lib")  # lib/__init__.py beside lib/pkg/__init__.py: lib/ is the root, not a package
+    return provided or {p for p in lib if p not in NOISE and p not in IGNORED}
 
 
 def pth_members(names: list[str]) -> list[str]:

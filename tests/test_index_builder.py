@@ -48,8 +48,9 @@ PROJECTS = [  # (rank, name) of the popularity list the tests build from
     (1, "acme-alpha"), (2, "acme-beta"), (3, "bigzip"), (4, "hostile"), (5, "broken"),
     (6, "declared"), (7, "onlysdist"), (8, "zipsdist"), (9, "noisy"), (10, "absent"),
     (11, "binary"), (12, "oldwheels"), (13, "toplevelsdist"), (14, "hugesdist"), (15, "db-sql"), (16, "db-sdk"),
-    (17, "pthwin"), (18, "nsdecl"),
+    (17, "pthwin"), (18, "nsdecl"), (19, "bundler"), (20, "sparky"), (21, "libsdist"),
 ]
+OLD_IN_MEMORY_LIMIT = 4 * 1024 * 1024  # tar.gz sdists over this were left unindexed before streaming
 
 
 def populate(server: IndexServer, tmp: Path) -> None:
@@ -71,7 +72,20 @@ def populate(server: IndexServer, tmp: Path) -> None:
         "noxfile.py": "", "../../evil.py": "", "/etc/evil.py": ""}))
     server.add(_sdist_tgz(d, "toplevelsdist", "1.0", {
         "toplevelsdist.egg-info/top_level.txt": "tls_core\ntls_extra\ntests\n", "lib/tls_core/__init__.py": ""}))
-    server.add(_sdist_tgz(d, "hugesdist", "1.0", {"hugesdist/__init__.py": "", "blob.bin": os.urandom(4_300_000)}))
+    # larger than the old in-memory limit, the blob first: streamed, never held or written whole
+    server.add(_sdist_tgz(d, "hugesdist", "1.0", {"blob.bin": os.urandom(OLD_IN_MEMORY_LIMIT + 2_000_000),
+                                                   "hugesdist/__init__.py": "", "hugesdist/sub/__init__.py": ""}))
+    # pyspark's case: an sdist-only project whose package another distribution bundles; the
+    # sdist's subpackages are listed, so `sparky.sql` goes to sparky, not to the bundler
+    server.add(build_wheel(d, "bundler", "1.0", files={"bundler/__init__.py": "", "sparky/__init__.py": "",
+                                                       "sparky/sql/__init__.py": ""}))
+    server.add(_sdist_tgz(d, "sparky", "1.0", {
+        "deps/jars/big.jar": os.urandom(OLD_IN_MEMORY_LIMIT + 1), "sparky/__init__.py": "",
+        "sparky/sql/__init__.py": "", "sparky/sql/functions.py": "", "tests/sparky/other/__init__.py": "",
+        "sparky.egg-info/top_level.txt": "sparky\n"}))
+    # package_dir={"": "lib"} with a C-only src/ (mysql-connector, ansible-base)
+    server.add(_sdist_tgz(d, "libsdist", "1.0", {"lib/__init__.py": "", "lib/libpkg/__init__.py": "",
+                                                 "lib/libpkg/core.py": "", "src/speedups.c": "", "setup.py": ""}))
     # a pkgutil-style namespace: both ship databricks/__init__.py; their subpackages tell them apart
     server.add(build_wheel(d, "db-sql", "1.0", files={"databricks/__init__.py": "", "databricks/sql/__init__.py": ""}))
     server.add(build_wheel(d, "db-sdk", "1.0", files={"databricks/__init__.py": "", "databricks/sdk/__init__.py": "",
@@ -201,10 +215,16 @@ def test_sdist_only_projects(built):
     # a zip sdist is range-read
     assert p["zipsdist"]["status"] == "indexed"
     assert table["zipsdist"] == ["zipsdist"] and table["_zipsdist_c"] == ["zipsdist"]
-    # a large tar.gz is not downloaded at all
-    assert p["hugesdist"]["status"] == "unindexed" and "cannot be range-read" in p["hugesdist"]["reason"]
-    assert not server.requests_for("/files/hugesdist-1.0.tar.gz")
-    assert manifest["unindexed_reasons"]["sdist only: tar archive too large to read whole"] == 1
+    # a tar.gz larger than the old in-memory limit is streamed (one plain GET, no ranges)
+    assert (server.files["hugesdist-1.0.tar.gz"].path.stat().st_size > OLD_IN_MEMORY_LIMIT)
+    assert p["hugesdist"]["status"] == "indexed" and "package layout" in p["hugesdist"]["reason"]
+    assert p["hugesdist"]["wheels"] == "hugesdist-1.0.tar.gz"
+    assert table["hugesdist"] == ["hugesdist"] and "blob" not in table
+    gets = server.requests_for("/files/hugesdist-1.0.tar.gz")
+    assert len(gets) == 1 and "Range" not in gets[0][2]
+    # lib/ is the import root when nothing else is (lib/__init__.py notwithstanding)
+    assert table["libpkg"] == ["libsdist"] and "lib" not in table and "speedups" not in table
+    assert not any("sdist only" in key for key in manifest["unindexed_reasons"])
 
 
 def test_shared_package_directories_are_told_apart_by_subpackage(built):
@@ -250,8 +270,9 @@ def test_manifest_records_the_build(built):
     assert manifest["projects"] == len(PROJECTS)
     assert manifest["indexed"] + manifest["unindexed"] + manifest["errors"] == len(PROJECTS)
     assert manifest["requests"] == len(server.log)
-    # archives read: one per project (binary: two), none for hugesdist, broken and absent
-    assert manifest["wheels"] == len(PROJECTS) - 3 + 1 and manifest["tool_version"]
+    # archives read: one per project (binary: two), none for broken and absent
+    assert manifest["wheels"] == len(PROJECTS) - 2 + 1 and manifest["tool_version"]
+    assert manifest["sdist_limits"] == {"compressed": 2**30, "uncompressed": 4 * 2**30, "members": 100_000}
 
 
 def test_server_without_range_support_gives_the_same_index(tmp_path):
@@ -351,3 +372,145 @@ def test_poncho_resolve_index_build(built, tmp_path, capsys):
     assert rc == 0
     assert set(rows(out)) == {"acme.alpha", "acme.beta"}
     assert "indexed 2 of 2 projects" in capsys.readouterr().err
+
+
+# sdists: streaming, limits, subpackages ------------------------------------------------------
+
+def test_sdist_subpackages_tell_a_bundled_copy_apart(built):
+    _, out, _ = built
+    table = rows(out)
+    # bundler (better ranked) ships a copy of sparky; sparky itself publishes only a large tar.gz
+    assert sorted(table["sparky"]) == ["bundler", "sparky"]
+    assert sorted(table["sparky.sql"]) == ["bundler", "sparky"]  # from the sdist's layout too
+    assert "sparky.other" not in table  # the copy under tests/ is not the package
+    m = ShippedIndex(out / INDEX_FILE).lookup("sparky.sql.functions")
+    assert m.distribution == "sparky" and m.alternatives == ("bundler",)
+
+
+def _snapshot(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+
+
+def test_large_tar_sdist_is_streamed_and_nothing_is_written(index_server, tmp_path, monkeypatch):
+    import tempfile
+
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    big = OLD_IN_MEMORY_LIMIT * 3
+    index_server.add(_sdist_tgz(dists, "bigtar", "2.0", {
+        "PKG-INFO": "Metadata-Version: 2.1\nName: BigTar\nVersion: 2.0\n",
+        "vendor/blob.bin": os.urandom(big), "bigtar/__init__.py": "", "bigtar/io/__init__.py": "",
+        "bigtar.egg-info/top_level.txt": "bigtar\n", "../../escape.py": "", "/abs/escape.py": ""}))
+    size = index_server.files["bigtar-2.0.tar.gz"].path.stat().st_size
+    assert size > big > OLD_IN_MEMORY_LIMIT
+    scratch, cwd = tmp_path / "tmpdir", tmp_path / "cwd"
+    scratch.mkdir()
+    cwd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where any temporary file would go
+    monkeypatch.chdir(cwd)
+    before = _snapshot(tmp_path)
+    out = tmp_path / "out"
+    manifest = build(BuildOptions(out_dir=out, index_url=index_server.url, workers=2, progress=None,
+                                  input=write_list(tmp_path, [(1, "bigtar")])))
+    assert manifest["indexed"] == 1 and manifest["wheels"] == 1
+    row = projects(out)["bigtar"]
+    assert row["status"] == "indexed" and row["reason"] == "sdist only; read its top_level.txt"
+    assert rows(out) == {"bigtar": ["BigTar"]}  # display name from PKG-INFO
+    assert set(os.listdir(out)) == OUTPUTS
+    after = _snapshot(tmp_path)
+    new = {k: v for k, v in after.items() if k not in before}
+    assert sorted(new) == sorted(f"out/{n}" for n in OUTPUTS) + ["top.tsv"]
+    assert all(v < OLD_IN_MEMORY_LIMIT for v in new.values())  # no copy of the archive anywhere
+    assert not os.listdir(scratch) and not os.listdir(cwd)
+    assert not (tmp_path.parent / "escape.py").exists() and not Path("/abs/escape.py").exists()
+
+
+def _limited_build(server: IndexServer, tmp: Path, names: list[str], **limits) -> dict[str, dict[str, str]]:
+    from poncho.index_cache.sdist_files import SdistLimits
+
+    out = tmp / "out"
+    tmp.mkdir(exist_ok=True)
+    build(BuildOptions(out_dir=out, index_url=server.url, workers=2, progress=None, backoff=0.01,
+                       sdist_limits=SdistLimits(**limits),
+                       input=write_list(tmp, [(i, n) for i, n in enumerate(names, start=1)])))
+    return projects(out)
+
+
+def _bomb_in_a_header(dest: Path) -> Path:
+    """A tar.gz whose one pax header is 64 MiB (a long path): tiny compressed, huge once read."""
+    import io
+    import tarfile
+
+    path = dest / "hdrbomb-1.0.tar.gz"
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        info = tarfile.TarInfo("hdrbomb-1.0/" + "a" * (64 * 2**20) + ".py")
+        tf.addfile(info, io.BytesIO(b""))
+    return path
+
+
+def test_tar_sdist_limits_bound_the_work(tmp_path):
+    d = tmp_path / "dists"
+    d.mkdir()
+    with IndexServer() as json_api, IndexServer(json_api=False) as html_only:
+        for server in (json_api, html_only):
+            server.add(_sdist_tgz(d, "large", "1.0", {"large/__init__.py": "", "blob": os.urandom(3 * 2**20)}))
+            server.add(_sdist_tgz(d, "zerobomb", "1.0", {"zerobomb/__init__.py": "", "zeros": bytes(64 * 2**20)}))
+            server.add(_sdist_tgz(d, "many", "1.0", {f"many/m{i}.py": "" for i in range(300)}))
+        names = ["large", "zerobomb", "many"]
+        limits = dict(compressed=2**20, uncompressed=8 * 2**20, members=100)
+        by_json = _limited_build(json_api, tmp_path / "j", names, **limits)
+        by_html = _limited_build(html_only, tmp_path / "h", names, **limits)
+        for p in (by_json, by_html):
+            assert all(p[n]["status"] == "unindexed" and p[n]["wheels"] == "" for n in names), p
+            assert "over the streaming limit of 1.0 MiB compressed" in p["large"]["reason"]
+            assert "over the streaming limit of 8.0 MiB uncompressed" in p["zerobomb"]["reason"]
+            assert "over the streaming limit of 100 members" in p["many"]["reason"]
+        # the JSON API gives the size: an archive over the compressed limit is not even requested
+        assert not json_api.requests_for("/files/large-1.0.tar.gz")
+        assert html_only.requests_for("/files/large-1.0.tar.gz")  # no size given: read up to the limit
+    manifest = json.loads((tmp_path / "j" / "out" / MANIFEST_FILE).read_text())
+    assert manifest["unindexed_reasons"] == {"sdist only: tar archive over the streaming limits": 3}
+
+
+def test_a_bomb_in_a_tar_header_costs_bounded_memory(index_server, tmp_path):
+    """tarfile reads a pax header whole; the uncompressed limit is counted below it, so it stops there."""
+    import tracemalloc
+
+    (tmp_path / "dists").mkdir()
+    index_server.add(_bomb_in_a_header(tmp_path / "dists"))
+    assert index_server.files["hdrbomb-1.0.tar.gz"].path.stat().st_size < 2**20
+    tracemalloc.start()
+    try:
+        p = _limited_build(index_server, tmp_path, ["hdrbomb"], uncompressed=8 * 2**20)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "over the streaming limit of 8.0 MiB uncompressed" in p["hdrbomb"]["reason"]
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # the 64 MiB header was never held
+
+
+def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
+    populate(index_server, tmp_path)
+    out = tmp_path / "out"
+    from poncho.index_cache.sdist_files import SdistLimits
+
+    tight = run_build(index_server, tmp_path, out, sdist_limits=SdistLimits(compressed=OLD_IN_MEMORY_LIMIT))
+    reason = "sdist only: tar archive over the streaming limits"
+    assert tight["unindexed_reasons"][reason] == 2  # hugesdist and sparky
+    index_server.log.clear()
+    manifest = run_build(index_server, tmp_path, out, recrawl=(reason,))
+    asked = {path.split("/")[2] for _, path, _ in index_server.log if path.startswith("/simple/")}
+    assert asked == {"hugesdist", "sparky"}
+    assert reason not in manifest["unindexed_reasons"]
+    assert rows(out)["sparky.sql"] and projects(out)["hugesdist"]["status"] == "indexed"
+    assert manifest["resumed_projects"] == len(PROJECTS) - 2
+    assert [run.get("recrawl") for run in manifest["runs"]] == [None, [reason]]
+    # the same tables as a build that could read them from the start
+    fresh = tmp_path / "fresh"
+    run_build(index_server, tmp_path, fresh)
+    assert (out / INDEX_FILE).read_text() == (fresh / INDEX_FILE).read_text()
+    assert (out / PROJECTS_FILE).read_text() == (fresh / PROJECTS_FILE).read_text()
+    # a reason that matches nothing crawls nothing
+    index_server.log.clear()
+    run_build(index_server, tmp_path, out, recrawl=("no such reason",))
+    assert not index_server.log
