@@ -46,6 +46,7 @@ class Requirements:
     typing_only: list[DirectRequirement] = field(default_factory=list)
     unresolved: dict[str, tuple[ImportSite, ...]] = field(default_factory=dict)
     hints: list[ImportSite] = field(default_factory=list)  # e.g. `%pip install x` in a notebook
+    invalid: list[ImportSite] = field(default_factory=list)  # names no import statement could use
 
     def reasons(self) -> dict[str, str]:
         """canonical name -> the first import sites, for conflict messages."""
@@ -64,7 +65,16 @@ def _merge_markers(sites: Iterable[ImportSite]) -> str | None:
     return " or ".join(f"({m})" for m in unique)
 
 
-def _map_site(site: ImportSite, mapper: Mapper) -> Mapping:
+def is_module_name(name: str) -> bool:
+    """A dotted path of identifiers: the only thing worth mapping (or sending to an index).
+
+    Strings folded from analyzed code can be anything ("//host/x"); they must
+    never become a request to a host the analyzed code chooses.
+    """
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
+def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     """Map a site; ``from ns.pkg import sub`` may name a more specific distribution.
 
     ``from google.cloud import storage`` needs google-cloud-storage, not
@@ -72,6 +82,15 @@ def _map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     maps by ``yaml``. The longer path is tried only when the module itself
     mapped without the live probe, so unknown names never multiply probes.
     """
+    if site.distribution:
+        # A plugin rule named the distribution; only a user override beats it.
+        for src in mapper.sources:
+            if src.source == Source.OVERRIDE:
+                found = src.lookup(site.module)
+                if found is not None:
+                    return found
+        return Mapping(site.module, site.distribution, Source.INDEX, matched=site.module,
+                       reason=f"named by the plugin rule {getattr(site, 'rule', None) or site.kind.value}")
     mapping = mapper.map(site.module)
     name = getattr(site, "imported_name", None)
     if not name or name == "*" or not mapping.resolved or mapping.source == Source.PROBE:
@@ -93,14 +112,14 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         if site.kind == Kind.HINT:
             out.hints.append(site)
             continue
-        if site.distribution:
-            dist, mapping = site.distribution, None
-        else:
-            mapping = _map_site(site, mapper)
-            if not mapping.resolved:
-                unresolved[site.module].append(site)
-                continue
-            dist = mapping.distribution  # type: ignore[assignment]
+        if not site.distribution and not is_module_name(site.module):
+            out.invalid.append(site)
+            continue
+        mapping = map_site(site, mapper)
+        if not mapping.resolved:
+            unresolved[site.module].append(site)
+            continue
+        dist = mapping.distribution  # type: ignore[assignment]
         key = canonicalize_name(dist)
         names.setdefault(key, dist)
         by_dist[key].append((site, mapping))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ import requests
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
+                             parse_sdist_filename, parse_wheel_filename)
 from packaging.version import InvalidVersion, Version
 
 from poncho.net import IndexFile
@@ -76,7 +78,8 @@ class MetadataFetcher:
         self.session = session
         self.cache_dir = Path(cache_dir) / "metadata" if cache_dir else None
         self.offline = offline
-        self.stats = {"cache": 0, "pep658": 0, "range": 0}
+        self.stats = {"cache": 0, "pep658": 0, "range": 0, "sdist": 0}
+        self._lock = threading.Lock()  # stats are updated from the prefetch threads
 
     def _cache_path(self, file: IndexFile) -> Path | None:
         if self.cache_dir is None:
@@ -85,27 +88,63 @@ class MetadataFetcher:
         return self.cache_dir / key[:2] / f"{key}.metadata"
 
     def fetch(self, file: IndexFile) -> DistMetadata:
-        return parse_metadata(self.fetch_raw(file), file.url)
+        """Metadata of ``file``, checked against its filename before it is cached.
 
-    def fetch_raw(self, file: IndexFile) -> bytes:
+        Only metadata that parses and names the file's own project and version
+        is written to the cache; a cache entry that no longer parses (written
+        by an older version, damaged on disk) is dropped and fetched again.
+        """
         path = self._cache_path(file)
         if path is not None and path.is_file():
-            self.stats["cache"] += 1
+            try:
+                meta = parse_metadata(path.read_bytes(), file.url)
+                self._check_identity(meta, file)
+            except (BadResponse, OSError):
+                path.unlink(missing_ok=True)
+            else:
+                with self._lock:
+                    self.stats["cache"] += 1
+                return meta
+        raw = self._fetch_fresh(file)
+        meta = parse_metadata(raw, file.url)
+        self._check_identity(meta, file)
+        if path is not None:
+            _atomic_write(path, raw)
+        return meta
+
+    def fetch_raw(self, file: IndexFile) -> bytes:
+        """The metadata bytes (from the cache when present)."""
+        path = self._cache_path(file)
+        if path is not None and path.is_file():
             return path.read_bytes()
+        return self._fetch_fresh(file)
+
+    def _fetch_fresh(self, file: IndexFile) -> bytes:
         if self.offline:
             raise IndexUnreachable(file.url, "metadata is not in the cache and --offline is set")
         raw = self._from_pep658(file)
         if raw is not None:
-            self.stats["pep658"] += 1
+            kind = "pep658"
         elif file.is_wheel:
-            raw = self._from_range(file)
-            self.stats["range"] += 1
+            raw, kind = self._from_range(file), "range"
         else:
-            raw = sdist_metadata(self.session, file)
-            self.stats["sdist"] = self.stats.get("sdist", 0) + 1
-        if path is not None:
-            _atomic_write(path, raw)
+            raw, kind = sdist_metadata(self.session, file), "sdist"
+        with self._lock:
+            self.stats[kind] = self.stats.get(kind, 0) + 1
         return raw
+
+    @staticmethod
+    def _check_identity(meta: DistMetadata, file: IndexFile) -> None:
+        try:
+            if file.is_wheel:
+                name, version, _, _ = parse_wheel_filename(file.filename)
+            else:
+                name, version = parse_sdist_filename(file.filename)
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            return
+        if canonicalize_name(meta.name) != name or meta.version != version:
+            raise BadResponse(file.url, f"metadata describes {meta.name} {meta.version}, "
+                                        f"not the file's {name} {version}")
 
     def _from_pep658(self, file: IndexFile) -> bytes | None:
         if file.core_metadata is False or file.url.startswith("file:"):

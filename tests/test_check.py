@@ -61,3 +61,44 @@ def test_missing_or_garbled_lock_is_a_usage_error(project, index_server):
     (project / "bad.lock").write_text("this is ( not a requirement\n")
     proc = run("check", "app", "--lock", "bad.lock", "--index-url", index_server.url, cwd=project)
     assert proc.returncode == 2 and "bad.lock:1: not a requirement line" in proc.stderr
+
+
+def test_hand_edited_lock_is_caught_even_with_the_same_digest(project, index_server):
+    lock = project / "env.lock"
+    text = lock.read_text()
+    start = text.index("PyYAML==")
+    end = text.index("tinydep==")
+    lock.write_text(text[:start] + text[end:])  # drop the PyYAML entry, keep the header digest
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("PR001 PyYAML: imported at app/main.py:1")
+
+
+def test_unmapped_imports_and_changed_inputs(project, index_server, tmp_path):
+    (project / "app" / "extra.py").write_text("import no_such_module_anywhere\n")
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, "--no-probe", cwd=project)
+    assert proc.returncode == 1
+    assert "PR004 no_such_module_anywhere: imported at app/extra.py:1" in proc.stdout
+    (project / "app" / "extra.py").unlink()
+    # Same code, another target: the lock was made for other inputs.
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url,
+               "--python-version", "3.10", "--platform", "manylinux_2_17_x86_64", cwd=project)
+    assert proc.returncode == 1 and proc.stdout.startswith("PR005 env.lock: digest"), proc.stdout
+
+
+def test_requirements_for_other_platforms_are_not_missing(project, index_server):
+    (project / "app" / "winonly.py").write_text(
+        "import sys\n\nif sys.platform == 'win32':\n    import fastjson\n")
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert "PR001" not in proc.stdout, proc.stdout
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url,
+               "--python-version", "3.11", "--platform", "win_amd64", cwd=project)
+    assert "PR001 fastjson" in proc.stdout
+
+
+def test_check_strict_fails_on_analysis_problems(project, index_server):
+    (project / "app" / "broken.py").write_text("def f(:\n")
+    proc = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 0 and "broken.py:1" in proc.stderr
+    proc = run("check", "app", "--lock", "env.lock", "--strict", "--index-url", index_server.url, cwd=project)
+    assert proc.returncode == 3

@@ -216,3 +216,30 @@ def test_sdist_streaming_stops_at_the_budget(index_server, tmp_path, monkeypatch
     with pytest.raises(ResolutionConflict) as info:
         _resolve(index_server, ["huge"], tmp_path)
     assert "PKG-INFO not within the first" in str(info.value)
+
+
+def test_a_damaged_metadata_cache_entry_is_refetched_not_trusted(index_server, tmp_path):
+    index_server.add(build_wheel(tmp_path / "w", "lib", "1.0", requires_dist=["dep"]))
+    index_server.add(build_wheel(tmp_path / "w", "lib", "0.9"))
+    index_server.add(build_wheel(tmp_path / "w", "dep", "1.0"))
+    _resolve(index_server, ["lib"], tmp_path)
+    entry = index_server.files["lib-1.0-py3-none-any.whl"].sha256
+    (cached,) = (tmp_path / "cache" / "metadata").rglob(f"{entry}.metadata")
+    cached.write_bytes(b"<html>captive portal</html>")
+    res, repo = _resolve(index_server, ["lib"], tmp_path)
+    # Not a silent downgrade to 0.9: the bad entry is dropped, fetched again and rewritten.
+    assert versions(res) == {"lib": "1.0", "dep": "1.0"} and not res.warnings
+    assert cached.read_bytes().startswith(b"Metadata-Version")
+
+
+def test_metadata_for_another_project_is_rejected(index_server, tmp_path):
+    from support.wheels import metadata_text
+
+    index_server.add(build_wheel(tmp_path / "w", "lib", "2.0"))
+    index_server.add(build_wheel(tmp_path / "w", "lib", "1.0"))
+    # The index serves a .metadata file that describes another project.
+    index_server.files["lib-2.0-py3-none-any.whl"].metadata = metadata_text("evil", "2.0").encode()
+    index_server.advertise_metadata = False
+    res, _ = _resolve(index_server, ["lib"], tmp_path)
+    assert versions(res) == {"lib": "1.0"}
+    assert any("describes evil 2.0, not the file's lib 2.0" in w for w in res.warnings), res.warnings

@@ -3,13 +3,14 @@
 Findings have a code and a message, in the manner of deptry's violations, so
 CI output is greppable and each kind can be documented and silenced alone.
 Checking never resolves: it analyzes and maps (cheap, cached), then compares
-the direct requirements with the lock's entries and its input digest.
+the direct requirements with the lock's entries, always (a hand-edited lock
+keeps its digest), and only then looks at the input digest.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from poncho.index_cache.requirements import DirectRequirement, Requirements
 from poncho.lock.parse import LockedFile
@@ -60,12 +61,15 @@ def _where(r: DirectRequirement) -> str:
     return ", ".join(s.location for s in r.sites[:3])
 
 
-def check(requirements: Requirements, locked: LockedFile, current_digest: str) -> list[Finding]:
-    """Every way ``locked`` disagrees with the code's ``requirements``; empty when it is right."""
-    if locked.input_digest == current_digest:
-        return []  # same requirements, target, indexes and tool: the lock is what we would write
+def check(requirements: Requirements, locked: LockedFile, current_digest: str,
+          applies: Callable[[str | None], bool] = lambda marker: True) -> list[Finding]:
+    """Every way ``locked`` disagrees with the code's ``requirements``; empty when it is right.
+
+    ``applies(marker)`` says whether a requirement's marker holds on the lock's
+    target: a Windows-only import is not missing from a Linux lock.
+    """
     findings: list[Finding] = []
-    wanted = {r.key: r for r in requirements.direct}
+    wanted = {r.key: r for r in requirements.direct if applies(r.marker)}
     for key, req in sorted(wanted.items()):
         entry = locked.entries.get(key)
         if entry is None:
@@ -79,6 +83,6 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str) -
             findings.append(NoLongerImported(entry.name, f"{where} (was via {', '.join(entry.via)})"))
     for module, sites in requirements.unresolved.items():
         findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}"))
-    if not findings and locked.input_digest is not None:
+    if not findings and locked.input_digest is not None and locked.input_digest != current_digest:
         findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock"))
     return findings

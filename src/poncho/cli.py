@@ -267,6 +267,8 @@ def run_lock(args: argparse.Namespace) -> int:
                    f"(use --include-optional)")
     for r in reqs.typing_only:
         _say(args, f"note: {r.name} is imported only for type checking ({r.sites[0].location}); not locked")
+    for site in reqs.invalid:
+        print(f"warning: {site.location}: {site.module!r} is not a module name; ignored", file=sys.stderr)
     for hint in reqs.hints:
         _say(args, f"note: {hint.location} installs {hint.distribution or hint.module} "
                    f"(an install hint, not an import; locked only if the code imports it)")
@@ -307,9 +309,18 @@ def run_check(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
     _report_analysis(args, result.analysis)
+    if args.strict and result.analysis.strict_failed:
+        print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
+        return EXIT_ANALYSIS
     digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
                           pipeline.options.constraints)
-    findings = check(result.requirements, locked, digest)
+
+    def applies(marker: str | None) -> bool:
+        from packaging.markers import Marker
+
+        return marker is None or pipeline.target.evaluate(Marker(marker))
+
+    findings = check(result.requirements, locked, digest, applies)
     for f in findings:
         print(f)
     if findings:

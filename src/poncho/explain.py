@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from poncho.analysis import Analysis, Guard, ImportSite
 from poncho.index_cache import Mapper, Source
+from poncho.index_cache.requirements import map_site
 
 GUARD_TEXT = {
     Guard.REQUIRED: "required",
@@ -41,10 +42,7 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
     shown: set[tuple] = set()
     for name in dict.fromkeys(s.distribution or s.module for s in third):
         site = next(s for s in third if (s.distribution or s.module) == name)
-        if site.distribution:
-            lines.append(f"{site.module}: needs distribution {site.distribution} (named by the {site.kind.value} rule)")
-            continue
-        m = mapper.map(site.module)
+        m = map_site(site, mapper)
         if (m.distribution, m.matched) in shown:
             continue
         shown.add((m.distribution, m.matched))

@@ -63,7 +63,8 @@ class SimpleIndex:
         self.index_url = index_url if index_url.endswith("/") else index_url + "/"
 
     def project_url(self, name: str) -> str:
-        return urllib.parse.urljoin(self.index_url, canonicalize_name(name) + "/")
+        """The project page URL; the name is quoted, so it can never point at another host or path."""
+        return self.index_url + urllib.parse.quote(canonicalize_name(name), safe="") + "/"
 
     def project(self, name: str) -> ProjectPage:
         """The files of project ``name``; raises NotFound when the index has none."""
