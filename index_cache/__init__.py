@@ -25,6 +25,7 @@ from .environment import EnvironmentSource
 from .known import KNOWN, KnownNames
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
 from .overrides import OverrideError, Overrides
+from .probe import DEFAULT_CACHE as DEFAULT_PROBE_CACHE
 from .probe import LiveProbe
 from .shipped import Candidate, ShippedIndex, choose
 from .wheel_files import provided_modules
@@ -38,12 +39,15 @@ def default_mapper(
     env_path: Sequence[str] | None = None,
     probe_index: SimpleIndex | None = None,
     index: ShippedIndex | None = None,
+    probe_cache_dir: Path | None | object = DEFAULT_PROBE_CACHE,
 ) -> Mapper:
     """The lookup chain, in order: ``--map`` overrides, ``[tool.poncho.mapping]``
     of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
     defaults to ``sys.path``), the shipped index (or ``index``), and the live
     probe (only when ``probe_index`` is given). Unknown imports come back
-    unresolved. A ``pyproject`` path that does not exist is skipped (projects
+    unresolved. The probe keeps what wheels provide in ``probe_cache_dir``
+    (default ``default_cache_dir() / "probe"``; None: nothing on disk).
+    A ``pyproject`` path that does not exist is skipped (projects
     without one are common); an unusable one raises :class:`OverrideError`, as
     do bad ``overrides``.
     """
@@ -59,7 +63,7 @@ def default_mapper(
         sources.append(EnvironmentSource(env_path))
     sources.append(index if index is not None else ShippedIndex())
     if probe_index is not None:
-        sources.append(LiveProbe(probe_index))
+        sources.append(LiveProbe(probe_index, probe_cache_dir))
     return Mapper(sources)
 
 

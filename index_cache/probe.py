@@ -3,11 +3,24 @@
 A name match alone is never accepted (that is how dependency-confusion attacks
 land): the probe reads the candidate's latest wheel's central directory with
 range requests and accepts it only if the wheel provides the module.
+
+What a wheel provides never changes, so it is kept on disk by the wheel's
+sha256 (as the index states it) under ``<cache>/probe/``: a warm run asks the
+index for the project page (which the HTTP cache serves) and reads no wheel.
+Range responses (206) are not cached by the HTTP cache, which is why this
+cache exists. Entries are written atomically; an unreadable one is ignored and
+rewritten. "No such project" and "no wheel" answers are kept only for the
+life of the :class:`LiveProbe` (one run): a project may appear at any time.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import tempfile
 import threading
+from pathlib import Path
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
@@ -15,6 +28,7 @@ from packaging.version import Version
 from poncho.net import IndexFile, NetError, NotFound, SimpleIndex
 from poncho.net.errors import BadResponse
 from poncho.net.rangezip import open_remote_zip
+from poncho.net.session import default_cache_dir
 
 from .mapping import Mapping, Source, prefixes
 from .wheel_files import provided_modules
@@ -50,14 +64,71 @@ def latest_wheel(files: tuple[IndexFile, ...]) -> IndexFile | None:
     return best[2] if best else None
 
 
+CACHE_FORMAT = 1
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+DEFAULT_CACHE = object()  # default_cache_dir() / "probe", resolved when the probe is made
+
+
+class ProvidedCache:
+    """What each wheel provides, one small JSON file per wheel sha256."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def path(self, sha256: str) -> Path:
+        return self.directory / sha256[:2] / f"{sha256}.json"
+
+    def get(self, sha256: str) -> set[str] | None:
+        """The cached answer, or None when there is none (or it is unreadable: it will be rewritten)."""
+        try:
+            data = json.loads(self.path(sha256).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if (not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("sha256") != sha256
+                or not isinstance(data.get("provided"), list)
+                or not all(isinstance(p, str) for p in data["provided"])):
+            return None
+        return set(data["provided"])
+
+    def put(self, sha256: str, filename: str, provided: set[str]) -> None:
+        """Store atomically (temporary file + ``os.replace``); a cache that cannot be written is skipped."""
+        path = self.path(sha256)
+        text = json.dumps({"format": CACHE_FORMAT, "sha256": sha256, "wheel": filename,
+                           "provided": sorted(provided)}, sort_keys=True)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError:
+            pass  # a read-only or full cache costs speed, never an answer
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
 class LiveProbe:
-    """Mapping source that asks the index, then checks the wheel's contents."""
+    """Mapping source that asks the index, then checks the wheel's contents.
+
+    ``cache_dir`` holds what wheels provide across runs (default
+    ``default_cache_dir() / "probe"``, which honours ``PONCHO_CACHE_DIR``);
+    None keeps nothing on disk.
+    """
 
     source = Source.PROBE
 
-    def __init__(self, index: SimpleIndex) -> None:
+    def __init__(self, index: SimpleIndex, cache_dir: Path | None | object = DEFAULT_CACHE) -> None:
         self.index = index
-        self._provided: dict[str, set[str] | None] = {}
+        if cache_dir is DEFAULT_CACHE:
+            cache_dir = default_cache_dir() / "probe"
+        self.cache = ProvidedCache(cache_dir) if cache_dir is not None else None  # type: ignore[arg-type]
+        self._provided: dict[str, set[str] | None] = {}  # this run's answers, negative ones included
         self._lock = threading.Lock()
 
     def provided_by(self, project: str) -> set[str] | None:
@@ -72,20 +143,28 @@ class LiveProbe:
             result = None
         else:
             wheel = latest_wheel(page.files)
-            if wheel is None:
-                result = None
-            else:
-                try:
-                    zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
-                except BadResponse as exc:
-                    if "not a valid zip" not in exc.reason:
-                        raise
-                    result = None  # an unreadable wheel confirms nothing
-                else:
-                    with zf:
-                        result, _ = provided_modules(zf.namelist())
+            result = self._wheel_provides(wheel) if wheel is not None else None
         with self._lock:
             self._provided[key] = result
+        return result
+
+    def _wheel_provides(self, wheel: IndexFile) -> set[str] | None:
+        sha = (wheel.sha256 or "").lower()
+        cacheable = self.cache is not None and _SHA256.fullmatch(sha) is not None
+        if cacheable:
+            cached = self.cache.get(sha)  # type: ignore[union-attr]
+            if cached is not None:
+                return cached
+        try:
+            zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
+        except BadResponse as exc:
+            if "not a valid zip" not in exc.reason:
+                raise
+            return None  # an unreadable wheel confirms nothing
+        with zf:
+            result, _ = provided_modules(zf.namelist())
+        if cacheable:
+            self.cache.put(sha, wheel.filename, result)  # type: ignore[union-attr]
         return result
 
     def lookup(self, module: str) -> Mapping | None:

@@ -192,6 +192,70 @@ def test_probe_comes_after_the_index(probe, small_index):
     assert mapper.map("fancyimport").source == Source.UNRESOLVED
 
 
+def _new_probe(server) -> LiveProbe:
+    return LiveProbe(SimpleIndex(make_session(None), server.url))  # no HTTP cache: every request shows
+
+
+def _probe_entries() -> list[Path]:
+    from poncho.net.session import default_cache_dir
+
+    return sorted((default_cache_dir() / "probe").rglob("*"))
+
+
+def test_probe_reads_each_wheel_once_across_runs(probe, index_server):
+    assert probe.lookup("widget.sub").distribution == "python-widget"
+    assert probe.lookup("fancyimport") is None
+    assert index_server.requests_for("/files/")  # the first run reads the wheels with ranges
+    entries = [p for p in _probe_entries() if p.is_file()]
+    shas = {f.sha256 for f in index_server.files.values()}
+    assert {p.stem for p in entries} == shas  # one entry per wheel read, named by its sha256
+    assert not [p for p in entries if p.name.endswith(".tmp")]
+    index_server.log.clear()
+    warm = _new_probe(index_server)  # a new run, same PONCHO_CACHE_DIR
+    m = warm.lookup("widget.sub")
+    assert (m.distribution, m.matched) == ("python-widget", "widget")
+    assert warm.lookup("fancyimport") is None  # still refused: the cached file list says so
+    assert index_server.log and not index_server.requests_for("/files/")  # pages only, no wheel bytes
+
+
+def test_probe_rewrites_a_corrupt_cache_entry(probe, index_server):
+    assert probe.lookup("widget").distribution == "python-widget"
+    widget_sha = next(f.sha256 for f in index_server.files.values() if f.filename.startswith("python_widget"))
+    entry = next(p for p in _probe_entries() if p.stem == widget_sha)
+    good = entry.read_text()
+    for bad in ('{"format": 1, "sha256": "' + widget_sha + '", "provided": "widget"}', "{not json", ""):
+        entry.write_text(bad)
+        index_server.log.clear()
+        m = _new_probe(index_server).lookup("widget")
+        assert m.distribution == "python-widget"  # the bad entry was not believed...
+        assert index_server.requests_for("/files/python_widget")  # ...the wheel was read again...
+        assert entry.read_text() == good  # ...and the entry rewritten
+    # an entry saying the wheel provides nothing is believed: the probe then refuses
+    entry.write_text(good.replace('"widget"', '"something_else"'))
+    index_server.log.clear()
+    assert _new_probe(index_server).lookup("widget") is None
+    assert not index_server.requests_for("/files/python_widget")
+
+
+def test_probe_keeps_negative_answers_for_the_run_only(index_server):
+    probe = _new_probe(index_server)
+    assert probe.lookup("nosuchthing.sub") is None
+    asked = [path for _, path, _ in index_server.log]
+    assert "/simple/nosuchthing/" in asked and "/simple/python-nosuchthing-sub/" in asked
+    index_server.log.clear()
+    assert probe.lookup("nosuchthing.sub") is None
+    assert not index_server.log  # the same run does not ask again
+    assert _new_probe(index_server).lookup("nosuchthing.sub") is None
+    assert "/simple/nosuchthing/" in [path for _, path, _ in index_server.log]  # a new run does
+    assert not [p for p in _probe_entries() if p.is_file()]  # nothing negative on disk
+
+
+def test_probe_without_a_cache_dir_writes_nothing(probe, index_server):
+    bare = LiveProbe(probe.index, cache_dir=None)
+    assert bare.lookup("widget").distribution == "python-widget"
+    assert not _probe_entries()
+
+
 # file lists ------------------------------------------------------------------------------------
 def test_provided_modules_rules():
     provided, skipped = provided_modules([
