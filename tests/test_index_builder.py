@@ -514,3 +514,57 @@ def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
     index_server.log.clear()
     run_build(index_server, tmp_path, out, recrawl=("no such reason",))
     assert not index_server.log
+
+
+# PEP 794 from the .metadata file ----------------------------------------------------------------
+
+def _far_metadata_wheel(dest: Path) -> tuple[Path, int, int]:
+    """A wheel whose METADATA sits 400 KB before the central directory; (path, its offset, its end)."""
+    wheel = build_wheel(dest, "farmeta", "1.0", files={"farmeta/__init__.py": ""},
+                        import_names=["farmeta", "farmeta.plugins", "_farmeta_private; private"],
+                        trailing_files={"farmeta/data/blob.bin": os.urandom(400_000)})
+    with zipfile.ZipFile(wheel) as zf:
+        info = zf.getinfo("farmeta-1.0.dist-info/METADATA")
+        blob = zf.getinfo("farmeta/data/blob.bin")
+    assert info.header_offset < blob.header_offset  # METADATA first, then the filler, then the directory
+    return wheel, info.header_offset, info.header_offset + 30 + len(info.filename) + info.compress_size
+
+
+def _byte_ranges(server: IndexServer, fragment: str) -> list[tuple[int, int]]:
+    out = []
+    for _, _, headers in server.requests_for(fragment):
+        spec = headers.get("Range", "")
+        if spec.startswith("bytes=") and not spec.startswith("bytes=-"):
+            first, _, last = spec[len("bytes="):].partition("-")
+            out.append((int(first), int(last)))
+    return out
+
+
+@pytest.mark.parametrize("advertised", [True, False])
+def test_import_names_come_from_the_metadata_file_when_metadata_is_not_at_hand(tmp_path, advertised):
+    with IndexServer(advertise_metadata=advertised) as server:
+        wheel, start, end = _far_metadata_wheel(tmp_path / "dists")
+        server.add(wheel)
+        out = tmp_path / "out"
+        build(BuildOptions(out_dir=out, index_url=server.url, workers=1, progress=None,
+                           input=write_list(tmp_path, [(1, "farmeta")])))
+        assert rows(out) == {"farmeta": ["farmeta"], "farmeta.plugins": ["farmeta"]}
+        # PEP 658 file read (probed even when the page does not advertise it) ...
+        assert len(server.requests_for(f"/files/{wheel.name}.metadata")) == 1
+        # ... and the wheel's own METADATA bytes never requested
+        wheel_gets = [r for r in server.requests_for(f"/files/{wheel.name}") if not r[1].endswith(".metadata")]
+        assert wheel_gets and all("Range" in headers for _, _, headers in wheel_gets)
+        assert not [(a, b) for a, b in _byte_ranges(server, wheel.name) if a < end and b >= start]
+
+
+def test_without_a_metadata_file_import_names_come_from_the_wheel(tmp_path):
+    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
+        wheel, start, end = _far_metadata_wheel(tmp_path / "dists")
+        server.add(wheel)
+        out = tmp_path / "out"
+        build(BuildOptions(out_dir=out, index_url=server.url, workers=1, progress=None,
+                           input=write_list(tmp_path, [(1, "farmeta")])))
+        assert rows(out) == {"farmeta": ["farmeta"], "farmeta.plugins": ["farmeta"]}
+        assert server.requests_for(f"/files/{wheel.name}.metadata")  # asked, 404
+        # so METADATA was read from the wheel with one more range request
+        assert [(a, b) for a, b in _byte_ranges(server, wheel.name) if a < end and b >= start]

@@ -44,11 +44,15 @@ def build_wheel(
     tag: str = "py3-none-any",
     import_names: Iterable[str] = (),
     force_zip64: bool = False,
+    trailing_files: Mapping[str, bytes | str] | None = None,
 ) -> Path:
     """Write ``{name}-{version}-{tag}.whl`` into ``dest`` and return its path.
 
     ``files`` maps archive paths to contents; by default the wheel provides a
     package named like the project (``my-pkg`` -> ``my_pkg/__init__.py``).
+    ``files`` come before the ``.dist-info`` members in the archive;
+    ``trailing_files`` (opt-in) come after them, so that large ones put
+    METADATA far from the central directory at the end.
     """
     dest.mkdir(parents=True, exist_ok=True)
     dist = canonicalize_name(name).replace("-", "_")
@@ -61,6 +65,8 @@ def build_wheel(
     contents[f"{info}/WHEEL"] = (
         f"Wheel-Version: 1.0\nGenerator: poncho-tests\nRoot-Is-Purelib: true\nTag: {tag}\n"
     ).encode()
+    for k, v in (trailing_files or {}).items():
+        contents[k] = v.encode() if isinstance(v, str) else v
     record_lines = [f"{path},{_record_hash(data)},{len(data)}" for path, data in contents.items()]
     record_lines.append(f"{info}/RECORD,,")
     contents[f"{info}/RECORD"] = ("\n".join(record_lines) + "\n").encode()
