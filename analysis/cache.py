@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from poncho.paths import cache_root
 
 SCHEMA = 1
 _SITE_FIELDS = [f.name for f in fields(ImportSite) if f.name != "file"]
@@ -27,12 +28,7 @@ _DIAG_FIELDS = [f.name for f in fields(Diagnostic) if f.name != "file"]
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("PONCHO_CACHE_DIR")
-    if not base:
-        from platformdirs import user_cache_dir
-
-        base = user_cache_dir("poncho-resolve")
-    return Path(base) / "analysis"
+    return cache_root() / "analysis"
 
 
 @lru_cache(maxsize=1)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib.providers import AbstractProvider
+from resolvelib.structs import RequirementInformation
 
 from poncho.net import NetError, NotFound
 
@@ -73,11 +74,17 @@ class Provider(AbstractProvider):
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
-        if isinstance(requirement_or_candidate, Candidate):
-            return identifier_for(requirement_or_candidate.name, requirement_or_candidate.extras)
         return identifier_for(requirement_or_candidate.name, requirement_or_candidate.extras)
 
-    def get_preference(self, identifier, resolutions, candidates, information, backtrack_causes):  # type: ignore[override]
+    def get_preference(  # type: ignore[override]
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation]],
+        backtrack_causes: Sequence[RequirementInformation],
+    ) -> tuple[bool, bool, bool, str]:
+        """Conflicting projects first (pip's heuristic), then pinned, then direct; ties by name."""
         causes = {identifier_for(c.requirement.name) for c in backtrack_causes}
         pinned = any(
             any(s.operator in ("==", "===") and "*" not in s.version for s in info.requirement.specifier)
@@ -87,7 +94,12 @@ class Provider(AbstractProvider):
         return (identifier not in causes, not pinned, not direct, identifier)
 
     # candidates --------------------------------------------------------------
-    def find_matches(self, identifier, requirements, incompatibilities):  # type: ignore[override]
+    def find_matches(  # type: ignore[override]
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Requirement]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> Callable[[], Iterator[Candidate]]:
         name, extras = split_identifier(identifier)
         reqs = list(requirements[identifier])
         bad = {(c.name, c.version) for c in incompatibilities[identifier]}
@@ -157,6 +169,10 @@ class Provider(AbstractProvider):
         for dep in deps:
             if dep.url is None:
                 self.repository.prefetch(dep.name)
+            else:
+                self.metadata_warnings.append(
+                    f"{candidate.name} {candidate.version} requires {dep} (a direct URL); not locked: "
+                    "locks hold index files with hashes only")
         return [d for d in deps if d.url is None]
 
 

@@ -102,7 +102,6 @@ class SimpleRepository:
         self._pages: dict[str, Future[list[Release]]] = {}
         self._meta: dict[tuple[str, str], Future[DistMetadata]] = {}
         self._lock = threading.Lock()
-        self.skipped: dict[str, list[str]] = {}
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -7,6 +7,7 @@ be the one writing the lock. ``Target.current()`` describes this interpreter.
 from __future__ import annotations
 
 import platform
+import re
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,8 +62,12 @@ class Target:
         if len(parts) < 2 or len(parts) > 3 or parts[0] != 3:
             raise ValueError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}")
         full = ".".join(str(x) for x in (parts + (0,))[:3]) if len(parts) == 2 else python
-        platform = platform or next(p for p in (t.platform for t in tags_mod.sys_tags()) if p != "any")
-        platforms = expand_platform(platform)
+        if platform is None:  # this machine's platforms, every one its installer accepts
+            platforms = list(dict.fromkeys(t.platform for t in tags_mod.sys_tags() if t.platform != "any"))
+            platform = next((p for p in platforms if p.startswith(("manylinux", "musllinux", "macosx", "win"))),
+                            platforms[0] if platforms else "any")
+        else:
+            platforms = expand_platform(platform)
         pyver = parts[:2]
         tags = list(tags_mod.cpython_tags(pyver, platforms=platforms))
         tags += list(tags_mod.compatible_tags(pyver, f"cp{pyver[0]}{pyver[1]}", platforms=platforms))
@@ -118,9 +123,19 @@ class Target:
 _MANYLINUX_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
+PLATFORM_PATTERN = re.compile(
+    r"(?:many|musl)linux_\d+_\d+_\w+|manylinux(?:1|2010|2014)_\w+|linux_\w+"
+    r"|macosx_\d+_\d+_\w+|win32|win_amd64|win_arm64|any"
+)
+PLATFORM_HINT = ("use a wheel platform tag such as manylinux_2_28_x86_64, manylinux2014_aarch64, "
+                 "musllinux_1_2_x86_64, macosx_11_0_arm64 or win_amd64")
+
+
 def expand_platform(platform: str) -> list[str]:
     """Every platform tag an installer on ``platform`` accepts, most preferred first."""
     platform = platform.replace("-", "_").replace(".", "_")
+    if not PLATFORM_PATTERN.fullmatch(platform):
+        raise ValueError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
     for legacy, (major, minor) in _MANYLINUX_LEGACY.items():
         if platform.startswith(legacy + "_"):
             platform = f"manylinux_{major}_{minor}_{platform[len(legacy) + 1:]}"
@@ -147,7 +162,7 @@ def marker_environment(python_full: str, platform: str) -> dict[str, str]:
     elif platform.startswith("win"):
         sys_platform, system, os_name = "win32", "Windows", "nt"
     else:
-        raise ValueError(f"unknown platform {platform!r}; use e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64")
+        raise ValueError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
     machine = platform.rsplit("_", 1)[-1] if not platform.startswith("win") else platform.split("_", 1)[-1]
     machine = {"amd64": "AMD64", "win32": "x86", "arm64": "ARM64" if sys_platform == "win32" else "arm64"}.get(
         machine, "x86_64" if platform.endswith("x86_64") else machine)

@@ -162,19 +162,31 @@ def test_pip_cert_is_honoured_never_skipped(app, tmp_path):
 
 
 def test_pip_settings_precedence(tmp_path):
-    from poncho.net.pip_config import load_pip_settings
+    from poncho.net.pip_config import config_files, load_pip_settings
 
-    conf = tmp_path / "pip.conf"
-    conf.write_text("[global]\nindex-url = https://mirror.example/simple\ncert = /etc/corp.pem\n"
+    site = tmp_path / "site.conf"
+    site.write_text("[install]\nindex-url = https://install-section.example/simple\n"
+                    "constraint = /etc/corp-constraints.txt\nfind-links = /opt/wheels\n")
+    mine = tmp_path / "pip.conf"
+    mine.write_text("[global]\nindex-url = https://mirror.example/simple\ncert = /etc/corp.pem\n"
                     "extra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n")
-    env = {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
-    s = load_pip_settings(env)
-    assert s.index_url == "https://mirror.example/simple"
+    env = {"HOME": str(tmp_path)}
+    s = load_pip_settings(env, files=[site, mine])
+    # pip decides by section first: [install] in any file beats [global] in a later one.
+    assert s.index_url == "https://install-section.example/simple"
     assert s.cert == "/etc/corp.pem"
     assert s.extra_index_urls == ("https://a.example/simple", "https://b.example/simple")
-    s = load_pip_settings({**env, "PIP_INDEX_URL": "https://env.example/simple", "PIP_CERT": "/env.pem"})
+    assert s.constraints == ("/etc/corp-constraints.txt",) and s.find_links == ("/opt/wheels",)
+    s = load_pip_settings({**env, "PIP_INDEX_URL": "https://env.example/simple", "PIP_CERT": "/env.pem"},
+                          files=[site, mine])
     assert (s.index_url, s.cert) == ("https://env.example/simple", "/env.pem")
-    assert load_pip_settings({**env, "PIP_CONFIG_FILE": os.devnull}).index_url is None
+    # PIP_CONFIG_FILE naming an existing file hides the user's files, as in pip; /dev/null hides all.
+    user = tmp_path / ".config" / "pip" / "pip.conf"
+    user.parent.mkdir(parents=True)
+    user.write_text("[global]\nextra-index-url = https://user.example/simple\n")
+    assert user in config_files(env)
+    assert user not in config_files({**env, "PIP_CONFIG_FILE": str(mine)})
+    assert config_files({**env, "PIP_CONFIG_FILE": os.devnull}) == []
 
 
 def test_lock_for_another_python_and_platform(tmp_path, index_server):
@@ -291,3 +303,44 @@ def test_check_reads_pylock_and_json_locks(app, served, name, fmt):
     (app / "app" / "main.py").write_text("import os\nfrom . import helpers\n\n\ndef run():\n    import fastjson\n")
     proc = run("check", "app", "--lock", name, "--index-url", served.url, cwd=app)
     assert proc.returncode == 1 and proc.stdout.lower().startswith(f"pr003 pyyaml: {name} (was via app/main.py:2)")
+
+
+def test_pip_config_constraints_are_honoured(app, served, tmp_path):
+    served.add(build_wheel(tmp_path / "more", "speedups", "2.0"))
+    cons = tmp_path / "pip-constraints.txt"
+    cons.write_text("speedups<2.5\n")
+    conf = tmp_path / "pip.conf"
+    conf.write_text(f"[global]\nindex-url = {served.url}\nconstraint = {cons}\n")
+    proc = run("app", cwd=app, env_extra={"PIP_CONFIG_FILE": str(conf)})
+    assert proc.returncode == 0, proc.stderr
+    assert "speedups==2.0" in proc.stdout  # what `pip install` on this machine would accept
+
+
+def test_unwritable_output_is_a_clear_usage_error(app, served, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "env.lock").mkdir()  # a directory where the file should go
+    proc = run("app", "-o", str(ro / "env.lock" / "x" / "y.lock"), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 2 and "directory does not exist" in proc.stderr
+    proc = run("app", "-o", str(ro / "env.lock"), "--index-url", served.url, cwd=app)
+    assert proc.returncode == 0 and (ro / "env.lock" / "env.lock").is_file(), proc.stderr
+
+
+@pytest.mark.parametrize("platform", ["linux", "manylinux_x_y_z", "macosx_11_arm64", "plan9_mips"])
+def test_unknown_platforms_are_rejected_with_a_hint(app, platform):
+    proc = run("app", "--platform", platform, "--no-resolve", cwd=app)
+    assert proc.returncode == 2, proc.stderr
+    assert "manylinux_2_28_x86_64" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_python_version_alone_keeps_this_machines_platforms(tmp_path, index_server):
+    index_server.add(build_wheel(tmp_path / "w", "native", "1.0", tag="cp312-cp312-manylinux_2_17_x86_64"))
+    index_server.add(build_wheel(tmp_path / "w", "native", "1.0", tag="py3-none-any"))
+    app = tmp_path / "proj"
+    app.mkdir()
+    (app / "job.py").write_text("import native\n")
+    proc = run("job.py", "--python-version", "3.12", "--index-url", index_server.url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    if sys.platform == "linux" and os.uname().machine == "x86_64":
+        native = index_server.files["native-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"].sha256
+        assert native in proc.stdout  # the manylinux wheel, not only the pure one

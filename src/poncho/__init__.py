@@ -37,9 +37,26 @@ def lock_for(fn: Callable[..., Any] | type, options: "Options | None" = None) ->
 
     pipeline = Pipeline(options)
     analysis = _requirements_for(fn, python_version=pipeline.python_version)
-    result = pipeline.resolve(pipeline.map(analysis))
+    # The function's own file locates the project's pyproject.toml ([tool.poncho.mapping]).
+    result = pipeline.resolve(pipeline.map(analysis, _source_paths(fn)))
     assert result.lock is not None
     return result.lock
+
+
+def _source_paths(fn: Any) -> list[str]:
+    import inspect
+
+    inner = fn
+    for _ in range(10):  # partials, bound methods and wrappers, without calling anything
+        nxt = getattr(inner, "func", None) or getattr(inner, "__func__", None) or getattr(inner, "__wrapped__", None)
+        if nxt is None:
+            break
+        inner = nxt
+    try:
+        path = inspect.getsourcefile(inner)
+    except TypeError:
+        return []
+    return [path] if path else []
 
 
 __all__ = ["__version__", "lock_for", "requirements_for"]

@@ -192,6 +192,9 @@ def _options(args: argparse.Namespace):
         pip = PipSettings() if args.no_pip_config else load_pip_settings()
     except ValueError as exc:
         raise UsageError(f"{exc} (fix it, or pass --no-pip-config)") from None
+    if pip.find_links and not getattr(args, "quiet", False):
+        print(f"note: pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only",
+              file=sys.stderr)
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     main_index = args.index_url or pip.index_url or DEFAULT_INDEX
     extras = tuple(dict.fromkeys(u for u in (*pip.extra_index_urls, *args.extra_index_url) if u != main_index))
@@ -202,7 +205,7 @@ def _options(args: argparse.Namespace):
         mappings=tuple(args.mappings),
         use_env=args.use_env,
         probe=not args.no_probe,
-        constraints=_constraints(args.constraint),
+        constraints=_constraints([*pip.constraints, *args.constraint]),
         jobs=args.jobs,
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
@@ -215,12 +218,21 @@ def _write_output(text: str, output: str | None) -> None:
         sys.stdout.flush()
         return
     dest = Path(output)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent if str(dest.parent) else ".", prefix=f".{dest.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=dest.parent if str(dest.parent) else ".", prefix=f".{dest.name}.")
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write here: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UsageError(f"{output}: cannot write the lock: {exc.strerror or exc}") from None
     except BaseException:
         try:
             os.unlink(tmp)

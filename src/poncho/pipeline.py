@@ -63,9 +63,11 @@ class Pipeline:
     def mapper(self, paths: Sequence[str | Path]) -> Mapper:
         if self.options.mapper is not None:
             return self.options.mapper
+        cache = self.options.cache_dir
         return default_mapper(overrides=list(self.options.mappings), pyproject=find_pyproject(paths),
                               use_env=self.options.use_env,
-                              probe_index=self.indexes[0] if self.options.probe else None)
+                              probe_index=self.indexes[0] if self.options.probe else None,
+                              probe_cache_dir=Path(cache) / "probe" if cache else None)
 
     @property
     def python_version(self) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from cachecontrol.heuristics import BaseHeuristic
 from urllib3.util.retry import Retry
 
 from poncho import __version__
+from poncho.paths import cache_root
 
 USER_AGENT = f"poncho-resolve/{__version__}"
 IMMUTABLE_SUFFIXES = (".whl", ".metadata", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
@@ -50,13 +51,8 @@ class IndexFreshness(BaseHeuristic):
 
 
 def default_cache_dir() -> Path:
-    """Where poncho-resolve keeps its caches (``PONCHO_CACHE_DIR`` overrides)."""
-    env = os.environ.get("PONCHO_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("poncho-resolve", appauthor=False))
+    """Where poncho-resolve keeps its caches (``PONCHO_CACHE_DIR`` overrides it)."""
+    return cache_root()
 
 
 def make_session(
