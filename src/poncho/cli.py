@@ -192,7 +192,7 @@ def _options(args: argparse.Namespace):
         pip = PipSettings() if args.no_pip_config else load_pip_settings()
     except ValueError as exc:
         raise UsageError(f"{exc} (fix it, or pass --no-pip-config)") from None
-    if pip.find_links and not getattr(args, "quiet", False):
+    if pip.find_links and getattr(args, "verbose", False):
         print(f"note: pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only",
               file=sys.stderr)
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
