@@ -13,7 +13,6 @@ import gc
 import os
 import stat
 import threading
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -205,6 +204,7 @@ def _run(jobs_list: list[tuple], jobs: int | None) -> list[tuple[list[ImportSite
     if workers <= 1 or len(jobs_list) < PARALLEL_MIN_FILES or size < PARALLEL_MIN_BYTES:
         return [_work(j) for j in jobs_list]
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # ~25 ms of imports: only for big trees
 
     # fork is cheapest and safe while we are single-threaded; otherwise the platform default.
     ctx = None

@@ -25,7 +25,6 @@ import ast
 from functools import lru_cache
 from typing import Callable, Union
 
-from packaging.markers import InvalidMarker, Marker
 
 # A condition: ("cmp", lhs, op, rhs) | ("and", (c, ...)) | ("or", (c, ...)); None = unknown.
 Cond = Union[tuple, None]
@@ -101,6 +100,9 @@ def _render(cond: tuple, top: bool = False) -> str:
 
 @lru_cache(maxsize=4096)
 def _valid(text: str) -> str | None:
+    # packaging's marker parser costs ~20 ms to import: only code with guards pays it.
+    from packaging.markers import InvalidMarker, Marker
+
     try:
         Marker(text)
     except InvalidMarker:

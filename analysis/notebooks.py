@@ -15,7 +15,6 @@ import shlex
 import warnings
 from dataclasses import dataclass, field, replace
 
-from packaging.requirements import InvalidRequirement, Requirement
 
 from .sites import Diagnostic, ImportSite, Kind, Severity
 
@@ -39,6 +38,8 @@ class Cell:
 
 
 def _install_names(args: str) -> list[str]:
+    from packaging.requirements import InvalidRequirement, Requirement  # only notebooks with %pip pay for it
+
     try:
         tokens = shlex.split(args, comments=True)
     except ValueError:
