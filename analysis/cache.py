@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict, fields
 from functools import lru_cache
 from pathlib import Path
 
 from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from poncho.fileio import write_atomic
 from poncho.paths import cache_root
 
 SCHEMA = 1
@@ -98,19 +97,7 @@ class SiteCache:
             return None  # corrupted: recomputed and rewritten by the caller
 
     def put(self, key: str, sites: list[ImportSite], diags: list[Diagnostic]) -> None:
-        path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(dump(sites, diags))
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(self._path(key), dump(sites, diags))
         except OSError:
             pass  # a read-only or full cache never fails the analysis

@@ -16,9 +16,7 @@ life of the :class:`LiveProbe` (one run): a project may appear at any time.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from poncho.net.session import default_cache_dir
 
 from .mapping import Mapping, Source, prefixes
 from .wheel_files import provided_modules
+from poncho.fileio import write_atomic
 
 
 def candidate_names(module: str) -> list[str]:
@@ -95,22 +94,10 @@ class ProvidedCache:
         path = self.path(sha256)
         text = json.dumps({"format": CACHE_FORMAT, "sha256": sha256, "wheel": filename,
                            "provided": sorted(provided)}, sort_keys=True)
-        tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-            tmp = None
+            write_atomic(path, text)
         except OSError:
             pass  # a read-only or full cache costs speed, never an answer
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
 
 class LiveProbe:

@@ -16,8 +16,6 @@ Every file is written to a temporary name and moved into place with
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
@@ -25,6 +23,7 @@ from packaging.utils import canonicalize_name
 
 from .crawl import INDEXED, ProjectResult
 from .wheel_files import NOISE
+from poncho.fileio import write_atomic as _write_atomic
 
 DATA_DIR = Path(__file__).parent / "data"
 TOP_LIST = DATA_DIR / "pypi-top15000.tsv"
@@ -74,23 +73,7 @@ def load_top_list(path: Path) -> list[tuple[int, str]]:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp's 0600 is for secrets; these are plain data files
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    _write_atomic(path, text)
 
 
 def _clean(text: str) -> str:

@@ -9,8 +9,6 @@ makes the cache immutable: an entry is written once, atomically.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonic
                              parse_sdist_filename, parse_wheel_filename)
 from packaging.version import InvalidVersion, Version
 
+from poncho.fileio import write_atomic
 from poncho.net import IndexFile
 from poncho.net.errors import BadResponse, IndexUnreachable, NetError
 from poncho.net.rangezip import open_remote_zip
@@ -109,7 +108,7 @@ class MetadataFetcher:
         meta = parse_metadata(raw, file.url)
         self._check_identity(meta, file)
         if path is not None:
-            _atomic_write(path, raw)
+            write_atomic(path, raw)
         return meta
 
     def fetch_raw(self, file: IndexFile) -> bytes:
@@ -172,18 +171,3 @@ class MetadataFetcher:
                 raise BadResponse(file.url, f"cannot read METADATA: {exc}") from exc
             except NetError:
                 raise
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -161,7 +161,7 @@ def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
             return pkg  # distutils era: install requirements could not be declared at all
         raise BadResponse(file.url, "sdist metadata is dynamic (no requires.txt, Requires-Dist not static); "
                                     "building it is not allowed")
-    lines = [f"Metadata-Version: 2.1", f"Name: {fields.get('name', '')}", f"Version: {fields.get('version', '')}"]
+    lines = ["Metadata-Version: 2.1", f"Name: {fields.get('name', '')}", f"Version: {fields.get('version', '')}"]
     if fields.get("requires_python"):
         lines.append(f"Requires-Python: {fields['requires_python']}")
     extras = set()

@@ -10,7 +10,6 @@ them, by its sha256.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import venv

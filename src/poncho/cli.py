@@ -19,9 +19,7 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -213,32 +211,17 @@ def _options(args: argparse.Namespace):
 
 
 def _write_output(text: str, output: str | None) -> None:
+    """stdout, or ``output`` replaced atomically: never a partial lock file."""
+    from poncho.fileio import write_atomic
+
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    dest = Path(output)
     try:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent if str(dest.parent) else ".", prefix=f".{dest.name}.")
+        write_atomic(output, text)
     except OSError as exc:
-        raise UsageError(f"{output}: cannot write here: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise UsageError(f"{output}: cannot write the lock: {exc.strerror or exc}") from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _say(args: argparse.Namespace, message: str) -> None:

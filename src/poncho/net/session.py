@@ -10,7 +10,6 @@ verification is never turned off.
 
 from __future__ import annotations
 
-import os
 import time
 from email.utils import formatdate
 from pathlib import Path
