@@ -23,8 +23,8 @@ from pathlib import Path
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from poncho.net import IndexFile, NetError, NotFound, SimpleIndex
-from poncho.net.errors import BadResponse
+from poncho.net import IndexFile, NotFound, SimpleIndex
+from poncho.net.errors import BadResponse, NotCached
 from poncho.net.rangezip import open_remote_zip
 from poncho.net.session import default_cache_dir
 
@@ -159,8 +159,8 @@ class LiveProbe:
         for name in candidate_names(module):
             try:
                 provided = self.provided_by(name)
-            except NetError:
-                raise
+            except NotCached:
+                continue  # offline and never probed: unknown, not an error
             if provided and paths & provided:
                 matched = max(paths & provided, key=len)
                 return Mapping(module, name, self.source, matched=matched,

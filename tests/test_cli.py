@@ -344,3 +344,24 @@ def test_python_version_alone_keeps_this_machines_platforms(tmp_path, index_serv
     if sys.platform == "linux" and os.uname().machine == "x86_64":
         native = index_server.files["native-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"].sha256
         assert native in proc.stdout  # the manylinux wheel, not only the pure one
+
+
+def test_offline_relocks_from_the_cache_alone(app, served, tmp_path):
+    cache = tmp_path / "cache"
+    online = run("app", "--index-url", served.url, "--cache-dir", str(cache), cwd=app)
+    assert online.returncode == 0, online.stderr
+    before = len(served.log)
+    served.down = True  # any request now fails
+    offline = run("app", "--offline", "--index-url", served.url, "--cache-dir", str(cache), cwd=app)
+    assert offline.returncode == 0, offline.stderr
+    assert offline.stdout == online.stdout
+    assert len(served.log) == before, "offline mode must not touch the network"
+    # A project never fetched is a clear error, not a hang or a guess.
+    (app / "app" / "more.py").write_text("import speedups_extra\n")
+    served.add(build_wheel(tmp_path / "w3", "speedups-extra", "1.0"))
+    proc = run("app", "--offline", "--map", "speedups_extra=speedups-extra", "--index-url", served.url,
+               "--cache-dir", str(cache), cwd=app)
+    assert proc.returncode == 6 and "not in the cache and --offline is set" in proc.stderr
+    assert len(served.log) == before
+    proc = run("app", "--offline", "--no-cache", cwd=app)
+    assert proc.returncode == 2 and "cannot be combined with --no-cache" in proc.stderr

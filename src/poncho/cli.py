@@ -80,6 +80,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="fail on analysis problems and on imports that map to no distribution")
     p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write any cache")
+    p.add_argument("--offline", action="store_true",
+                   help="never touch the network: project pages, metadata and probe results come from "
+                        "the cache, however old; what was never fetched is an error (or an unmapped import)")
     p.add_argument("--cert", default=None,
                    help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     p.add_argument("--no-pip-config", action="store_true",
@@ -194,6 +197,8 @@ def _options(args: argparse.Namespace):
         print(f"note: pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only",
               file=sys.stderr)
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    if args.offline and cache_dir is None:
+        raise UsageError("--offline answers from the cache; it cannot be combined with --no-cache")
     main_index = args.index_url or pip.index_url or DEFAULT_INDEX
     extras = tuple(dict.fromkeys(u for u in (*pip.extra_index_urls, *args.extra_index_url) if u != main_index))
     return Options(
@@ -205,6 +210,7 @@ def _options(args: argparse.Namespace):
         probe=not args.no_probe,
         constraints=_constraints([*pip.constraints, *args.constraint]),
         jobs=args.jobs,
+        offline=args.offline,
         cache_dir=cache_dir,
         cert=args.cert or pip.cert,
     )

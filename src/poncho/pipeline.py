@@ -39,6 +39,7 @@ class Options:
     probe: bool = True  # confirm unknown names against the index's wheels
     constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
     jobs: int | None = None  # analysis worker processes (None: one per CPU)
+    offline: bool = False  # answer from the caches only; never touch the network
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Pipeline:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
         self.target = self.options.target or Target.current()
-        self.session = make_session(self.options.cache_dir, cert=self.options.cert)
+        self.session = make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
         self.indexes = [SimpleIndex(self.session, url) for url in self.options.index_urls]
 
     def mapper(self, paths: Sequence[str | Path]) -> Mapper:
@@ -100,8 +101,9 @@ class Pipeline:
 
     def resolve(self, result: Result) -> Result:
         """Resolve a mapped Result and build its Lock."""
-        repository = SimpleRepository(self.indexes, MetadataFetcher(self.session, self.options.cache_dir),
-                                      self.target)
+        repository = SimpleRepository(
+            self.indexes, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
+            self.target)
         try:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
                                         self.target, reasons=result.requirements.reasons(),

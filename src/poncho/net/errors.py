@@ -20,6 +20,10 @@ class IndexUnreachable(NetError):
     """The index could not be contacted at all (DNS, refused, TLS, timeout)."""
 
 
+class NotCached(IndexUnreachable):
+    """Offline mode, and the answer is not in the cache."""
+
+
 class NotFound(NetError):
     """The index answered 404 for a project or file."""
 

@@ -54,6 +54,24 @@ def default_cache_dir() -> Path:
     return cache_root()
 
 
+class _NoNetwork(requests.adapters.HTTPAdapter):
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        raise requests.exceptions.ConnectionError(
+            f"{request.url} is not in the cache and --offline is set; run once with network access")
+
+
+class OfflineAdapter(CacheControlAdapter, _NoNetwork):
+    """Serves every cached response however old, and refuses the network.
+
+    A request-side ``max-age`` overrides the stored freshness in CacheControl,
+    so yesterday's project page still answers; a miss fails without a socket.
+    """
+
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        request.headers["Cache-Control"] = f"max-age={100 * YEAR}"
+        return super().send(request, *args, **kwargs)
+
+
 def make_session(
     cache_dir: Path | None = None,
     *,
@@ -61,11 +79,15 @@ def make_session(
     retries: int = 3,
     cert: str | None = None,
     timeout: float = 30.0,
+    offline: bool = False,
 ) -> requests.Session:
     """A requests session with on-disk HTTP caching, retries and a default timeout.
 
-    ``cache_dir=None`` disables the HTTP cache (tests of the wire itself).
+    ``cache_dir=None`` disables the HTTP cache (tests of the wire itself);
+    ``offline`` answers from the cache only (it needs a ``cache_dir``).
     """
+    if offline and cache_dir is None:
+        raise ValueError("offline mode needs the cache (drop --no-cache)")
     session = _TimeoutSession(timeout, cert)
     session.headers["User-Agent"] = USER_AGENT
     retry = Retry(
@@ -80,7 +102,7 @@ def make_session(
     )
     if cache_dir is not None:
         cache = SeparateBodyFileCache(str(Path(cache_dir) / "http"))
-        adapter: requests.adapters.HTTPAdapter = CacheControlAdapter(
+        adapter: requests.adapters.HTTPAdapter = (OfflineAdapter if offline else CacheControlAdapter)(
             cache=cache, heuristic=IndexFreshness(page_ttl), max_retries=retry,
             pool_connections=16, pool_maxsize=32,
         )

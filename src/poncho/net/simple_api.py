@@ -15,7 +15,7 @@ from pathlib import Path
 import requests
 from packaging.utils import canonicalize_name
 
-from .errors import BadResponse, IndexUnreachable, NetError, NotFound
+from .errors import BadResponse, IndexUnreachable, NetError, NotCached, NotFound
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -77,6 +77,9 @@ class SimpleIndex:
             raise IndexUnreachable(url, f"TLS verification failed: {exc}",
                                    "set REQUESTS_CA_BUNDLE or pip's `cert` to your proxy's CA bundle") from exc
         except requests.exceptions.RequestException as exc:
+            if "--offline" in str(exc):
+                raise NotCached(url, "not in the cache and --offline is set",
+                                       "run once with network access to fill the cache") from exc
             raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
                                    "check the network or pass --index-url") from exc
         except OSError as exc:  # e.g. a CA bundle path that does not exist
