@@ -37,10 +37,17 @@ class Release:
     index_url: str = field(default="", compare=False)  # the index that listed these files
 
     @cached_property
+    def usable_files(self) -> tuple[IndexFile, ...]:
+        """Yanked files are left out unless the whole release is yanked (then it was pinned with ==)."""
+        if self.yanked:
+            return self.files
+        return tuple(f for f in self.files if not f.yanked)
+
+    @cached_property
     def wheels(self) -> tuple[IndexFile, ...]:
         """Wheels the target can install, best first."""
         ranked = []
-        for f in self.files:
+        for f in self.usable_files:
             if f.is_wheel and self.target.allows_python(f.requires_python):
                 rank = self.target.wheel_rank(f.filename)
                 if rank is not None:
@@ -49,7 +56,8 @@ class Release:
 
     @cached_property
     def sdists(self) -> tuple[IndexFile, ...]:
-        return tuple(f for f in self.files if not f.is_wheel and self.target.allows_python(f.requires_python))
+        return tuple(f for f in self.usable_files
+                     if not f.is_wheel and self.target.allows_python(f.requires_python))
 
     @property
     def installable(self) -> bool:

@@ -121,6 +121,10 @@ def resolve(
             index_url=cand.release.index_url,
         )
     warnings = list(dict.fromkeys(provider.metadata_warnings))
+    for ident, cand in result.mapping.items():
+        if cand.release.yanked and not split_identifier(ident)[1]:
+            warnings.append(f"{cand.name} {cand.version} is yanked on the index; it is locked only because "
+                            "a requirement pins it with ==")
     for name, pin in sorted(pins.items()):
         newer = sorted((v for v in provider.unreadable.get(name, {}) if v > pin.version), reverse=True)
         if newer:

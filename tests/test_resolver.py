@@ -115,6 +115,7 @@ def test_yanked_and_prereleases_are_skipped_unless_asked(index_server, tmp_path)
     assert versions(res) == {"lib": "1.0"}
     res, _ = _resolve(index_server, ["lib==1.1"], tmp_path)
     assert versions(res) == {"lib": "1.1"}
+    assert any("lib 1.1 is yanked" in w for w in res.warnings)
     res, _ = _resolve(index_server, ["lib>=2.0rc1"], tmp_path)
     assert versions(res) == {"lib": "2.0rc1"}
 
@@ -243,3 +244,12 @@ def test_metadata_for_another_project_is_rejected(index_server, tmp_path):
     res, _ = _resolve(index_server, ["lib"], tmp_path)
     assert versions(res) == {"lib": "1.0"}
     assert any("describes evil 2.0, not the file's lib 2.0" in w for w in res.warnings), res.warnings
+
+
+def test_a_yanked_file_of_a_good_release_is_not_locked(index_server, tmp_path):
+    from support.wheels import build_sdist
+
+    index_server.add(build_wheel(tmp_path / "w", "lib", "1.0"), yanked=True)  # a broken upload, yanked
+    index_server.add(build_sdist(tmp_path / "w", "lib", "1.0"))
+    res, _ = _resolve(index_server, ["lib"], tmp_path)
+    assert [f.filename for f in res.pins["lib"].files] == ["lib-1.0.tar.gz"]
