@@ -60,6 +60,7 @@ class BuildOptions:
     timeout: float = 30.0
     sdist_limits: SdistLimits = field(default_factory=SdistLimits)
     recrawl: tuple[str, ...] = ()  # unindexed reasons (manifest keys) whose journaled projects are crawled again
+    cert: str | None = None  # CA bundle for HTTPS
     progress: TextIO | None = field(default=sys.stderr, repr=False)
 
 
@@ -163,7 +164,7 @@ def _run_dask(todo: list[tuple[int, str]], settings: CrawlSettings, address: str
 
 def _preflight(settings: CrawlSettings, first: str) -> int:
     """Fail early, naming the URL, when the index cannot be reached; the number of requests made."""
-    session = make_session(None, timeout=settings.timeout, retries=2)
+    session = make_session(None, timeout=settings.timeout, retries=2, cert=settings.cert)
     responses: list[object] = []
     session.hooks["response"].append(lambda r, *a, **k: responses.append(r))
     index = SimpleIndex(session, settings.index_url)
@@ -208,7 +209,7 @@ def build(options: BuildOptions) -> dict[str, Any]:
         raise BuildError(f"{out}: not a directory")
     settings = CrawlSettings(options.index_url if options.index_url.endswith("/") else options.index_url + "/",
                              timeout=options.timeout, retries=options.retries, backoff=options.backoff,
-                             sdist_limits=options.sdist_limits)
+                             sdist_limits=options.sdist_limits, cert=options.cert)
     journal_path = out / JOURNAL
     done, runs = _read_journal(journal_path, settings.index_url)
     wanted = {canonicalize_name(n) for _, n in projects}

@@ -26,6 +26,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _pip_cert() -> str | None:
+    from poncho.net.pip_config import load_pip_settings
+
+    try:
+        return load_pip_settings().cert
+    except ValueError:
+        return None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``index build``."""
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
@@ -47,6 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "manifest.json's unindexed_reasons, e.g. 'sdist only: tar archive too large to "
                              "read whole', or an indexed one such as 'sdist only; read its top_level.txt'); "
                              "may repeat")
+    parser.add_argument("--cert", default=None, metavar="BUNDLE",
+                        help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -55,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     130 when interrupted (the journal keeps what was done)."""
     options = BuildOptions(out_dir=args.output, index_url=args.index_url, top=args.top, workers=args.workers,
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
-                           recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr)
+                           recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr,
+                           cert=args.cert or _pip_cert())
     try:
         manifest = build(options)
     except BuildError as exc:

@@ -110,6 +110,7 @@ class CrawlSettings:
     retries: int = 3  # per project, with exponential backoff, on transient errors
     backoff: float = 1.0
     sdist_limits: SdistLimits = SdistLimits()  # how much of a tar.gz sdist may be streamed
+    cert: str | None = None  # CA bundle (--cert / pip's cert); None: requests' defaults (REQUESTS_CA_BUNDLE)
 
 
 _sessions: dict[CrawlSettings, requests.Session] = {}
@@ -122,7 +123,7 @@ def session_for(settings: CrawlSettings) -> requests.Session:
         s = _sessions.get(settings)
         if s is None:
             # No HTTP cache: every wheel is read once; resumability is the journal's job.
-            s = make_session(None, timeout=settings.timeout, retries=3)
+            s = make_session(None, timeout=settings.timeout, retries=3, cert=settings.cert)
             s.hooks["response"].append(_count_response)
             _sessions[settings] = s
         return s
