@@ -64,7 +64,7 @@ from .sites import Diagnostic, ImportSite
 from .stdlib import stdlib_names
 from .visitor import resolve_relative
 
-__all__ = ["EntryPoint", "analyze_definition", "analyze_function", "default_roots", "parse_entry"]
+__all__ = ["EntryNotFound", "EntryPoint", "analyze_definition", "analyze_function", "default_roots", "parse_entry"]
 
 #: methods that run whenever a method of the class can run at all
 CONSTRUCTORS = ("__init__", "__new__", "__post_init__")
@@ -72,6 +72,11 @@ IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "B
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 Pos = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class EntryNotFound(Diagnostic):
+    """The entry itself is missing: callers treat this as a usage error, not a warning."""
 
 
 @dataclass(frozen=True)
@@ -684,7 +689,7 @@ def analyze_function(
         path = spec.path
         if not path.is_file():
             return _empty(roots or [path.parent], python_version,
-                          Diagnostic(str(path), 0, "entry file not found"))
+                          EntryNotFound(str(path), 0, "entry file not found"))
         return analyze_definition(path, spec.qualname, roots=roots, python_version=python_version)
     root_list = [Path(r) for r in roots] if roots else _cwd_roots()
     tree = _Tree(root_list)
@@ -692,7 +697,7 @@ def analyze_function(
     if source is None:
         where = ", ".join(str(r) for r in tree.roots)
         return _empty(root_list, python_version,
-                      Diagnostic(spec.module or "", 0, f"module {spec.module!r} not found under {where}"))
+                      EntryNotFound(spec.module or "", 0, f"module {spec.module!r} not found under {where}"))
     return analyze_definition(source.path, spec.qualname, roots=root_list, python_version=python_version)
 
 
@@ -725,7 +730,8 @@ def analyze_definition(
     nodes = _locate(flow, qualname, line)
     if not nodes:
         listing = _listing(_definitions(flow))
-        walker.diagnostics.append(Diagnostic(display, line or 0, f"no function or class {qualname!r} in {display}; it defines: {listing}"))
+        walker.diagnostics.append(EntryNotFound(display, line or 0,
+                                                f"no function or class {qualname!r} in {display}; it defines: {listing}"))
         walker.reached.pop(flow.label, None)
         return _finish(walker, tree, python_version)
     for node in nodes:

@@ -82,10 +82,10 @@ class Pipeline:
             return analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
         if len(paths) != 1:
             raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
-        from poncho.analysis.function_entry import analyze_function  # libcst: loaded only when needed
+        from poncho.analysis.function_entry import EntryNotFound, analyze_function  # libcst: only when needed
 
         analysis = analyze_function(entries[0], python_version=self.python_version)
-        missing = [d for d in analysis.diagnostics if d.message.startswith(ENTRY_NOT_FOUND)]
+        missing = [d for d in analysis.diagnostics if isinstance(d, EntryNotFound)]
         if missing:
             raise EntryError(str(missing[0]))
         return analysis
@@ -120,9 +120,6 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
-
-
-ENTRY_NOT_FOUND = ("entry file not found", "module ", "no function or class")
 
 
 class EntryError(ValueError):
