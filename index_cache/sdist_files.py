@@ -22,6 +22,8 @@ seen all of a package.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import gzip
 import io
 import struct
@@ -39,6 +41,7 @@ from poncho.net.errors import BadResponse, IndexUnreachable
 from poncho.net.rangezip import open_remote_zip
 
 from .wheel_files import NOISE, is_safe_member, package_children, sdist_modules
+from poncho.net.streams import BoundedReader
 
 ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
                   struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError)
@@ -83,23 +86,9 @@ def _size(n: int | float) -> str:
     raise AssertionError("unreachable")
 
 
-class _Counted(io.RawIOBase):
-    """A readable stream that raises :class:`OverLimit` once ``limit`` bytes have gone through it."""
-
-    def __init__(self, read, limit: int, which: str) -> None:
-        self._read, self.limit, self.which, self.count = read, limit, which, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        if self.count >= self.limit:
-            raise OverLimit(self.which)
-        data = self._read(min(len(b), self.limit - self.count))
-        n = len(data)
-        b[:n] = data
-        self.count += n
-        return n
+def _counted(read: Callable[[int], bytes], limit: int, which: str) -> BoundedReader:
+    """A stream that raises :class:`OverLimit` (naming ``which`` limit) past ``limit`` bytes."""
+    return BoundedReader(read, limit, lambda: OverLimit(which))
 
 
 @dataclass
@@ -130,9 +119,9 @@ def _stream_tar(session: requests.Session, sdist: IndexFile, limits: SdistLimits
         if resp.status_code != 200:
             raise BadResponse(sdist.url, f"HTTP {resp.status_code}")
         try:
-            network = _Counted(lambda n: resp.raw.read(n, decode_content=True), limits.compressed, "compressed")
+            network = _counted(lambda n: resp.raw.read(n, decode_content=True), limits.compressed, "compressed")
             gz = gzip.GzipFile(fileobj=io.BufferedReader(network, 256 * 1024), mode="rb")
-            plain = io.BufferedReader(_Counted(gz.read, limits.uncompressed, "uncompressed"), 256 * 1024)
+            plain = io.BufferedReader(_counted(gz.read, limits.uncompressed, "uncompressed"), 256 * 1024)
             names: list[str] = []
             top_text: dict[str, str] = {}
             pkg_info: bytes | None = None

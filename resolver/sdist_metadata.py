@@ -24,28 +24,11 @@ from packaging.version import Version
 from poncho.net import IndexFile
 from poncho.net.errors import BadResponse, IndexUnreachable
 from poncho.net.rangezip import open_remote_zip
+from poncho.net.streams import BoundedReader
 
 MAX_COMPRESSED = 256 * 1024 * 1024  # read at most this much of a .tar.gz looking for PKG-INFO
 EGG_INFO_SEEN = "\0egg-info"  # a key no archive member can have
 
-
-class _Budget(io.RawIOBase):
-    """A response body that refuses to be read past a byte budget."""
-
-    def __init__(self, raw, limit: int, url: str) -> None:
-        self.raw, self.limit, self.url, self.read_bytes = raw, limit, url, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        if self.read_bytes >= self.limit:
-            raise BadResponse(self.url, f"PKG-INFO not within the first {self.limit / 2**20:.1f} MiB of the sdist")
-        data = self.raw.read(min(len(b), self.limit - self.read_bytes))
-        n = len(data)
-        b[:n] = data
-        self.read_bytes += n
-        return n
 
 
 def _members_tar(session: requests.Session, file: IndexFile) -> dict[str, bytes]:
@@ -56,7 +39,9 @@ def _members_tar(session: requests.Session, file: IndexFile) -> dict[str, bytes]
     if resp.status_code != 200:
         raise BadResponse(file.url, f"HTTP {resp.status_code}")
     wanted: dict[str, bytes] = {}
-    stream = io.BufferedReader(_Budget(resp.raw, MAX_COMPRESSED, file.url))
+    budget = MAX_COMPRESSED
+    stream = io.BufferedReader(BoundedReader(resp.raw.read, budget, lambda: BadResponse(
+        file.url, f"PKG-INFO not within the first {budget / 2**20:.1f} MiB of the sdist")))
     try:
         with tarfile.open(fileobj=stream, mode="r|gz") as tar:
             for member in tar:
