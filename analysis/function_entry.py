@@ -195,8 +195,8 @@ class _Tree:
         climbed = path.parent
         while (climbed / "__init__.py").is_file() and climbed.parent != climbed:
             climbed = climbed.parent
-        containing = [r for r in self.roots if _is_within(path, r)]
-        above = [r for r in containing if _is_within(climbed, r)]
+        containing = [r for r in self.roots if path.is_relative_to(r)]
+        above = [r for r in containing if climbed.is_relative_to(r)]
         for root in sorted(above or containing, key=lambda r: len(r.parts), reverse=True):
             parts = list(path.relative_to(root).with_suffix("").parts)
             is_package = parts[-1] == "__init__"
@@ -205,14 +205,6 @@ class _Tree:
             if parts and all(p.isidentifier() for p in parts):
                 return SourceFile(path, root, ".".join(parts), is_package)
         return SourceFile(path, path.parent, path.stem if path.stem.isidentifier() else "", False)
-
-
-def _is_within(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
 
 
 def _has_python(directory: Path) -> bool:

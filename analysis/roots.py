@@ -138,7 +138,7 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
                 dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
                 candidates.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(suffixes))
         for file in candidates:
-            root = next((r for r in roots if _is_within(file, r)), roots[-1])
+            root = next((r for r in roots if file.is_relative_to(r)), roots[-1])
             try:
                 module, is_package = _module_name(file, root)
             except ValueError:
@@ -265,9 +265,3 @@ def first_party_names(files: list[SourceFile]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _is_within(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-    except ValueError:
-        return False
-    return True
