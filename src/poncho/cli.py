@@ -245,6 +245,13 @@ def _report_analysis(args: argparse.Namespace, analysis) -> None:
             print(f"note: {note}", file=sys.stderr)
 
 
+def _strict_failed(args: argparse.Namespace, analysis) -> bool:
+    if args.strict and analysis.strict_failed:
+        print(f"error: {len(analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
+        return True
+    return False
+
+
 def run_lock(args: argparse.Namespace) -> int:
     from poncho.lock import FORMATS, render_direct
     from poncho.pipeline import Pipeline
@@ -273,8 +280,7 @@ def run_lock(args: argparse.Namespace) -> int:
     for hint in reqs.hints:
         _say(args, f"note: {hint.location} installs {hint.distribution or hint.module} "
                    f"(an install hint, not an import; locked only if the code imports it)")
-    if args.strict and result.analysis.strict_failed:
-        print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
+    if _strict_failed(args, result.analysis):
         return EXIT_ANALYSIS
     if args.strict and reqs.unresolved:
         print(f"error: {len(reqs.unresolved)} import(s) map to no distribution and --strict is set", file=sys.stderr)
@@ -310,8 +316,7 @@ def run_check(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
     _report_analysis(args, result.analysis)
-    if args.strict and result.analysis.strict_failed:
-        print(f"error: {len(result.analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
+    if _strict_failed(args, result.analysis):
         return EXIT_ANALYSIS
     digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
                           pipeline.options.constraints)
