@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from poncho.lock import FORMATS
 from poncho.pipeline import Options, Pipeline
-from support.wheels import build_wheel
+from support.wheels import serve_geotools
 from venvs import pip_env
 
 pytestmark = pytest.mark.slow
@@ -55,10 +55,7 @@ def run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 def app(index_server, tmp_path):
     """A job importing ``geotools`` (python-geotools, which needs unitconv>=2), locked in two formats."""
     w = tmp_path / "wheels"
-    index_server.add(build_wheel(w, "python-geotools", "1.4", requires_dist=["unitconv>=2"],
-                                 files={"geotools/__init__.py": "from unitconv import km\nVALUE = km(3)\n"}))
-    index_server.add(build_wheel(w, "unitconv", "2.1", files={"unitconv/__init__.py": "def km(x):\n    return x * 1000\n"}))
-    index_server.add(build_wheel(w, "unitconv", "1.0", files={"unitconv/__init__.py": "raise ImportError('old')\n"}))
+    serve_geotools(index_server, w)
     root = tmp_path / "app"
     root.mkdir()
     (root / "job.py").write_text(JOB)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from support.wheels import build_wheel
+from support.wheels import serve_geotools
 from venvs import make_venv, pip_env, run
 
 try:
@@ -33,10 +33,7 @@ def poncho(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_lock_installs_with_require_hashes_from_loopback_index(index_server, tmp_path):
     w = tmp_path / "wheels"
-    index_server.add(build_wheel(w, "python-geotools", "1.4", requires_dist=["unitconv>=2"],
-                                 files={"geotools/__init__.py": "from unitconv import km\nVALUE = km(3)\n"}))
-    index_server.add(build_wheel(w, "unitconv", "2.1", files={"unitconv/__init__.py": "def km(x):\n    return x * 1000\n"}))
-    index_server.add(build_wheel(w, "unitconv", "1.0", files={"unitconv/__init__.py": "raise ImportError('old')\n"}))
+    serve_geotools(index_server, w)
     app = tmp_path / "proj"
     app.mkdir()
     (app / "job.py").write_text("import json\nimport geotools\n\nprint(json.dumps(geotools.VALUE))\n")

@@ -120,3 +120,13 @@ def build_sdist(dest: Path, name: str, version: str, *, requires_dist: Iterable[
             info.mtime = 1577836800
             tar.addfile(info, io.BytesIO(data))
     return path
+
+
+def serve_geotools(server, dest: Path) -> None:
+    """A small real project graph for install tests: ``python-geotools`` (import name
+    ``geotools``) needs ``unitconv>=2``; unitconv 1.0 fails to import, so a lock
+    that picked it would be caught when the job runs."""
+    server.add(build_wheel(dest, "python-geotools", "1.4", requires_dist=["unitconv>=2"],
+                           files={"geotools/__init__.py": "from unitconv import km\nVALUE = km(3)\n"}))
+    server.add(build_wheel(dest, "unitconv", "2.1", files={"unitconv/__init__.py": "def km(x):\n    return x * 1000\n"}))
+    server.add(build_wheel(dest, "unitconv", "1.0", files={"unitconv/__init__.py": "raise ImportError('old')\n"}))
