@@ -61,25 +61,7 @@ class ImportSite:
         return f"{self.file}:{self.line}"
 
 
-class Severity(str, enum.Enum):
-    """How bad a diagnostic is; ``--strict`` fails on errors and warnings."""
+# One diagnostic record for every stage (re-exported here, where the analyzer's users look).
+from poncho.diagnostics import Code, Diagnostic, Severity  # noqa: E402
 
-    ERROR = "error"  # the program cannot work as written for the target (e.g. a removed stdlib module)
-    WARNING = "warning"  # input the analyzer could not read; its imports are unknown
-    INFO = "info"  # something the user may want to know (a dynamic import with a computed name)
-
-
-@dataclass(frozen=True, order=True)
-class Diagnostic:
-    """A problem with the input that the user should see; analysis goes on."""
-
-    file: str
-    line: int
-    message: str
-    severity: Severity = field(default=Severity.WARNING, compare=False)
-    cell: int | None = field(default=None, compare=False)
-
-    def __str__(self) -> str:
-        if self.cell is not None:
-            return f"{self.file}:cell {self.cell}:{self.line}: {self.message}"
-        return f"{self.file}:{self.line}: {self.message}"
+__all__ = ["Code", "Diagnostic", "Guard", "ImportSite", "Kind", "Severity"]

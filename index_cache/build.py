@@ -32,7 +32,8 @@ from typing import Any, Iterator, TextIO
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
-from poncho.net import IndexUnreachable, NotFound, SimpleIndex, make_session
+from poncho.errors import IndexUnreachable, NotFound
+from poncho.net import SimpleIndex, make_session
 from poncho.net.simple_api import DEFAULT_INDEX
 
 from .crawl import ERROR, INDEXED, CrawlSettings, ProjectResult, crawl_project

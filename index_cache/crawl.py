@@ -46,8 +46,8 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from poncho.net import IndexFile, IndexUnreachable, NetError, NotFound, SimpleIndex, make_session
-from poncho.net.errors import BadResponse
+from poncho.errors import BadResponse, IndexProblem, IndexUnreachable, NotFound, Reason
+from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.net.rangezip import RangeFile, open_remote_zip
 
 from .sdist_files import SdistLimits, read_sdist
@@ -246,7 +246,7 @@ def _fetch_metadata_file(session: requests.Session, wheel: IndexFile) -> bytes |
         return resp.content
     if resp.status_code in (404, 403, 410):
         return None
-    raise BadResponse(url, f"HTTP {resp.status_code}")
+    raise BadResponse(url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
 
 
 @dataclass
@@ -279,14 +279,12 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool)
                 if meta is None:
                     meta = _metadata_from_zip(zf, rf, only_if_fetched=False)
         except _ZIP_ERRORS as exc:
-            raise BadResponse(wheel.url, f"not a valid zip: {exc}") from exc
+            raise BadResponse(wheel.url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     return WheelContents(provided, skipped, children, meta, stubs_only)
 
 
-def _transient(exc: NetError) -> bool:
-    if isinstance(exc, IndexUnreachable):
-        return True
-    return isinstance(exc, BadResponse) and any(f"HTTP {c}" in exc.reason for c in (429, 500, 502, 503, 504))
+def _transient(exc: IndexProblem) -> bool:
+    return exc.transient
 
 
 def _crawl_once(index: SimpleIndex, project: str, rank: int,
@@ -381,7 +379,7 @@ def crawl_project(project: str, rank: int, settings: CrawlSettings) -> dict[str,
         try:
             result = _crawl_once(index, project, rank, settings.sdist_limits)
             break
-        except NetError as exc:
+        except IndexProblem as exc:
             attempt += 1
             if not _transient(exc) or attempt > settings.retries:
                 result = ProjectResult(project=project, rank=rank, status=ERROR, reason=str(exc))

@@ -19,16 +19,14 @@ from typing import Iterable
 
 from packaging.utils import InvalidName, canonicalize_name
 
+from poncho.errors import OverrideError
+
 from .mapping import Mapping, Source, prefixes
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-class OverrideError(ValueError):
-    """An override that cannot be used; the message names where it came from."""
 
 
 def _check(import_path: object, dist: object, where: str) -> tuple[str, str]:

@@ -23,8 +23,8 @@ from pathlib import Path
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from poncho.net import IndexFile, NotFound, SimpleIndex
-from poncho.net.errors import BadResponse, NotCached
+from poncho.errors import BadResponse, NotCached, NotFound, Reason
+from poncho.net import IndexFile, SimpleIndex
 from poncho.net.rangezip import open_remote_zip
 from poncho.net.session import default_cache_dir
 
@@ -145,7 +145,7 @@ class LiveProbe:
         try:
             zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
         except BadResponse as exc:
-            if "not a valid zip" not in exc.reason:
+            if exc.kind is not Reason.BAD_ARCHIVE:
                 raise
             return None  # an unreadable wheel confirms nothing
         with zf:

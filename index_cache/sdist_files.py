@@ -37,7 +37,7 @@ import urllib3
 from packaging.metadata import parse_email
 
 from poncho.net import IndexFile
-from poncho.net.errors import BadResponse, IndexUnreachable
+from poncho.errors import BadResponse, IndexUnreachable, Reason
 from poncho.net.rangezip import open_remote_zip
 
 from .wheel_files import NOISE, is_safe_member, package_children, sdist_modules
@@ -117,7 +117,7 @@ def _stream_tar(session: requests.Session, sdist: IndexFile, limits: SdistLimits
         raise IndexUnreachable(sdist.url, f"cannot fetch: {exc}") from exc
     with resp:
         if resp.status_code != 200:
-            raise BadResponse(sdist.url, f"HTTP {resp.status_code}")
+            raise BadResponse(sdist.url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
         try:
             network = _counted(lambda n: resp.raw.read(n, decode_content=True), limits.compressed, "compressed")
             gz = gzip.GzipFile(fileobj=io.BufferedReader(network, 256 * 1024), mode="rb")
@@ -209,7 +209,8 @@ def read_sdist(session: requests.Session, sdist: IndexFile, project: str,
         return SdistContents(set(), f"sdist only ({sdist.filename}{size}: over the streaming limit of "
                                     f"{limits.describe(exc.which)})", False)
     except ARCHIVE_ERRORS as exc:
-        raise BadResponse(sdist.url, f"not a valid {'zip' if is_zip else 'tar.gz'} sdist: {exc}") from exc
+        raise BadResponse(sdist.url, f"not a valid {'zip' if is_zip else 'tar.gz'} sdist: {exc}",
+                          kind=Reason.BAD_ARCHIVE) from exc
     name = None
     if listing.pkg_info:
         try:

@@ -4,15 +4,50 @@ from __future__ import annotations
 
 import hashlib
 import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
+from poncho.errors import BadResponse, Reason
+from poncho.net import IndexFile
 from poncho.index_cache.requirements import DirectRequirement
 from poncho.resolver import Resolution, Target
 
 from .records import Artifact, Lock, LockEntry
+
+
+def _artifact(file: IndexFile) -> Artifact:
+    """A locked file with its sha256: from the index, or computed when a local index lists none (as uv does).
+
+    A remote index that gives no hash is unusable: a lock without hashes
+    cannot be installed with ``--require-hashes``, and hashing a download
+    would only vouch for whatever this run happened to receive.
+    """
+    sha = file.sha256
+    if not sha and file.url.startswith("file:"):
+        path = Path(urllib.request.url2pathname(urllib.parse.urlparse(file.url).path))
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            raise BadResponse(file.url, f"cannot read the file to hash it: {exc.strerror or exc}",
+                              kind=Reason.UNREACHABLE) from exc
+    if not sha:
+        raise BadResponse(file.url, "the index gives no sha256 for this file; a lock needs one",
+                          "use an index that lists hashes (PEP 503 #sha256= or PEP 691 hashes)",
+                          kind=Reason.NO_HASH)
+    return Artifact(file.filename, file.url, sha, file.size)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str],
@@ -41,11 +76,10 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         if req is not None:
             via.extend(dict.fromkeys(s.location for s in req.sites))
         via.extend(pin.parents)
-        artifacts = tuple(
-            Artifact(f.filename, f.url, f.sha256 or "", f.size) for f in pin.files if f.sha256
-        )
+        artifacts = tuple(_artifact(f) for f in pin.files)
         if not artifacts:
-            raise ValueError(f"{pin.display_name} {pin.version}: the index gave no sha256 for its files")
+            raise BadResponse(pin.index_url or "", f"{pin.display_name} {pin.version}: no file to lock",
+                              kind=Reason.NO_HASH)
         entries.append(LockEntry(
             name=pin.display_name,
             version=str(pin.version),

@@ -14,13 +14,11 @@ import dataclasses
 import json
 from typing import Any
 
+from poncho.errors import LockFileError
+
 from .records import Artifact, Lock, LockEntry
 
 FORMAT = "poncho-resolve-lock/1"
-
-
-class JsonLockError(ValueError):
-    """The text is not a poncho-resolve JSON lock."""
 
 
 def to_dict(lock: Lock) -> dict[str, Any]:
@@ -42,15 +40,15 @@ def load(text: str) -> Lock:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JsonLockError(f"not JSON: {exc}") from None
+        raise LockFileError(f"not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise JsonLockError(f"not a poncho-resolve JSON lock (expected format {FORMAT!r})")
+        raise LockFileError(f"not a poncho-resolve JSON lock (expected format {FORMAT!r})")
     try:
         entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
                         for e in data["entries"])
         return _build(Lock, data, entries=lambda _: entries)
     except (KeyError, TypeError) as exc:
-        raise JsonLockError(f"malformed lock: {exc!r}") from None
+        raise LockFileError(f"malformed lock: {exc!r}") from None
 
 
 def _plain(value: Any) -> Any:

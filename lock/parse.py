@@ -13,11 +13,9 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from poncho.errors import LockFileError
+
 from .requirements_txt import DIGEST_PREFIX
-
-
-class LockParseError(ValueError):
-    """The lock file cannot be read; the message names the file and line."""
 
 
 @dataclass
@@ -57,9 +55,9 @@ def read_lock(path: str | Path) -> LockedFile:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise LockParseError(f"{p}: no such lock file (create it with `poncho-resolve PATH -o {p}`)") from None
+        raise LockFileError(f"{p}: no such lock file (create it with `poncho-resolve PATH -o {p}`)") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise LockParseError(f"{p}: cannot read: {exc}") from None
+        raise LockFileError(f"{p}: cannot read: {exc}") from None
     if p.suffix == ".json" or text.lstrip().startswith("{"):
         return _read_json(p, text)
     if p.suffix == ".toml":
@@ -68,12 +66,12 @@ def read_lock(path: str | Path) -> LockedFile:
 
 
 def _read_json(p: Path, text: str) -> LockedFile:
-    from .json_lock import JsonLockError, load
+    from .json_lock import load
 
     try:
         lock = load(text)
-    except JsonLockError as exc:
-        raise LockParseError(f"{p}: {exc}") from None
+    except LockFileError as exc:
+        raise LockFileError(f"{p}: {exc}") from None
     entries = {}
     for e in lock.entries:
         entry = LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct)
@@ -91,9 +89,9 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LockParseError(f"{p}: not valid TOML: {exc}") from None
+        raise LockFileError(f"{p}: not valid TOML: {exc}") from None
     if "lock-version" not in data:
-        raise LockParseError(f"{p}: not a PEP 751 lock (no lock-version)")
+        raise LockFileError(f"{p}: not a PEP 751 lock (no lock-version)")
     header = data.get("tool", {}).get("poncho", {})
     entries = {}
     for n, pkg in enumerate(data.get("packages", [])):
@@ -149,7 +147,7 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
-            raise LockParseError(f"{p}:{n}: not a requirement line: {spec!r} ({exc})") from None
+            raise LockFileError(f"{p}:{n}: not a requirement line: {spec!r} ({exc})") from None
         pins = [s.version for s in req.specifier if s.operator in ("==", "===")]
         current = LockedEntry(req.name, pins[0] if pins else None, str(req.marker) if req.marker else None,
                               hashes, [], n)

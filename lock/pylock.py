@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import tomli_w
 from packaging.utils import canonicalize_name
 
+from poncho.errors import ConfigError
 from poncho.resolver.target import marker_environment
 
 from .records import Artifact, Lock, LockEntry
@@ -45,7 +46,7 @@ def environment_marker(lock: Lock) -> str:
     parts = [f'python_version == "{minor}"', f'implementation_name == "{lock.implementation}"']
     try:
         env = marker_environment(lock.python, lock.platform)
-    except (ValueError, IndexError):  # "any" or an unknown platform label: say only what we know
+    except (ConfigError, IndexError):  # "any" or an unknown platform label: say only what we know
         env = {}
     if env:
         parts.append(f'sys_platform == "{env["sys_platform"]}"')

@@ -24,7 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from poncho.fileio import write_atomic
 from poncho.net import IndexFile
-from poncho.net.errors import BadResponse, IndexUnreachable, NetError
+from poncho.errors import BadResponse, IndexProblem, IndexUnreachable, NotCached, Reason
 from poncho.net.rangezip import open_remote_zip
 
 from .sdist_metadata import sdist_metadata
@@ -49,11 +49,12 @@ def parse_metadata(raw: bytes, origin: str) -> DistMetadata:
     name = fields.get("name")
     version_text = fields.get("version")
     if not name or not version_text:
-        raise BadResponse(origin, "metadata has no Name or Version")
+        raise BadResponse(origin, "metadata has no Name or Version", kind=Reason.BAD_METADATA)
     try:
         version = Version(version_text)
     except InvalidVersion as exc:
-        raise BadResponse(origin, f"metadata has an invalid Version {version_text!r}") from exc
+        raise BadResponse(origin, f"metadata has an invalid Version {version_text!r}",
+                          kind=Reason.BAD_METADATA) from exc
     reqs: list[Requirement] = []
     for line in fields.get("requires_dist", []) + unparsed.get("requires-dist", []):
         try:
@@ -120,7 +121,7 @@ class MetadataFetcher:
 
     def _fetch_fresh(self, file: IndexFile) -> bytes:
         if self.offline:
-            raise IndexUnreachable(file.url, "metadata is not in the cache and --offline is set")
+            raise NotCached(file.url, "metadata is not in the cache and --offline is set")
         raw = self._from_pep658(file)
         if raw is not None:
             kind = "pep658"
@@ -143,7 +144,7 @@ class MetadataFetcher:
             return
         if canonicalize_name(meta.name) != name or meta.version != version:
             raise BadResponse(file.url, f"metadata describes {meta.name} {meta.version}, "
-                                        f"not the file's {name} {version}")
+                                        f"not the file's {name} {version}", kind=Reason.BAD_METADATA)
 
     def _from_pep658(self, file: IndexFile) -> bytes | None:
         if file.core_metadata is False or file.url.startswith("file:"):
@@ -156,7 +157,8 @@ class MetadataFetcher:
             return None
         body = resp.content
         if file.metadata_sha256 and hashlib.sha256(body).hexdigest() != file.metadata_sha256:
-            raise BadResponse(file.url + ".metadata", "sha256 does not match the index's core-metadata hash")
+            raise BadResponse(file.url + ".metadata", "sha256 does not match the index's core-metadata hash",
+                              kind=Reason.HASH_MISMATCH)
         return body
 
     def _from_range(self, file: IndexFile) -> bytes:
@@ -164,10 +166,10 @@ class MetadataFetcher:
         with zf:
             names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
             if not names:
-                raise BadResponse(file.url, "wheel has no .dist-info/METADATA")
+                raise BadResponse(file.url, "wheel has no .dist-info/METADATA", kind=Reason.BAD_METADATA)
             try:
                 return zf.read(names[0])
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BadResponse(file.url, f"cannot read METADATA: {exc}") from exc
-            except NetError:
+                raise BadResponse(file.url, f"cannot read METADATA: {exc}", kind=Reason.BAD_ARCHIVE) from exc
+            except IndexProblem:
                 raise

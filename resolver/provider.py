@@ -18,7 +18,7 @@ from packaging.version import Version
 from resolvelib.providers import AbstractProvider
 from resolvelib.structs import RequirementInformation
 
-from poncho.net import NetError, NotFound
+from poncho.errors import BadResponse, IndexProblem, NotFound
 
 from .metadata import DistMetadata
 from .repository import Release, Repository
@@ -136,8 +136,8 @@ class Provider(AbstractProvider):
                 self.repository.prefetch_metadata(upcoming)
             try:
                 meta = self.repository.metadata(release)
-            except (NetError, LookupError) as exc:
-                if isinstance(exc, NetError) and not _is_per_file_problem(exc):
+            except (IndexProblem, LookupError) as exc:
+                if isinstance(exc, IndexProblem) and not _is_per_file_problem(exc):
                     raise
                 self.rejected.setdefault(name, []).append(f"{release.version}: {exc}")
                 self.unreadable.setdefault(name, {})[release.version] = str(exc)
@@ -176,10 +176,8 @@ class Provider(AbstractProvider):
         return [d for d in deps if d.url is None]
 
 
-def _is_per_file_problem(exc: NetError) -> bool:
+def _is_per_file_problem(exc: IndexProblem) -> bool:
     """A broken file or missing metadata rules out one release, not the run."""
-    from poncho.net.errors import BadResponse
-
     return isinstance(exc, BadResponse)
 
 

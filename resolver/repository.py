@@ -17,7 +17,8 @@ from typing import Protocol, Sequence
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from poncho.net import IndexFile, NotFound, SimpleIndex
+from poncho.errors import NotFound
+from poncho.net import IndexFile, SimpleIndex
 
 from .metadata import DistMetadata, MetadataFetcher
 from .target import Target

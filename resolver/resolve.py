@@ -12,9 +12,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
-from poncho.net import IndexFile, NotFound
+from poncho.errors import NoSuchProject, NotFound, ResolutionConflict
+from poncho.net import IndexFile
 
-from .errors import NoSuchProject, ResolutionConflict
 from .provider import Candidate, Provider, split_identifier
 from .repository import Repository
 from .target import Target
@@ -150,7 +150,7 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
         try:
             releases = repository.releases(name)
         except NotFound:
-            raise NoSuchProject(f"no project named {name!r} on the index "
+            raise NoSuchProject(name, f"no project named {name!r} on the index "
                                 f"(required as: {'; '.join(a.strip() for a in asks)})") from None
         usable = [str(r.version) for r in releases if r.wheels or r.sdists][:8]
         if usable:

@@ -22,7 +22,7 @@ from packaging.metadata import parse_email
 from packaging.version import Version
 
 from poncho.net import IndexFile
-from poncho.net.errors import BadResponse, IndexUnreachable
+from poncho.errors import BadResponse, IndexUnreachable, Reason
 from poncho.net.rangezip import open_remote_zip
 from poncho.net.streams import BoundedReader
 
@@ -37,7 +37,7 @@ def _members_tar(session: requests.Session, file: IndexFile) -> dict[str, bytes]
     except (requests.exceptions.RequestException, OSError) as exc:
         raise IndexUnreachable(file.url, f"cannot fetch: {exc}") from exc
     if resp.status_code != 200:
-        raise BadResponse(file.url, f"HTTP {resp.status_code}")
+        raise BadResponse(file.url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
     wanted: dict[str, bytes] = {}
     budget = MAX_COMPRESSED
     stream = io.BufferedReader(BoundedReader(resp.raw.read, budget, lambda: BadResponse(
@@ -55,7 +55,7 @@ def _members_tar(session: requests.Session, file: IndexFile) -> dict[str, bytes]
                     break
     except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
         if not wanted:
-            raise BadResponse(file.url, f"cannot read the sdist: {exc}") from exc
+            raise BadResponse(file.url, f"cannot read the sdist: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     finally:
         resp.close()
     return wanted
@@ -126,10 +126,10 @@ def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
     elif file.filename.endswith(".tar.gz"):
         members = _members_tar(session, file)
     else:
-        raise BadResponse(file.url, "unsupported sdist format")
+        raise BadResponse(file.url, "unsupported sdist format", kind=Reason.UNSUPPORTED)
     pkg = next((v for n, v in members.items() if n.count("/") == 1 and n.endswith("PKG-INFO")), None)
     if pkg is None:
-        raise BadResponse(file.url, "sdist has no PKG-INFO")
+        raise BadResponse(file.url, "sdist has no PKG-INFO", kind=Reason.BAD_METADATA)
     if _pep643_static(pkg):
         return pkg
     if _lists_requirements(pkg):
@@ -145,7 +145,7 @@ def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
         if fields.get("metadata_version", "1.0") in ("1.0", "1.1", "1.2"):
             return pkg  # distutils era: install requirements could not be declared at all
         raise BadResponse(file.url, "sdist metadata is dynamic (no requires.txt, Requires-Dist not static); "
-                                    "building it is not allowed")
+                                    "building it is not allowed", kind=Reason.UNSUPPORTED)
     lines = ["Metadata-Version: 2.1", f"Name: {fields.get('name', '')}", f"Version: {fields.get('version', '')}"]
     if fields.get("requires_python"):
         lines.append(f"Requires-Python: {fields['requires_python']}")

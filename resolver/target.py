@@ -16,6 +16,8 @@ from packaging import tags as tags_mod
 from packaging.markers import Marker, default_environment
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
+
+from poncho.errors import ConfigError
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
@@ -54,13 +56,13 @@ class Target:
         as the installer on those machines would accept them.
         """
         if implementation != "cpython":
-            raise ValueError(f"only CPython targets are supported, not {implementation!r}")
+            raise ConfigError(f"only CPython targets are supported, not {implementation!r}")
         try:
             parts = tuple(int(x) for x in python.split("."))
         except ValueError:
-            raise ValueError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}") from None
+            raise ConfigError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}") from None
         if len(parts) < 2 or len(parts) > 3 or parts[0] != 3:
-            raise ValueError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}")
+            raise ConfigError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}")
         full = ".".join(str(x) for x in (parts + (0,))[:3]) if len(parts) == 2 else python
         if platform is None:  # this machine's platforms, every one its installer accepts
             platforms = list(dict.fromkeys(t.platform for t in tags_mod.sys_tags() if t.platform != "any"))
@@ -135,7 +137,7 @@ def expand_platform(platform: str) -> list[str]:
     """Every platform tag an installer on ``platform`` accepts, most preferred first."""
     platform = platform.replace("-", "_").replace(".", "_")
     if not PLATFORM_PATTERN.fullmatch(platform):
-        raise ValueError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
+        raise ConfigError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
     for legacy, (major, minor) in _MANYLINUX_LEGACY.items():
         if platform.startswith(legacy + "_"):
             platform = f"manylinux_{major}_{minor}_{platform[len(legacy) + 1:]}"
@@ -162,7 +164,7 @@ def marker_environment(python_full: str, platform: str) -> dict[str, str]:
     elif platform.startswith("win"):
         sys_platform, system, os_name = "win32", "Windows", "nt"
     else:
-        raise ValueError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
+        raise ConfigError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
     machine = platform.rsplit("_", 1)[-1] if not platform.startswith("win") else platform.split("_", 1)[-1]
     machine = {"amd64": "AMD64", "win32": "x86", "arm64": "ARM64" if sys_platform == "win32" else "arm64"}.get(
         machine, "x86_64" if platform.endswith("x86_64") else machine)

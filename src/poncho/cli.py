@@ -26,18 +26,7 @@ from typing import Sequence
 
 from poncho import __version__
 
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_USAGE = 2
-EXIT_ANALYSIS = 3
-EXIT_UNRESOLVED = 4
-EXIT_CONFLICT = 5
-EXIT_NETWORK = 6
-EXIT_INTERNAL = 70
-
-
-class UsageError(Exception):
-    pass
+from poncho.errors import AnalysisFailed, ExitCode, PonchoError, UnmappedImports, UsageError
 
 
 LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
@@ -114,10 +103,7 @@ def _target(args: argparse.Namespace):
         return None
     import platform as platform_mod
 
-    try:
-        return Target.for_platform(args.python_version or platform_mod.python_version(), args.platform)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    return Target.for_platform(args.python_version or platform_mod.python_version(), args.platform)
 
 
 def _constraints(files: Sequence[str]) -> dict:
@@ -189,10 +175,7 @@ def _options(args: argparse.Namespace):
 
     from poncho.net.pip_config import PipSettings, load_pip_settings
 
-    try:
-        pip = PipSettings() if args.no_pip_config else load_pip_settings()
-    except ValueError as exc:
-        raise UsageError(f"{exc} (fix it, or pass --no-pip-config)") from None
+    pip = PipSettings() if args.no_pip_config else load_pip_settings()
     if pip.find_links and getattr(args, "verbose", False):
         print(f"note: pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only",
               file=sys.stderr)
@@ -245,11 +228,9 @@ def _report_analysis(args: argparse.Namespace, analysis) -> None:
             print(f"note: {note}", file=sys.stderr)
 
 
-def _strict_failed(args: argparse.Namespace, analysis) -> bool:
+def _enforce_strict(args: argparse.Namespace, analysis) -> None:
     if args.strict and analysis.strict_failed:
-        print(f"error: {len(analysis.diagnostics)} analysis problem(s) and --strict is set", file=sys.stderr)
-        return True
-    return False
+        raise AnalysisFailed(f"{len(analysis.diagnostics)} analysis problem(s) and --strict is set")
 
 
 def run_lock(args: argparse.Namespace) -> int:
@@ -280,14 +261,12 @@ def run_lock(args: argparse.Namespace) -> int:
     for hint in reqs.hints:
         _say(args, f"note: {hint.location} installs {hint.distribution or hint.module} "
                    f"(an install hint, not an import; locked only if the code imports it)")
-    if _strict_failed(args, result.analysis):
-        return EXIT_ANALYSIS
+    _enforce_strict(args, result.analysis)
     if args.strict and reqs.unresolved:
-        print(f"error: {len(reqs.unresolved)} import(s) map to no distribution and --strict is set", file=sys.stderr)
-        return EXIT_UNRESOLVED
+        raise UnmappedImports(tuple(reqs.unresolved))
     if args.no_resolve:
         _write_output(render_direct(reqs), output)
-        return EXIT_OK
+        return ExitCode.OK
     result = pipeline.resolve(result)
     assert result.lock is not None and result.resolution is not None
     for warning in result.resolution.warnings:
@@ -299,25 +278,21 @@ def run_lock(args: argparse.Namespace) -> int:
     _write_output(text, output)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(reqs.direct)} direct) for "
                f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_check(args: argparse.Namespace) -> int:
     from poncho.check import check
     from poncho.lock import input_digest
-    from poncho.lock.parse import LockParseError, read_lock
+    from poncho.lock.parse import read_lock
     from poncho.pipeline import Pipeline
 
     _require_paths(args.paths)
-    try:
-        locked = read_lock(args.lock)
-    except LockParseError as exc:
-        raise UsageError(str(exc)) from None
+    locked = read_lock(args.lock)
     pipeline = Pipeline(_options(args))
     result = pipeline.requirements(args.paths)
     _report_analysis(args, result.analysis)
-    if _strict_failed(args, result.analysis):
-        return EXIT_ANALYSIS
+    _enforce_strict(args, result.analysis)
     digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
                           pipeline.options.constraints)
 
@@ -332,9 +307,9 @@ def run_check(args: argparse.Namespace) -> int:
     if findings:
         print(f"{args.lock}: {len(findings)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
               f"-o {args.lock}`", file=sys.stderr)
-        return EXIT_CHECK_FAILED
+        return ExitCode.CHECK_FAILED
     _say(args, f"{args.lock}: up to date with {len(result.requirements.direct)} direct requirement(s)")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _require_paths(paths: Sequence[str]) -> None:
@@ -367,7 +342,7 @@ def run_explain(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_options(args))
     analysis = pipeline.analyze(paths)
     sys.stdout.write(explain(analysis, pipeline.mapper(paths), module))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _index_parser() -> argparse.ArgumentParser:
@@ -396,11 +371,6 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from poncho.net.errors import NetError
-    from poncho.index_cache import OverrideError
-    from poncho.pipeline import EntryError
-    from poncho.resolver.errors import NoSuchProject, ResolutionConflict
-
     argv = list(sys.argv[1:] if argv is None else argv)
     # A subcommand name comes first; anything else is the main job (lock PATH...).
     # A directory literally named like a subcommand can be given as ./check.
@@ -413,27 +383,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return command(args)
-    except UsageError as exc:
+    except PonchoError as exc:  # every failure a user can cause, each with its exit code
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (OverrideError, EntryError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ResolutionConflict, NoSuchProject) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFLICT
-    except NetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NETWORK
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - last resort, with a pointer to report it
         import traceback
 
         traceback.print_exc()
         print(f"internal error: {exc!r}; nothing was written. Please report this.", file=sys.stderr)
-        return EXIT_INTERNAL
+        return int(ExitCode.INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from packaging.specifiers import SpecifierSet
 
 from poncho.analysis import Analysis, analyze
 from poncho.analysis.cache import SiteCache
+from poncho.errors import EntryError
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
 from poncho.lock import Lock, build_lock
@@ -120,10 +121,6 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
-
-
-class EntryError(ValueError):
-    """A callable entry (``file.py:function``) that cannot be found or used."""
 
 
 def is_entry(path: str | Path) -> bool:

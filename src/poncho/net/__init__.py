@@ -4,8 +4,7 @@ Shared by the resolver (candidates and metadata) and the index builder (wheel
 file lists), so both get the same caching, retries and certificate handling.
 """
 
-from .errors import IndexUnreachable, NetError, NotFound
 from .session import make_session
 from .simple_api import IndexFile, ProjectPage, SimpleIndex
 
-__all__ = ["IndexFile", "IndexUnreachable", "NetError", "NotFound", "ProjectPage", "SimpleIndex", "make_session"]
+__all__ = ["IndexFile", "ProjectPage", "SimpleIndex", "make_session"]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from poncho.errors import ConfigError
+
 KEYS = ("index-url", "extra-index-url", "cert", "constraint", "find-links")
 SECTIONS = ("global", "install")  # pip install's order: [install] beats [global], whatever the file
 
@@ -68,7 +70,7 @@ def load_pip_settings(env: Mapping[str, str] | None = None, files: Sequence[Path
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: cannot read pip configuration: {exc}") from exc
+            raise ConfigError(f"{path}: cannot read pip configuration: {exc} (fix it, or pass --no-pip-config)") from exc
         read.append(str(path))
         for section in SECTIONS:
             if parser.has_section(section):

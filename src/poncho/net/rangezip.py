@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from .errors import BadResponse, IndexUnreachable
+from poncho.errors import BadResponse, IndexUnreachable, Reason
 
 BLOCK = 64 * 1024
 
@@ -54,24 +54,27 @@ class RangeFile(io.RawIOBase):
                 total = _total_from_content_range(resp.headers.get("Content-Range", ""))
                 data = resp.content
                 if total is None:
-                    raise BadResponse(self.url, "206 without a usable Content-Range")
+                    raise BadResponse(self.url, "206 without a usable Content-Range", kind=Reason.BAD_ARCHIVE)
                 self._size = total
                 self._store(total - len(data), data)
             elif resp.status_code == 200:
                 self._take_full(resp)
             else:
-                raise BadResponse(self.url, f"HTTP {resp.status_code}")
+                raise BadResponse(self.url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS,
+                                  status=resp.status_code)
 
     def _take_full(self, resp: requests.Response) -> None:
         length = resp.headers.get("Content-Length")
         if length and int(length) > self._max_full:
-            raise BadResponse(self.url, f"server ignores Range and the file is {int(length)} bytes")
+            raise BadResponse(self.url, f"server ignores Range and the file is {int(length)} bytes",
+                              kind=Reason.TOO_LARGE)
         chunks = []
         got = 0
         for chunk in resp.iter_content(BLOCK):
             got += len(chunk)
             if got > self._max_full:
-                raise BadResponse(self.url, "server ignores Range and the file is too large to read whole")
+                raise BadResponse(self.url, "server ignores Range and the file is too large to read whole",
+                                  kind=Reason.TOO_LARGE)
             chunks.append(chunk)
         self._full = b"".join(chunks)
         self._size = len(self._full)
@@ -95,7 +98,8 @@ class RangeFile(io.RawIOBase):
             elif resp.status_code == 200:
                 self._take_full(resp)
             else:
-                raise BadResponse(self.url, f"HTTP {resp.status_code} for a range request")
+                raise BadResponse(self.url, f"HTTP {resp.status_code} for a range request", kind=Reason.HTTP_STATUS,
+                                  status=resp.status_code)
 
     def _covered(self, start: int, end: int) -> bool:
         if self._full is not None:
@@ -123,7 +127,7 @@ class RangeFile(io.RawIOBase):
                     pos += len(take)
                     break
             else:  # pragma: no cover - _fetch guarantees coverage
-                raise BadResponse(self.url, f"range {pos}-{end} missing")
+                raise BadResponse(self.url, f"range {pos}-{end} missing", kind=Reason.BAD_ARCHIVE)
         return bytes(out)
 
     # io protocol -----------------------------------------------------------
@@ -172,12 +176,12 @@ def open_remote_zip(session: requests.Session, url: str, size: int | None = None
             return zipfile.ZipFile(raw), None  # type: ignore[return-value]
         except zipfile.BadZipFile as exc:
             raw.close()
-            raise BadResponse(url, f"not a valid zip: {exc}") from exc
+            raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     rf = RangeFile(session, url, size)
     try:
         zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise BadResponse(url, f"not a valid zip: {exc}") from exc
+        raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     return zf, rf
 
 

@@ -15,6 +15,8 @@ from email.utils import formatdate
 from pathlib import Path
 
 import requests
+
+from poncho.errors import UsageError
 from cachecontrol import CacheControlAdapter
 from cachecontrol.caches.file_cache import SeparateBodyFileCache
 from cachecontrol.heuristics import BaseHeuristic
@@ -54,9 +56,13 @@ def default_cache_dir() -> Path:
     return cache_root()
 
 
+class OfflineMiss(requests.exceptions.ConnectionError):
+    """--offline, and the response is not in the cache (a type, so callers never read the message)."""
+
+
 class _NoNetwork(requests.adapters.HTTPAdapter):
     def send(self, request, *args, **kwargs):  # type: ignore[override]
-        raise requests.exceptions.ConnectionError(
+        raise OfflineMiss(
             f"{request.url} is not in the cache and --offline is set; run once with network access")
 
 
@@ -87,7 +93,7 @@ def make_session(
     ``offline`` answers from the cache only (it needs a ``cache_dir``).
     """
     if offline and cache_dir is None:
-        raise ValueError("offline mode needs the cache (drop --no-cache)")
+        raise UsageError("offline mode needs the cache (drop --no-cache)")
     session = _TimeoutSession(timeout, cert)
     session.headers["User-Agent"] = USER_AGENT
     retry = Retry(

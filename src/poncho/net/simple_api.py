@@ -15,7 +15,8 @@ from pathlib import Path
 import requests
 from packaging.utils import canonicalize_name
 
-from .errors import BadResponse, IndexUnreachable, NetError, NotCached, NotFound
+from poncho.net.session import OfflineMiss
+from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -77,9 +78,11 @@ class SimpleIndex:
             raise IndexUnreachable(url, f"TLS verification failed: {exc}",
                                    "set REQUESTS_CA_BUNDLE or pip's `cert` to your proxy's CA bundle") from exc
         except requests.exceptions.RequestException as exc:
-            if "--offline" in str(exc):
-                raise NotCached(url, "not in the cache and --offline is set",
-                                       "run once with network access to fill the cache") from exc
+            if isinstance(exc, OfflineMiss):
+                raise NotCached(url) from exc
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise IndexUnreachable(url, f"timed out: {_short(exc)}", "check the network or pass --index-url",
+                                       kind=Reason.TIMEOUT) from exc
             raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
                                    "check the network or pass --index-url") from exc
         except OSError as exc:  # e.g. a CA bundle path that does not exist
@@ -88,7 +91,7 @@ class SimpleIndex:
         if resp.status_code == 404:
             raise NotFound(url, "no such project on this index")
         if resp.status_code != 200:
-            raise BadResponse(url, f"HTTP {resp.status_code}")
+            raise BadResponse(url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
         ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip()
         return parse_project_page(name, resp.url or url, resp.content, ctype)
 
@@ -199,4 +202,4 @@ def _short(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:200] + "..."
 
 
-__all__ = ["DEFAULT_INDEX", "IndexFile", "NetError", "ProjectPage", "SimpleIndex", "parse_project_page"]
+__all__ = ["DEFAULT_INDEX", "IndexFile", "ProjectPage", "SimpleIndex", "parse_project_page"]
