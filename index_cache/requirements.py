@@ -10,6 +10,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from poncho.analysis.sites import Guard, ImportSite, Kind
+from poncho.diagnostics import Code, Diagnostic, Severity
 
 from .mapping import Mapper, Mapping, Source
 
@@ -47,9 +48,39 @@ class Requirements:
     hints: list[ImportSite] = field(default_factory=list)  # e.g. `%pip install x` in a notebook
     invalid: list[ImportSite] = field(default_factory=list)  # names no import statement could use
 
+    def diagnostics(self) -> list[Diagnostic]:
+        """What the mapping decided that the user should hear: unmapped, left-out and odd imports."""
+        out = []
+        for module, sites in self.unresolved.items():
+            top = module.split(".")[0]
+            out.append(_at(sites[0], Code.UNMAPPED, Severity.WARNING,
+                           f"no distribution provides {module!r} (imported at {_where(sites)}); add "
+                           f"`[tool.poncho.mapping] {top} = \"<dist>\"` to pyproject.toml or pass --map {top}=DIST"))
+        for r in self.optional:
+            out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
+                           f"optional import of {r.name} not locked (use --include-optional)"))
+        for r in self.typing_only:
+            out.append(_at(r.sites[0], Code.TYPING_ONLY, Severity.NOTE,
+                           f"{r.name} is imported only for type checking; not locked"))
+        for site in self.invalid:
+            out.append(_at(site, Code.NOT_A_MODULE, Severity.WARNING, f"{site.module!r} is not a module name; ignored"))
+        for hint in self.hints:
+            out.append(_at(hint, Code.INSTALL_HINT, Severity.NOTE,
+                           f"installs {hint.distribution or hint.module} (an install hint, not an import; "
+                           "locked only if the code imports it)"))
+        return out
+
     def reasons(self) -> dict[str, str]:
         """canonical name -> the first import sites, for conflict messages."""
         return {r.key: ", ".join(s.location for s in r.sites[:3]) for r in self.direct}
+
+
+def _where(sites: tuple[ImportSite, ...]) -> str:
+    return ", ".join(s.location for s in sites[:3])
+
+
+def _at(site: ImportSite, code: Code, severity: Severity, message: str) -> Diagnostic:
+    return Diagnostic(site.file, site.line, message, severity, site.cell, code)
 
 
 def _merge_markers(sites: Iterable[ImportSite]) -> str | None:

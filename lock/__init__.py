@@ -1,29 +1,42 @@
-"""Lock records and the formats they render to."""
+"""Lock records and the formats they render to.
 
-from typing import Callable
+``Lock`` is the record every format is rendered from (``lock.render("pylock")``,
+``lock.write("pylock.toml")``). Submodules load on first use, so reading the
+record does not load every format's dependencies.
+"""
 
-from . import conda_env, json_lock, poncho_spec, pylock, requirements_txt
-from .build import build_lock, input_digest
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .formats import FILENAMES, MODULES, renderer
 from .records import Artifact, Lock, LockEntry
-from .requirements_txt import render, render_direct
 
-# --format NAME -> renderer; every renderer is a pure function of the Lock.
-FORMATS: dict[str, Callable[[Lock], str]] = {
-    "requirements": requirements_txt.render,
-    "pylock": pylock.render,
-    "poncho": poncho_spec.render,
-    "conda": conda_env.render,
-    "json": json_lock.render,
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import build_lock
+    from .digest import input_digest
+    from .requirements_txt import render, render_direct
+
+_LAZY = {
+    "build_lock": ".build",
+    "input_digest": ".digest",
+    "render": ".requirements_txt",
+    "render_direct": ".requirements_txt",
 }
 
-# The file name each format is conventionally read from (pylock.toml is fixed by PEP 751).
-FILENAMES: dict[str, str] = {
-    "requirements": "env.lock",
-    "pylock": "pylock.toml",
-    "poncho": "poncho-spec.json",
-    "conda": "environment.yml",
-    "json": "poncho-lock.json",
-}
 
-__all__ = ["FILENAMES", "FORMATS", "Artifact", "Lock", "LockEntry", "build_lock", "input_digest", "render",
-           "render_direct"]
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name], __name__)
+        # Bind every name the submodule provides now: importing it set the package attribute of the
+        # same name (``resolve``) to the submodule itself, which must not win on later lookups.
+        globals().update({n: getattr(module, n) for n, where in _LAZY.items() if where == _LAZY[name]})
+        return globals()[name]
+    if name in MODULES.values():
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "build_lock", "input_digest", "render",
+           "render_direct", "renderer"]

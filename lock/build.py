@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -17,6 +16,7 @@ from poncho.net import IndexFile
 from poncho.index_cache.requirements import DirectRequirement
 from poncho.resolver import Resolution, Target
 
+from .digest import input_digest
 from .records import Artifact, Lock, LockEntry
 
 
@@ -48,21 +48,6 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str],
-                 constraints: Mapping[str, object] | None = None) -> str:
-    """A digest of everything that decides the lock except the index's contents."""
-    payload = {
-        "constraints": sorted(f"{k} {v}" for k, v in (constraints or {}).items()),
-        "requirements": sorted(str(r) for r in direct),
-        "python": target.python_full_version,
-        "implementation": target.implementation,
-        "platform": target.platform_label,
-        "indexes": list(index_urls),
-        "tool": __version__,
-    }
-    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,24 @@ class Lock:
     input_digest: str  # sha256 over the direct requirements, target and indexes
     index_urls: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+
+    def render(self, fmt: str = "requirements") -> str:
+        """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""
+        from .formats import renderer
+
+        return renderer(fmt)(self)
+
+    def write(self, path: str | Path, fmt: str | None = None) -> Path:
+        """Write the lock to ``path`` atomically; the format is inferred from the name unless given.
+
+        A directory gets the format's usual file name (``env.lock``,
+        ``pylock.toml``, ...). Returns the path written.
+        """
+        from .formats import choose_format, write
+
+        fmt, target = choose_format(fmt, path)
+        assert target is not None
+        return write(self.render(fmt), target)
 
     def entry(self, name: str) -> LockEntry | None:
         from packaging.utils import canonicalize_name

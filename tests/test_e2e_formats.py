@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from poncho.lock import FORMATS
 from poncho.pipeline import Options, Pipeline
 from support.wheels import serve_geotools
 from venvs import pip_env
@@ -61,8 +60,8 @@ def app(index_server, tmp_path):
     (root / "job.py").write_text(JOB)
     lock = Pipeline(Options(index_urls=(index_server.url,), cache_dir=tmp_path / "cache")).lock([root]).lock
     assert [(e.name, e.version) for e in lock.entries] == [("python-geotools", "1.4"), ("unitconv", "2.1")]
-    (root / "pylock.toml").write_text(FORMATS["pylock"](lock))
-    (root / "env.lock").write_text(FORMATS["requirements"](lock))
+    lock.write(root / "pylock.toml")
+    lock.write(root / "env.lock")
     return root
 
 

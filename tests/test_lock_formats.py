@@ -17,7 +17,7 @@ from packaging.pylock import Pylock
 
 from poncho.errors import LockFileError
 
-from poncho.lock import FILENAMES, FORMATS, Lock, conda_env, json_lock, poncho_spec, pylock, render
+from poncho.lock import FILENAMES, MODULES, Lock, conda_env, json_lock, poncho_spec, pylock, render
 from poncho.lock.records import Artifact, LockEntry
 from poncho.pipeline import Options, Pipeline
 from poncho.resolver import Target
@@ -65,12 +65,12 @@ def locked(tmp_path_factory):
 
 def test_registry_names_every_format_and_renders_deterministically(locked):
     lock, _ = locked
-    assert set(FORMATS) == {"requirements", "pylock", "poncho", "conda", "json"} == set(FILENAMES)
-    assert FORMATS["requirements"] is render
+    assert set(MODULES) == {"requirements", "pylock", "poncho", "conda", "json"} == set(FILENAMES)
+    assert lock.render() == render(lock)
     assert FILENAMES["pylock"] == "pylock.toml"
-    for name, fmt in FORMATS.items():
-        text = fmt(lock)
-        assert isinstance(text, str) and text.endswith("\n") and text == fmt(lock), name
+    for name in MODULES:
+        text = lock.render(name)
+        assert isinstance(text, str) and text.endswith("\n") and text == lock.render(name), name
     # pylock sorts its packages itself, so the order entries arrive in does not matter.
     shuffled = dataclasses.replace(lock, entries=tuple(reversed(lock.entries)))
     assert pylock.render(shuffled) == pylock.render(lock)

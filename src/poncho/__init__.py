@@ -30,15 +30,24 @@ def requirements_for(fn: Callable[..., Any] | type, **kwargs: Any) -> "Analysis"
     return _requirements_for(fn, **kwargs)
 
 
-def lock_for(fn: Callable[..., Any] | type, options: "Options | None" = None) -> "Lock":
-    """Analyze ``fn``, map, resolve for the options' target and return the Lock."""
+def lock_for(fn: Callable[..., Any] | type, options: "Options | None" = None, **settings: Any) -> "Lock":
+    """Analyze ``fn``, map, resolve for the options' target and return the Lock.
+
+    Without ``options``, they are loaded as the CLI loads them (pip's index,
+    certificate and constraints, the project's ``[tool.poncho]``), with
+    ``settings`` as the flags: ``lock_for(fn, target="cp311-manylinux_2_28_x86_64")``.
+    """
+    from poncho.config import load_options
     from poncho.live import requirements_for as _requirements_for
     from poncho.pipeline import Pipeline
 
-    pipeline = Pipeline(options)
-    analysis = _requirements_for(fn, python_version=pipeline.python_version)
-    # The function's own file locates the project's pyproject.toml ([tool.poncho.mapping]).
-    result = pipeline.resolve(pipeline.map(analysis, _source_paths(fn)))
+    # The function's own file locates the project's pyproject.toml ([tool.poncho]).
+    paths = _source_paths(fn)
+    if options is not None and settings:
+        raise TypeError("give options or keyword settings, not both")
+    pipeline = Pipeline(options or load_options(paths, **settings))
+    analysis = pipeline.accept_analysis(_requirements_for(fn, python_version=pipeline.python_version))
+    result = pipeline.resolve(pipeline.map(analysis, paths))
     assert result.lock is not None
     return result.lock
 

@@ -1,14 +1,17 @@
-"""poncho-resolve's command line.
+"""poncho-resolve's command line: flags in, a lock or findings out.
 
     poncho-resolve PATH... [-o FILE] [--index-url URL] [--no-resolve]
 
-The lock goes to stdout (or to ``-o FILE``, replaced atomically) only after
-every stage succeeded; diagnostics go to stderr.
+Policy lives elsewhere: :mod:`poncho.config` merges flags with
+``[tool.poncho]`` and pip's configuration, :mod:`poncho.pipeline` runs the
+stages and enforces ``--strict``, :mod:`poncho.lock.formats` picks and writes
+the format. This module parses arguments, prints diagnostics and maps errors
+to exit codes in one place (``main``).
 
-Exit codes:
+Exit codes (:class:`poncho.errors.ExitCode`):
     0   success
     1   `check`: the lock does not match the code
-    2   usage error (bad arguments, a path that does not exist)
+    2   usage error (bad arguments, a path that does not exist, unusable configuration or lock)
     3   analysis problems under --strict
     4   imports that map to no distribution, under --strict
     5   no consistent set of versions (conflict), or a required project is missing
@@ -22,40 +25,20 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from poncho import __version__
+from poncho.errors import ExitCode, PonchoError, UsageError
 
-from poncho.errors import AnalysisFailed, ExitCode, PonchoError, UnmappedImports, UsageError
-
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.config import Options
+    from poncho.diagnostics import Diagnostic
+    from poncho.pipeline import Pipeline
 
 LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
-
-
-def _choose_format(args: argparse.Namespace) -> tuple[str, str | None]:
-    """(format, output path): --format wins; else inferred from -o; a directory gets the usual name."""
-    from packaging.pylock import is_valid_pylock_path
-
-    from poncho.lock import FILENAMES
-
-    fmt, output = args.format, args.output
-    if fmt is None and output and not Path(output).is_dir():
-        name = Path(output).name
-        if is_valid_pylock_path(Path(name)):
-            fmt = "pylock"
-        elif name.endswith((".yml", ".yaml")):
-            fmt = "conda"
-        elif name.endswith(".json"):
-            raise UsageError(f"{output}: say which JSON: --format poncho (poncho_package_create spec) "
-                             "or --format json (the lock record)")
-    fmt = fmt or "requirements"
-    if output and Path(output).is_dir():
-        output = str(Path(output) / FILENAMES[fmt])
-    if fmt == "pylock" and output and not is_valid_pylock_path(Path(Path(output).name)):
-        print(f"warning: {output}: PEP 751 names lock files pylock.toml or pylock.<name>.toml", file=sys.stderr)
-    if args.no_resolve and fmt != "requirements":
-        raise UsageError("--no-resolve prints unpinned requirements; it cannot be combined with --format " + fmt)
-    return fmt, output
+EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 check found problems, 2 usage or unusable configuration/lock, "
+                   "3 analysis problems (--strict), 4 unmapped imports (--strict), 5 no consistent set of "
+                   "versions, 6 index unreachable or unusable, 70 internal error.")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -63,7 +46,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-url", default=None, metavar="URL", help="simple API index (default: pip's, else PyPI)")
     p.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
                    help="more indexes, consulted for projects the first lacks (may repeat)")
-    p.add_argument("--include-optional", action="store_true",
+    p.add_argument("--include-optional", action="store_true", default=None,
                    help="also lock imports guarded by try/except ImportError")
     p.add_argument("--strict", action="store_true",
                    help="fail on analysis problems and on imports that map to no distribution")
@@ -84,51 +67,84 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="never ask the index about names the shipped index does not know")
     p.add_argument("-c", "--constraint", action="append", default=[], metavar="FILE",
                    help="narrow versions with a constraints file (pip format: name<spec> per line; may repeat)")
+    p.add_argument("--target", action="append", default=[], metavar="TARGET",
+                   help="lock for this target: cp311-manylinux_2_28_x86_64, cp313-win_amd64, or a Python "
+                        "version such as 3.12 (this machine's platform)")
     p.add_argument("--python-version", default=None, metavar="X.Y[.Z]",
                    help="lock for this CPython version (default: the running interpreter)")
-    p.add_argument("--platform", default=None, metavar="TAG",
+    p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
                         "(default: this machine's)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="analysis worker processes (default: one per CPU; 1 = no subprocesses)")
-    p.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="only errors and warnings on stderr")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print informational notes (dynamic imports with unknown names, ...)")
 
 
-def _target(args: argparse.Namespace):
-    from poncho.resolver import Target
+def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
+    from poncho.config import load_options
 
-    if not args.python_version and not args.platform:
-        return None
-    import platform as platform_mod
+    if len(args.target) > 1 or len(args.platform) > 1:
+        raise UsageError("one target per lock: give --target (or --platform) once")
+    return load_options(
+        paths,
+        index_url=args.index_url,
+        extra_index_urls=args.extra_index_url,
+        cert=args.cert,
+        constraint_files=args.constraint,
+        target=args.target[0] if args.target else None,
+        python_version=args.python_version,
+        platform=args.platform[0] if args.platform else None,
+        mappings=args.mappings,
+        include_optional=args.include_optional,
+        strict=args.strict,
+        use_env=args.use_env,
+        probe=not args.no_probe,
+        jobs=args.jobs,
+        offline=args.offline,
+        cache_dir=args.cache_dir,
+        no_cache=args.no_cache,
+        use_pip_config=not args.no_pip_config,
+        verbose_note=(lambda text: print(f"note: {text}", file=sys.stderr)) if args.verbose else None,
+    )
 
-    return Target.for_platform(args.python_version or platform_mod.python_version(), args.platform)
+
+def _printer(args: argparse.Namespace) -> Callable[[Diagnostic], None]:
+    """Diagnostics to stderr as they arrive: errors and warnings always, notes unless -q, info with -v."""
+    from poncho.diagnostics import Severity
+
+    shown = {Severity.ERROR, Severity.WARNING}
+    if not args.quiet:
+        shown.add(Severity.NOTE)
+    if args.verbose:
+        shown.add(Severity.INFO)
+
+    def show(d: Diagnostic) -> None:
+        if d.severity in shown:
+            print(f"{d.severity.value}: {d}", file=sys.stderr)
+
+    return show
 
 
-def _constraints(files: Sequence[str]) -> dict:
-    """name -> SpecifierSet from pip-style constraints files; bad lines are usage errors."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
+def _pipeline(args: argparse.Namespace, paths: Sequence[str]) -> Pipeline:
+    from poncho.pipeline import Pipeline
 
-    out: dict = {}
-    for file in files:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{file}: cannot read constraints: {exc}") from None
-        for n, line in enumerate(text.splitlines(), 1):
-            line = line.split(" #", 1)[0].strip()
-            if not line or line.startswith(("#", "-")):
-                continue
-            try:
-                req = Requirement(line)
-            except InvalidRequirement as exc:
-                raise UsageError(f"{file}:{n}: not a constraint: {line!r} ({exc})") from None
-            key = canonicalize_name(req.name)
-            out[key] = out.get(key, SpecifierSet()) & req.specifier
-    return out
+    _require_paths(paths)
+    return Pipeline(_options(args, paths), report=_printer(args))
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _require_paths(paths: Sequence[str]) -> None:
+    from poncho.pipeline import is_entry
+
+    for p in paths:
+        if not Path(p).exists() and not is_entry(p):
+            raise UsageError(f"{p}: no such file or directory")
 
 
 def _lock_parser() -> argparse.ArgumentParser:
@@ -136,9 +152,9 @@ def _lock_parser() -> argparse.ArgumentParser:
         prog="poncho-resolve",
         description="Find the third-party distributions a Python program imports and lock them "
                     "(pinned, hashed) for the machines that will run it. "
-                    "Other commands: `poncho-resolve check PATH... --lock FILE`.",
-        epilog="Exit codes: 0 ok, 1 check found problems, 2 usage, 3 analysis (--strict), "
-               "4 unmapped imports (--strict), 5 conflict, 6 index unreachable, 70 internal error.",
+                    "Other commands: `poncho-resolve check PATH... --lock FILE`, "
+                    "`poncho-resolve explain PATH... MODULE`, `poncho-resolve index build`.",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="files or directories of the program, or one callable: app/tasks.py:handler, "
@@ -155,169 +171,68 @@ def _lock_parser() -> argparse.ArgumentParser:
     return p
 
 
+def run_lock(args: argparse.Namespace) -> int:
+    from poncho.lock.formats import UNHASHED, choose_format
+
+    fmt, output = choose_format(args.format, args.output)
+    if args.no_resolve and fmt != "requirements":
+        raise UsageError("--no-resolve prints unpinned requirements; it cannot be combined with --format " + fmt)
+    if output is not None and not output.resolve().parent.is_dir():
+        raise UsageError(f"{output}: its directory does not exist")
+    started = time.monotonic()
+    pipeline = _pipeline(args, args.paths)
+    result = pipeline.requirements(args.paths)
+    if args.no_resolve:
+        from poncho.lock import render_direct
+
+        _emit(render_direct(result.requirements), output)
+        return ExitCode.OK
+    result = pipeline.resolve(result)
+    assert result.lock is not None
+    text = result.lock.render(fmt)
+    if fmt in UNHASHED:
+        _say(args, f"note: the {fmt} format pins versions but cannot carry hashes; "
+                   "the requirements and pylock formats can")
+    _emit(text, output)
+    _say(args, f"locked {len(result.lock.entries)} distributions ({len(result.requirements.direct)} direct) for "
+               f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
+    return ExitCode.OK
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from poncho.lock.formats import write
+
+        write(text, output)
+
+
 def _check_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="poncho-resolve check",
         description="Is the lock still right for the code? Analyzes and maps (no resolution) and compares "
                     "with the lock. For CI and pre-commit.",
-        epilog="Exit codes: 0 the lock is right, 1 findings (listed on stdout), 2 usage or unreadable lock.",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
-    p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (requirements format)")
+    p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (any format poncho-resolve writes)")
     _add_common(p)
     return p
 
 
-def _options(args: argparse.Namespace):
-    from poncho.net.session import default_cache_dir
-    from poncho.net.simple_api import DEFAULT_INDEX
-    from poncho.pipeline import Options
-
-    from poncho.net.pip_config import PipSettings, load_pip_settings
-
-    pip = PipSettings() if args.no_pip_config else load_pip_settings()
-    if pip.find_links and getattr(args, "verbose", False):
-        print(f"note: pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only",
-              file=sys.stderr)
-    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    if args.offline and cache_dir is None:
-        raise UsageError("--offline answers from the cache; it cannot be combined with --no-cache")
-    main_index = args.index_url or pip.index_url or DEFAULT_INDEX
-    extras = tuple(dict.fromkeys(u for u in (*pip.extra_index_urls, *args.extra_index_url) if u != main_index))
-    return Options(
-        index_urls=(main_index, *extras),
-        include_optional=args.include_optional,
-        target=_target(args),
-        mappings=tuple(args.mappings),
-        use_env=args.use_env,
-        probe=not args.no_probe,
-        constraints=_constraints([*pip.constraints, *args.constraint]),
-        jobs=args.jobs,
-        offline=args.offline,
-        cache_dir=cache_dir,
-        cert=args.cert or pip.cert,
-    )
-
-
-def _write_output(text: str, output: str | None) -> None:
-    """stdout, or ``output`` replaced atomically: never a partial lock file."""
-    from poncho.fileio import write_atomic
-
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write the lock: {exc.strerror or exc}") from None
-
-
-def _say(args: argparse.Namespace, message: str) -> None:
-    if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
-
-
-def _report_analysis(args: argparse.Namespace, analysis) -> None:
-    for diag in analysis.diagnostics:
-        severity = getattr(diag, "severity", None)
-        label = getattr(severity, "value", "warning")
-        print(f"{label}: {diag}", file=sys.stderr)
-    if getattr(args, "verbose", False):
-        for note in getattr(analysis, "notes", []):
-            print(f"note: {note}", file=sys.stderr)
-
-
-def _enforce_strict(args: argparse.Namespace, analysis) -> None:
-    if args.strict and analysis.strict_failed:
-        raise AnalysisFailed(f"{len(analysis.diagnostics)} analysis problem(s) and --strict is set")
-
-
-def run_lock(args: argparse.Namespace) -> int:
-    from poncho.lock import FORMATS, render_direct
-    from poncho.pipeline import Pipeline
-
-    _require_paths(args.paths)
-    if args.output and not Path(args.output).resolve().parent.is_dir():
-        raise UsageError(f"{args.output}: its directory does not exist")
-    fmt, output = _choose_format(args)
-    started = time.monotonic()
-    pipeline = Pipeline(_options(args))
-    result = pipeline.requirements(args.paths)
-    _report_analysis(args, result.analysis)
-    reqs = result.requirements
-    for module, sites in reqs.unresolved.items():
-        where = ", ".join(s.location for s in sites[:3])
-        print(f"warning: no distribution provides {module!r} (imported at {where}); "
-              f"add `[tool.poncho.mapping] {module.split('.')[0]} = \"<dist>\"` to pyproject.toml",
-              file=sys.stderr)
-    for r in reqs.optional:
-        _say(args, f"note: optional import of {r.name} at {r.sites[0].location} not locked "
-                   f"(use --include-optional)")
-    for r in reqs.typing_only:
-        _say(args, f"note: {r.name} is imported only for type checking ({r.sites[0].location}); not locked")
-    for site in reqs.invalid:
-        print(f"warning: {site.location}: {site.module!r} is not a module name; ignored", file=sys.stderr)
-    for hint in reqs.hints:
-        _say(args, f"note: {hint.location} installs {hint.distribution or hint.module} "
-                   f"(an install hint, not an import; locked only if the code imports it)")
-    _enforce_strict(args, result.analysis)
-    if args.strict and reqs.unresolved:
-        raise UnmappedImports(tuple(reqs.unresolved))
-    if args.no_resolve:
-        _write_output(render_direct(reqs), output)
-        return ExitCode.OK
-    result = pipeline.resolve(result)
-    assert result.lock is not None and result.resolution is not None
-    for warning in result.resolution.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    text = FORMATS[fmt](result.lock)
-    if fmt in ("poncho", "conda"):
-        _say(args, f"note: the {fmt} format pins versions but cannot carry hashes; "
-                   "the requirements and pylock formats can")
-    _write_output(text, output)
-    _say(args, f"locked {len(result.lock.entries)} distributions ({len(reqs.direct)} direct) for "
-               f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
-    return ExitCode.OK
-
-
 def run_check(args: argparse.Namespace) -> int:
-    from poncho.check import check
-    from poncho.lock import input_digest
-    from poncho.lock.parse import read_lock
-    from poncho.pipeline import Pipeline
-
-    _require_paths(args.paths)
-    locked = read_lock(args.lock)
-    pipeline = Pipeline(_options(args))
-    result = pipeline.requirements(args.paths)
-    _report_analysis(args, result.analysis)
-    _enforce_strict(args, result.analysis)
-    digest = input_digest(result.requirements.direct, pipeline.target, pipeline.options.index_urls,
-                          pipeline.options.constraints)
-
-    def applies(marker: str | None) -> bool:
-        from packaging.markers import Marker
-
-        return marker is None or pipeline.target.evaluate(Marker(marker))
-
-    findings = check(result.requirements, locked, digest, applies)
+    pipeline = _pipeline(args, args.paths)
+    findings = pipeline.check(args.paths, args.lock)
     for f in findings:
         print(f)
     if findings:
         print(f"{args.lock}: {len(findings)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
               f"-o {args.lock}`", file=sys.stderr)
         return ExitCode.CHECK_FAILED
-    _say(args, f"{args.lock}: up to date with {len(result.requirements.direct)} direct requirement(s)")
+    _say(args, f"{args.lock}: up to date")
     return ExitCode.OK
-
-
-def _require_paths(paths: Sequence[str]) -> None:
-    from poncho.pipeline import is_entry
-
-    for p in paths:
-        if not Path(p).exists() and not is_entry(p):
-            raise UsageError(f"{p}: no such file or directory")
 
 
 def _explain_parser() -> argparse.ArgumentParser:
@@ -325,6 +240,7 @@ def _explain_parser() -> argparse.ArgumentParser:
         prog="poncho-resolve explain",
         description="Show every site where MODULE is imported, how each was classified, and which "
                     "distribution it maps to and why.",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("args", nargs="+", metavar="PATH... MODULE", help="the program's paths, then the module")
     _add_common(p)
@@ -333,13 +249,11 @@ def _explain_parser() -> argparse.ArgumentParser:
 
 def run_explain(args: argparse.Namespace) -> int:
     from poncho.explain import explain
-    from poncho.pipeline import Pipeline
 
     if len(args.args) < 2:
         raise UsageError("explain needs at least one PATH and a MODULE: poncho-resolve explain app/ yaml")
     paths, module = args.args[:-1], args.args[-1]
-    _require_paths(paths)
-    pipeline = Pipeline(_options(args))
+    pipeline = _pipeline(args, paths)
     analysis = pipeline.analyze(paths)
     sys.stdout.write(explain(analysis, pipeline.mapper(paths), module))
     return ExitCode.OK
@@ -382,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help/--version (0) or usage (2)
         return int(exc.code or 0)
     try:
-        return command(args)
+        return int(command(args))
     except PonchoError as exc:  # every failure a user can cause, each with its exit code
         print(f"error: {exc}", file=sys.stderr)
         return int(exc.exit_code)

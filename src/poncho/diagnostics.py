@@ -23,7 +23,8 @@ class Severity(str, enum.Enum):
 
     ERROR = "error"  # the program cannot work as written for the target (e.g. a removed stdlib module)
     WARNING = "warning"  # input the tool could not read, or a result the user must look at
-    INFO = "info"  # something the user may want to know (shown with -v)
+    NOTE = "note"  # a decision the user should know about (shown unless -q)
+    INFO = "info"  # detail for the curious (shown with -v)
 
 
 class Code(str, enum.Enum):
@@ -94,7 +95,7 @@ def render(diagnostics: Iterable[Diagnostic], style: str = "text") -> str:
         if style == "json":
             lines.append(json.dumps(d.as_dict(), sort_keys=True))
         elif style == "github":
-            level = {"error": "error", "warning": "warning"}.get(d.severity.value, "notice")
+            level = {"error": "error", "warning": "warning"}.get(d.severity.value, "notice")  # GitHub's three
             props = [f"file={_escape_property(d.file)}"] if d.file else []
             if d.line and d.cell is None:
                 props.append(f"line={d.line}")

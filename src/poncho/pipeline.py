@@ -1,46 +1,34 @@
 """The one place the stages meet: analysis -> index_cache -> resolver -> lock.
 
-Each function below is a short composition of the stages' public APIs, so a
+Each method below is a short composition of the stages' public APIs, so a
 reader sees the whole data flow here and nowhere else. Nothing flows back:
 the resolver never sees source, the analyzer never sees the network.
+
+Stages are imported when a method needs them, so ``check`` on an unchanged
+tree never loads the HTTP client or the resolver.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from packaging.specifiers import SpecifierSet
+from poncho.config import Options, load_options
+from poncho.diagnostics import Code, Diagnostic, Severity
+from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
 
-from poncho.analysis import Analysis, analyze
-from poncho.analysis.cache import SiteCache
-from poncho.errors import EntryError
-from poncho.index_cache import Mapper, default_mapper
-from poncho.index_cache.requirements import Requirements, requirements_from_sites
-from poncho.lock import Lock, build_lock
-from poncho.net import SimpleIndex, make_session
-from poncho.net.session import default_cache_dir
-from poncho.net.simple_api import DEFAULT_INDEX
-from poncho.resolver import MetadataFetcher, Resolution, SimpleRepository, Target, resolve
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.analysis import Analysis
+    from poncho.check import Finding
+    from poncho.index_cache import Mapper
+    from poncho.index_cache.requirements import Requirements
+    from poncho.lock import Lock
+    from poncho.net import SimpleIndex
+    from poncho.resolver import Resolution, Target
 
-
-@dataclass
-class Options:
-    """Everything a run can be told; the CLI fills it from flags, Python callers directly."""
-
-    index_urls: Sequence[str] = (DEFAULT_INDEX,)
-    target: Target | None = None
-    include_optional: bool = False
-    cache_dir: Path | None = field(default_factory=default_cache_dir)
-    cert: str | None = None
-    mapper: Mapper | None = None  # None: the default source order, built from the fields below
-    mappings: Sequence[str] = ()  # --map IMPORT=DIST
-    use_env: bool = False  # consult the installed environment's file lists
-    probe: bool = True  # confirm unknown names against the index's wheels
-    constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
-    jobs: int | None = None  # analysis worker processes (None: one per CPU)
-    offline: bool = False  # answer from the caches only; never touch the network
+__all__ = ["Options", "Pipeline", "Result", "find_pyproject", "is_entry", "load_options", "lock"]
 
 
 @dataclass
@@ -51,24 +39,56 @@ class Result:
     requirements: Requirements
     resolution: Resolution | None = None
     lock: Lock | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 class Pipeline:
-    """Holds the shared HTTP session and caches for one run."""
+    """One run: the options, the shared HTTP session and caches, and where diagnostics go.
 
-    def __init__(self, options: Options | None = None) -> None:
+    ``report`` hears every diagnostic as soon as a stage produces it (the CLI
+    prints them); all of them are also kept in ``diagnostics``.
+    """
+
+    def __init__(self, options: Options | None = None, report: Callable[[Diagnostic], None] | None = None) -> None:
         self.options = options or Options()
-        self.target = self.options.target or Target.current()
-        self.session = make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
-        self.indexes = [SimpleIndex(self.session, url) for url in self.options.index_urls]
+        self.diagnostics: list[Diagnostic] = []
+        self._report = report
 
-    def mapper(self, paths: Sequence[str | Path]) -> Mapper:
+    def emit(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+        if self._report is not None:
+            self._report(diagnostic)
+
+    @cached_property
+    def target(self) -> Target:
+        from poncho.resolver.target import Target
+
+        target = self.options.target
+        assert not isinstance(target, str)  # Options turns strings into Targets
+        return target or Target.current()
+
+    @cached_property
+    def session(self) -> Any:
+        from poncho.net import make_session
+
+        return make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
+
+    @cached_property
+    def indexes(self) -> list[SimpleIndex]:
+        from poncho.net import SimpleIndex
+
+        return [SimpleIndex(self.session, url) for url in self.options.index_urls]
+
+    def mapper(self, paths: Sequence[str | Path] = ()) -> Mapper:
+        from poncho.index_cache import default_mapper
+
         if self.options.mapper is not None:
             return self.options.mapper
         cache = self.options.cache_dir
-        return default_mapper(overrides=list(self.options.mappings), pyproject=find_pyproject(paths),
+        pyproject = self.options.pyproject or find_pyproject(paths)
+        return default_mapper(overrides=list(self.options.mappings), pyproject=pyproject,
                               use_env=self.options.use_env,
-                              probe_index=self.indexes[0] if self.options.probe else None,
+                              probe_index=_LazyIndex(self) if self.options.probe else None,  # type: ignore[arg-type]
                               probe_cache_dir=Path(cache) / "probe" if cache else None)
 
     @property
@@ -77,31 +97,54 @@ class Pipeline:
 
     def analyze(self, paths: Sequence[str | Path]) -> Analysis:
         """Analyze files and directories, or one callable given as ``file.py:func`` / ``pkg.mod:func``."""
+        from poncho.analysis import analyze
+        from poncho.analysis.cache import SiteCache
+
         entries = [str(p) for p in paths if is_entry(p)]
         if not entries:
             cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
-            return analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
-        if len(paths) != 1:
-            raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
-        from poncho.analysis.function_entry import EntryNotFound, analyze_function  # libcst: only when needed
+            analysis = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
+        else:
+            if len(paths) != 1:
+                raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
+            from poncho.analysis.function_entry import EntryNotFound, analyze_function  # libcst: only when needed
 
-        analysis = analyze_function(entries[0], python_version=self.python_version)
-        missing = [d for d in analysis.diagnostics if isinstance(d, EntryNotFound)]
-        if missing:
-            raise EntryError(str(missing[0]))
+            analysis = analyze_function(entries[0], python_version=self.python_version)
+            missing = [d for d in analysis.diagnostics if isinstance(d, EntryNotFound)]
+            if missing:
+                raise EntryError(str(missing[0]))
+        return self.accept_analysis(analysis)
+
+    def accept_analysis(self, analysis: Analysis) -> Analysis:
+        """Report an Analysis's diagnostics; under ``strict``, problems stop the run (exit 3)."""
+        for d in [*analysis.diagnostics, *analysis.notes]:
+            self.emit(d)
+        if self.options.strict and analysis.strict_failed:
+            raise AnalysisFailed(f"{len(analysis.diagnostics)} analysis problem(s) and --strict is set")
         return analysis
 
     def map(self, analysis: Analysis, paths: Sequence[str | Path] = ()) -> Result:
         """Map an Analysis's third-party sites to direct requirements."""
+        from poncho.index_cache.requirements import requirements_from_sites
+
         reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
                                        include_optional=self.options.include_optional)
-        return Result(analysis, reqs)
+        for d in reqs.diagnostics():
+            self.emit(d)
+        if self.options.strict and reqs.unresolved:
+            raise UnmappedImports(tuple(reqs.unresolved))
+        return Result(analysis, reqs, diagnostics=self.diagnostics)
 
     def requirements(self, paths: Sequence[str | Path]) -> Result:
         return self.map(self.analyze(paths), paths)
 
     def resolve(self, result: Result) -> Result:
         """Resolve a mapped Result and build its Lock."""
+        from poncho.lock import build_lock
+        from poncho.resolver.metadata import MetadataFetcher
+        from poncho.resolver.repository import SimpleRepository
+        from poncho.resolver.resolve import resolve
+
         repository = SimpleRepository(
             self.indexes, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
             self.target)
@@ -111,6 +154,8 @@ class Pipeline:
                                         constraints=self.options.constraints)
         finally:
             repository.close()
+        for warning in result.resolution.warnings:
+            self.emit(Diagnostic("", 0, warning, Severity.WARNING, None, Code.RESOLUTION_WARNING))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
@@ -121,6 +166,37 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
+
+    def input_digest(self, result: Result) -> str:
+        """The digest a lock of ``result`` would carry: what ``check`` compares."""
+        from poncho.lock.digest import input_digest
+
+        return input_digest(result.requirements.direct, self.target, self.options.index_urls,
+                            self.options.constraints)
+
+    def check(self, paths: Sequence[str | Path], lock_path: str | Path) -> list[Finding]:
+        """Every way the lock at ``lock_path`` disagrees with the code; never resolves."""
+        from poncho.check import check
+        from poncho.lock.parse import read_lock
+
+        locked = read_lock(lock_path)
+        result = self.requirements(paths)
+        return check(result.requirements, locked, self.input_digest(result), self._applies)
+
+    def _applies(self, marker: str | None) -> bool:
+        from packaging.markers import Marker
+
+        return marker is None or self.target.evaluate(Marker(marker))
+
+
+class _LazyIndex:
+    """The first index, built on first use: mapping a tree whose names are all known never opens HTTP."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pipeline.indexes[0], name)
 
 
 def is_entry(path: str | Path) -> bool:
@@ -150,7 +226,7 @@ def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
 
 
 def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
-    """Analyze ``paths``, map, resolve and return the Lock."""
-    result = Pipeline(options).lock(paths)
+    """Analyze ``paths``, map, resolve and return the Lock (options from :func:`load_options` by default)."""
+    result = Pipeline(options or load_options(paths)).lock(paths)
     assert result.lock is not None
     return result.lock

@@ -1,0 +1,32 @@
+"""The input digest: what decided a lock, hashed, so ``check`` can tell a stale lock without resolving.
+
+Kept apart from :mod:`.build` so that ``check`` loads neither the resolver
+nor the HTTP client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+from poncho import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.index_cache.requirements import DirectRequirement
+    from poncho.resolver.target import Target
+
+
+def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str],
+                 constraints: Mapping[str, object] | None = None) -> str:
+    """A digest of everything that decides the lock except the index's contents."""
+    payload = {
+        "constraints": sorted(f"{k} {v}" for k, v in (constraints or {}).items()),
+        "requirements": sorted(str(r) for r in direct),
+        "python": target.python_full_version,
+        "implementation": target.implementation,
+        "platform": target.platform_label,
+        "indexes": list(index_urls),
+        "tool": __version__,
+    }
+    return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,232 @@
+"""Options in one place: flags, ``[tool.poncho]``, pip's configuration and the environment.
+
+The CLI and the Python API (``poncho.lock_for``) both build their
+:class:`Options` through :func:`load_options`, so a lock made by one passes
+``check`` by the other: the same index, certificate, constraints and target
+whichever door the user came in by.
+
+Precedence, highest first: explicit arguments (flags), the analyzed project's
+``[tool.poncho]`` table, pip's configuration (its files and ``PIP_*``
+variables, unless ``use_pip_config=False``), then the defaults.
+
+This module stays cheap to import (no requests, no resolvelib): ``--version``
+and a warm ``check`` load it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from poncho.errors import ConfigError, UsageError
+from poncho.paths import cache_root
+
+if TYPE_CHECKING:  # pragma: no cover
+    from packaging.specifiers import SpecifierSet
+
+    from poncho.index_cache import Mapper
+    from poncho.resolver.target import Target
+
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
+#: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself).
+PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
+                "include-optional", "constraints")
+
+
+def default_cache_dir() -> Path:
+    """Where poncho-resolve keeps its caches (``PONCHO_CACHE_DIR`` overrides it)."""
+    return cache_root()
+
+
+@dataclass
+class Options:
+    """Everything a run can be told; :func:`load_options` fills it, Python callers may too.
+
+    ``target`` accepts a :class:`~poncho.resolver.target.Target` or a string:
+    ``"3.11"``, ``"3.12.4"``, ``"cp311-manylinux_2_28_x86_64"``, ``"cp313-win_amd64"``.
+    """
+
+    index_urls: Sequence[str] = (DEFAULT_INDEX,)
+    target: Target | str | None = None
+    include_optional: bool = False
+    strict: bool = False  # analysis problems and unmapped imports are errors (exit 3, 4)
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
+    cert: str | None = None
+    mapper: Mapper | None = None  # None: the default source order, built from the fields below
+    mappings: Sequence[str] = ()  # --map IMPORT=DIST
+    use_env: bool = False  # consult the installed environment's file lists
+    probe: bool = True  # confirm unknown names against the index's wheels
+    constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
+    jobs: int | None = None  # analysis worker processes (None: one per CPU)
+    offline: bool = False  # answer from the caches only; never touch the network
+    pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
+
+    def __post_init__(self) -> None:
+        if isinstance(self.target, str):
+            self.target = parse_target(self.target)
+        if self.offline and self.cache_dir is None:
+            raise UsageError("--offline answers from the cache; it cannot be combined with --no-cache")
+        if not self.index_urls:
+            raise ConfigError("at least one index URL is needed")
+
+
+def parse_target(text: str, platform: str | None = None) -> Target:
+    """``3.11`` / ``3.12.4`` (this machine's platform) or ``cp311-manylinux_2_28_x86_64``."""
+    from poncho.resolver.target import Target
+
+    text = text.strip()
+    if text.startswith("cp") and "-" in text:
+        python_tag, _, plat = text.partition("-")
+        digits = python_tag[2:]
+        if not (digits.isdigit() and len(digits) >= 2 and digits[0] == "3"):
+            raise ConfigError(f"target {text!r}: the Python tag must look like cp311 or cp313")
+        if platform is not None and platform != plat:
+            raise ConfigError(f"target {text!r} names platform {plat!r}; it cannot be combined with {platform!r}")
+        return Target.for_platform(f"{digits[0]}.{digits[1:]}", plat)
+    return Target.for_platform(text, platform)
+
+
+def read_constraints(files: Sequence[str | Path]) -> dict[str, SpecifierSet]:
+    """name -> SpecifierSet from pip-style constraints files; a bad line names its file and line."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, SpecifierSet] = {}
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{file}: cannot read constraints: {exc}") from None
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.split(" #", 1)[0].strip()
+            if not line or line.startswith(("#", "-")):
+                continue
+            try:
+                req = Requirement(line)
+            except InvalidRequirement as exc:
+                raise ConfigError(f"{file}:{n}: not a constraint: {line!r} ({exc})") from None
+            key = canonicalize_name(req.name)
+            out[key] = out.get(key, SpecifierSet()) & req.specifier
+    return out
+
+
+def project_settings(pyproject: Path | None) -> dict[str, Any]:
+    """The ``[tool.poncho]`` table of the analyzed project (empty without one); unknown keys are errors."""
+    if pyproject is None or not pyproject.is_file():
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("poncho", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.poncho] must be a table")
+    unknown = sorted(set(table) - set(PROJECT_KEYS))
+    if unknown:
+        raise ConfigError(f"{pyproject}: [tool.poncho] has unknown key(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(PROJECT_KEYS)}")
+    return table
+
+
+def _typed(table: Mapping[str, Any], key: str, kind: type, where: Path | None) -> Any:
+    value = table.get(key)
+    if value is None:
+        return None
+    if kind is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{where}: [tool.poncho] {key} must be a list of strings")
+    if kind is not list and not isinstance(value, kind):
+        raise ConfigError(f"{where}: [tool.poncho] {key} must be a {kind.__name__}")
+    return value
+
+
+def load_options(
+    paths: Sequence[str | Path] = (),
+    *,
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    cert: str | None = None,
+    constraint_files: Sequence[str | Path] = (),
+    python_version: str | None = None,
+    platform: str | None = None,
+    target: str | None = None,
+    mappings: Sequence[str] = (),
+    include_optional: bool | None = None,
+    strict: bool = False,
+    use_env: bool = False,
+    probe: bool = True,
+    jobs: int | None = None,
+    offline: bool = False,
+    cache_dir: Path | None = None,
+    no_cache: bool = False,
+    use_pip_config: bool = True,
+    environ: Mapping[str, str] | None = None,
+    verbose_note: Any = None,
+) -> Options:
+    """Options for analyzing ``paths``, merged from every place a user may have said something.
+
+    ``verbose_note`` (a callable taking a string) hears what was read but not
+    used (pip's ``find-links``).
+    """
+    from poncho.pipeline import find_pyproject  # moves to poncho.analysis with the entry parser
+    from poncho.net.pip_config import PipSettings, load_pip_settings
+
+    environ = os.environ if environ is None else environ
+    pyproject = find_pyproject(paths)
+    project = project_settings(pyproject)
+    pip = load_pip_settings(environ) if use_pip_config else PipSettings()
+    if pip.find_links and verbose_note is not None:
+        verbose_note(f"pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only")
+
+    main_index = index_url or _typed(project, "index-url", str, pyproject) or pip.index_url or DEFAULT_INDEX
+    extra = [*(_typed(project, "extra-index-urls", list, pyproject) or ()), *pip.extra_index_urls,
+             *extra_index_urls]
+    project_constraints = [str((pyproject.parent / c)) for c in _typed(project, "constraints", list, pyproject) or ()
+                           ] if pyproject is not None else []
+
+    chosen: Target | None = None
+    if target is not None or python_version or platform:
+        chosen = _target_from_flags(target, python_version, platform)
+    else:
+        t = _typed(project, "target", str, pyproject)
+        pv = _typed(project, "python-version", str, pyproject)
+        pl = _typed(project, "platform", str, pyproject)
+        if t or pv or pl:
+            chosen = _target_from_flags(t, pv, pl)
+    if include_optional is None:
+        include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    return Options(
+        index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
+        target=chosen,
+        include_optional=include_optional,
+        strict=strict,
+        cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
+        cert=cert or pip.cert,
+        mappings=tuple(mappings),
+        use_env=use_env,
+        probe=probe,
+        constraints=read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
+        jobs=jobs,
+        offline=offline,
+        pyproject=pyproject,
+    )
+
+
+def _target_from_flags(target: str | None, python_version: str | None, platform: str | None) -> Target:
+    import platform as platform_mod
+
+    if target is not None:
+        if python_version:
+            raise UsageError("give --target or --python-version, not both")
+        return parse_target(target, platform)
+    return parse_target(python_version or platform_mod.python_version(), platform)
