@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from poncho.net.simple_api import DEFAULT_INDEX
+from poncho.config import DEFAULT_INDEX
 
 from .records import Lock
 

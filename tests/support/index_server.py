@@ -47,6 +47,7 @@ class IndexServer:
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     down: bool = False
+    list_hashes: bool = True  # False: pages name files without a sha256 (an index no lock can trust)
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -111,7 +112,7 @@ class IndexServer:
             entry: dict = {
                 "filename": f.filename,
                 "url": f"/files/{f.filename}",
-                "hashes": {"sha256": f.sha256},
+                "hashes": {"sha256": f.sha256} if self.list_hashes else {},
                 "requires-python": f.requires_python,
                 "size": f.path.stat().st_size,
                 "yanked": f.yanked,
@@ -124,7 +125,7 @@ class IndexServer:
     def project_html(self, project: str) -> bytes:
         links = []
         for f in self.project_files(project):
-            attrs = f'href="/files/{f.filename}#sha256={f.sha256}"'
+            attrs = f'href="/files/{f.filename}#sha256={f.sha256}"' if self.list_hashes else f'href="/files/{f.filename}"'
             if f.requires_python:
                 attrs += f' data-requires-python="{html.escape(f.requires_python)}"'
             if f.yanked:

@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 from packaging.utils import canonicalize_name
 
+from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
 from poncho.net.session import OfflineMiss
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
 
@@ -23,7 +24,6 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+html;q=0.2, "
     "text/html;q=0.01"
 )
-DEFAULT_INDEX = "https://pypi.org/simple/"
 
 
 @dataclass(frozen=True)
