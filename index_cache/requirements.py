@@ -149,7 +149,8 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         if not mapping.resolved:
             unresolved[site.module].append(site)
             continue
-        dist = mapping.distribution  # type: ignore[assignment]
+        dist = mapping.distribution
+        assert dist is not None  # resolved mappings name a distribution
         key = canonicalize_name(dist)
         names.setdefault(key, dist)
         by_dist[key].append((site, mapping))

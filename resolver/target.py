@@ -43,7 +43,7 @@ class Target:
             python_full_version=platform.python_version(),
             implementation=sys.implementation.name,
             tags=tuple(tags_mod.sys_tags()),
-            environment=tuple(sorted(env.items())),
+            environment=tuple(sorted((k, str(v)) for k, v in env.items())),
             platform_label=plat,
         )
 
@@ -138,9 +138,9 @@ def expand_platform(platform: str) -> list[str]:
     platform = platform.replace("-", "_").replace(".", "_")
     if not PLATFORM_PATTERN.fullmatch(platform):
         raise ConfigError(f"unknown platform {platform!r}: {PLATFORM_HINT}")
-    for legacy, (major, minor) in _MANYLINUX_LEGACY.items():
+    for legacy, (glibc_major, glibc_minor) in _MANYLINUX_LEGACY.items():
         if platform.startswith(legacy + "_"):
-            platform = f"manylinux_{major}_{minor}_{platform[len(legacy) + 1:]}"
+            platform = f"manylinux_{glibc_major}_{glibc_minor}_{platform[len(legacy) + 1:]}"
     if platform.startswith(("manylinux_", "musllinux_")):
         kind, major, minor, arch = platform.split("_", 3)
         out = []
@@ -150,8 +150,8 @@ def expand_platform(platform: str) -> list[str]:
                 out += [legacy + "_" + arch for legacy, v in _MANYLINUX_LEGACY.items() if v == (int(major), m)]
         return out
     if platform.startswith("macosx_"):
-        _, major, minor, arch = platform.split("_", 3)
-        return list(tags_mod.mac_platforms((int(major), int(minor)), arch))
+        _, mac_major, mac_minor, arch = platform.split("_", 3)
+        return list(tags_mod.mac_platforms((int(mac_major), int(mac_minor)), arch))
     return [platform]
 
 

@@ -55,6 +55,22 @@ def test_removed_import_and_transitive_only(project, index_server):
     assert any(ln.startswith("PR003 PyYAML: env.lock:") for ln in lines)
 
 
+def test_findings_as_json_lines_and_github_annotations(project, index_server):
+    import json
+
+    (project / "app" / "extra.py").write_text("\n\nimport fastjson\n")
+    base = ["check", "app", "--lock", "env.lock", "--index-url", index_server.url, "--output-format"]
+    as_json = run(*base, "json", cwd=project)
+    assert as_json.returncode == 1, as_json.stderr
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert records == [{"code": "PR001", "severity": "error", "file": "app/extra.py", "line": 3, "cell": None,
+                        "message": "fastjson: imported at app/extra.py:3; re-lock"}]
+    github = run(*base, "github", cwd=project)
+    assert github.returncode == 1
+    assert github.stdout == ("::error file=app/extra.py,line=3,title=PR001::"
+                             "fastjson: imported at app/extra.py:3; re-lock\n")
+
+
 def test_missing_or_garbled_lock_is_a_usage_error(project, index_server):
     proc = run("check", "app", "--lock", "nope.lock", "--index-url", index_server.url, cwd=project)
     assert proc.returncode == 2 and "nope.lock: no such lock file" in proc.stderr

@@ -12,19 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, ClassVar
 
+from poncho.diagnostics import Code, Diagnostic, Severity
 from poncho.index_cache.requirements import DirectRequirement, Requirements
 from poncho.lock.parse import LockedFile
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One way the lock disagrees with the code; ``diagnostic()`` is how every output shows it."""
+
     code: ClassVar[str] = "PR000"
     summary: ClassVar[str] = ""
     subject: str
     detail: str
+    file: str = ""  # where the finding points (the import site, or the lock line)
+    line: int = 0
 
     def __str__(self) -> str:
         return f"{self.code} {self.subject}: {self.detail}"
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.file, self.line, f"{self.subject}: {self.detail}", Severity.ERROR, None,
+                          Code(self.code))
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,10 @@ class InputsChanged(Finding):
     summary: ClassVar[str] = "the lock was made for other inputs (requirements, target, indexes or tool version)"
 
 
+def _site(r: DirectRequirement) -> tuple[str, int]:
+    return (r.sites[0].file, r.sites[0].line) if r.sites else ("", 0)
+
+
 def _where(r: DirectRequirement) -> str:
     return ", ".join(s.location for s in r.sites[:3])
 
@@ -73,16 +86,19 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str,
     for key, req in sorted(wanted.items()):
         entry = locked.entries.get(key)
         if entry is None:
-            findings.append(MissingFromLock(req.name, f"imported at {_where(req)}; re-lock"))
+            findings.append(MissingFromLock(req.name, f"imported at {_where(req)}; re-lock", *_site(req)))
         elif not entry.direct:
             findings.append(LockedOnlyTransitively(
-                req.name, f"imported at {_where(req)} but locked only via {', '.join(entry.via)}"))
+                req.name, f"imported at {_where(req)} but locked only via {', '.join(entry.via)}", *_site(req)))
     for key, entry in sorted(locked.entries.items()):
         if entry.direct and entry.via and key not in wanted:
             where = f"{locked.path}:{entry.line}" if entry.line else locked.path
-            findings.append(NoLongerImported(entry.name, f"{where} (was via {', '.join(entry.via)})"))
+            findings.append(NoLongerImported(entry.name, f"{where} (was via {', '.join(entry.via)})",
+                                             locked.path, entry.line or 0))
     for module, sites in requirements.unresolved.items():
-        findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}"))
+        findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}",
+                                   sites[0].file, sites[0].line))
     if not findings and locked.input_digest is not None and locked.input_digest != current_digest:
-        findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock"))
+        findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock",
+                                      locked.path))
     return findings

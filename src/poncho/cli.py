@@ -218,6 +218,8 @@ def _check_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
     p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (any format poncho-resolve writes)")
+    p.add_argument("--output-format", choices=("text", "json", "github"), default="text",
+                   help="findings as text lines (default), JSON lines, or GitHub Actions annotations")
     _add_common(p)
     return p
 
@@ -225,8 +227,13 @@ def _check_parser() -> argparse.ArgumentParser:
 def run_check(args: argparse.Namespace) -> int:
     pipeline = _pipeline(args, args.paths)
     findings = pipeline.check(args.paths, args.lock)
-    for f in findings:
-        print(f)
+    if args.output_format == "text":
+        for f in findings:
+            print(f)
+    else:
+        from poncho.diagnostics import render
+
+        sys.stdout.write(render((f.diagnostic() for f in findings), args.output_format))
     if findings:
         print(f"{args.lock}: {len(findings)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
               f"-o {args.lock}`", file=sys.stderr)
