@@ -11,11 +11,12 @@ from typing import Mapping, Sequence
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
-from poncho.errors import BadResponse, Reason
+from poncho.errors import BadResponse, Reason, redact_url
 from poncho.net import IndexFile
 from poncho.index_cache.requirements import DirectRequirement
 from poncho.resolver import Resolution, Target
 
+from . import validate
 from .digest import input_digest
 from .records import Artifact, Lock, LockEntry
 
@@ -39,7 +40,8 @@ def _artifact(file: IndexFile) -> Artifact:
         raise BadResponse(file.url, "the index gives no sha256 for this file; a lock needs one",
                           "use an index that lists hashes (PEP 503 #sha256= or PEP 691 hashes)",
                           kind=Reason.NO_HASH)
-    return Artifact(file.filename, file.url, sha, file.size)
+    url = redact_url(file.url)
+    return Artifact(file.filename, url, validate.sha256(sha, url), file.size)
 
 
 def sha256_of(path: Path) -> str:
@@ -59,22 +61,23 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         req = by_key.get(canonicalize_name(pin.name))
         via: list[str] = []
         if req is not None:
-            via.extend(dict.fromkeys(s.location for s in req.sites))
+            via.extend(dict.fromkeys(validate.comment(s.location) for s in req.sites))
         via.extend(pin.parents)
         artifacts = tuple(_artifact(f) for f in pin.files)
         if not artifacts:
             raise BadResponse(pin.index_url or "", f"{pin.display_name} {pin.version}: no file to lock",
                               kind=Reason.NO_HASH)
+        origin = redact_url(pin.index_url)
         entries.append(LockEntry(
-            name=pin.display_name,
-            version=str(pin.version),
+            name=validate.name(pin.display_name, origin),
+            version=validate.version(str(pin.version), origin),
             artifacts=artifacts,
             direct=req is not None,
             via=tuple(via),
-            marker=req.marker if req is not None else None,
-            extras=tuple(sorted(pin.extras)),
+            marker=validate.marker(req.marker, req.sites[0].location) if req is not None else None,
+            extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
-            index_url=pin.index_url,
+            index_url=redact_url(pin.index_url),
         ))
     t = resolution.target
     return Lock(
@@ -84,6 +87,13 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         platform=t.platform_label,
         tool_version=__version__,
         input_digest=input_digest(direct, t, index_urls, constraints),
-        index_urls=tuple(index_urls),
-        notes=tuple(notes),
+        index_urls=tuple(redact_url(u) for u in index_urls),
+        notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls))),
     )
+
+
+def _credential_note(index_urls: Sequence[str]) -> list[str]:
+    if all(redact_url(u) == u for u in index_urls):
+        return []
+    return ["index credentials are not written into locks; installers take them from ~/.netrc, "
+            "keyring or pip's configuration"]

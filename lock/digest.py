@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from poncho import __version__
+from poncho.errors import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.index_cache.requirements import DirectRequirement
@@ -26,7 +27,7 @@ def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls
         "python": target.python_full_version,
         "implementation": target.implementation,
         "platform": target.platform_label,
-        "indexes": list(index_urls),
+        "indexes": [redact_url(u) for u in index_urls],  # credentials differ per machine and stay out
         "tool": __version__,
     }
     return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

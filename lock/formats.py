@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from poncho.errors import UsageError
 
@@ -69,15 +69,35 @@ def choose_format(fmt: str | None, output: str | Path | None) -> tuple[str, Path
     return fmt, path
 
 
-def write(text: str, path: str | Path) -> Path:
-    """Replace ``path`` atomically with ``text``: never a partial lock file."""
+SOURCE_SUFFIXES = (".py", ".pyi", ".pyw", ".ipynb")
+
+
+def output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Where a lock for ``path`` really goes: through a symlink to its target; never over a special file
+    (a device, a FIFO, a socket) or over the analyzed program's own sources."""
+    given = Path(path)
+    target = given.resolve()
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{path}: not a regular file (a device, FIFO, socket or directory); "
+                         "refusing to replace it (use -o - for standard output)")
+    for item in inputs:
+        text = str(item)
+        source = Path(text.rpartition(":")[0] if ":" in text and not Path(text).exists() else text).resolve()
+        inside = source.is_dir() and target.suffix in SOURCE_SUFFIXES and target.is_relative_to(source)
+        if target == source or inside:
+            raise UsageError(f"{path}: part of the analyzed program ({item}); refusing to overwrite it")
+    if not target.parent.is_dir():
+        raise UsageError(f"{path}: its directory does not exist")
+    return target
+
+
+def write(text: str, path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Replace ``path`` atomically with ``text``: never a partial lock file, never a clobbered input."""
     from poncho.fileio import write_atomic
 
-    path = Path(path)
-    if not path.resolve().parent.is_dir():
-        raise UsageError(f"{path}: its directory does not exist")
+    target = output_path(path, inputs)
     try:
-        write_atomic(path, text)
+        write_atomic(target, text)
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the lock: {exc.strerror or exc}") from None
-    return path
+    return Path(path)

@@ -14,7 +14,9 @@ import dataclasses
 import json
 from typing import Any
 
-from poncho.errors import LockFileError
+from poncho.errors import LockFileError, PonchoError
+
+from . import validate
 
 from .records import Artifact, Lock, LockEntry
 
@@ -39,16 +41,25 @@ def load(text: str) -> Lock:
     """A Lock from ``render``'s output."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LockFileError(f"not JSON: {exc}") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise LockFileError(f"not JSON: {exc!r}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LockFileError(f"not a poncho-resolve JSON lock (expected format {FORMAT!r})")
     try:
         entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
                         for e in data["entries"])
-        return _build(Lock, data, entries=lambda _: entries)
-    except (KeyError, TypeError) as exc:
+        lock = _build(Lock, data, entries=lambda _: entries)
+        for e in lock.entries:  # the record feeds installers: the same checks as a freshly built lock
+            validate.name(e.name, "lock")
+            validate.version(e.version, "lock")
+            validate.marker(e.marker, e.name)
+            for a in e.artifacts:
+                validate.sha256(a.sha256, a.url)
+    except (KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise LockFileError(f"malformed lock: {exc!r}") from None
+    except PonchoError as exc:
+        raise LockFileError(f"malformed lock: {exc}") from None
+    return lock
 
 
 def _plain(value: Any) -> Any:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from poncho import __version__
-from poncho.errors import ExitCode, PonchoError, UsageError
+from poncho.errors import ExitCode, PonchoError, UsageError, redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.config import Options
@@ -159,7 +159,9 @@ def _lock_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="files or directories of the program, or one callable: app/tasks.py:handler, "
                         "pkg.module:Class.method")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the lock to FILE (atomically) instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the lock to FILE (atomically; through a symlink to its target) instead of stdout; "
+                        "`-o -` is stdout. Special files and the analyzed sources are refused")
     p.add_argument("--no-resolve", action="store_true",
                    help="stop after mapping: print the direct requirements, unpinned, with # via comments")
     p.add_argument("--format", choices=LOCK_FORMATS, default=None,
@@ -172,20 +174,20 @@ def _lock_parser() -> argparse.ArgumentParser:
 
 
 def run_lock(args: argparse.Namespace) -> int:
-    from poncho.lock.formats import UNHASHED, choose_format
+    from poncho.lock.formats import UNHASHED, choose_format, output_path
 
-    fmt, output = choose_format(args.format, args.output)
+    fmt, output = choose_format(args.format, None if args.output == "-" else args.output)
     if args.no_resolve and fmt != "requirements":
         raise UsageError("--no-resolve prints unpinned requirements; it cannot be combined with --format " + fmt)
-    if output is not None and not output.resolve().parent.is_dir():
-        raise UsageError(f"{output}: its directory does not exist")
+    if output is not None:
+        output_path(output, args.paths)  # refuse a bad -o before spending a resolution on it
     started = time.monotonic()
     pipeline = _pipeline(args, args.paths)
     result = pipeline.requirements(args.paths)
     if args.no_resolve:
         from poncho.lock import render_direct
 
-        _emit(render_direct(result.requirements), output)
+        _emit(render_direct(result.requirements), output, args.paths)
         return ExitCode.OK
     result = pipeline.resolve(result)
     assert result.lock is not None
@@ -193,20 +195,20 @@ def run_lock(args: argparse.Namespace) -> int:
     if fmt in UNHASHED:
         _say(args, f"note: the {fmt} format pins versions but cannot carry hashes; "
                    "the requirements and pylock formats can")
-    _emit(text, output)
+    _emit(text, output, args.paths)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(result.requirements.direct)} direct) for "
                f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
     return ExitCode.OK
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
         from poncho.lock.formats import write
 
-        write(text, output)
+        write(text, output, inputs)
 
 
 def _check_parser() -> argparse.ArgumentParser:
@@ -305,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(command(args))
     except PonchoError as exc:  # every failure a user can cause, each with its exit code
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact_url(str(exc))}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
@@ -314,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        print(f"internal error: {exc!r}; nothing was written. Please report this.", file=sys.stderr)
+        print(f"internal error: {redact_url(repr(exc))}; nothing was written. Please report this.", file=sys.stderr)
         return int(ExitCode.INTERNAL)
 
 

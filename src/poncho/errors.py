@@ -9,6 +9,19 @@ the stages. Callers branch on the class and on its data (``kind``,
 from __future__ import annotations
 
 import enum
+import re
+
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
+
+
+def redact_url(url: str) -> str:
+    """``https://user:secret@host/x`` -> ``https://***@host/x``: credentials never reach a lock or a message.
+
+    Lives here because every message this module formats passes through it;
+    the locks use it too (credentials come from netrc, keyring or pip's
+    configuration at install time, never from the lock).
+    """
+    return _USERINFO.sub(r"\1***@", url)
 
 
 class ExitCode(enum.IntEnum):
@@ -116,7 +129,7 @@ class IndexProblem(PonchoError):
 
     def __init__(self, url: str, reason: str, hint: str = "", *, kind: Reason = Reason.UNREACHABLE,
                  status: int | None = None) -> None:
-        self.url = url
+        self.url = url = redact_url(url)
         self.reason = reason
         self.hint = hint
         self.kind = kind
@@ -124,7 +137,7 @@ class IndexProblem(PonchoError):
         msg = f"{url}: {reason}"
         if hint:
             msg += f" ({hint})"
-        super().__init__(msg)
+        super().__init__(redact_url(msg))  # reasons quote URLs too (requests' messages do)
 
     @property
     def transient(self) -> bool:

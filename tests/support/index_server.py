@@ -48,6 +48,9 @@ class IndexServer:
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     down: bool = False
     list_hashes: bool = True  # False: pages name files without a sha256 (an index no lock can trust)
+    # A lying index: filename -> the sha256 / URL its pages claim instead of the real ones.
+    hash_overrides: dict[str, str] = field(default_factory=dict)
+    url_overrides: dict[str, str] = field(default_factory=dict)
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -111,8 +114,8 @@ class IndexServer:
         for f in self.project_files(project):
             entry: dict = {
                 "filename": f.filename,
-                "url": f"/files/{f.filename}",
-                "hashes": {"sha256": f.sha256} if self.list_hashes else {},
+                "url": self.url_overrides.get(f.filename, f"/files/{f.filename}"),
+                "hashes": {"sha256": self.hash_overrides.get(f.filename, f.sha256)} if self.list_hashes else {},
                 "requires-python": f.requires_python,
                 "size": f.path.stat().st_size,
                 "yanked": f.yanked,

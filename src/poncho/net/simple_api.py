@@ -7,6 +7,7 @@ local mirror works the same way as a remote one.
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -108,20 +109,46 @@ class SimpleIndex:
 
 
 def parse_project_page(name: str, url: str, body: bytes, content_type: str) -> ProjectPage:
-    """Parse a project page in whichever format the index chose to send."""
+    """Parse a project page in whichever format the index chose to send; what it lists is checked."""
     if content_type == "application/vnd.pypi.simple.v1+json" or body.lstrip().startswith(b"{"):
         try:
             data = json.loads(body)
             files = tuple(_file_from_json(f, url) for f in data.get("files", []))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise BadResponse(url, f"invalid PEP 691 JSON: {exc}") from exc
-        return ProjectPage(canonicalize_name(data.get("name", name)), url, files)
+            page_name = data.get("name", name)
+            if not isinstance(page_name, str):
+                raise TypeError(f"name is {type(page_name).__name__}, not a string")
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise BadResponse(url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
+        return ProjectPage(canonicalize_name(page_name), url, _checked(files, url))
     parser = _LinkParser(url)
     try:
         parser.feed(body.decode("utf-8", "replace"))
     except Exception as exc:  # pragma: no cover - html.parser is lenient
         raise BadResponse(url, f"invalid PEP 503 HTML: {exc}") from exc
-    return ProjectPage(canonicalize_name(name), url, tuple(parser.files))
+    return ProjectPage(canonicalize_name(name), url, _checked(tuple(parser.files), url))
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _checked(files: tuple[IndexFile, ...], page_url: str) -> tuple[IndexFile, ...]:
+    """Refuse what no honest index sends: a remote page pointing at local files, malformed hashes.
+
+    A ``file:`` URL is honoured only on a page the user's own ``file://``
+    index served; a hash that is not 64 hex digits could smuggle text into
+    a lock and is an index error naming the file.
+    """
+    remote = not page_url.startswith("file:")
+    for f in files:
+        scheme = urllib.parse.urlsplit(f.url).scheme.lower()
+        if remote and scheme not in ("http", "https"):
+            raise BadResponse(page_url, f"lists {f.filename!r} at a {scheme or 'relative'}: URL; a remote index "
+                                        "may only point at http(s) files", kind=Reason.UNSUPPORTED)
+        for value in (f.sha256, f.metadata_sha256):
+            if value is not None and not _SHA256.fullmatch(value):
+                raise BadResponse(page_url, f"lists {f.filename!r} with sha256 {value[:80]!r}; expected 64 hex "
+                                            "digits", kind=Reason.BAD_PAGE)
+    return files
 
 
 def _bool_or_hash(value: object) -> tuple[bool | None, str | None]:
@@ -139,7 +166,7 @@ def _file_from_json(f: dict, base: str) -> IndexFile:
     return IndexFile(
         filename=f["filename"],
         url=urllib.parse.urljoin(base, f["url"]),
-        hashes=dict(f.get("hashes") or {}),
+        hashes={str(k): str(v) for k, v in dict(f.get("hashes") or {}).items()},
         requires_python=f.get("requires-python") or None,
         yanked=bool(yanked),
         size=f.get("size"),
