@@ -22,7 +22,7 @@ from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonic
                              parse_sdist_filename, parse_wheel_filename)
 from packaging.version import InvalidVersion, Version
 
-from poncho.fileio import write_atomic
+from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile
 from poncho.errors import BadResponse, IndexProblem, IndexUnreachable, NotCached, Reason
 from poncho.net.rangezip import open_remote_zip
@@ -109,7 +109,7 @@ class MetadataFetcher:
         meta = parse_metadata(raw, file.url)
         self._check_identity(meta, file)
         if path is not None:
-            write_atomic(path, raw)
+            write_cache_entry(path, raw, "metadata")
         return meta
 
     def fetch_raw(self, file: IndexFile) -> bytes:

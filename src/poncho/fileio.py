@@ -33,3 +33,25 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+_warned: set[str] = set()
+
+
+def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: str) -> bool:
+    """Write a cache entry atomically; a cache that cannot be written is a warning (once), never a failure.
+
+    Caches only make runs faster: a read-only cache directory, a full disk
+    or a file where a directory should be must not cost the user a lock.
+    """
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        if cache not in _warned:
+            _warned.add(cache)
+            import sys
+
+            print(f"warning: the {cache} cache cannot be written ({exc.strerror or exc}: {exc.filename or path}); "
+                  "continuing without it", file=sys.stderr)
+        return False
+    return True

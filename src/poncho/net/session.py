@@ -10,15 +10,18 @@ verification is never turned off.
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import time
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from poncho.errors import UsageError
 from cachecontrol import CacheControlAdapter
-from cachecontrol.caches.file_cache import SeparateBodyFileCache
+from cachecontrol.caches.file_cache import FileCache
 from cachecontrol.heuristics import BaseHeuristic
 from urllib3.util.retry import Retry
 
@@ -107,7 +110,7 @@ def make_session(
         raise_on_status=False,
     )
     if cache_dir is not None:
-        cache = SeparateBodyFileCache(str(Path(cache_dir) / "http"))
+        cache = HealingFileCache(str(Path(cache_dir) / HTTP_CACHE))
         adapter: requests.adapters.HTTPAdapter = (OfflineAdapter if offline else CacheControlAdapter)(
             cache=cache, heuristic=IndexFreshness(page_ttl), max_retries=retry,
             pool_connections=16, pool_maxsize=32,
@@ -117,6 +120,64 @@ def make_session(
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+HTTP_CACHE = "http-v2"  # one file per response; "http" held CacheControl's separate header/body files
+
+_FRAME = b"poncho-cache-1\n"
+
+
+class HealingFileCache(FileCache):
+    """CacheControl's file cache, made safe to share and impossible to poison by accident.
+
+    Each response is one file (headers and body together, replaced
+    atomically under CacheControl's file lock), framed with the sha256 of its
+    content. An entry that is missing, truncated, foreign or corrupt reads as
+    a miss and is removed, so the next run refetches it instead of failing for
+    the entry's lifetime. A cache that cannot be written (read-only, a file
+    where a directory should be) degrades to no caching, with one warning.
+    """
+
+    def __init__(self, directory: str) -> None:
+        super().__init__(directory, filemode=0o644, dirmode=0o755)
+        self._writable = True
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            raw = super().get(key)
+        except OSError as exc:
+            self._degrade(exc)
+            return None
+        if raw is None:
+            return None
+        head, digest, body = raw[:len(_FRAME)], raw[len(_FRAME):len(_FRAME) + 32], raw[len(_FRAME) + 32:]
+        if head != _FRAME or hashlib.sha256(body).digest() != digest:
+            self._discard(key)
+            return None
+        return body
+
+    def set(self, key: str, value: bytes, expires: Any = None) -> None:
+        if not self._writable:
+            return
+        try:
+            super().set(key, _FRAME + hashlib.sha256(value).digest() + value, expires)
+        except OSError as exc:
+            self._degrade(exc)
+
+    def delete(self, key: str) -> None:
+        self._discard(key)
+
+    def _discard(self, key: str) -> None:
+        try:
+            super().delete(key)
+        except OSError:
+            pass
+
+    def _degrade(self, exc: OSError) -> None:
+        if self._writable:
+            self._writable = False
+            print(f"warning: the HTTP cache at {self.directory} cannot be used ({exc.strerror or exc}); "
+                  "continuing without caching", file=sys.stderr)
 
 
 class _TimeoutSession(requests.Session):
