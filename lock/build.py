@@ -86,9 +86,10 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         implementation=t.implementation,
         platform=t.platform_label,
         tool_version=__version__,
-        input_digest=input_digest(direct, t, index_urls, constraints),
+        input_digest=input_digest(direct, t, index_urls, constraints, resolution.fallbacks),
         index_urls=tuple(redact_url(u) for u in index_urls),
-        notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls))),
+        notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls),
+                                                   *(f"fallback: {f}" for f in resolution.fallbacks))),
     )
 
 

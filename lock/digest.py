@@ -19,9 +19,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls: Sequence[str],
-                 constraints: Mapping[str, object] | None = None) -> str:
-    """A digest of everything that decides the lock except the index's contents."""
-    payload = {
+                 constraints: Mapping[str, object] | None = None, fallbacks: Sequence[str] = ()) -> str:
+    """A digest of everything that decides the lock except the index's contents.
+
+    ``fallbacks`` (releases the index failed to serve, locked older under
+    ``--allow-fallback``) change it, so ``check`` asks for a clean re-lock.
+    """
+    payload: dict[str, object] = {
         "constraints": sorted(f"{k} {v}" for k, v in (constraints or {}).items()),
         "requirements": sorted(str(r) for r in direct),
         "python": target.python_full_version,
@@ -30,4 +34,6 @@ def input_digest(direct: Sequence[DirectRequirement], target: Target, index_urls
         "indexes": [redact_url(u) for u in index_urls],  # credentials differ per machine and stay out
         "tool": __version__,
     }
+    if fallbacks:
+        payload["fallbacks"] = sorted(fallbacks)
     return "sha256:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

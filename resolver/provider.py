@@ -70,7 +70,7 @@ class Provider(AbstractProvider):
         self.rejected: dict[str, list[str]] = {}
         # Releases whose metadata could not be read (not a Requires-Python mismatch):
         # if an older one is pinned instead, the user must hear about it.
-        self.unreadable: dict[str, dict[Version, str]] = {}
+        self.unreadable: dict[str, dict[Version, IndexProblem | LookupError]] = {}
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
@@ -140,7 +140,7 @@ class Provider(AbstractProvider):
                 if isinstance(exc, IndexProblem) and not _is_per_file_problem(exc):
                     raise
                 self.rejected.setdefault(name, []).append(f"{release.version}: {exc}")
-                self.unreadable.setdefault(name, {})[release.version] = str(exc)
+                self.unreadable.setdefault(name, {})[release.version] = exc
                 continue
             self.metadata_warnings.extend(meta.warnings)
             if meta.requires_python is not None and not self.target.allows_python(meta.requires_python):

@@ -12,7 +12,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
-from poncho.errors import NoSuchProject, NotFound, ResolutionConflict
+from poncho.errors import BadResponse, IndexProblem, NoSuchProject, NotFound, Reason, ResolutionConflict
 from poncho.net import IndexFile
 
 from .provider import Candidate, Provider, split_identifier
@@ -40,6 +40,8 @@ class Resolution:
     target: Target
     warnings: list[str] = field(default_factory=list)
     rounds: int = 0
+    # "name version": newer releases skipped because the index failed to serve them (--allow-fallback)
+    fallbacks: list[str] = field(default_factory=list)
 
     def __iter__(self):
         return iter(sorted(self.pins.values(), key=lambda p: p.name))
@@ -66,11 +68,15 @@ def resolve(
     allow_prereleases: bool = False,
     constraints: Mapping[str, SpecifierSet] | None = None,
     max_rounds: int = 20000,
+    allow_fallback: bool = False,
 ) -> Resolution:
     """Pin every requirement and its dependencies for ``target``.
 
     ``reasons`` maps a canonical project name to why it was asked for (import
     sites), so a conflict can say "required by your code at app/x.py:3".
+    When the index fails to serve a newer release (a 5xx after retries, a
+    broken download), the run fails rather than silently pinning an older one,
+    unless ``allow_fallback``; a fallback is then listed in ``fallbacks``.
     """
     reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
     reqs = [r for r in reqs if target.evaluate(r.marker)]
@@ -125,12 +131,31 @@ def resolve(
         if cand.release.yanked and not split_identifier(ident)[1]:
             warnings.append(f"{cand.name} {cand.version} is yanked on the index; it is locked only because "
                             "a requirement pins it with ==")
+    fallbacks = []
     for name, pin in sorted(pins.items()):
-        newer = sorted((v for v in provider.unreadable.get(name, {}) if v > pin.version), reverse=True)
-        if newer:
-            warnings.append(f"{pin.display_name}: pinned {pin.version}, but newer {', '.join(map(str, newer[:3]))} "
-                            f"could not be used: {provider.unreadable[name][newer[0]]}")
-    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds)
+        skipped = provider.unreadable.get(name, {})
+        newer = sorted((v for v in skipped if v > pin.version), reverse=True)
+        if not newer:
+            continue
+        failed = [v for v in newer if _index_failed(skipped[v])]
+        if failed and not allow_fallback:
+            problem = skipped[failed[0]]
+            assert isinstance(problem, IndexProblem)
+            raise BadResponse(problem.url, f"{pin.display_name} {failed[0]} could not be read ({problem.reason}); "
+                              f"the lock would silently fall back to {pin.version}",
+                              "retry later, or pass --allow-fallback to lock the older release",
+                              kind=problem.kind, status=problem.status)
+        if failed:
+            fallbacks.append(f"{name} {pin.version} (newer {failed[0]} unreadable)")
+        warnings.append(f"{pin.display_name}: pinned {pin.version}, but newer {', '.join(map(str, newer[:3]))} "
+                        f"could not be used: {skipped[newer[0]]}")
+    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds, fallbacks=fallbacks)
+
+
+def _index_failed(problem: Exception) -> bool:
+    """The index failed to serve a release (flaky), as opposed to a release unusable by its content."""
+    return isinstance(problem, IndexProblem) and (problem.transient or problem.kind in (
+        Reason.HTTP_STATUS, Reason.HASH_MISMATCH, Reason.NOT_CACHED))
 
 
 def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: Repository,

@@ -22,6 +22,9 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
 
+MAX_MINOR = 40  # far beyond any CPython release; the bound keeps tag generation finite
+
+
 @dataclass(frozen=True)
 class Target:
     """What the lock must work on; every compatibility decision asks it."""
@@ -63,6 +66,10 @@ class Target:
             raise ConfigError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}") from None
         if len(parts) < 2 or len(parts) > 3 or parts[0] != 3:
             raise ConfigError(f"--python-version must look like 3.12 or 3.12.4, not {python!r}")
+        if not 0 <= parts[1] <= MAX_MINOR or (len(parts) == 3 and not 0 <= parts[2] <= 999):
+            # Tag lists grow with the minor version (cp3X for every X below it): bound the work.
+            raise ConfigError(f"--python-version {python!r} is not a CPython release this tool can target "
+                              f"(3.0 to 3.{MAX_MINOR})")
         full = ".".join(str(x) for x in (parts + (0,))[:3]) if len(parts) == 2 else python
         if platform is None:  # this machine's platforms, every one its installer accepts
             platforms = list(dict.fromkeys(t.platform for t in tags_mod.sys_tags() if t.platform != "any"))

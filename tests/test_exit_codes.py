@@ -149,3 +149,23 @@ def test_70_is_for_bugs_only_and_writes_nothing(project):
     proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
     assert proc.returncode == ExitCode.INTERNAL == 70
     assert "Please report this" in proc.stderr and not (project / "env.lock").exists()
+
+
+def test_6_no_silent_downgrade_when_the_newest_release_fails(project, index_server, tmp_path):
+    """A 5xx on the newest release's files (after retries) fails the lock; --allow-fallback records it."""
+    w = tmp_path / "wheels"
+    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    index_server.add(build_wheel(w, "PyYAML", "6.1", files={"yaml/__init__.py": ""}))
+    index_server.failures["pyyaml-6.1-py3-none-any.whl"] = 503
+    strict = run("job.py", "--index-url", index_server.url, "-o", "env.lock", cwd=project)
+    assert strict.returncode == ExitCode.INDEX, strict.stderr
+    assert "silently fall back to 6.0" in strict.stderr and "--allow-fallback" in strict.stderr
+    assert not (project / "env.lock").exists()
+    allowed = run("job.py", "--index-url", index_server.url, "-o", "env.lock", "--allow-fallback", cwd=project)
+    assert allowed.returncode == 0, allowed.stderr
+    text = (project / "env.lock").read_text()
+    assert "PyYAML==6.0" in text and "# NOTE: fallback: pyyaml 6.0 (newer 6.1 unreadable)" in text
+    # The fallback is part of the inputs: `check` asks for a clean re-lock once the index is healthy.
+    index_server.failures.clear()
+    check = run("check", "job.py", "--lock", "env.lock", "--index-url", index_server.url, cwd=project)
+    assert check.returncode == ExitCode.CHECK_FAILED and "PR005" in check.stdout

@@ -22,6 +22,7 @@ Exit codes (:class:`poncho.errors.ExitCode`):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -55,6 +56,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline", action="store_true",
                    help="never touch the network: project pages, metadata and probe results come from "
                         "the cache, however old; what was never fetched is an error (or an unmapped import)")
+    p.add_argument("--allow-fallback", action="store_true",
+                   help="when the index fails to serve a project's newest release, lock an older one (recorded "
+                        "in the lock) instead of failing with exit 6")
     p.add_argument("--cert", default=None,
                    help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     p.add_argument("--no-pip-config", action="store_true",
@@ -103,6 +107,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         probe=not args.no_probe,
         jobs=args.jobs,
         offline=args.offline,
+        allow_fallback=args.allow_fallback,
         cache_dir=args.cache_dir,
         no_cache=args.no_cache,
         use_pip_config=not args.no_pip_config,
@@ -311,7 +316,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
-        return int(ExitCode.INTERRUPTED)
+        sys.stderr.flush()
+        sys.stdout.flush()
+        # Fetch threads may sit in a network read for the whole timeout; nothing is left to
+        # save (writes are atomic), so leave now rather than join them.
+        os._exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:  # noqa: BLE001 - last resort, with a pointer to report it
         import traceback
 

@@ -63,6 +63,7 @@ class Options:
     constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)  # name -> allowed versions
     jobs: int | None = None  # analysis worker processes (None: one per CPU)
     offline: bool = False  # answer from the caches only; never touch the network
+    allow_fallback: bool = False  # lock an older release when the index fails to serve the newest
     pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
 
     def __post_init__(self) -> None:
@@ -167,6 +168,7 @@ def load_options(
     probe: bool = True,
     jobs: int | None = None,
     offline: bool = False,
+    allow_fallback: bool = False,
     cache_dir: Path | None = None,
     no_cache: bool = False,
     use_pip_config: bool = True,
@@ -218,6 +220,7 @@ def load_options(
         constraints=read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
         jobs=jobs,
         offline=offline,
+        allow_fallback=allow_fallback,
         pyproject=pyproject,
     )
 

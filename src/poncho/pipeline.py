@@ -151,7 +151,8 @@ class Pipeline:
         try:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
                                         self.target, reasons=result.requirements.reasons(),
-                                        constraints=self.options.constraints)
+                                        constraints=self.options.constraints,
+                                        allow_fallback=self.options.allow_fallback)
         finally:
             repository.close()
         for warning in result.resolution.warnings:

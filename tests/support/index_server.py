@@ -51,6 +51,9 @@ class IndexServer:
     # A lying index: filename -> the sha256 / URL its pages claim instead of the real ones.
     hash_overrides: dict[str, str] = field(default_factory=dict)
     url_overrides: dict[str, str] = field(default_factory=dict)
+    # A failing index: path fragment -> HTTP status answered for every request whose path contains it.
+    failures: dict[str, int] = field(default_factory=dict)
+    retry_after: str = "0"  # the Retry-After a failing answer carries
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -168,6 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         path = self.path.split("?", 1)[0]
+        failing = next((status for fragment, status in idx.failures.items() if fragment in path), None)
+        if failing is not None:
+            return self._send(failing, b"failing on purpose", "text/plain", {"Retry-After": idx.retry_after})
         if path == "/simple/":
             names = sorted({f.project for f in idx.files.values()})
             body = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names).encode()

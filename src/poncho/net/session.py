@@ -99,7 +99,7 @@ def make_session(
         raise UsageError("offline mode needs the cache (drop --no-cache)")
     session = _TimeoutSession(timeout, cert)
     session.headers["User-Agent"] = USER_AGENT
-    retry = Retry(
+    retry = _CappedRetry(
         total=retries,
         connect=retries,
         read=retries,
@@ -178,6 +178,16 @@ class HealingFileCache(FileCache):
             self._writable = False
             print(f"warning: the HTTP cache at {self.directory} cannot be used ({exc.strerror or exc}); "
                   "continuing without caching", file=sys.stderr)
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, but a server's ``Retry-After`` is honoured up to ``MAX_RETRY_AFTER`` seconds only."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), MAX_RETRY_AFTER)
+
+
+MAX_RETRY_AFTER = 10.0
 
 
 class _TimeoutSession(requests.Session):

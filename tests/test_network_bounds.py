@@ -1,0 +1,35 @@
+"""Bounded work against a hostile or broken index: Retry-After is capped, target versions are bounded."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from poncho.config import parse_target
+from poncho.errors import BadResponse, ConfigError, Reason
+from poncho.net import SimpleIndex, make_session
+from poncho.net import session as session_mod
+from support.wheels import build_wheel
+
+
+def test_retry_after_is_capped(index_server, tmp_path, monkeypatch):
+    index_server.add(build_wheel(tmp_path / "w", "PyYAML", "6.0"))
+    index_server.failures["/simple/pyyaml/"] = 503
+    index_server.retry_after = "100000"  # a day and more: honoured verbatim, the run would never end
+    monkeypatch.setattr(session_mod, "MAX_RETRY_AFTER", 0.2)
+    index = SimpleIndex(make_session(None, retries=2), index_server.url)
+    started = time.monotonic()
+    with pytest.raises(BadResponse) as info:
+        index.project("pyyaml")
+    assert time.monotonic() - started < 5
+    assert info.value.kind is Reason.HTTP_STATUS and info.value.status == 503 and info.value.transient
+    assert len(index_server.requests_for("/simple/pyyaml/")) == 3  # the first try and two retries
+
+
+@pytest.mark.parametrize("version", ["3.100000", "3.41", "3.12.100000", "3.-1"])
+def test_absurd_python_versions_are_refused_at_once(version):
+    started = time.monotonic()
+    with pytest.raises(ConfigError):
+        parse_target(version)
+    assert time.monotonic() - started < 1
