@@ -88,19 +88,27 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
 
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise LockFileError(f"{p}: not valid TOML: {exc}") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise LockFileError(f"{p}: not valid TOML: {exc!r}") from None
     if "lock-version" not in data:
         raise LockFileError(f"{p}: not a PEP 751 lock (no lock-version)")
-    header = data.get("tool", {}).get("poncho", {})
-    entries = {}
-    for n, pkg in enumerate(data.get("packages", [])):
-        tool = pkg.get("tool", {}).get("poncho", {})
-        hashes = [w.get("hashes", {}).get("sha256", "") for w in pkg.get("wheels", [])]
-        entry = LockedEntry(pkg.get("name", "?"), pkg.get("version"), pkg.get("marker"), hashes,
-                            list(tool.get("via", [])), 0, tool.get("direct"))
-        entries[entry.key] = entry
-    return LockedFile(str(p), entries, header.get("input-digest"), None, "poncho" in data.get("created-by", ""))
+    try:
+        header = data.get("tool", {}).get("poncho", {})
+        entries = {}
+        for pkg in data.get("packages", []):
+            tool = pkg.get("tool", {}).get("poncho", {})
+            hashes = [str(w.get("hashes", {}).get("sha256", "")) for w in pkg.get("wheels", [])]
+            name, version, marker = pkg["name"], pkg.get("version"), pkg.get("marker")
+            if not all(isinstance(v, str) for v in (name, version or "", marker or "")):
+                raise TypeError("name, version and marker must be strings")
+            entry = LockedEntry(name, version, marker, hashes, [str(v) for v in tool.get("via", [])], 0,
+                                bool(tool.get("direct")) if "direct" in tool else None)
+            entries[entry.key] = entry
+        digest = header.get("input-digest")
+        made_by_poncho = "poncho" in str(data.get("created-by", ""))
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise LockFileError(f"{p}: not the shape of a PEP 751 lock ({exc!r})") from None
+    return LockedFile(str(p), entries, digest if isinstance(digest, str) else None, None, made_by_poncho)
 
 
 def _read_requirements(p: Path, text: str) -> LockedFile:

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from poncho.config import parse_target
-from poncho.errors import BadResponse, ConfigError, Reason
+from poncho.errors import BadResponse, ConfigError, IndexUnreachable, Reason
 from poncho.net import SimpleIndex, make_session
 from poncho.net import session as session_mod
 from support.wheels import build_wheel
@@ -33,3 +33,26 @@ def test_absurd_python_versions_are_refused_at_once(version):
     with pytest.raises(ConfigError):
         parse_target(version)
     assert time.monotonic() - started < 1
+
+
+def test_a_trickling_server_meets_the_deadline(index_server, tmp_path, monkeypatch):
+    index_server.add(build_wheel(tmp_path / "w", "PyYAML", "6.0"))
+    index_server.trickle = "/simple/pyyaml/"  # every socket read returns a byte in time; the body never ends
+    monkeypatch.setattr(session_mod, "REQUEST_DEADLINE", 1.0)
+    index = SimpleIndex(make_session(None, retries=0), index_server.url)
+    started = time.monotonic()
+    with pytest.raises(IndexUnreachable) as info:
+        index.project("pyyaml")
+    assert time.monotonic() - started < 5 and info.value.kind is Reason.TIMEOUT
+
+
+def test_page_bodies_have_a_size_cap(index_server, tmp_path, monkeypatch):
+    for v in range(30):
+        index_server.add(build_wheel(tmp_path / "w", "PyYAML", f"6.{v}"))
+    monkeypatch.setattr(session_mod, "MAX_PAGE_BYTES", 2000)
+    index = SimpleIndex(make_session(tmp_path / "cache", retries=0), index_server.url)
+    with pytest.raises(BadResponse) as info:
+        index.project("pyyaml")
+    assert info.value.kind is Reason.TOO_LARGE and "2000 byte limit" in str(info.value)
+    monkeypatch.setattr(session_mod, "MAX_PAGE_BYTES", 10**6)
+    assert len(index.project("pyyaml").files) == 30  # nothing half-read was cached

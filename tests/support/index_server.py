@@ -14,6 +14,7 @@ import html
 import json
 import re
 import threading
+import time
 import zipfile
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +55,7 @@ class IndexServer:
     # A failing index: path fragment -> HTTP status answered for every request whose path contains it.
     failures: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0"  # the Retry-After a failing answer carries
+    trickle: str | None = None  # a path fragment whose answers are sent a byte every 50 ms
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -157,8 +159,18 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        if self.command == "HEAD":
+            return
+        if self.index.trickle and self.index.trickle in self.path:
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:  # the client gave up: that is the point
+                pass
+            return
+        self.wfile.write(body)
 
     def do_HEAD(self) -> None:  # noqa: N802
         self.do_GET()

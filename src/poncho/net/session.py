@@ -211,3 +211,73 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
+
+
+#: The most a project page or a metadata file may weigh, and the longest one request may take in all.
+MAX_PAGE_BYTES = 128 * 1024 * 1024
+MAX_METADATA_BYTES = 16 * 1024 * 1024
+REQUEST_DEADLINE = 180.0
+
+
+def _socket_of(resp: requests.Response) -> Any:
+    """The socket under a streamed response: on the pooled connection, or (``Connection: close``,
+    where http.client detaches it) under the response's file object, through CacheControl's wrapper."""
+    sock = getattr(getattr(resp.raw, "connection", None), "sock", None)
+    if sock is None:
+        fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)  # http.client's buffered socket file
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    return sock
+
+
+def read_body(resp: requests.Response, url: str, limit: int | None = None, deadline: float | None = None) -> bytes:
+    """A streamed response's body, at most ``limit`` bytes, within ``deadline`` seconds in all.
+
+    A socket timeout bounds each read, not the whole body: a server that
+    trickles a byte at a time would hold a run forever. A timer closes the
+    connection at the deadline, which ends any read blocked on it.
+    """
+    import socket
+    import threading
+
+    from poncho.errors import BadResponse, IndexUnreachable, Reason
+
+    limit = MAX_PAGE_BYTES if limit is None else limit
+    deadline = REQUEST_DEADLINE if deadline is None else deadline
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        resp.close()
+        raise BadResponse(url, f"{int(declared)} bytes is over the {limit} byte limit", kind=Reason.TOO_LARGE)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        # Closing the response does not wake a read blocked on the socket; shutting the socket does.
+        sock = _socket_of(resp)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        resp.close()
+
+    timer = threading.Timer(deadline, expire)
+    timer.daemon = True
+    timer.start()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in resp.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise BadResponse(url, f"the body is over the {limit} byte limit", kind=Reason.TOO_LARGE)
+            chunks.append(chunk)
+    except (requests.exceptions.RequestException, OSError, AttributeError, ValueError) as exc:
+        if expired.is_set():
+            raise IndexUnreachable(url, f"no complete answer within {deadline:.0f} s", kind=Reason.TIMEOUT) from None
+        raise IndexUnreachable(url, f"the answer broke off: {exc}"[:300]) from exc
+    finally:
+        timer.cancel()
+        resp.close()
+    if expired.is_set():
+        raise IndexUnreachable(url, f"no complete answer within {deadline:.0f} s", kind=Reason.TIMEOUT)
+    return b"".join(chunks)

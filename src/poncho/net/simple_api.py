@@ -17,7 +17,7 @@ import requests
 from packaging.utils import canonicalize_name
 
 from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
-from poncho.net.session import OfflineMiss
+from poncho.net.session import OfflineMiss, read_body
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
 
 ACCEPT = (
@@ -74,7 +74,7 @@ class SimpleIndex:
         if url.startswith("file:"):
             return self._file_project(name, url)
         try:
-            resp = self.session.get(url, headers={"Accept": ACCEPT})
+            resp = self.session.get(url, headers={"Accept": ACCEPT}, stream=True)
         except requests.exceptions.SSLError as exc:
             raise IndexUnreachable(url, f"TLS verification failed: {exc}",
                                    "set REQUESTS_CA_BUNDLE or pip's `cert` to your proxy's CA bundle") from exc
@@ -90,11 +90,14 @@ class SimpleIndex:
             raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
                                    "check --cert, pip's `cert` and REQUESTS_CA_BUNDLE") from exc
         if resp.status_code == 404:
+            resp.close()
             raise NotFound(url, "no such project on this index")
         if resp.status_code != 200:
+            resp.close()
             raise BadResponse(url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
         ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip()
-        return parse_project_page(name, resp.url or url, resp.content, ctype)
+        body = read_body(resp, url)  # bounded: MAX_PAGE_BYTES, REQUEST_DEADLINE
+        return parse_project_page(name, resp.url or url, body, ctype)
 
     def _file_project(self, name: str, url: str) -> ProjectPage:
         path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
