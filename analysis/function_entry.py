@@ -62,7 +62,7 @@ from .analyze import Analysis, analyze_source
 from .roots import SKIP_DIRS, SourceFile
 from .sites import Diagnostic, ImportSite
 from .stdlib import stdlib_names
-from .visitor import resolve_relative
+from .relative import resolve_relative
 
 __all__ = ["EntryNotFound", "EntryPoint", "analyze_definition", "analyze_function", "default_roots", "parse_entry"]
 

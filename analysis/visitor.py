@@ -6,7 +6,8 @@ hooks). It visits every statement, tracking scope and guards, but looks
 inside expressions only on lines that mention a trigger word (a dynamic-import
 function or a plugin rule's function), so plain modules cost little more than
 the parse. Files whose syntax is newer than the running interpreter fall back
-to :class:`~.cst_fallback.ImportCollector`, the libcst visitor (static imports only).
+to :class:`~.cst_fallback.ImportCollector`, the libcst visitor (static imports only),
+which :mod:`.parsing` calls; this module never imports it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
 from .folding import Env, Folded, bind, fold
+from .relative import resolve_relative
 from .rules import RuleSet, assign_hits, call_hits, load_rules
 from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import added_in, stdlib_names
@@ -31,22 +33,6 @@ _SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Ret
 _ASSIGNS = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign})
 _FOLDABLE = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Name, ast.Dict)
 _CONDITIONS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Attribute)
-
-
-def resolve_relative(level: int, module: str | None, package: str) -> str | None:
-    """Absolute name of ``from <level dots><module> import ...`` inside ``package``.
-
-    Mirrors importlib._bootstrap._resolve_name; None when it climbs above the top.
-    """
-    if level == 0:
-        return module
-    bits = package.split(".") if package else []
-    if level - 1 > len(bits) or (not bits and level >= 1):
-        return None
-    base = ".".join(bits[: len(bits) - (level - 1)]) if level > 1 else package
-    if not base:
-        return None
-    return f"{base}.{module}" if module else base
 
 
 @dataclass
@@ -494,11 +480,3 @@ def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = 
     c = SiteCollector(file, package, module, rules, triggers).collect(tree)
     return c.sites, c.diagnostics
 
-
-def __getattr__(name: str):
-    # The libcst collector lives apart so that importing the analyzer does not import libcst.
-    if name == "ImportCollector":
-        from .cst_fallback import ImportCollector
-
-        return ImportCollector
-    raise AttributeError(name)
