@@ -79,10 +79,6 @@ class Analysis:
         """True when ``--strict`` should fail: an error or warning diagnostic exists."""
         return any(d.severity in (Severity.ERROR, Severity.WARNING) for d in self.diagnostics)
 
-    def sites_for(self, module: str) -> list[ImportSite]:
-        """Every site importing ``module`` or a submodule of it (for ``explain``)."""
-        return [s for s in self.sites if s.module == module or s.module.startswith(module + ".")]
-
 
 # --- one file ---------------------------------------------------------------------------------
 
