@@ -177,10 +177,12 @@ class SiteCollector:
             guard = Guard.OPTIONAL
         alternative = None
         extra_marker = None
+        fallback_for = None
         if self._trys:
             ctx = self._trys[-1]
             alternative = ctx.alternative or ctx.fallback_for
             if ctx.fallback_for and ctx.fallback_for.split(".")[0] != module.split(".")[0]:
+                fallback_for = ctx.fallback_for
                 top = ctx.fallback_for.split(".")[0]
                 since = added_in(top)
                 if since is not None:
@@ -197,7 +199,7 @@ class SiteCollector:
             file=self.file, line=getattr(node, "lineno", 1), column=getattr(node, "col_offset", 0),
             module=module, kind=kind, scope=self.scope, guard=guard, marker=text,
             distribution=distribution, binds=binds, alternative=alternative, note=note, rule=rule,
-            imported_name=imported_name,
+            imported_name=imported_name, fallback_for=fallback_for,
         ))
 
     def _diag(self, node: ast.AST, message: str, severity: Severity = Severity.WARNING) -> None:
