@@ -23,7 +23,7 @@ from .notebooks import analyze_notebook
 from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
 from .rules import load_rules
-from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import REPLACEMENTS, SUPPORTED, added_in, normalize_version, removed_in, stdlib_names
 from .visitor import collect_sites
 
@@ -131,16 +131,17 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
     try:
         st = os.stat(f.path)
     except OSError as exc:
-        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
     if not stat.S_ISREG(st.st_mode):
-        return Diagnostic(name, 0, "cannot read: not a regular file")
+        return Diagnostic(name, 0, "cannot read: not a regular file", code=Code.UNREADABLE)
     if st.st_size > max_size:
-        return Diagnostic(name, 0, f"skipped: {st.st_size / 1e6:.1f} MB is over the {max_size / 1e6:.0f} MB limit")
+        return Diagnostic(name, 0, f"skipped: {st.st_size / 1e6:.1f} MB is over the {max_size / 1e6:.0f} MB limit",
+                          code=Code.UNREADABLE)
     try:
         with open(f.path, "rb") as fh:
             return fh.read()
     except OSError as exc:
-        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
 
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
@@ -261,7 +262,8 @@ def _apply_target(result: Analysis) -> None:
         if key not in reported:
             reported.add(key)
             result.diagnostics.append(Diagnostic(s.file, s.line, f"{message} (target {target[0]}.{target[1]})"
-                                                 + (f": {hint}" if hint else ""), Severity.ERROR, s.cell))
+                                                 + (f": {hint}" if hint else ""), Severity.ERROR, s.cell,
+                                                 Code.TARGET_LACKS_STDLIB))
     result.sites = sites
 
 

@@ -60,7 +60,7 @@ from libcst.metadata.scope_provider import (
 
 from .analyze import Analysis, analyze_source
 from .roots import SKIP_DIRS, SourceFile
-from .sites import Diagnostic, ImportSite
+from .sites import Code, Diagnostic, ImportSite
 from .stdlib import stdlib_names
 from .relative import resolve_relative
 
@@ -77,6 +77,8 @@ Pos = tuple[int, int]
 @dataclass(frozen=True)
 class EntryNotFound(Diagnostic):
     """The entry itself is missing: callers treat this as a usage error, not a warning."""
+
+    code: Code = field(default=Code.ENTRY_NOT_FOUND, compare=False)
 
 
 @dataclass(frozen=True)
@@ -414,10 +416,11 @@ class _Walker:
             data = text if text is not None else source.path.read_bytes()
             flow = _Flow(source, data, label)
         except OSError as exc:
-            self.diagnostics.append(Diagnostic(label, 0, f"cannot read: {exc.strerror or exc}"))
+            self.diagnostics.append(Diagnostic(label, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE))
         except Exception as exc:  # ParserSyntaxError and libcst's odd-input errors
             line = getattr(exc, "raw_line", 1)
-            self.diagnostics.append(Diagnostic(label, line, f"cannot parse: {getattr(exc, 'message', exc)}"))
+            self.diagnostics.append(Diagnostic(label, line, f"cannot parse: {getattr(exc, 'message', exc)}",
+                                               code=Code.UNREADABLE))
         self.flows[key] = flow
         if flow is not None:
             state = self.reached.setdefault(flow.label, _Reached(flow))

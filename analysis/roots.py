@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sites import Diagnostic
+from .sites import Code, Diagnostic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -114,7 +114,7 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
     for given in paths:
         given = Path(given)
         if not given.exists() and not given.is_symlink():
-            diags.append(Diagnostic(str(given), 0, "no such file or directory"))
+            diags.append(Diagnostic(str(given), 0, "no such file or directory", code=Code.UNREADABLE))
             continue
         roots = _roots_for(given) if given.exists() else [given.parent]
         if not given.is_dir():
@@ -123,15 +123,15 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
             candidates = []
             seen: set[tuple[int, int]] = set()
             for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=lambda e: diags.append(
-                    Diagnostic(str(e.filename), 0, f"cannot read directory: {e.strerror}"))):
+                    Diagnostic(str(e.filename), 0, f"cannot read directory: {e.strerror}", code=Code.UNREADABLE))):
                 try:
                     st = os.stat(dirpath)
                 except OSError as exc:
-                    diags.append(Diagnostic(dirpath, 0, f"cannot read directory: {exc.strerror}"))
+                    diags.append(Diagnostic(dirpath, 0, f"cannot read directory: {exc.strerror}", code=Code.UNREADABLE))
                     dirnames[:] = []
                     continue
                 if (st.st_dev, st.st_ino) in seen:
-                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked"))
+                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked", code=Code.UNREADABLE))
                     dirnames[:] = []
                     continue
                 seen.add((st.st_dev, st.st_ino))

@@ -23,7 +23,7 @@ from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
 from .folding import Env, Folded, bind, fold
 from .relative import resolve_relative
 from .rules import RuleSet, assign_hits, call_hits, load_rules
-from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import added_in, stdlib_names
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
@@ -202,8 +202,8 @@ class SiteCollector:
             imported_name=imported_name, fallback_for=fallback_for,
         ))
 
-    def _diag(self, node: ast.AST, message: str, severity: Severity = Severity.WARNING) -> None:
-        self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity))
+    def _diag(self, node: ast.AST, code: Code, message: str, severity: Severity = Severity.WARNING) -> None:
+        self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity, code=code))
 
     # statements ---------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -347,7 +347,7 @@ class SiteCollector:
         base = resolve_relative(stmt.level, stmt.module, self.package)
         if base is None:
             rel = "." * stmt.level + (stmt.module or "")
-            self._diag(stmt, f"relative import {rel!r} goes above the top-level package")
+            self._diag(stmt, Code.UNREADABLE, f"relative import {rel!r} goes above the top-level package")
             return
         self._bind_aliases(stmt)
         for a in stmt.names:
@@ -409,7 +409,8 @@ class SiteCollector:
                 level = level_node.value
         short = qual.rpartition(".")[2]
         if not values:
-            self._diag(call, f"{short}() with a name computed at run time: its module is unknown", Severity.INFO)
+            self._diag(call, Code.DYNAMIC_UNKNOWN, f"{short}() with a name computed at run time: its module is unknown",
+                       Severity.INFO)
             return
         for v in values:
             text = v.text
@@ -420,7 +421,8 @@ class SiteCollector:
                 stripped = text.lstrip(".")
                 lvl, text = len(text) - len(stripped), stripped
                 if package is None:
-                    self._diag(call, f"{short}({v.text!r}) is relative but has no package", Severity.INFO)
+                    self._diag(call, Code.DYNAMIC_UNKNOWN, f"{short}({v.text!r}) is relative but has no package",
+                               Severity.INFO)
                     continue
                 base = package
             else:
@@ -430,7 +432,9 @@ class SiteCollector:
             if lvl:
                 module = resolve_relative(lvl, module or None, base) if (module or v.exact) else None
             if not module:
-                self._diag(call, f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time", Severity.INFO)
+                self._diag(call, Code.DYNAMIC_UNKNOWN,
+                           f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time",
+                           Severity.INFO)
                 continue
             note = f"{short}({v.text!r})" if v.exact else f"{short}() with a name computed at run time; known prefix {v.text!r}"
             self._site(call, module, Kind.DYNAMIC, probe=spec.probe, note=note + (" (probe)" if spec.probe else ""), rule=qual)

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
 from poncho.analysis.function_entry import _display, _version, analyze_definition, default_roots
+from poncho.analysis.sites import Code
 from poncho.analysis.stdlib import stdlib_names
 
 __all__ = ["requirements_for", "roots_of"]
@@ -214,7 +215,8 @@ class _LiveWalk:
             lines, start = inspect.getsourcelines(obj)
         except (OSError, TypeError):
             self.diagnostics.append(Diagnostic(filename, line or 0,
-                                               f"source of {qualname} is not available; only its live globals were read"))
+                                               f"source of {qualname} is not available; only its live globals were read",
+                                               code=Code.UNREADABLE))
             return filename
         text = textwrap.dedent("".join(lines))
         local = qualname.split(".")[-1]
