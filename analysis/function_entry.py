@@ -42,7 +42,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 import libcst as cst
@@ -58,10 +57,9 @@ from libcst.metadata.scope_provider import (
     ImportAssignment,
 )
 
-from .analyze import Analysis, analyze_source
-from .roots import SKIP_DIRS, SourceFile
+from .analyze import Analysis, analyze_source, apply_target
+from .roots import SKIP_DIRS, SourceFile, first_party
 from .sites import Code, Diagnostic, ImportSite
-from .stdlib import stdlib_names
 from .relative import resolve_relative
 
 __all__ = ["EntryNotFound", "EntryPoint", "analyze_definition", "analyze_function", "default_roots", "parse_entry"]
@@ -752,33 +750,14 @@ def _analysis(tree: _Tree, python_version: tuple[int, int] | str | None, sites: 
     """An Analysis shaped like the one :func:`analysis.analyze` returns for the same roots.
 
     The first-party scope and the target-specific step (stdlib per version,
-    ``distutils`` -> setuptools, removed modules) come from the analyzer's own
-    helpers when it has them, so a function's records classify like the tree's.
+    ``distutils`` -> setuptools, removed modules) are the analyzer's own, so
+    a function's records classify like the tree's.
     """
-    from . import analyze as analyze_module
-    from . import roots as roots_module
-
-    target = _version(python_version)
-    names = set(tree.first_party)
-    kwargs: dict[str, object] = {}
-    fields = {f.name for f in dataclass_fields(Analysis)}
-    make_scope = getattr(roots_module, "first_party", None)
-    if "scope" in fields and callable(make_scope):
-        try:
-            scope = make_scope(list(tree.primary), list(sources))
-        except Exception:  # an older or newer signature: top-level names still classify
-            scope = None
-        if scope is not None:
-            kwargs["scope"] = scope
-            names |= {n for n in scope.names if "." not in n}
-    if "python_version" in fields:
-        kwargs["python_version"] = target
-    result = Analysis(sites=list(sites), first_party=frozenset(names), stdlib=stdlib_names(target),
-                      diagnostics=list(diagnostics), files=files, **kwargs)
-    apply_target = getattr(analyze_module, "_apply_target", None)
-    if callable(apply_target) and "python_version" in fields:
-        apply_target(result)
-        result.sites.sort()
+    scope = first_party(list(tree.primary), list(sources))
+    result = Analysis.of_scope(scope, python_version, sites=list(sites), diagnostics=list(diagnostics), files=files)
+    result.first_party |= tree.first_party
+    apply_target(result)
+    result.sites.sort()
     return result
 
 

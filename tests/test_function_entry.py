@@ -292,3 +292,26 @@ def test_parse_entry_forms() -> None:
     assert parse_entry("pkg.mod:Class.method").qualname == "Class.method"
     with pytest.raises(ValueError):
         parse_entry("handler")
+
+
+def test_function_entry_gets_the_target_rules(tmp_path: Path) -> None:
+    from poncho.diagnostics import Code, Severity
+
+    write(tmp_path, {"job.py": """
+        import tomllib
+        from distutils.version import LooseVersion
+
+        def parse(text):
+            return tomllib.loads(text)
+
+        def version(text):
+            return LooseVersion(text)
+    """})
+    on_310 = analyze_function(f"{tmp_path}/job.py:parse", python_version=(3, 10))
+    [error] = on_310.diagnostics
+    assert error.code is Code.TARGET_LACKS_STDLIB and error.severity is Severity.ERROR and "tomllib" in error.message
+    assert [on_310.classify(s) for s in on_310.sites] == ["missing-stdlib"]
+    assert analyze_function(f"{tmp_path}/job.py:parse", python_version=(3, 11)).diagnostics == []
+    on_312 = analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 12))
+    assert [s.distribution for s in on_312.third_party] == ["setuptools"]
+    assert [s.distribution for s in analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 11)).sites] == [None]
