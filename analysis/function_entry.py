@@ -58,6 +58,7 @@ from libcst.metadata.scope_provider import (
 )
 
 from .analyze import Analysis, analyze_source, apply_target
+from .entry import EntryPoint, parse_entry
 from .roots import SKIP_DIRS, SourceFile, first_party
 from .sites import Code, Diagnostic, ImportSite
 from .relative import resolve_relative
@@ -77,39 +78,6 @@ class EntryNotFound(Diagnostic):
     """The entry itself is missing: callers treat this as a usage error, not a warning."""
 
     code: Code = field(default=Code.ENTRY_NOT_FOUND, compare=False)
-
-
-@dataclass(frozen=True)
-class EntryPoint:
-    """A parsed entry spec: where the callable lives and its dotted qualified name."""
-
-    qualname: str  # "handler", "Class.method", "outer.<locals>.inner", "<lambda>"
-    path: Path | None = None  # for ``path/to/file.py:handler``
-    module: str | None = None  # for ``pkg.module:handler``
-
-    def __str__(self) -> str:
-        return f"{self.path if self.path is not None else self.module}:{self.qualname}"
-
-
-def parse_entry(entry: str) -> EntryPoint:
-    """``file.py:name`` or ``pkg.module:name``; the name may be dotted (``Class.method``).
-
-    The last colon separates the callable, so Windows drive letters survive.
-    """
-    target, sep, qualname = entry.rpartition(":")
-    if not sep or not target or not qualname:
-        raise ValueError(f"entry {entry!r} is not 'path/to/file.py:function' or 'package.module:function'")
-    looks_like_path = (
-        target.endswith((".py", ".pyw"))
-        or "/" in target
-        or os.sep in target
-        or Path(target).is_file()
-    )
-    if looks_like_path:
-        return EntryPoint(qualname, path=Path(target))
-    if not all(part.isidentifier() for part in target.split(".")):
-        raise ValueError(f"entry {entry!r}: {target!r} is neither a file nor a dotted module name")
-    return EntryPoint(qualname, module=target)
 
 
 def default_roots(file: Path) -> list[Path]:

@@ -9,6 +9,7 @@ import pytest
 
 from poncho.analysis import Analysis, analyze, analyze_function
 from poncho.analysis.function_entry import default_roots, parse_entry
+from poncho.errors import EntryError
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -290,7 +291,7 @@ def test_parse_entry_forms() -> None:
     assert parse_entry("app/tasks.py:handler").path == Path("app/tasks.py")
     assert parse_entry("pkg.mod:Class.method").module == "pkg.mod"
     assert parse_entry("pkg.mod:Class.method").qualname == "Class.method"
-    with pytest.raises(ValueError):
+    with pytest.raises(EntryError):
         parse_entry("handler")
 
 
@@ -315,3 +316,17 @@ def test_function_entry_gets_the_target_rules(tmp_path: Path) -> None:
     on_312 = analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 12))
     assert [s.distribution for s in on_312.third_party] == ["setuptools"]
     assert [s.distribution for s in analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 11)).sites] == [None]
+
+
+def test_parse_entry_and_is_entry_share_one_syntax(tmp_path: Path) -> None:
+    from poncho.analysis.entry import is_entry
+
+    for text in ("app/tasks.py:handler", "pkg.mod:Class.method", "f.py:outer.<locals>.inner", "f.py:<lambda>"):
+        assert is_entry(text) and parse_entry(text).qualname == text.rpartition(":")[2]
+    for text in ("handler", "pkg-x.mod:f", "app/tasks.py:", "app/tasks.py:not-a-name", ":f"):
+        assert not is_entry(text)
+        with pytest.raises(EntryError):
+            parse_entry(text)
+    colon = tmp_path / "a:b"
+    colon.write_text("")
+    assert not is_entry(colon)  # an existing path is a path

@@ -15,6 +15,7 @@ from packaging.specifiers import SpecifierSet
 
 from poncho.analysis import Analysis, analyze
 from poncho.analysis.cache import SiteCache
+from poncho.analysis.entry import is_entry
 from poncho.errors import EntryError
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
@@ -121,15 +122,6 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
-
-
-def is_entry(path: str | Path) -> bool:
-    """``app/tasks.py:handler`` or ``pkg.mod:func``, but not an existing path with a colon in it."""
-    text = str(path)
-    if ":" not in text or Path(text).exists():
-        return False
-    target, _, name = text.rpartition(":")
-    return bool(target and name) and all(p.isidentifier() for p in name.split("."))
 
 
 def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
