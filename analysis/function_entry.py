@@ -38,7 +38,6 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -59,7 +58,7 @@ from libcst.metadata.scope_provider import (
 
 from .analyze import Analysis, analyze_source, apply_target
 from .entry import EntryPoint, parse_entry
-from .roots import SKIP_DIRS, SourceFile, first_party
+from .roots import SourceFile, file_roots, first_party, package_root, source_roots, top_level_names
 from .sites import Code, Diagnostic, ImportSite
 from .relative import resolve_relative
 
@@ -68,7 +67,6 @@ __all__ = ["EntryNotFound", "EntryPoint", "analyze_definition", "analyze_functio
 #: methods that run whenever a method of the class can run at all
 CONSTRUCTORS = ("__init__", "__new__", "__post_init__")
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 Pos = tuple[int, int]
 
@@ -80,26 +78,7 @@ class EntryNotFound(Diagnostic):
     code: Code = field(default=Code.ENTRY_NOT_FOUND, compare=False)
 
 
-def default_roots(file: Path) -> list[Path]:
-    """Where Python would import ``file`` from, as far as the file system tells.
-
-    The directory above the file's outermost regular package, or the ``src/``
-    directory of a project (which also covers PEP 420 namespace packages in a
-    src layout); the file's own directory comes next, as ``sys.path[0]`` of a
-    script.
-    """
-    file = file.resolve()
-    start = file.parent
-    while (start / "__init__.py").is_file() and start.parent != start:
-        start = start.parent
-    roots = [start]
-    for ancestor in [file.parent, *file.parent.parents]:
-        if ancestor.name == "src" and any((ancestor.parent / m).is_file() for m in PROJECT_MARKERS):
-            roots = [ancestor]
-            break
-    if file.parent not in roots:
-        roots.append(file.parent)
-    return roots
+default_roots = file_roots  # the public name this module has always had
 
 
 # --------------------------------------------------------------------------- tree
@@ -111,22 +90,14 @@ class _Tree:
         # the roots a whole-tree analysis would be given (not an entry script's own directory)
         self.primary = self.roots[:primary] if primary else list(self.roots)
         self._cache: dict[str, SourceFile | None] = {}
+        self._names: frozenset[str] | None = None
 
     @property
     def first_party(self) -> frozenset[str]:
-        names: set[str] = set()
-        for root in self.roots:
-            try:
-                entries = list(os.scandir(root))
-            except OSError:
-                continue
-            for e in entries:
-                if e.is_file() and e.name.endswith(".py") and e.name[:-3].isidentifier():
-                    names.add(e.name[:-3])
-                elif (e.is_dir() and e.name.isidentifier() and e.name not in SKIP_DIRS
-                      and _has_python(Path(e.path))):
-                    names.add(e.name)
-        return frozenset(names)
+        """Top-level names the roots define: imports of these are followed into their modules."""
+        if self._names is None:
+            self._names = top_level_names(self.roots)
+        return self._names
 
     def find(self, module: str) -> SourceFile | None:
         """The file that defines ``module`` (``__init__.py`` for a package); None if none."""
@@ -155,14 +126,11 @@ class _Tree:
     def source_for(self, path: Path) -> SourceFile:
         """The SourceFile of a file given by path, named the way Python would import it.
 
-        The root is the deepest one at or above the file's outermost regular
-        package directory, so ``pkg/tasks.py`` is ``pkg.tasks`` even when the
+        The root is the deepest one at or above the file's package root, so ``pkg/tasks.py`` is ``pkg.tasks`` even when the
         file's own directory is a root too.
         """
         path = path.resolve()
-        climbed = path.parent
-        while (climbed / "__init__.py").is_file() and climbed.parent != climbed:
-            climbed = climbed.parent
+        climbed = package_root(path)
         containing = [r for r in self.roots if path.is_relative_to(r)]
         above = [r for r in containing if climbed.is_relative_to(r)]
         for root in sorted(above or containing, key=lambda r: len(r.parts), reverse=True):
@@ -173,14 +141,6 @@ class _Tree:
             if parts and all(p.isidentifier() for p in parts):
                 return SourceFile(path, root, ".".join(parts), is_package)
         return SourceFile(path, path.parent, path.stem if path.stem.isidentifier() else "", False)
-
-
-def _has_python(directory: Path) -> bool:
-    try:
-        return any(e.name.endswith(".py") or (e.is_dir() and (Path(e.path) / "__init__.py").exists())
-                   for e in os.scandir(directory))
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------- one module
@@ -642,7 +602,7 @@ def analyze_function(
     ``package.module:function`` (looked up under ``roots``; by default the
     current directory and its ``src/``). ``roots`` are the directories the
     program's own imports resolve from; by default they are derived from the
-    file (see :func:`default_roots`). An entry that is not found yields no
+    file (see :func:`analysis.roots.file_roots`). An entry that is not found yields no
     sites and one diagnostic naming what the module defines.
     """
     spec = parse_entry(entry)
@@ -652,7 +612,7 @@ def analyze_function(
             return _empty(roots or [path.parent], python_version,
                           EntryNotFound(str(path), 0, "entry file not found"))
         return analyze_definition(path, spec.qualname, roots=roots, python_version=python_version)
-    root_list = [Path(r) for r in roots] if roots else _cwd_roots()
+    root_list = [Path(r) for r in roots] if roots else source_roots(Path.cwd())
     tree = _Tree(root_list)
     source = tree.find(spec.module)  # type: ignore[arg-type]
     if source is None:
@@ -723,7 +683,6 @@ def _analysis(tree: _Tree, python_version: tuple[int, int] | str | None, sites: 
     """
     scope = first_party(list(tree.primary), list(sources))
     result = Analysis.of_scope(scope, python_version, sites=list(sites), diagnostics=list(diagnostics), files=files)
-    result.first_party |= tree.first_party
     apply_target(result)
     result.sites.sort()
     return result
@@ -752,9 +711,3 @@ def _display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def _cwd_roots() -> list[Path]:
-    cwd = Path.cwd()
-    src = cwd / "src"
-    return [src, cwd] if src.is_dir() and not (src / "__init__.py").exists() else [cwd]

@@ -284,7 +284,8 @@ def test_package_reexport_and_src_layout_namespace(tmp_path: Path) -> None:
     assert default_roots(main)[0] == (tmp_path / "src").resolve()
     result = analyze_function(f"{main}:run")
     assert third_party(result) == {"markdown"}
-    assert "acme" in result.first_party
+    # acme is a namespace: its portions are first-party (as in a whole-tree run), not the bare name
+    assert result.scope.contains("acme.tools") and not result.scope.contains("acme_other")
 
 
 def test_parse_entry_forms() -> None:
@@ -330,3 +331,34 @@ def test_parse_entry_and_is_entry_share_one_syntax(tmp_path: Path) -> None:
     colon = tmp_path / "a:b"
     colon.write_text("")
     assert not is_entry(colon)  # an existing path is a path
+
+
+@pytest.mark.parametrize("given", ["proj", "proj/pkg", "proj/pkg/sub", "proj/pkg/sub/mod.py"])
+def test_whole_tree_and_function_entry_agree_on_first_party(tmp_path: Path, given: str) -> None:
+    write(tmp_path, {
+        "proj/pyproject.toml": "[project]\nname = 'x'\n",
+        "proj/helper.py": "",
+        "proj/tools/extra.py": "",  # a PEP 420 portion: tools.extra, not tools
+        "proj/pkg/__init__.py": "",
+        "proj/pkg/util.py": "",
+        "proj/pkg/sub/__init__.py": "",
+        "proj/pkg/sub/sibling.py": "",
+        "proj/pkg/sub/mod.py": """
+            from pkg import util
+            from . import sibling
+            import helper
+            from tools import extra
+            import tools_other
+            import yaml
+
+            def f():
+                return util, sibling, helper, extra, tools_other, yaml
+        """,
+    })
+    tree = analyze([tmp_path / given], cache=False)
+    entry = analyze_function(f"{tmp_path}/proj/pkg/sub/mod.py:f")
+    assert entry.first_party == tree.first_party == {"helper", "pkg"}
+    classes = {s.module: entry.classify(s) for s in entry.sites}
+    assert classes == {s.module: tree.classify(s) for s in tree.sites}
+    assert classes == {"pkg": "first-party", "pkg.sub.sibling": "first-party", "helper": "first-party",
+                       "tools": "first-party", "tools_other": "third-party", "yaml": "third-party"}

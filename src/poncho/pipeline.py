@@ -16,6 +16,7 @@ from packaging.specifiers import SpecifierSet
 from poncho.analysis import Analysis, analyze
 from poncho.analysis.cache import SiteCache
 from poncho.analysis.entry import is_entry
+from poncho.analysis.roots import find_pyproject
 from poncho.errors import EntryError
 from poncho.index_cache import Mapper, default_mapper
 from poncho.index_cache.requirements import Requirements, requirements_from_sites
@@ -122,23 +123,6 @@ class Pipeline:
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
-
-
-def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
-    """The analyzed project's pyproject.toml: at the first path's source root, if any.
-
-    A package directory is climbed out of (as its root is its parent); an
-    unrelated pyproject.toml further up (say, of a monorepo) is not used.
-    """
-    if not paths:
-        return None
-    first = str(paths[0])
-    start = Path(first.rpartition(":")[0] if is_entry(first) else first)
-    start = start if start.is_dir() else start.parent
-    while (start / "__init__.py").is_file() and start.parent != start:
-        start = start.parent
-    candidate = start / "pyproject.toml"
-    return candidate if candidate.is_file() else None
 
 
 def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
