@@ -49,3 +49,11 @@ def test_whole_tree_analysis_does_not_load_libcst() -> None:
     code = "import sys, poncho.analysis; poncho.analysis.analyze_source('import os', 'm.py'); print('libcst' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_function_entry_public_api_keeps_its_names() -> None:
+    from poncho.analysis import analyze_function, function_entry
+
+    assert function_entry.analyze_function is analyze_function
+    for name in ("analyze_definition", "EntryNotFound", "EntryPoint", "parse_entry", "default_roots"):
+        assert name in function_entry.__all__ and hasattr(function_entry, name)

@@ -296,6 +296,20 @@ def test_parse_entry_forms() -> None:
         parse_entry("handler")
 
 
+def test_parse_entry_and_is_entry_share_one_syntax(tmp_path: Path) -> None:
+    from poncho.analysis.entry import is_entry
+
+    for text in ("app/tasks.py:handler", "pkg.mod:Class.method", "f.py:outer.<locals>.inner", "f.py:<lambda>"):
+        assert is_entry(text) and parse_entry(text).qualname == text.rpartition(":")[2]
+    for text in ("handler", "pkg-x.mod:f", "app/tasks.py:", "app/tasks.py:not-a-name", ":f"):
+        assert not is_entry(text)
+        with pytest.raises(EntryError):
+            parse_entry(text)
+    colon = tmp_path / "a:b"
+    colon.write_text("")
+    assert not is_entry(colon)  # an existing path is a path
+
+
 def test_function_entry_gets_the_target_rules(tmp_path: Path) -> None:
     from poncho.diagnostics import Code, Severity
 
@@ -319,18 +333,13 @@ def test_function_entry_gets_the_target_rules(tmp_path: Path) -> None:
     assert [s.distribution for s in analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 11)).sites] == [None]
 
 
-def test_parse_entry_and_is_entry_share_one_syntax(tmp_path: Path) -> None:
-    from poncho.analysis.entry import is_entry
+def test_missing_entry_has_its_code(app: Path) -> None:
+    from poncho.analysis.function_entry import EntryNotFound
+    from poncho.diagnostics import Code
 
-    for text in ("app/tasks.py:handler", "pkg.mod:Class.method", "f.py:outer.<locals>.inner", "f.py:<lambda>"):
-        assert is_entry(text) and parse_entry(text).qualname == text.rpartition(":")[2]
-    for text in ("handler", "pkg-x.mod:f", "app/tasks.py:", "app/tasks.py:not-a-name", ":f"):
-        assert not is_entry(text)
-        with pytest.raises(EntryError):
-            parse_entry(text)
-    colon = tmp_path / "a:b"
-    colon.write_text("")
-    assert not is_entry(colon)  # an existing path is a path
+    for entry, roots in ((f"{app}/app/tasks.py:nothing", None), (f"{app}/app/nofile.py:f", None), ("app.nothere:f", [app])):
+        [diag] = analyze_function(entry, roots=roots).diagnostics
+        assert isinstance(diag, EntryNotFound) and diag.code is Code.ENTRY_NOT_FOUND
 
 
 @pytest.mark.parametrize("given", ["proj", "proj/pkg", "proj/pkg/sub", "proj/pkg/sub/mod.py"])
