@@ -371,3 +371,25 @@ def test_whole_tree_and_function_entry_agree_on_first_party(tmp_path: Path, give
     assert classes == {s.module: tree.classify(s) for s in tree.sites}
     assert classes == {"pkg": "first-party", "pkg.sub.sibling": "first-party", "helper": "first-party",
                        "tools": "first-party", "tools_other": "third-party", "yaml": "third-party"}
+
+
+def test_dotted_imports_read_through_their_submodules(tmp_path: Path) -> None:
+    write(tmp_path, {"job.py": """
+        import google.cloud.storage
+        import xml.etree.ElementTree
+        import azure.storage.blob, azure.identity
+
+        def upload():
+            return google.cloud.storage.Client(), xml.etree.ElementTree
+
+        def blob():
+            return azure.storage.blob.BlobClient
+
+        def nothing():
+            return 1
+    """})
+    assert modules(analyze_function(f"{tmp_path}/job.py:upload")) == {"google", "xml"}
+    assert [s.module for s in analyze_function(f"{tmp_path}/job.py:upload").sites] == [
+        "google.cloud.storage", "xml.etree.ElementTree"]
+    assert [s.module for s in analyze_function(f"{tmp_path}/job.py:blob").sites] == ["azure.storage.blob"]
+    assert analyze_function(f"{tmp_path}/job.py:nothing").sites == []

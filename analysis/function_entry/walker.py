@@ -52,7 +52,14 @@ class Reached:
         if any(a <= pos <= b for a, b in self.regions):
             return True
         names = self.imports.get(pos)
-        return names is not None and (site.binds is None or None in names or site.binds in names)
+        if names is None:
+            return False
+        if site.binds is None or None in names or site.binds in names:
+            return True
+        # `import a.b.c` binds `a`, but libcst names the bindings read as `a.b.c` (or `a.b`): every one of
+        # them runs the whole statement
+        return site.imported_name is None and any(
+            n and (site.module == n or site.module.startswith(n + ".")) for n in names)
 
 
 class Walker:
