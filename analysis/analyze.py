@@ -23,7 +23,7 @@ from .notebooks import analyze_notebook
 from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
 from .rules import load_rules
-from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import REPLACEMENTS, SUPPORTED, added_in, normalize_version, removed_in, stdlib_names
 from .visitor import collect_sites
 
@@ -70,6 +70,18 @@ class Analysis:
             return "missing-stdlib"
         return "third-party"
 
+    @classmethod
+    def of_scope(cls, scope: FirstParty, python_version: tuple[int, int] | str | None = None,
+                 **fields: object) -> Analysis:
+        """An empty result for a program with this first-party ``scope``, for the target Python.
+
+        Whole-tree runs and function entries both start here, so their
+        ``first_party`` names and stdlib sets are made the same way.
+        """
+        target = normalize_version(python_version)
+        return cls(first_party=frozenset(n for n in scope.names if "." not in n), stdlib=stdlib_names(target),
+                   python_version=target, scope=scope, **fields)  # type: ignore[arg-type]
+
     @property
     def third_party(self) -> list[ImportSite]:
         return [s for s in self.sites if self.classify(s) == "third-party"]
@@ -78,10 +90,6 @@ class Analysis:
     def strict_failed(self) -> bool:
         """True when ``--strict`` should fail: an error or warning diagnostic exists."""
         return any(d.severity in (Severity.ERROR, Severity.WARNING) for d in self.diagnostics)
-
-    def sites_for(self, module: str) -> list[ImportSite]:
-        """Every site importing ``module`` or a submodule of it (for ``explain``)."""
-        return [s for s in self.sites if s.module == module or s.module.startswith(module + ".")]
 
 
 # --- one file ---------------------------------------------------------------------------------
@@ -135,16 +143,17 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
     try:
         st = os.stat(f.path)
     except OSError as exc:
-        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
     if not stat.S_ISREG(st.st_mode):
-        return Diagnostic(name, 0, "cannot read: not a regular file")
+        return Diagnostic(name, 0, "cannot read: not a regular file", code=Code.UNREADABLE)
     if st.st_size > max_size:
-        return Diagnostic(name, 0, f"skipped: {st.st_size / 1e6:.1f} MB is over the {max_size / 1e6:.0f} MB limit")
+        return Diagnostic(name, 0, f"skipped: {st.st_size / 1e6:.1f} MB is over the {max_size / 1e6:.0f} MB limit",
+                          code=Code.UNREADABLE)
     try:
         with open(f.path, "rb") as fh:
             return fh.read()
     except OSError as exc:
-        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}")
+        return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
 
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
@@ -158,8 +167,7 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     target = normalize_version(python_version)
     files, walk_diags = walk_sources(paths)
     scope = first_party(paths, files)
-    result = Analysis(first_party=frozenset(n for n in scope.names if "." not in n), stdlib=stdlib_names(target),
-                      files=len(files), python_version=target, scope=scope)
+    result = Analysis.of_scope(scope, target, files=len(files))
     result.diagnostics.extend(walk_diags)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)
 
@@ -191,7 +199,7 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
         for d in diags:
             (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     result.sites = _when_imported(result.sites)
-    _apply_target(result)
+    apply_target(result)
     result.sites.sort()
     result.diagnostics.sort()
     result.notes.sort()
@@ -235,7 +243,19 @@ def _when_imported(sites: list[ImportSite]) -> list[ImportSite]:
     return out
 
 
-def _apply_target(result: Analysis) -> None:
+def apply_target(result: Analysis, python_version: tuple[int, int] | str | None = None) -> None:
+    """Classify ``result``'s sites for the target Python, in place.
+
+    ``distutils`` becomes setuptools where the target lacks it; a required
+    import of a stdlib module the target does not ship (``imp`` on 3.12,
+    ``tomllib`` on 3.10) is an error diagnostic. ``python_version``, when
+    given, replaces the result's target (and its stdlib set). Both the
+    whole-tree analysis and function entries call this, so a callable's
+    records classify like the tree's.
+    """
+    if python_version is not None:
+        result.python_version = normalize_version(python_version)
+        result.stdlib = stdlib_names(result.python_version)
     target = result.python_version or normalize_version(None)
     env = {"python_version": f"{target[0]}.{target[1]}", "python_full_version": f"{target[0]}.{target[1]}.0"}
     sites: list[ImportSite] = []
@@ -265,7 +285,8 @@ def _apply_target(result: Analysis) -> None:
         if key not in reported:
             reported.add(key)
             result.diagnostics.append(Diagnostic(s.file, s.line, f"{message} (target {target[0]}.{target[1]})"
-                                                 + (f": {hint}" if hint else ""), Severity.ERROR, s.cell))
+                                                 + (f": {hint}" if hint else ""), Severity.ERROR, s.cell,
+                                                 Code.TARGET_LACKS_STDLIB))
     result.sites = sites
 
 
@@ -280,4 +301,4 @@ def _applies(marker: str | None, env: dict[str, str]) -> bool:
         return True
 
 
-__all__ = ["Analysis", "analyze", "analyze_source", "guards"]
+__all__ = ["Analysis", "analyze", "analyze_source", "apply_target", "guards"]

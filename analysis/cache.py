@@ -17,11 +17,12 @@ from dataclasses import asdict, fields
 from functools import lru_cache
 from pathlib import Path
 
-from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
 from poncho.fileio import write_atomic
 from poncho.paths import cache_root
 
-SCHEMA = 1
+from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
+
+SCHEMA = 2  # 2: diagnostics keep their code, sites their fallback_for
 _SITE_FIELDS = [f.name for f in fields(ImportSite) if f.name != "file"]
 _DIAG_FIELDS = [f.name for f in fields(Diagnostic) if f.name != "file"]
 
@@ -72,7 +73,7 @@ def load(raw: bytes, file: str) -> tuple[list[ImportSite], list[Diagnostic]]:
     diags = []
     for row in data["diagnostics"]:
         kw = dict(zip(_DIAG_FIELDS, row, strict=True))
-        kw["severity"] = Severity(kw["severity"])
+        kw["severity"], kw["code"] = Severity(kw["severity"]), Code(kw["code"])
         diags.append(Diagnostic(file=file, **kw))
     return sites, diags
 

@@ -12,8 +12,8 @@ import libcst as cst
 from libcst.helpers import get_full_name_for_node
 from libcst.metadata import PositionProvider
 
+from .relative import resolve_relative
 from .sites import ImportSite, Kind
-from .visitor import resolve_relative
 
 
 class ImportCollector(cst.CSTVisitor):

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 
-from .sites import Diagnostic, ImportSite, Kind, Severity
+from .sites import Code, Diagnostic, ImportSite, Kind, Severity
 
 # cell magics whose body is Python
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "tracemalloc", "snakeviz"})
@@ -121,7 +121,7 @@ def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite],
     """Sites of a notebook; ``collect(tree, text_bytes)`` runs the module visitor on a parsed tree."""
     cells, error = notebook_cells(data)
     if error:
-        return [], [Diagnostic(file, 1, error)]
+        return [], [Diagnostic(file, 1, error, code=Code.UNREADABLE)]
     sites: list[ImportSite] = []
     diags: list[Diagnostic] = []
     for cell in cells:
@@ -149,7 +149,8 @@ def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite],
                     warnings.simplefilter("ignore")
                     trees.append((ast.parse(cell.source, filename=file), cell.source, cell.number))
             except SyntaxError as exc:
-                diags.append(Diagnostic(file, exc.lineno or 1, f"cannot parse: {exc.msg}", Severity.WARNING, cell.number))
+                diags.append(Diagnostic(file, exc.lineno or 1, f"cannot parse: {exc.msg}", Severity.WARNING, cell.number,
+                                        Code.UNREADABLE))
     for tree, text, number in trees:
         found, more = collect(tree, text.encode("utf-8"))
         for s in found:

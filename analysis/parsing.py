@@ -13,7 +13,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from .sites import Diagnostic, ImportSite, Severity
+from .sites import Code, Diagnostic, ImportSite, Severity
 
 _PY2_LINE = re.compile(
     rb"^\s*(print\s+[^\s(=]|print\s*$|exec\s+[\"'\w]|except\s+[\w.]+\s*,\s*\w+\s*:|raise\s+\w+\s*,|"
@@ -43,7 +43,8 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
     """Parse ``data`` (a .py file's bytes) without running anything."""
     nul = data.find(b"\0")
     if nul >= 0:
-        return Parsed(diagnostics=[Diagnostic(file, _line_of(data, nul), "not Python source: contains a NUL byte (binary file?)")])
+        return Parsed(diagnostics=[Diagnostic(file, _line_of(data, nul), "not Python source: contains a NUL byte (binary file?)",
+                                                  code=Code.UNREADABLE)])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -51,20 +52,22 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
     except SyntaxError as exc:
         error = exc
     except (ValueError, MemoryError, RecursionError) as exc:  # ValueError: source cannot contain null bytes
-        return Parsed(diagnostics=[Diagnostic(file, 1, f"cannot parse: {exc}")])
+        return Parsed(diagnostics=[Diagnostic(file, 1, f"cannot parse: {exc}", code=Code.UNREADABLE)])
     msg = error.msg or "invalid syntax"
     line = error.lineno or 1
     if "unicode error" in msg or "codec can't decode" in msg:
         reason = msg.replace("(unicode error) ", "")
-        return Parsed(diagnostics=[Diagnostic(file, line, f"cannot decode: {reason} (no PEP 263 coding cookie?)")])
+        return Parsed(diagnostics=[Diagnostic(file, line, f"cannot decode: {reason} (no PEP 263 coding cookie?)",
+                                                  code=Code.UNREADABLE)])
     if msg.startswith("unknown encoding"):
-        return Parsed(diagnostics=[Diagnostic(file, max(line, 1), f"cannot decode: {msg}")])
+        return Parsed(diagnostics=[Diagnostic(file, max(line, 1), f"cannot decode: {msg}", code=Code.UNREADABLE)])
     fallback = _libcst_fallback(data, file, package)
     if fallback is not None:
         return fallback
     if "Missing parentheses in call to" in msg or _PY2_LINE.match(_line_text(data, error.lineno)):
-        return Parsed(diagnostics=[Diagnostic(file, line, f"Python 2 syntax, not analyzed: {msg}")])
-    return Parsed(diagnostics=[Diagnostic(file, line, f"cannot parse: {msg}")])
+        return Parsed(diagnostics=[Diagnostic(file, line, f"Python 2 syntax, not analyzed: {msg}",
+                                                  code=Code.UNREADABLE)])
+    return Parsed(diagnostics=[Diagnostic(file, line, f"cannot parse: {msg}", code=Code.UNREADABLE)])
 
 
 def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:
@@ -82,8 +85,10 @@ def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:
         MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
     except Exception:
         return None
-    diags = [Diagnostic(file, ln, f"relative import {rel!r} goes above the top-level package")
+    diags = [Diagnostic(file, ln, f"relative import {rel!r} goes above the top-level package",
+                        code=Code.UNREADABLE)
              for ln, rel in collector.unresolved_relative]
     diags.append(Diagnostic(file, 1, "syntax newer than the running Python: static imports only (no guards, "
-                                     "dynamic imports or plugin hints)", Severity.INFO))
+                                     "dynamic imports or plugin hints)", Severity.INFO,
+                        code=Code.PARTIAL_ANALYSIS))
     return Parsed(sites=collector.sites, diagnostics=diags)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sites import Diagnostic
+from .entry import is_entry, parse_entry
+from .sites import Code, Diagnostic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +39,8 @@ SKIP_DIRS = frozenset(
 )
 SOURCE_SUFFIXES = (".py", ".ipynb")
 MODULE_SUFFIXES = (".py", ".pyi", ".pyw", ".so", ".pyd")
+#: files whose directory is a project: its ``src/`` is a source root
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 @dataclass(frozen=True)
@@ -79,16 +83,62 @@ class FirstParty:
         return False
 
 
-def _roots_for(path: Path) -> list[Path]:
-    start = path.parent if path.is_file() else path
-    # A directory that is itself a package is imported from its parent.
+def package_root(path: Path) -> Path:
+    """The directory Python imports ``path`` from: above the outermost regular package holding it.
+
+    A file starts from its directory, a directory from itself; every
+    ``__init__.py`` package on the way up is climbed out of. Whole-tree runs,
+    function entries and the pyproject lookup all use this one rule, so they
+    agree on what the program's own code is.
+    """
+    start = path if path.is_dir() else path.parent
     while (start / "__init__.py").is_file() and start.parent != start:
         start = start.parent
+    return start
+
+
+def source_roots(path: Path) -> list[Path]:
+    """The roots a path given to a whole-tree run is imported from: its package root, after its ``src/``."""
+    start = package_root(path)
     roots = [start]
     src = start / "src"
     if path.is_dir() and src.is_dir() and not (src / "__init__.py").exists():
         roots.insert(0, src)
     return roots
+
+
+def file_roots(file: Path) -> list[Path]:
+    """Where Python would import one ``file`` (a function entry's) from, as far as the file system tells.
+
+    Its package root, or the ``src/`` directory of a project above it (which
+    also covers PEP 420 namespace packages in a src layout); then the file's
+    own directory, as ``sys.path[0]`` of a script.
+    """
+    file = file.resolve()
+    roots = [package_root(file)]
+    for ancestor in [file.parent, *file.parent.parents]:
+        if ancestor.name == "src" and any((ancestor.parent / m).is_file() for m in PROJECT_MARKERS):
+            roots = [ancestor]
+            break
+    if file.parent not in roots:
+        roots.append(file.parent)
+    return roots
+
+
+def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
+    """The analyzed project's pyproject.toml: at the first path's package root, if any.
+
+    An unrelated pyproject.toml further up (say, of a monorepo) is not used.
+    A module entry (``pkg.mod:func``) is looked up from the working directory.
+    """
+    if not paths:
+        return None
+    first = str(paths[0])
+    if is_entry(first):
+        spec = parse_entry(first)
+        first = str(spec.path) if spec.path is not None else "."
+    candidate = package_root(Path(first)) / "pyproject.toml"
+    return candidate if candidate.is_file() else None
 
 
 def _module_name(path: Path, root: Path) -> tuple[str, bool]:
@@ -114,24 +164,24 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
     for given in paths:
         given = Path(given)
         if not given.exists() and not given.is_symlink():
-            diags.append(Diagnostic(str(given), 0, "no such file or directory"))
+            diags.append(Diagnostic(str(given), 0, "no such file or directory", code=Code.UNREADABLE))
             continue
-        roots = _roots_for(given) if given.exists() else [given.parent]
+        roots = source_roots(given) if given.exists() else [given.parent]
         if not given.is_dir():
             candidates = [given]
         else:
             candidates = []
             seen: set[tuple[int, int]] = set()
             for dirpath, dirnames, filenames in os.walk(given, followlinks=True, onerror=lambda e: diags.append(
-                    Diagnostic(str(e.filename), 0, f"cannot read directory: {e.strerror}"))):
+                    Diagnostic(str(e.filename), 0, f"cannot read directory: {e.strerror}", code=Code.UNREADABLE))):
                 try:
                     st = os.stat(dirpath)
                 except OSError as exc:
-                    diags.append(Diagnostic(dirpath, 0, f"cannot read directory: {exc.strerror}"))
+                    diags.append(Diagnostic(dirpath, 0, f"cannot read directory: {exc.strerror}", code=Code.UNREADABLE))
                     dirnames[:] = []
                     continue
                 if (st.st_dev, st.st_ino) in seen:
-                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked"))
+                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked", code=Code.UNREADABLE))
                     dirnames[:] = []
                     continue
                 seen.add((st.st_dev, st.st_ino))
@@ -216,6 +266,17 @@ def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[s
     return names
 
 
+def top_level_names(roots: Sequence[Path]) -> frozenset[str]:
+    """Top-level names importable from ``roots``; a namespace directory counts by its own name.
+
+    Function entries follow imports of these names into the program's own code.
+    """
+    names: set[str] = set()
+    for root in roots:
+        names |= {n.split(".", 1)[0] for n in _defined_at(Path(root), "", set())}
+    return frozenset(names)
+
+
 def _configured(start: Path) -> set[str]:
     """``[tool.poncho] first-party`` from the nearest pyproject.toml at or above ``start``."""
     for d in [start, *start.parents]:
@@ -237,7 +298,7 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         given = Path(given)
         if not given.exists():
             continue
-        for r in _roots_for(given):
+        for r in source_roots(given):
             if r not in roots:
                 roots.append(r)
         extra |= _configured(given if given.is_dir() else given.parent)

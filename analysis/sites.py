@@ -48,6 +48,8 @@ class ImportSite:
     note: str | None = field(default=None, compare=False)
     rule: str | None = field(default=None, compare=False)  # id of the plugin/dynamic rule that found it
     imported_name: str | None = None  # `c` in `from a.b import c` (may be the submodule a.b.c); "*" for star imports
+    # the module an `except ImportError:` branch stands in for (`simplejson` under a failed `import json`)
+    fallback_for: str | None = field(default=None, compare=False)
 
     @property
     def top_level(self) -> str:

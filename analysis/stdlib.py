@@ -79,10 +79,6 @@ def stdlib_names(python_version: tuple[int, int] | str | None = None) -> frozens
     return _load(_shipped(normalize_version(python_version)))
 
 
-def is_stdlib(module: str, python_version: tuple[int, int] | str | None = None) -> bool:
-    return module.split(".", 1)[0] in stdlib_names(python_version)
-
-
 def removed_in(name: str, python_version: tuple[int, int] | str | None = None) -> tuple[int, int] | None:
     """The version that removed top-level ``name``, if it is gone by ``python_version``."""
     target = _shipped(normalize_version(python_version))

@@ -6,7 +6,8 @@ hooks). It visits every statement, tracking scope and guards, but looks
 inside expressions only on lines that mention a trigger word (a dynamic-import
 function or a plugin rule's function), so plain modules cost little more than
 the parse. Files whose syntax is newer than the running interpreter fall back
-to :class:`~.cst_fallback.ImportCollector`, the libcst visitor (static imports only).
+to :class:`~.cst_fallback.ImportCollector`, the libcst visitor (static imports only),
+which :mod:`.parsing` calls; this module never imports it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from functools import lru_cache
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
 from .folding import Env, Folded, bind, fold
+from .relative import resolve_relative
 from .rules import RuleSet, assign_hits, call_hits, load_rules
-from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
+from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import added_in, stdlib_names
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
@@ -31,22 +33,6 @@ _SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Ret
 _ASSIGNS = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign})
 _FOLDABLE = (ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Name, ast.Dict)
 _CONDITIONS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call, ast.Attribute)
-
-
-def resolve_relative(level: int, module: str | None, package: str) -> str | None:
-    """Absolute name of ``from <level dots><module> import ...`` inside ``package``.
-
-    Mirrors importlib._bootstrap._resolve_name; None when it climbs above the top.
-    """
-    if level == 0:
-        return module
-    bits = package.split(".") if package else []
-    if level - 1 > len(bits) or (not bits and level >= 1):
-        return None
-    base = ".".join(bits[: len(bits) - (level - 1)]) if level > 1 else package
-    if not base:
-        return None
-    return f"{base}.{module}" if module else base
 
 
 @dataclass
@@ -191,10 +177,12 @@ class SiteCollector:
             guard = Guard.OPTIONAL
         alternative = None
         extra_marker = None
+        fallback_for = None
         if self._trys:
             ctx = self._trys[-1]
             alternative = ctx.alternative or ctx.fallback_for
             if ctx.fallback_for and ctx.fallback_for.split(".")[0] != module.split(".")[0]:
+                fallback_for = ctx.fallback_for
                 top = ctx.fallback_for.split(".")[0]
                 since = added_in(top)
                 if since is not None:
@@ -211,11 +199,11 @@ class SiteCollector:
             file=self.file, line=getattr(node, "lineno", 1), column=getattr(node, "col_offset", 0),
             module=module, kind=kind, scope=self.scope, guard=guard, marker=text,
             distribution=distribution, binds=binds, alternative=alternative, note=note, rule=rule,
-            imported_name=imported_name,
+            imported_name=imported_name, fallback_for=fallback_for,
         ))
 
-    def _diag(self, node: ast.AST, message: str, severity: Severity = Severity.WARNING) -> None:
-        self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity))
+    def _diag(self, node: ast.AST, code: Code, message: str, severity: Severity = Severity.WARNING) -> None:
+        self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity, code=code))
 
     # statements ---------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
@@ -359,7 +347,7 @@ class SiteCollector:
         base = resolve_relative(stmt.level, stmt.module, self.package)
         if base is None:
             rel = "." * stmt.level + (stmt.module or "")
-            self._diag(stmt, f"relative import {rel!r} goes above the top-level package")
+            self._diag(stmt, Code.UNREADABLE, f"relative import {rel!r} goes above the top-level package")
             return
         self._bind_aliases(stmt)
         for a in stmt.names:
@@ -421,7 +409,8 @@ class SiteCollector:
                 level = level_node.value
         short = qual.rpartition(".")[2]
         if not values:
-            self._diag(call, f"{short}() with a name computed at run time: its module is unknown", Severity.INFO)
+            self._diag(call, Code.DYNAMIC_UNKNOWN, f"{short}() with a name computed at run time: its module is unknown",
+                       Severity.INFO)
             return
         for v in values:
             text = v.text
@@ -432,7 +421,8 @@ class SiteCollector:
                 stripped = text.lstrip(".")
                 lvl, text = len(text) - len(stripped), stripped
                 if package is None:
-                    self._diag(call, f"{short}({v.text!r}) is relative but has no package", Severity.INFO)
+                    self._diag(call, Code.DYNAMIC_UNKNOWN, f"{short}({v.text!r}) is relative but has no package",
+                               Severity.INFO)
                     continue
                 base = package
             else:
@@ -442,7 +432,9 @@ class SiteCollector:
             if lvl:
                 module = resolve_relative(lvl, module or None, base) if (module or v.exact) else None
             if not module:
-                self._diag(call, f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time", Severity.INFO)
+                self._diag(call, Code.DYNAMIC_UNKNOWN,
+                           f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time",
+                           Severity.INFO)
                 continue
             note = f"{short}({v.text!r})" if v.exact else f"{short}() with a name computed at run time; known prefix {v.text!r}"
             self._site(call, module, Kind.DYNAMIC, probe=spec.probe, note=note + (" (probe)" if spec.probe else ""), rule=qual)
@@ -494,11 +486,3 @@ def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = 
     c = SiteCollector(file, package, module, rules, triggers).collect(tree)
     return c.sites, c.diagnostics
 
-
-def __getattr__(name: str):
-    # The libcst collector lives apart so that importing the analyzer does not import libcst.
-    if name == "ImportCollector":
-        from .cst_fallback import ImportCollector
-
-        return ImportCollector
-    raise AttributeError(name)

@@ -111,3 +111,19 @@ def test_analysis_never_runs_the_code(tmp_path):
     analyze([tmp_path], cache=True)
     assert not marker.exists()
     assert "evil_plugin" in {s.module for s in r.sites}
+
+
+def test_diagnostics_carry_their_codes(tmp_path):
+    from poncho.diagnostics import Code
+
+    (tmp_path / "bad.py").write_text("def f(:\n    pass\n")
+    (tmp_path / "dyn.py").write_text("import importlib\nimportlib.import_module(name)\n")
+    (tmp_path / "new.py").write_text("type Alias = int\nimport gamma\n")
+    (tmp_path / "old.py").write_text("import tomllib\n")
+    r = analyze([tmp_path], python_version=(3, 10), cache=False)
+    codes = {(os.path.basename(d.file), d.code) for d in [*r.diagnostics, *r.notes]}
+    assert {("bad.py", Code.UNREADABLE), ("old.py", Code.TARGET_LACKS_STDLIB)} <= codes
+    if sys.version_info < (3, 12):  # PEP 695 syntax goes to the libcst fallback
+        assert ("new.py", Code.PARTIAL_ANALYSIS) in codes
+    assert ("dyn.py", Code.DYNAMIC_UNKNOWN) in codes
+    assert ("good.py", Code.UNREADABLE) not in codes

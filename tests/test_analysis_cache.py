@@ -85,3 +85,18 @@ def test_parallel_equals_serial(tmp_path, monkeypatch):
     assert parallel.parsed == 80 and parallel.sites == serial.sites
     assert {f"dep{i}" for i in range(80)} <= {s.module for s in parallel.sites}
     assert {f"dyn{i}" for i in range(80)} <= {s.module for s in parallel.sites}
+
+
+def test_cached_diagnostics_keep_their_codes(tmp_path):
+    from poncho.diagnostics import Code
+
+    (tmp_path / "bad.py").write_text("def f(:\n")
+    (tmp_path / "dyn.py").write_text("import importlib\nimportlib.import_module(name)\n")
+    cache = SiteCache(tmp_path / "cache")
+    first = analyze([tmp_path / "bad.py", tmp_path / "dyn.py"], cache=cache)
+    second = analyze([tmp_path / "bad.py", tmp_path / "dyn.py"], cache=cache)
+    assert second.cache_hits == 2
+    for a in (first, second):
+        assert [d.code for d in a.diagnostics] == [Code.UNREADABLE]
+        assert [d.code for d in a.notes] == [Code.DYNAMIC_UNKNOWN]
+    assert second.diagnostics[0].as_dict()["code"] == "PR101"

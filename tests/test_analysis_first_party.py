@@ -63,3 +63,24 @@ def test_entry_script_directory_and_file_given_directly(tmp_path):
 def test_pyproject_first_party_override(tmp_path):
     write(tmp_path, {"pyproject.toml": '[tool.poncho]\nfirst-party = ["internal_sdk"]\n', "app.py": "import internal_sdk\n"})
     assert classes(analyze([tmp_path], cache=False))["internal_sdk"] == "first-party"
+
+
+def test_package_root_and_pyproject_follow_one_rule(tmp_path, monkeypatch):
+    from poncho.analysis.roots import file_roots, find_pyproject, package_root, source_roots
+
+    (tmp_path / "proj/pkg/sub").mkdir(parents=True)
+    for init in ("proj/pkg/__init__.py", "proj/pkg/sub/__init__.py", "proj/pkg/sub/mod.py"):
+        (tmp_path / init).write_text("")
+    (tmp_path / "proj/pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'monorepo'\n")
+    proj, mod = tmp_path / "proj", tmp_path / "proj/pkg/sub/mod.py"
+    for given in (proj, proj / "pkg", proj / "pkg/sub", mod):
+        assert package_root(given) == proj
+        assert source_roots(given) == [proj]
+        assert find_pyproject([given]) == proj / "pyproject.toml"
+    assert file_roots(mod) == [proj.resolve(), mod.parent.resolve()]
+    assert find_pyproject([f"{mod}:f"]) == proj / "pyproject.toml"
+    monkeypatch.chdir(proj / "pkg")  # a module entry is looked up from the working directory
+    assert find_pyproject(["pkg.sub.mod:f"]) is None
+    monkeypatch.chdir(proj)
+    assert find_pyproject(["pkg.sub.mod:f"]) == Path("pyproject.toml")

@@ -152,3 +152,18 @@ def test_unknown_condition_gives_no_marker_and_drops_from_and():
 def test_guarded_and_typing_combined_with_markers():
     s = by_module("import sys\nif sys.version_info < (3, 11):\n    try:\n        import tomli\n    except ImportError:\n        tomli = None\n")
     assert s["tomli"].guard is Guard.OPTIONAL and s["tomli"].marker == 'python_version < "3.11"'
+
+
+def test_fallback_sites_name_what_they_stand_in_for():
+    s = by_module("""
+    try:
+        import tomllib
+    except ImportError:
+        import tomli as tomllib
+    try:
+        import ujson as json
+    except ImportError:
+        import json
+    """)
+    assert s["tomli"].fallback_for == "tomllib" and s["json"].fallback_for == "ujson"
+    assert s["tomllib"].fallback_for is None and s["ujson"].fallback_for is None

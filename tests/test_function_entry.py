@@ -9,6 +9,7 @@ import pytest
 
 from poncho.analysis import Analysis, analyze, analyze_function
 from poncho.analysis.function_entry import default_roots, parse_entry
+from poncho.errors import EntryError
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -283,12 +284,112 @@ def test_package_reexport_and_src_layout_namespace(tmp_path: Path) -> None:
     assert default_roots(main)[0] == (tmp_path / "src").resolve()
     result = analyze_function(f"{main}:run")
     assert third_party(result) == {"markdown"}
-    assert "acme" in result.first_party
+    # acme is a namespace: its portions are first-party (as in a whole-tree run), not the bare name
+    assert result.scope.contains("acme.tools") and not result.scope.contains("acme_other")
 
 
 def test_parse_entry_forms() -> None:
     assert parse_entry("app/tasks.py:handler").path == Path("app/tasks.py")
     assert parse_entry("pkg.mod:Class.method").module == "pkg.mod"
     assert parse_entry("pkg.mod:Class.method").qualname == "Class.method"
-    with pytest.raises(ValueError):
+    with pytest.raises(EntryError):
         parse_entry("handler")
+
+
+def test_parse_entry_and_is_entry_share_one_syntax(tmp_path: Path) -> None:
+    from poncho.analysis.entry import is_entry
+
+    for text in ("app/tasks.py:handler", "pkg.mod:Class.method", "f.py:outer.<locals>.inner", "f.py:<lambda>"):
+        assert is_entry(text) and parse_entry(text).qualname == text.rpartition(":")[2]
+    for text in ("handler", "pkg-x.mod:f", "app/tasks.py:", "app/tasks.py:not-a-name", ":f"):
+        assert not is_entry(text)
+        with pytest.raises(EntryError):
+            parse_entry(text)
+    colon = tmp_path / "a:b"
+    colon.write_text("")
+    assert not is_entry(colon)  # an existing path is a path
+
+
+def test_function_entry_gets_the_target_rules(tmp_path: Path) -> None:
+    from poncho.diagnostics import Code, Severity
+
+    write(tmp_path, {"job.py": """
+        import tomllib
+        from distutils.version import LooseVersion
+
+        def parse(text):
+            return tomllib.loads(text)
+
+        def version(text):
+            return LooseVersion(text)
+    """})
+    on_310 = analyze_function(f"{tmp_path}/job.py:parse", python_version=(3, 10))
+    [error] = on_310.diagnostics
+    assert error.code is Code.TARGET_LACKS_STDLIB and error.severity is Severity.ERROR and "tomllib" in error.message
+    assert [on_310.classify(s) for s in on_310.sites] == ["missing-stdlib"]
+    assert analyze_function(f"{tmp_path}/job.py:parse", python_version=(3, 11)).diagnostics == []
+    on_312 = analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 12))
+    assert [s.distribution for s in on_312.third_party] == ["setuptools"]
+    assert [s.distribution for s in analyze_function(f"{tmp_path}/job.py:version", python_version=(3, 11)).sites] == [None]
+
+
+def test_missing_entry_has_its_code(app: Path) -> None:
+    from poncho.analysis.function_entry import EntryNotFound
+    from poncho.diagnostics import Code
+
+    for entry, roots in ((f"{app}/app/tasks.py:nothing", None), (f"{app}/app/nofile.py:f", None), ("app.nothere:f", [app])):
+        [diag] = analyze_function(entry, roots=roots).diagnostics
+        assert isinstance(diag, EntryNotFound) and diag.code is Code.ENTRY_NOT_FOUND
+
+
+@pytest.mark.parametrize("given", ["proj", "proj/pkg", "proj/pkg/sub", "proj/pkg/sub/mod.py"])
+def test_whole_tree_and_function_entry_agree_on_first_party(tmp_path: Path, given: str) -> None:
+    write(tmp_path, {
+        "proj/pyproject.toml": "[project]\nname = 'x'\n",
+        "proj/helper.py": "",
+        "proj/tools/extra.py": "",  # a PEP 420 portion: tools.extra, not tools
+        "proj/pkg/__init__.py": "",
+        "proj/pkg/util.py": "",
+        "proj/pkg/sub/__init__.py": "",
+        "proj/pkg/sub/sibling.py": "",
+        "proj/pkg/sub/mod.py": """
+            from pkg import util
+            from . import sibling
+            import helper
+            from tools import extra
+            import tools_other
+            import yaml
+
+            def f():
+                return util, sibling, helper, extra, tools_other, yaml
+        """,
+    })
+    tree = analyze([tmp_path / given], cache=False)
+    entry = analyze_function(f"{tmp_path}/proj/pkg/sub/mod.py:f")
+    assert entry.first_party == tree.first_party == {"helper", "pkg"}
+    classes = {s.module: entry.classify(s) for s in entry.sites}
+    assert classes == {s.module: tree.classify(s) for s in tree.sites}
+    assert classes == {"pkg": "first-party", "pkg.sub.sibling": "first-party", "helper": "first-party",
+                       "tools": "first-party", "tools_other": "third-party", "yaml": "third-party"}
+
+
+def test_dotted_imports_read_through_their_submodules(tmp_path: Path) -> None:
+    write(tmp_path, {"job.py": """
+        import google.cloud.storage
+        import xml.etree.ElementTree
+        import azure.storage.blob, azure.identity
+
+        def upload():
+            return google.cloud.storage.Client(), xml.etree.ElementTree
+
+        def blob():
+            return azure.storage.blob.BlobClient
+
+        def nothing():
+            return 1
+    """})
+    assert modules(analyze_function(f"{tmp_path}/job.py:upload")) == {"google", "xml"}
+    assert [s.module for s in analyze_function(f"{tmp_path}/job.py:upload").sites] == [
+        "google.cloud.storage", "xml.etree.ElementTree"]
+    assert [s.module for s in analyze_function(f"{tmp_path}/job.py:blob").sites] == ["azure.storage.blob"]
+    assert analyze_function(f"{tmp_path}/job.py:nothing").sites == []

@@ -180,7 +180,7 @@ def load_options(
     ``verbose_note`` (a callable taking a string) hears what was read but not
     used (pip's ``find-links``).
     """
-    from poncho.pipeline import find_pyproject  # moves to poncho.analysis with the entry parser
+    from poncho.analysis.roots import find_pyproject
     from poncho.net.pip_config import PipSettings, load_pip_settings
 
     environ = os.environ if environ is None else environ

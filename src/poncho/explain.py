@@ -35,8 +35,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
         rule = getattr(s, "rule", None)
         how = s.kind.value + (f", rule {rule}" if rule else "") + (f", {s.note}" if s.note else "")
         extra = f"; marker: {s.marker}" if s.marker else ""
-        is_fallback = (s.note or "").startswith("fallback for")  # the note already says what it stands in for
-        alt = f"; falls back to {s.alternative}" if s.alternative and not is_fallback else ""
+        # a fallback's alternative is the module it stands in for, which its note already names
+        alt = f"; falls back to {s.alternative}" if s.alternative and s.fallback_for is None else ""
         lines.append(f"  {s.location}: {s.module} [{how}; {where}; {GUARD_TEXT[s.guard]}{extra}{alt}] "
                      f"-> {analysis.classify(s)}")
     third = [s for s in sites if analysis.classify(s) == "third-party"]

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
-from poncho.analysis.function_entry import _display, _version, analyze_definition, default_roots
-from poncho.analysis.stdlib import stdlib_names
+from poncho.analysis.function_entry import analyze_definition, display_path
+from poncho.analysis.roots import file_roots
+from poncho.analysis.sites import Code
+from poncho.analysis.stdlib import normalize_version, stdlib_names
 
 __all__ = ["requirements_for", "roots_of"]
 
@@ -75,7 +77,7 @@ def roots_of(fn: types.FunctionType | type, file: Path) -> list[Path]:
             expected = root.joinpath(*parts)
             if expected == file.with_suffix("") or expected / "__init__.py" == file:
                 return [root] + ([file.parent] if file.parent != root else [])
-    return default_roots(file)
+    return file_roots(file)
 
 
 # --------------------------------------------------------------------------- the walk
@@ -208,13 +210,14 @@ class _LiveWalk:
             analysis = analyze_definition(path, qualname, line=line, roots=roots, python_version=self.python_version)
             self.analyses.append(analysis)
             self.first_party |= analysis.first_party
-            return _display(path)
+            return display_path(path)
         # Not on disk (a notebook cell, the REPL): the text linecache keeps, if any.
         try:
             lines, start = inspect.getsourcelines(obj)
         except (OSError, TypeError):
             self.diagnostics.append(Diagnostic(filename, line or 0,
-                                               f"source of {qualname} is not available; only its live globals were read"))
+                                               f"source of {qualname} is not available; only its live globals were read",
+                                               code=Code.UNREADABLE))
             return filename
         text = textwrap.dedent("".join(lines))
         local = qualname.split(".")[-1]
@@ -287,7 +290,7 @@ class _LiveWalk:
         if self.analyses:
             # keeps what the analyzer adds beyond these fields (first-party scope, target version)
             return replace(self.analyses[0], sites=sites, first_party=first_party, diagnostics=diagnostics, files=files)
-        return Analysis(sites=sites, first_party=first_party, stdlib=stdlib_names(_version(self.python_version)),
+        return Analysis(sites=sites, first_party=first_party, stdlib=stdlib_names(normalize_version(self.python_version)),
                         diagnostics=diagnostics, files=files)
 
 

@@ -19,6 +19,9 @@ from poncho.config import Options, load_options
 from poncho.diagnostics import Code, Diagnostic, Severity
 from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
 
+from poncho.analysis.entry import is_entry
+from poncho.analysis.roots import find_pyproject
+
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis import Analysis
     from poncho.check import Finding
@@ -107,10 +110,10 @@ class Pipeline:
         else:
             if len(paths) != 1:
                 raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
-            from poncho.analysis.function_entry import EntryNotFound, analyze_function  # libcst: only when needed
+            from poncho.analysis.function_entry import analyze_function  # libcst: only when needed
 
             analysis = analyze_function(entries[0], python_version=self.python_version)
-            missing = [d for d in analysis.diagnostics if isinstance(d, EntryNotFound)]
+            missing = [d for d in analysis.diagnostics if d.code is Code.ENTRY_NOT_FOUND]
             if missing:
                 raise EntryError(str(missing[0]))
         return self.accept_analysis(analysis)
@@ -198,32 +201,6 @@ class _LazyIndex:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pipeline.indexes[0], name)
-
-
-def is_entry(path: str | Path) -> bool:
-    """``app/tasks.py:handler`` or ``pkg.mod:func``, but not an existing path with a colon in it."""
-    text = str(path)
-    if ":" not in text or Path(text).exists():
-        return False
-    target, _, name = text.rpartition(":")
-    return bool(target and name) and all(p.isidentifier() for p in name.split("."))
-
-
-def find_pyproject(paths: Sequence[str | Path]) -> Path | None:
-    """The analyzed project's pyproject.toml: at the first path's source root, if any.
-
-    A package directory is climbed out of (as its root is its parent); an
-    unrelated pyproject.toml further up (say, of a monorepo) is not used.
-    """
-    if not paths:
-        return None
-    first = str(paths[0])
-    start = Path(first.rpartition(":")[0] if is_entry(first) else first)
-    start = start if start.is_dir() else start.parent
-    while (start / "__init__.py").is_file() and start.parent != start:
-        start = start.parent
-    candidate = start / "pyproject.toml"
-    return candidate if candidate.is_file() else None
 
 
 def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
