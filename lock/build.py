@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
 from poncho.errors import BadResponse, Reason, redact_url
-from poncho.net import IndexFile
 from poncho.index_cache.requirements import DirectRequirement
-from poncho.resolver import Resolution, Target
+from poncho.net import IndexFile
+from poncho.resolver import Resolution
 
 from . import validate
 from .digest import input_digest

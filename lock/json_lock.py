@@ -17,7 +17,6 @@ from typing import Any
 from poncho.errors import LockFileError, PonchoError
 
 from . import validate
-
 from .records import Artifact, Lock, LockEntry
 
 FORMAT = "poncho-resolve-lock/1"

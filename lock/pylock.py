@@ -73,7 +73,7 @@ def to_pylock(lock: Lock) -> Any:
     try:
         from packaging.pylock import Package, PackageSdist, PackageWheel, Pylock
     except ImportError as exc:  # an older packaging than PEP 751 support
-        raise RuntimeError("pylock.toml output needs packaging >= 26 (pip install -U packaging)") from exc
+        raise ConfigError("pylock.toml output needs packaging >= 26 (pip install -U packaging)") from exc
     from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -107,7 +107,7 @@ def resolve(
                 parents[child].add(pname)
     pins: dict[NormalizedName, Pin] = {}
     extras: dict[NormalizedName, set[str]] = defaultdict(set)
-    for ident, cand in result.mapping.items():
+    for ident in result.mapping:
         name, ex = split_identifier(ident)
         extras[name] |= ex
     for ident, cand in result.mapping.items():

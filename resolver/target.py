@@ -16,11 +16,10 @@ from packaging import tags as tags_mod
 from packaging.markers import Marker, default_environment
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
-
-from poncho.errors import ConfigError
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
+from poncho.errors import ConfigError
 
 MAX_MINOR = 40  # far beyond any CPython release; the bound keeps tag generation finite
 
@@ -36,7 +35,7 @@ class Target:
     platform_label: str = ""
 
     @classmethod
-    def current(cls) -> "Target":
+    def current(cls) -> Target:
         env = default_environment()
         platforms = [t.platform for t in tags_mod.sys_tags() if t.platform != "any"]
         # Name the platform by its most specific portable tag (manylinux_2_36_x86_64, ...).
@@ -51,7 +50,7 @@ class Target:
         )
 
     @classmethod
-    def for_platform(cls, python: str, platform: str | None = None, implementation: str = "cpython") -> "Target":
+    def for_platform(cls, python: str, platform: str | None = None, implementation: str = "cpython") -> Target:
         """A target other than this interpreter: ``python="3.12"``, ``platform="manylinux_2_28_x86_64"``.
 
         The platform names the newest tag the machines accept; older

@@ -13,7 +13,8 @@ For distributed-framework users, two calls work on live function objects
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -23,14 +24,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.pipeline import Options
 
 
-def requirements_for(fn: Callable[..., Any] | type, **kwargs: Any) -> "Analysis":
+def requirements_for(fn: Callable[..., Any] | type, **kwargs: Any) -> Analysis:
     """The import sites ``fn`` needs, from its source and its live globals; calls nothing."""
     from poncho.live import requirements_for as _requirements_for
 
     return _requirements_for(fn, **kwargs)
 
 
-def lock_for(fn: Callable[..., Any] | type, options: "Options | None" = None, **settings: Any) -> "Lock":
+def lock_for(fn: Callable[..., Any] | type, options: Options | None = None, **settings: Any) -> Lock:
     """Analyze ``fn``, map, resolve for the options' target and return the Lock.
 
     Without ``options``, they are loaded as the CLI loads them (pip's index,

@@ -9,8 +9,9 @@ keeps its digest), and only then looks at the input digest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from poncho.diagnostics import Code, Diagnostic, Severity
 from poncho.index_cache.requirements import DirectRequirement, Requirements

@@ -25,8 +25,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from poncho import __version__
 from poncho.errors import ExitCode, PonchoError, UsageError, redact_url

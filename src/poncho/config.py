@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from poncho.errors import ConfigError, UsageError
 from poncho.paths import cache_root
@@ -193,7 +194,7 @@ def load_options(
     main_index = index_url or _typed(project, "index-url", str, pyproject) or pip.index_url or DEFAULT_INDEX
     extra = [*(_typed(project, "extra-index-urls", list, pyproject) or ()), *pip.extra_index_urls,
              *extra_index_urls]
-    project_constraints = [str((pyproject.parent / c)) for c in _typed(project, "constraints", list, pyproject) or ()
+    project_constraints = [str(pyproject.parent / c) for c in _typed(project, "constraints", list, pyproject) or ()
                            ] if pyproject is not None else []
 
     chosen: Target | None = None

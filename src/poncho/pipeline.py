@@ -10,17 +10,17 @@ tree never loads the HTTP client or the resolver.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
-
-from poncho.config import Options, load_options
-from poncho.diagnostics import Code, Diagnostic, Severity
-from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
+from typing import TYPE_CHECKING, Any
 
 from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
+from poncho.config import Options, load_options
+from poncho.diagnostics import Code, Diagnostic, Severity
+from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis import Analysis

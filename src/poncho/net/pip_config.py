@@ -14,9 +14,9 @@ from __future__ import annotations
 import configparser
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from poncho.errors import ConfigError
 
@@ -70,7 +70,8 @@ def load_pip_settings(env: Mapping[str, str] | None = None, files: Sequence[Path
         try:
             parser.read(path, encoding="utf-8")
         except (configparser.Error, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read pip configuration: {exc} (fix it, or pass --no-pip-config)") from exc
+            raise ConfigError(f"{path}: cannot read pip configuration: {exc} "
+                              "(fix it, or pass --no-pip-config)") from exc
         read.append(str(path))
         for section in SECTIONS:
             if parser.has_section(section):

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from poncho.errors import UsageError
 from cachecontrol import CacheControlAdapter
 from cachecontrol.caches.file_cache import FileCache
 from cachecontrol.heuristics import BaseHeuristic
 from urllib3.util.retry import Retry
 
 from poncho import __version__
+from poncho.errors import UsageError
 from poncho.paths import cache_root
 
 USER_AGENT = f"poncho-resolve/{__version__}"

@@ -17,8 +17,8 @@ import requests
 from packaging.utils import canonicalize_name
 
 from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
-from poncho.net.session import OfflineMiss, read_body
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
+from poncho.net.session import OfflineMiss, read_body
 
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
