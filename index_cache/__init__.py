@@ -22,7 +22,6 @@ from typing import Sequence
 from poncho.net import SimpleIndex
 
 from .environment import EnvironmentSource
-from .known import KNOWN, KnownNames
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
 from .overrides import OverrideError, Overrides
 from .probe import DEFAULT_CACHE as DEFAULT_PROBE_CACHE
@@ -67,6 +66,6 @@ def default_mapper(
     return Mapper(sources)
 
 
-__all__ = ["KNOWN", "Candidate", "EnvironmentSource", "KnownNames", "LiveProbe", "Mapper", "Mapping",
+__all__ = ["Candidate", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
            "MappingSource", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
            "default_mapper", "prefixes", "provided_modules"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
 
 
 class Source(str, enum.Enum):
@@ -64,9 +64,6 @@ class Mapper:
         if module not in self._memo:
             self._memo[module] = self._map(module)
         return self._memo[module]
-
-    def map_all(self, modules: Iterable[str]) -> dict[str, Mapping]:
-        return {m: self.map(m) for m in modules}
 
     def _map(self, module: str) -> Mapping:
         for src in self.sources:
