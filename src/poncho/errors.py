@@ -160,6 +160,19 @@ class BadResponse(IndexProblem):
         super().__init__(url, reason, hint, kind=kind, status=status)
 
 
+class OverLimit(BadResponse):
+    """A body, archive or member over one of the readers' limits (``kind`` is TOO_LARGE).
+
+    ``limit`` names which one, as a field of ``poncho.artifacts.limits.ArchiveLimits``
+    (``compressed``, ``uncompressed``, ``members``, ``member``), so callers can
+    report it without reading the message.
+    """
+
+    def __init__(self, url: str, limit: str, reason: str, hint: str = "") -> None:
+        self.limit = limit
+        super().__init__(url, reason, hint, kind=Reason.TOO_LARGE)
+
+
 class BuildIncomplete(PonchoError):
     """``index build``: some projects could not be read; the data was written without them."""
 
