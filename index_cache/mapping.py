@@ -9,8 +9,9 @@ alternatives, so ``explain`` and lock comments can show why.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 class Source(str, enum.Enum):

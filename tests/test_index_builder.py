@@ -10,12 +10,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from poncho.index_cache.build import BuildOptions, build
+from poncho.index_cache.build.journal import JOURNAL
+from poncho.index_cache.build.results import Outcome
+from poncho.index_cache.build.store import MANIFEST_FILE, PROJECTS_FILE
+from poncho.index_cache.shipped import INDEX_FILE, ShippedIndex
 from support.index_server import IndexServer, ServedFile
 from support.wheels import build_wheel
 
-from poncho.index_cache.build import JOURNAL, BuildError, BuildOptions, build
-from poncho.index_cache.shipped import ShippedIndex
-from poncho.index_cache.store import INDEX_FILE, MANIFEST_FILE, PROJECTS_FILE
+from poncho.artifacts.limits import ArchiveLimits
+from poncho.errors import (
+    BuildError,
+    ConfigError,
+    ExitCode,
+    IndexUnreachable,
+    ProjectListError,
+)
 
 OUTPUTS = {INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
 
@@ -272,7 +282,8 @@ def test_manifest_records_the_build(built):
     assert manifest["requests"] == len(server.log)
     # archives read: one per project (binary: two), none for broken and absent
     assert manifest["wheels"] == len(PROJECTS) - 2 + 1 and manifest["tool_version"]
-    assert manifest["sdist_limits"] == {"compressed": 2**30, "uncompressed": 4 * 2**30, "members": 100_000}
+    assert manifest["archive_limits"] == {"compressed": 2**30, "uncompressed": 4 * 2**30, "members": 100_000,
+                                          "member": 16 * 2**20}
 
 
 def test_server_without_range_support_gives_the_same_index(tmp_path):
@@ -326,17 +337,18 @@ def test_dask_local_cluster_gives_the_threaded_result(built, tmp_path):
 def test_unreachable_index_fails_cleanly_without_output(index_server, tmp_path):
     populate(index_server, tmp_path)
     index_server.down = True
-    with pytest.raises(BuildError, match=r"index unreachable: http://127\.0\.0\.1:\d+/simple/"):
+    with pytest.raises(IndexUnreachable) as info:
         run_build(index_server, tmp_path, tmp_path / "out", retries=0)
+    assert info.value.url.startswith(index_server.url) and info.value.exit_code == ExitCode.INDEX
     assert not (tmp_path / "out").exists()
 
 
 def test_bad_project_list_names_the_file(tmp_path):
     bad = tmp_path / "top.tsv"
     bad.write_text("rank\tname\n1\tok\nthree\tbad\n")
-    with pytest.raises(BuildError, match=r"top\.tsv:3: expected"):
+    with pytest.raises(ProjectListError, match=r"top\.tsv:3: expected"):
         build(BuildOptions(out_dir=tmp_path / "out", input=bad, progress=None))
-    with pytest.raises(BuildError, match=r"missing\.tsv: cannot read"):
+    with pytest.raises(ProjectListError, match=r"missing\.tsv: cannot read"):
         build(BuildOptions(out_dir=tmp_path / "out", input=tmp_path / "missing.tsv", progress=None))
     assert not (tmp_path / "out").exists()
     (tmp_path / "afile").write_text("")
@@ -426,12 +438,10 @@ def test_large_tar_sdist_is_streamed_and_nothing_is_written(index_server, tmp_pa
 
 
 def _limited_build(server: IndexServer, tmp: Path, names: list[str], **limits) -> dict[str, dict[str, str]]:
-    from poncho.index_cache.sdist_files import SdistLimits
-
     out = tmp / "out"
     tmp.mkdir(exist_ok=True)
     build(BuildOptions(out_dir=out, index_url=server.url, workers=2, progress=None, backoff=0.01,
-                       sdist_limits=SdistLimits(**limits),
+                       limits=ArchiveLimits(**limits),
                        input=write_list(tmp, [(i, n) for i, n in enumerate(names, start=1)])))
     return projects(out)
 
@@ -492,9 +502,7 @@ def test_a_bomb_in_a_tar_header_costs_bounded_memory(index_server, tmp_path):
 def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
     populate(index_server, tmp_path)
     out = tmp_path / "out"
-    from poncho.index_cache.sdist_files import SdistLimits
-
-    tight = run_build(index_server, tmp_path, out, sdist_limits=SdistLimits(compressed=OLD_IN_MEMORY_LIMIT))
+    tight = run_build(index_server, tmp_path, out, limits=ArchiveLimits(compressed=OLD_IN_MEMORY_LIMIT))
     reason = "sdist only: tar archive over the streaming limits"
     assert tight["unindexed_reasons"][reason] == 2  # hugesdist and sparky
     index_server.log.clear()
@@ -510,9 +518,12 @@ def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
     run_build(index_server, tmp_path, fresh)
     assert (out / INDEX_FILE).read_text() == (fresh / INDEX_FILE).read_text()
     assert (out / PROJECTS_FILE).read_text() == (fresh / PROJECTS_FILE).read_text()
-    # a reason that matches nothing crawls nothing
+    # an outcome no project has crawls nothing; one that does not exist is refused before any request
     index_server.log.clear()
-    run_build(index_server, tmp_path, out, recrawl=("no such reason",))
+    run_build(index_server, tmp_path, out, recrawl=(Outcome.STUBS_ONLY,))
+    assert not index_server.log
+    with pytest.raises(ConfigError, match="no such reason"):
+        run_build(index_server, tmp_path, out, recrawl=("no such reason",))
     assert not index_server.log
 
 

@@ -173,6 +173,16 @@ class OverLimit(BadResponse):
         super().__init__(url, reason, hint, kind=Reason.TOO_LARGE)
 
 
+class BuildError(UsageError):
+    """``index build`` cannot start or cannot go on (an output that is not a directory, a journal of
+    another index, no Dask); nothing was written."""
+
+
+class ProjectListError(ConfigError):
+    """``index build``: the popularity list (``--input``) is missing or cannot be used; the message
+    names the file and line."""
+
+
 class BuildIncomplete(PonchoError):
     """``index build``: some projects could not be read; the data was written without them."""
 
