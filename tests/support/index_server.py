@@ -4,7 +4,8 @@ It serves, from files on disk: ``/simple/`` (project list), ``/simple/<p>/``
 as PEP 691 JSON or PEP 503 HTML by content negotiation, ``/files/<f>``
 with byte ranges, and ``/files/<f>.metadata`` (PEP 658). Switches let tests
 turn off range support, ``.metadata`` files, or their advertisement, and
-every request is logged so tests can count round trips.
+every request is logged so tests can count round trips; ``fail`` makes
+chosen paths answer with an error status (an overloaded mirror, say).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class IndexServer:
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     down: bool = False
+    fail: dict[str, int] = field(default_factory=dict)  # path -> HTTP status to answer with
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -164,6 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
             return
         path = self.path.split("?", 1)[0]
+        if path in idx.fail:
+            return self._send(idx.fail[path], b"failing on purpose", "text/plain")
         if path == "/simple/":
             names = sorted({f.project for f in idx.files.values()})
             body = "".join(f'<a href="/simple/{n}/">{n}</a>\n' for n in names).encode()
