@@ -125,8 +125,10 @@ class MetadataFetcher:
         if file.is_wheel:
             raw, kind = wheel_metadata(self.session, file, self.limits)
         else:
-            raw, kind = metadata_file(self.session, file, self.limits), "pep658"
-            if raw is None:
+            served = metadata_file(self.session, file, self.limits)
+            if served is not None:
+                raw, kind = served, "pep658"
+            else:
                 # imported here: the sdist reader loads tarfile and gzip, which a lock of wheels never needs
                 from .sdist_metadata import sdist_metadata
 

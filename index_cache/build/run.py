@@ -198,8 +198,8 @@ def _manifest(options: BuildOptions, source: Path, settings: CrawlSettings, resu
               runs: list[dict[str, Any]], resumed: int) -> dict[str, Any]:
     status = Counter(r.status for r in results)
     unindexed = Counter(r.outcome.value for r in results if r.status == UNINDEXED)
-    failures = sorted(({"project": r.project, "rank": r.rank, "reason": r.reason}
-                       for r in results if r.status == ERROR), key=lambda f: f["rank"])
+    failures = [{"project": r.project, "rank": r.rank, "reason": r.reason}
+                for r in sorted(results, key=lambda r: r.rank) if r.status == ERROR]
     input_bytes = source.read_bytes()
     return {
         "tool": "poncho-resolve index build",

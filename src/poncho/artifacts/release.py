@@ -92,12 +92,13 @@ def newest_wheels(files: tuple[IndexFile, ...] | list[IndexFile]) -> ReleaseChoi
     families: dict[str, list[tuple[IndexFile, frozenset[Tag]]]] = {}
     for f, tags in wheels[chosen]:
         families.setdefault(_platform_family(tags), []).append((f, tags))
+    order: list[str]
     if "any" in families:
         order = ["any"]
     elif "linux" in families or "windows" in families:
         order = [fam for fam in ("linux", "windows") if fam in families]
     else:
-        order = [fam for fam in ("macos", "other") if fam in families][:1]
+        order = [str(fam) for fam in ("macos", "other") if fam in families][:1]
     picked = tuple(max(families[fam], key=lambda ft: _preference(*ft))[0] for fam in order)
     return ReleaseChoice(str(chosen), picked, tuple(sdists.get(chosen, ())),
                          latest=str(latest) if chosen != latest else None)
