@@ -29,7 +29,8 @@ from packaging.utils import canonicalize_name
 
 from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
 from poncho.artifacts.release import newest_wheels
-from poncho.artifacts.wheel import ZIP_ERRORS, open_wheel, wheel_metadata
+from poncho.artifacts.wheel import open_wheel, wheel_metadata
+from poncho.artifacts.zips import ZIP_ERRORS
 from poncho.errors import BadResponse, IndexProblem, NotFound, OverLimit, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 

@@ -8,7 +8,9 @@ three read the same bytes the same way and within the same limits:
   range requests into the zip);
 - :mod:`.sdist`: the members of an sdist that matter, a zip by range
   requests, a ``.tar.gz`` streamed, within :class:`.limits.ArchiveLimits`;
-- :mod:`.release`: which release and which of its wheels to read.
+- :mod:`.release`: which release and which of its wheels to read;
+- :mod:`.zips` (a member read within the per-member limit) and
+  :mod:`.limits` (:class:`~.limits.ArchiveLimits`), which the others share.
 
 Nothing here imports the others' heavy modules: :mod:`.sdist` (``tarfile``,
 ``gzip``) is imported only by code that reads an sdist. This package imports

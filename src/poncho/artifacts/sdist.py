@@ -36,7 +36,7 @@ from poncho.net.rangezip import MAX_FULL, open_remote_zip
 from poncho.net.streams import BoundedReader
 
 from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
-from .wheel import read_member
+from .zips import read_member
 
 ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
                   struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError)

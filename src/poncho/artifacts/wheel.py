@@ -14,7 +14,6 @@ same :class:`~poncho.artifacts.limits.ArchiveLimits` everywhere.
 from __future__ import annotations
 
 import hashlib
-import struct
 import zipfile
 from typing import NamedTuple
 
@@ -25,10 +24,10 @@ from poncho.net import IndexFile
 from poncho.net.rangezip import MAX_FULL, RangeFile, open_remote_zip
 
 from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
+from .zips import read_member
 
-#: What ``zipfile`` raises for an archive it cannot read (beyond our own errors).
-ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
-              NotImplementedError, KeyError)
+__all__ = ["OpenWheel", "metadata_file", "metadata_member", "open_wheel", "wheel_metadata"]
+
 _LOCAL_HEADER = 30  # fixed part of a zip local file header
 _EXTRA_SLACK = 1024  # the local header's extra field, unknown until read
 
@@ -53,21 +52,6 @@ def metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     """The top-level ``*.dist-info/METADATA`` entry, if the wheel has one."""
     return next((i for i in zf.infolist() if i.filename.count("/") == 1
                  and i.filename.endswith(".dist-info/METADATA")), None)
-
-
-def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, url: str, limits: ArchiveLimits) -> bytes:
-    """One member's bytes, refused before reading when over ``limits.member``.
-
-    ``zipfile`` never returns more than the size the central directory states,
-    so checking that size bounds the memory a lying or bomb-like entry can take.
-    """
-    if info.file_size > limits.member:
-        raise OverLimit(url, "member", f"{info.filename} is {size_text(info.file_size)}, over the limit of "
-                                       f"{limits.describe('member')}")
-    try:
-        return zf.read(info)
-    except ZIP_ERRORS as exc:
-        raise BadResponse(url, f"cannot read {info.filename}: {exc}", kind=Reason.BAD_ARCHIVE) from exc
 
 
 def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
