@@ -84,11 +84,6 @@ class RangeFile(io.RawIOBase):
         # Keep whole aligned blocks only; a partial head block is kept by offset.
         self._blocks[start] = data
 
-    @property
-    def size(self) -> int:
-        """The remote file's length in bytes."""
-        return self._size
-
     def holds(self, start: int, end: int) -> bool:
         """True when bytes [start, end) were already fetched, so reading them costs no request.
 
