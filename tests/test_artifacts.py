@@ -127,18 +127,34 @@ def test_a_wheel_with_too_many_members_is_refused(index_server, tmp_path):
 @pytest.mark.parametrize(("which", "before", "limits"), [
     ("members", {f"m{i}.py": b"" for i in range(300)}, ArchiveLimits(members=100)),
     ("member", {}, ArchiveLimits(member=64)),
-    ("compressed", {"blob": os.urandom(512 * 1024)}, ArchiveLimits(compressed=256 * 1024)),
-], ids=["members", "member", "compressed"])
+], ids=["members", "member"])
 def test_every_sdist_limit_holds(index_server, tmp_path, make, which, before, limits):
     served = index_server.add(make(tmp_path, "capped", before))
     file = _file(index_server, "capped", served.filename)
     with pytest.raises(OverLimit) as info:
         read_sdist(make_session(None), file, _pkg_info, limits)
     assert info.value.limit == which and info.value.kind is Reason.TOO_LARGE
-    if which == "compressed":  # the index stated the size: nothing was downloaded
-        assert not index_server.requests_for(f"/files/{served.filename}")
-    else:
-        assert read_sdist(make_session(None), file, _pkg_info).members  # within the defaults it reads
+    assert read_sdist(make_session(None), file, _pkg_info).members  # within the defaults it reads
+
+
+def test_the_compressed_limit_caps_what_crosses_the_network(tmp_path):
+    limits = ArchiveLimits(compressed=256 * 1024)
+    blob = {"blob": os.urandom(512 * 1024)}  # incompressible: both archives are over 256 KiB
+    with IndexServer() as ranged, IndexServer(range_support=False) as whole:
+        for server in (ranged, whole):
+            server.add(_tgz(tmp_path / "t", "big", blob))
+            server.add(_zip(tmp_path / "z", "bigzip", blob))
+        # a tar.gz is streamed whole: the index states its size, so not a byte is fetched
+        with pytest.raises(OverLimit) as info:
+            read_sdist(make_session(None), _file(ranged, "big", "big-1.0.tar.gz"), _pkg_info, limits)
+        assert info.value.limit == "compressed" and not ranged.requests_for("/files/big-1.0.tar.gz")
+        # a zip is read by ranges: only its directory and PKG-INFO come, whatever its size ...
+        listing = read_sdist(make_session(None), _file(ranged, "bigzip", "bigzip-1.0.zip"), _pkg_info, limits)
+        assert list(listing.members) == ["bigzip-1.0/PKG-INFO"]
+        # ... unless the server ignores Range and sends it whole
+        with pytest.raises(OverLimit) as info:
+            read_sdist(make_session(None), _file(whole, "bigzip", "bigzip-1.0.zip"), _pkg_info, limits)
+        assert info.value.limit == "compressed"
 
 
 def test_a_compression_bomb_stops_at_the_uncompressed_limit(tmp_path):

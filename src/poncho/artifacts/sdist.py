@@ -87,8 +87,8 @@ def _over(file: IndexFile, which: str, limits: ArchiveLimits) -> OverLimit:
 
 def _read_zip(session: requests.Session, file: IndexFile, wanted: Wanted, limits: ArchiveLimits,
               enough: Enough | None) -> SdistListing:
-    if file.size is not None and file.size > limits.compressed:
-        raise _over(file, "compressed", limits)
+    # by ranges, only the directory and the wanted members cross the network, whatever the zip's size;
+    # a server that ignores Range sends it whole, which the compressed limit (and MAX_FULL) caps
     zf, _ = open_remote_zip(session, file.url, file.size, max_full=min(limits.compressed, MAX_FULL))
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
