@@ -45,6 +45,8 @@ from .store import default_input, load_top_list, write_outputs
 
 @dataclass
 class BuildOptions:
+    """One build's settings; the CLI's options, and what tests and scripts pass to :func:`build`."""
+
     out_dir: Path
     index_url: str = DEFAULT_INDEX
     top: int | None = None
