@@ -6,23 +6,26 @@ override. :func:`default_mapper` builds the chain in its fixed order:
 
 1. :class:`Overrides` from ``--map IMPORT=DIST`` then ``[tool.poncho.mapping]``;
 2. :class:`EnvironmentSource`, the installed distributions' file lists (opt-in);
-3. :class:`ShippedIndex`, ``data/import-index.tsv`` built by :mod:`.build`
-   from the top 15,000 projects' wheels (``python -m poncho.index_cache build``);
+3. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
+   (:mod:`.build`, ``python -m poncho.index_cache build``) from the top 15,000
+   projects' wheels;
 4. :class:`LiveProbe`, a project named like the import, accepted only when its
    wheel's file list provides the module (only when given an index);
 5. otherwise unresolved.
+
+Only the lookup lives at this level; importing it never loads the builder
+(:mod:`.build`: the crawler, the sdist streamer, ``tarfile``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping as _Table
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Mapping as _Table
-from typing import Sequence
 
 from poncho.net import SimpleIndex
 
 from .environment import EnvironmentSource
-from .known import KNOWN, KnownNames
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
 from .overrides import OverrideError, Overrides
 from .probe import DEFAULT_CACHE as DEFAULT_PROBE_CACHE
@@ -67,6 +70,6 @@ def default_mapper(
     return Mapper(sources)
 
 
-__all__ = ["KNOWN", "Candidate", "EnvironmentSource", "KnownNames", "LiveProbe", "Mapper", "Mapping",
+__all__ = ["Candidate", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
            "MappingSource", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
            "default_mapper", "prefixes", "provided_modules"]

@@ -1,7 +1,7 @@
-"""``python -m poncho.index_cache build -o DIR ...``"""
+"""``python -m poncho.index_cache build -o DIR ...``: the builder's command line (:mod:`.build.cli`)."""
 
 import sys
 
-from .cli import main
+from .build.cli import main
 
 sys.exit(main())

@@ -9,8 +9,9 @@ alternatives, so ``explain`` and lock comments can show why.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Iterable, Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 class Source(str, enum.Enum):
@@ -64,9 +65,6 @@ class Mapper:
         if module not in self._memo:
             self._memo[module] = self._map(module)
         return self._memo[module]
-
-    def map_all(self, modules: Iterable[str]) -> dict[str, Mapping]:
-        return {m: self.map(m) for m in modules}
 
     def _map(self, module: str) -> Mapping:
         for src in self.sources:

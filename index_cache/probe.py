@@ -1,8 +1,10 @@
 """The live probe: a project named like the import, confirmed by its wheel's file list.
 
 A name match alone is never accepted (that is how dependency-confusion attacks
-land): the probe reads the candidate's latest wheel's central directory with
-range requests and accepts it only if the wheel provides the module.
+land): the probe reads the central directory of the wheel
+:func:`poncho.artifacts.release.newest_wheels` ranks first (the builder reads
+the same release) with range requests and accepts the project only if that
+wheel provides the module.
 
 What a wheel provides never changes, so it is kept on disk by the wheel's
 sha256 (as the index states it) under ``<cache>/probe/``: a warm run asks the
@@ -20,17 +22,17 @@ import re
 import threading
 from pathlib import Path
 
-from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
-from packaging.version import Version
+from packaging.utils import canonicalize_name
 
+from poncho.artifacts.release import newest_wheels
+from poncho.artifacts.wheel import open_wheel
 from poncho.errors import BadResponse, NotCached, NotFound, Reason
+from poncho.fileio import write_atomic
 from poncho.net import IndexFile, SimpleIndex
-from poncho.net.rangezip import open_remote_zip
 from poncho.net.session import default_cache_dir
 
 from .mapping import Mapping, Source, prefixes
 from .wheel_files import provided_modules
-from poncho.fileio import write_atomic
 
 
 def candidate_names(module: str) -> list[str]:
@@ -42,25 +44,6 @@ def candidate_names(module: str) -> list[str]:
             if canonicalize_name(name) not in {canonicalize_name(n) for n in names}:
                 names.append(name)
     return names
-
-
-def latest_wheel(files: tuple[IndexFile, ...]) -> IndexFile | None:
-    """The newest non-yanked wheel, preferring pure-Python ones within a version."""
-    best: tuple[Version, int, IndexFile] | None = None
-    for f in files:
-        if not f.is_wheel or f.yanked:
-            continue
-        try:
-            _, version, _, tags = parse_wheel_filename(f.filename)
-        except InvalidWheelFilename:
-            continue
-        if version.is_prerelease:
-            continue
-        pure = int(any(t.platform == "any" for t in tags))
-        key = (version, pure, f)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return best[2] if best else None
 
 
 CACHE_FORMAT = 1
@@ -119,7 +102,7 @@ class LiveProbe:
         self._lock = threading.Lock()
 
     def provided_by(self, project: str) -> set[str] | None:
-        """Import paths the latest wheel of ``project`` provides (None: no such project/wheel)."""
+        """Import paths the newest usable wheel of ``project`` provides (None: no such project/wheel)."""
         key = canonicalize_name(project)
         with self._lock:
             if key in self._provided:
@@ -129,8 +112,8 @@ class LiveProbe:
         except NotFound:
             result = None
         else:
-            wheel = latest_wheel(page.files)
-            result = self._wheel_provides(wheel) if wheel is not None else None
+            wheels = newest_wheels(page.files).wheels
+            result = self._wheel_provides(wheels[0]) if wheels else None
         with self._lock:
             self._provided[key] = result
         return result
@@ -143,7 +126,7 @@ class LiveProbe:
             if cached is not None:
                 return cached
         try:
-            zf, _ = open_remote_zip(self.index.session, wheel.url, wheel.size)
+            zf = open_wheel(self.index.session, wheel).zip
         except BadResponse as exc:
             if exc.kind is not Reason.BAD_ARCHIVE:
                 raise

@@ -1,6 +1,6 @@
 """The shipped index as a mapping source: longest dotted prefix, honest about ambiguity.
 
-``import-index.tsv`` (written by the builder, see :mod:`.store`) is read on
+``import-index.tsv`` (written by the builder, :mod:`.build.store`) is read on
 the first lookup, as one string split into lines: the lines are sorted by
 import path, so a lookup is a binary search per dotted prefix and loading
 costs no more than reading the file (a few milliseconds).
@@ -21,7 +21,9 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from .mapping import Mapping, Source, prefixes
-from .store import DATA_DIR, INDEX_FILE
+
+DATA_DIR = Path(__file__).parent / "data"  # the runtime data shipped in the wheel
+INDEX_FILE = "import-index.tsv"
 
 # An exact-name match beats a more popular provider unless that one is at
 # least this many times better ranked: ``import jwt`` is PyJWT (rank 44), not

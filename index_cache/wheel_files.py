@@ -28,8 +28,6 @@ def is_safe_member(name: str) -> bool:
     return ".." not in name.split("/")
 
 
-_is_safe = is_safe_member  # old name
-
 
 def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
     """(dotted import paths the wheel owns, top-level names skipped as noise).

@@ -1,16 +1,17 @@
 """Core metadata of a distribution file, without downloading the file.
 
-Order: the PEP 658 ``.metadata`` file (probed even when the index does not
-advertise it, since some mirrors strip the key), then HTTP range requests
-into the wheel's zip. Results are cached on disk by the file's sha256, which
-makes the cache immutable: an entry is written once, atomically.
+Wheels are read by :func:`poncho.artifacts.wheel.wheel_metadata` (the PEP 658
+``.metadata`` file, else range requests into the zip), sdists by
+:mod:`.sdist_metadata` (static metadata only, never a build), both within one
+:class:`~poncho.artifacts.limits.ArchiveLimits`. Results are cached on disk by
+the file's sha256, which makes the cache immutable: an entry is written once,
+atomically.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,16 +19,20 @@ import requests
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
-                             parse_sdist_filename, parse_wheel_filename)
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
+from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
+from poncho.artifacts.wheel import metadata_file, wheel_metadata
+from poncho.errors import BadResponse, NotCached, Reason
 from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile
-from poncho.errors import BadResponse, IndexProblem, IndexUnreachable, NotCached, Reason
-from poncho.net.rangezip import open_remote_zip
-
-from .sdist_metadata import sdist_metadata
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,14 @@ def parse_metadata(raw: bytes, origin: str) -> DistMetadata:
 
 
 class MetadataFetcher:
-    """Fetches and caches metadata for index files."""
+    """Fetches and caches metadata for index files; ``limits`` bound every archive it reads."""
 
-    def __init__(self, session: requests.Session, cache_dir: Path | None, offline: bool = False) -> None:
+    def __init__(self, session: requests.Session, cache_dir: Path | None, offline: bool = False,
+                 limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
         self.session = session
         self.cache_dir = Path(cache_dir) / "metadata" if cache_dir else None
         self.offline = offline
+        self.limits = limits
         self.stats = {"cache": 0, "pep658": 0, "range": 0, "sdist": 0}
         self._lock = threading.Lock()  # stats are updated from the prefetch threads
 
@@ -112,23 +119,20 @@ class MetadataFetcher:
             write_cache_entry(path, raw, "metadata")
         return meta
 
-    def fetch_raw(self, file: IndexFile) -> bytes:
-        """The metadata bytes (from the cache when present)."""
-        path = self._cache_path(file)
-        if path is not None and path.is_file():
-            return path.read_bytes()
-        return self._fetch_fresh(file)
-
     def _fetch_fresh(self, file: IndexFile) -> bytes:
         if self.offline:
             raise NotCached(file.url, "metadata is not in the cache and --offline is set")
-        raw = self._from_pep658(file)
-        if raw is not None:
-            kind = "pep658"
-        elif file.is_wheel:
-            raw, kind = self._from_range(file), "range"
+        if file.is_wheel:
+            raw, kind = wheel_metadata(self.session, file, self.limits)
         else:
-            raw, kind = sdist_metadata(self.session, file), "sdist"
+            served = metadata_file(self.session, file, self.limits)
+            if served is not None:
+                raw, kind = served, "pep658"
+            else:
+                # imported here: the sdist reader loads tarfile and gzip, which a lock of wheels never needs
+                from .sdist_metadata import sdist_metadata
+
+                raw, kind = sdist_metadata(self.session, file, self.limits), "sdist"
         with self._lock:
             self.stats[kind] = self.stats.get(kind, 0) + 1
         return raw
@@ -145,31 +149,3 @@ class MetadataFetcher:
         if canonicalize_name(meta.name) != name or meta.version != version:
             raise BadResponse(file.url, f"metadata describes {meta.name} {meta.version}, "
                                         f"not the file's {name} {version}", kind=Reason.BAD_METADATA)
-
-    def _from_pep658(self, file: IndexFile) -> bytes | None:
-        if file.core_metadata is False or file.url.startswith("file:"):
-            return None
-        try:
-            resp = self.session.get(file.url + ".metadata")
-        except (requests.exceptions.RequestException, OSError) as exc:
-            raise IndexUnreachable(file.url + ".metadata", f"cannot fetch: {exc}") from exc
-        if resp.status_code != 200:
-            return None
-        body = resp.content
-        if file.metadata_sha256 and hashlib.sha256(body).hexdigest() != file.metadata_sha256:
-            raise BadResponse(file.url + ".metadata", "sha256 does not match the index's core-metadata hash",
-                              kind=Reason.HASH_MISMATCH)
-        return body
-
-    def _from_range(self, file: IndexFile) -> bytes:
-        zf, _ = open_remote_zip(self.session, file.url, file.size)
-        with zf:
-            names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if not names:
-                raise BadResponse(file.url, "wheel has no .dist-info/METADATA", kind=Reason.BAD_METADATA)
-            try:
-                return zf.read(names[0])
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BadResponse(file.url, f"cannot read METADATA: {exc}", kind=Reason.BAD_ARCHIVE) from exc
-            except IndexProblem:
-                raise

@@ -181,11 +181,4 @@ def _is_per_file_problem(exc: IndexProblem) -> bool:
     return isinstance(exc, BadResponse)
 
 
-def merged_specifier(reqs: Sequence[Requirement]) -> SpecifierSet:
-    spec = SpecifierSet()
-    for r in reqs:
-        spec &= r.specifier
-    return spec
-
-
-__all__ = ["Candidate", "Provider", "identifier_for", "split_identifier", "merged_specifier"]
+__all__ = ["Candidate", "Provider", "identifier_for", "split_identifier"]

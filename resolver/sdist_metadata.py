@@ -7,77 +7,33 @@ values computed when the sdist was built. Older setuptools sdists carry
 ``*.egg-info/requires.txt``, written from the same declarations; an egg-info
 without it, or a distutils-era PKG-INFO, means no requirements. Anything else would need a build, which we never do: the
 release is then skipped with a reason. ``.tar.gz`` cannot be read by range,
-so it is streamed and decompressed only until the two files are found,
-within a byte budget.
+so it is streamed and decompressed only until the two files are found, by
+the one bounded sdist reader (:mod:`poncho.artifacts.sdist`) and within its limits.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import tarfile
+from collections.abc import Mapping
 
 import requests
 from packaging.metadata import parse_email
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
+from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
+from poncho.artifacts.sdist import read_sdist
+from poncho.errors import BadResponse, Reason
 from poncho.net import IndexFile
-from poncho.errors import BadResponse, IndexUnreachable, Reason
-from poncho.net.rangezip import open_remote_zip
-from poncho.net.streams import BoundedReader
-
-MAX_COMPRESSED = 256 * 1024 * 1024  # read at most this much of a .tar.gz looking for PKG-INFO
-EGG_INFO_SEEN = "\0egg-info"  # a key no archive member can have
-
-
-
-def _members_tar(session: requests.Session, file: IndexFile) -> dict[str, bytes]:
-    try:
-        resp = session.get(file.url, stream=True)
-    except (requests.exceptions.RequestException, OSError) as exc:
-        raise IndexUnreachable(file.url, f"cannot fetch: {exc}") from exc
-    if resp.status_code != 200:
-        raise BadResponse(file.url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
-    wanted: dict[str, bytes] = {}
-    budget = MAX_COMPRESSED
-    stream = io.BufferedReader(BoundedReader(resp.raw.read, budget, lambda: BadResponse(
-        file.url, f"PKG-INFO not within the first {budget / 2**20:.1f} MiB of the sdist")))
-    try:
-        with tarfile.open(fileobj=stream, mode="r|gz") as tar:
-            for member in tar:
-                if ".egg-info/" in member.name:
-                    wanted.setdefault(EGG_INFO_SEEN, b"")
-                if _interesting(member.name) and member.isfile() and member.size < 5 * 2**20:
-                    fh = tar.extractfile(member)
-                    if fh is not None:
-                        wanted[member.name] = fh.read()
-                if _complete(wanted):
-                    break
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        if not wanted:
-            raise BadResponse(file.url, f"cannot read the sdist: {exc}", kind=Reason.BAD_ARCHIVE) from exc
-    finally:
-        resp.close()
-    return wanted
-
-
-def _members_zip(session: requests.Session, file: IndexFile) -> dict[str, bytes]:
-    zf, _ = open_remote_zip(session, file.url, file.size)
-    with zf:
-        found = {n: zf.read(n) for n in zf.namelist() if _interesting(n)}
-        if any(".egg-info/" in n for n in zf.namelist()):
-            found[EGG_INFO_SEEN] = b""
-        return found
 
 
 def _interesting(name: str) -> bool:
     parts = name.strip("/").split("/")
     if len(parts) == 2 and parts[1] == "PKG-INFO":
         return True
-    return parts[-1] == "requires.txt" and parts[-2].endswith(".egg-info") and len(parts) <= 4
+    return 2 <= len(parts) <= 4 and parts[-1] == "requires.txt" and parts[-2].endswith(".egg-info")
 
 
-def _complete(found: dict[str, bytes]) -> bool:
+def _complete(found: Mapping[str, bytes]) -> bool:
     has_pkg_info = any(n.count("/") == 1 and n.endswith("PKG-INFO") for n in found)
     if not has_pkg_info:
         return False
@@ -94,7 +50,7 @@ def _pep643_static(pkg_info: bytes) -> bool:
     fields, _ = parse_email(pkg_info)
     try:
         version = Version(fields.get("metadata_version", "1.0"))
-    except Exception:
+    except InvalidVersion:
         return False
     dynamic = {d.lower() for d in fields.get("dynamic", [])}
     return version >= Version("2.2") and "requires-dist" not in dynamic
@@ -119,14 +75,11 @@ def requires_txt_to_requires_dist(text: str) -> list[str]:
     return out
 
 
-def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
-    """METADATA-format bytes for an sdist, or BadResponse saying why it needs a build."""
-    if file.filename.endswith(".zip"):
-        members = _members_zip(session, file)
-    elif file.filename.endswith(".tar.gz"):
-        members = _members_tar(session, file)
-    else:
-        raise BadResponse(file.url, "unsupported sdist format", kind=Reason.UNSUPPORTED)
+def sdist_metadata(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes:
+    """METADATA-format bytes for an sdist, or BadResponse saying why it needs a build
+    (:class:`poncho.errors.OverLimit` when the archive is over ``limits``)."""
+    listing = read_sdist(session, file, _interesting, limits, enough=_complete)
+    members = listing.members
     pkg = next((v for n, v in members.items() if n.count("/") == 1 and n.endswith("PKG-INFO")), None)
     if pkg is None:
         raise BadResponse(file.url, "sdist has no PKG-INFO", kind=Reason.BAD_METADATA)
@@ -140,7 +93,7 @@ def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
     reqs = next((v for n, v in sorted(members.items()) if n.endswith("requires.txt")), None)
     fields, _ = parse_email(pkg)
     if reqs is None:
-        if EGG_INFO_SEEN in members:
+        if any(".egg-info/" in n for n in listing.names):
             return pkg  # setuptools wrote egg-info and no requires.txt: no dependencies
         if fields.get("metadata_version", "1.0") in ("1.0", "1.1", "1.2"):
             return pkg  # distutils era: install requirements could not be declared at all
@@ -157,5 +110,3 @@ def sdist_metadata(session: requests.Session, file: IndexFile) -> bytes:
             extras.add(m.group(1))
     lines += [f"Provides-Extra: {e}" for e in sorted(extras)]
     return ("\n".join(lines) + "\n\n").encode()
-
-

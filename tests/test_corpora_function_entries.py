@@ -1,9 +1,9 @@
 """Every corpus's ``[functions]`` table: each entry needs exactly the distributions listed.
 
 Module -> distribution mapping belongs to index_cache: the offline mapper
-(shipped index, no live probe) decides, and where it cannot be built the small
-hand-checked ``KNOWN`` table plus the identity stands in. Names are compared
-after PEP 503 normalization (``prometheus_client`` is ``prometheus-client``).
+(shipped index, no live probe) decides; a module it does not know stands for
+itself. Names are compared after PEP 503 normalization (``prometheus_client``
+is ``prometheus-client``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
-
 from poncho.analysis import Guard, Kind, analyze_function, analyze_source
-from poncho.index_cache import KNOWN
+from poncho.index_cache import default_mapper
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,25 +41,11 @@ def _entries() -> list[tuple[str, str, list[str]]]:
 
 @functools.lru_cache(maxsize=1)
 def _mapper():
-    try:
-        from poncho.index_cache import default_mapper
-
-        return default_mapper()
-    except Exception:  # the shipped index is not there (a fresh checkout before its build)
-        return None
+    return default_mapper()  # the shipped index, no probe: offline
 
 
 def _distribution(module: str) -> str:
-    mapper = _mapper()
-    if mapper is not None:
-        mapping = mapper.map(module)
-        if mapping.distribution:
-            return mapping.distribution
-    parts = module.split(".")
-    for i in range(len(parts), 0, -1):
-        if ".".join(parts[:i]) in KNOWN:
-            return KNOWN[".".join(parts[:i])]
-    return parts[0]
+    return _mapper().map(module).distribution or module.split(".")[0]
 
 
 def _dynamic_supported() -> bool:

@@ -10,12 +10,22 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from poncho.index_cache.build import BuildOptions, build
+from poncho.index_cache.build.journal import JOURNAL
+from poncho.index_cache.build.results import Outcome
+from poncho.index_cache.build.store import MANIFEST_FILE, PROJECTS_FILE
+from poncho.index_cache.shipped import INDEX_FILE, ShippedIndex
 from support.index_server import IndexServer, ServedFile
 from support.wheels import build_wheel
 
-from poncho.index_cache.build import JOURNAL, BuildError, BuildOptions, build
-from poncho.index_cache.shipped import ShippedIndex
-from poncho.index_cache.store import INDEX_FILE, MANIFEST_FILE, PROJECTS_FILE
+from poncho.artifacts.limits import ArchiveLimits
+from poncho.errors import (
+    BuildError,
+    ConfigError,
+    ExitCode,
+    IndexUnreachable,
+    ProjectListError,
+)
 
 OUTPUTS = {INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
 
@@ -272,7 +282,8 @@ def test_manifest_records_the_build(built):
     assert manifest["requests"] == len(server.log)
     # archives read: one per project (binary: two), none for broken and absent
     assert manifest["wheels"] == len(PROJECTS) - 2 + 1 and manifest["tool_version"]
-    assert manifest["sdist_limits"] == {"compressed": 2**30, "uncompressed": 4 * 2**30, "members": 100_000}
+    assert manifest["archive_limits"] == {"compressed": 2**30, "uncompressed": 4 * 2**30, "members": 100_000,
+                                          "member": 16 * 2**20}
 
 
 def test_server_without_range_support_gives_the_same_index(tmp_path):
@@ -326,17 +337,18 @@ def test_dask_local_cluster_gives_the_threaded_result(built, tmp_path):
 def test_unreachable_index_fails_cleanly_without_output(index_server, tmp_path):
     populate(index_server, tmp_path)
     index_server.down = True
-    with pytest.raises(BuildError, match=r"index unreachable: http://127\.0\.0\.1:\d+/simple/"):
+    with pytest.raises(IndexUnreachable) as info:
         run_build(index_server, tmp_path, tmp_path / "out", retries=0)
+    assert info.value.url.startswith(index_server.url) and info.value.exit_code == ExitCode.INDEX
     assert not (tmp_path / "out").exists()
 
 
 def test_bad_project_list_names_the_file(tmp_path):
     bad = tmp_path / "top.tsv"
     bad.write_text("rank\tname\n1\tok\nthree\tbad\n")
-    with pytest.raises(BuildError, match=r"top\.tsv:3: expected"):
+    with pytest.raises(ProjectListError, match=r"top\.tsv:3: expected"):
         build(BuildOptions(out_dir=tmp_path / "out", input=bad, progress=None))
-    with pytest.raises(BuildError, match=r"missing\.tsv: cannot read"):
+    with pytest.raises(ProjectListError, match=r"missing\.tsv: cannot read"):
         build(BuildOptions(out_dir=tmp_path / "out", input=tmp_path / "missing.tsv", progress=None))
     assert not (tmp_path / "out").exists()
     (tmp_path / "afile").write_text("")
@@ -426,12 +438,10 @@ def test_large_tar_sdist_is_streamed_and_nothing_is_written(index_server, tmp_pa
 
 
 def _limited_build(server: IndexServer, tmp: Path, names: list[str], **limits) -> dict[str, dict[str, str]]:
-    from poncho.index_cache.sdist_files import SdistLimits
-
     out = tmp / "out"
     tmp.mkdir(exist_ok=True)
     build(BuildOptions(out_dir=out, index_url=server.url, workers=2, progress=None, backoff=0.01,
-                       sdist_limits=SdistLimits(**limits),
+                       limits=ArchiveLimits(**limits),
                        input=write_list(tmp, [(i, n) for i, n in enumerate(names, start=1)])))
     return projects(out)
 
@@ -492,9 +502,7 @@ def test_a_bomb_in_a_tar_header_costs_bounded_memory(index_server, tmp_path):
 def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
     populate(index_server, tmp_path)
     out = tmp_path / "out"
-    from poncho.index_cache.sdist_files import SdistLimits
-
-    tight = run_build(index_server, tmp_path, out, sdist_limits=SdistLimits(compressed=OLD_IN_MEMORY_LIMIT))
+    tight = run_build(index_server, tmp_path, out, limits=ArchiveLimits(compressed=OLD_IN_MEMORY_LIMIT))
     reason = "sdist only: tar archive over the streaming limits"
     assert tight["unindexed_reasons"][reason] == 2  # hugesdist and sparky
     index_server.log.clear()
@@ -510,9 +518,12 @@ def test_recrawl_brings_a_finished_build_up_to_date(index_server, tmp_path):
     run_build(index_server, tmp_path, fresh)
     assert (out / INDEX_FILE).read_text() == (fresh / INDEX_FILE).read_text()
     assert (out / PROJECTS_FILE).read_text() == (fresh / PROJECTS_FILE).read_text()
-    # a reason that matches nothing crawls nothing
+    # an outcome no project has crawls nothing; one that does not exist is refused before any request
     index_server.log.clear()
-    run_build(index_server, tmp_path, out, recrawl=("no such reason",))
+    run_build(index_server, tmp_path, out, recrawl=(Outcome.STUBS_ONLY,))
+    assert not index_server.log
+    with pytest.raises(ConfigError, match="no such reason"):
+        run_build(index_server, tmp_path, out, recrawl=("no such reason",))
     assert not index_server.log
 
 
@@ -568,3 +579,139 @@ def test_without_a_metadata_file_import_names_come_from_the_wheel(tmp_path):
         assert server.requests_for(f"/files/{wheel.name}.metadata")  # asked, 404
         # so METADATA was read from the wheel with one more range request
         assert [(a, b) for a, b in _byte_ranges(server, wheel.name) if a < end and b >= start]
+
+
+# the one error model ------------------------------------------------------------------------------
+
+def _failing_build_args(server: IndexServer, tmp: Path, out: Path) -> list[str]:
+    """Three projects, the second of which the index fails on (503) however often it is asked."""
+    d = tmp / "dists"
+    server.add(build_wheel(d, "fine-one", "1.0", files={"fine_one/__init__.py": ""}))
+    server.add(build_wheel(d, "flaky", "1.0", files={"flaky/__init__.py": ""}))
+    server.add(build_wheel(d, "fine-two", "1.0", files={"fine_two/__init__.py": ""}))
+    server.failures["/simple/flaky/"] = 503
+    top = write_list(tmp, [(1, "fine-one"), (2, "flaky"), (3, "fine-two")])
+    return ["build", "--index-url", server.url, "--input", str(top), "--workers", "2", "--retries", "0",
+            "-q", "-o", str(out)]
+
+
+def test_some_projects_failing_is_exit_6_after_the_tables_are_written(index_server, tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "poncho.index_cache", *_failing_build_args(index_server, tmp_path,
+                                                                                            out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == ExitCode.INDEX == 6, proc.stderr
+    assert "1 of 3 project(s) could not be read" in proc.stderr
+    # what could be read was written, the failure is in the manifest and the journal retries it
+    assert rows(out) == {"fine_one": ["fine-one"], "fine_two": ["fine-two"]}
+    manifest = json.loads((out / MANIFEST_FILE).read_text())
+    assert manifest["errors"] == 1 and [f["project"] for f in manifest["failures"]] == ["flaky"]
+    assert projects(out)["flaky"]["status"] == "error"
+
+
+def test_poncho_resolve_index_build_reports_incomplete_builds_as_exit_6(index_server, tmp_path, capsys):
+    from poncho.cli import main
+
+    out = tmp_path / "out"
+    args = _failing_build_args(index_server, tmp_path, out)
+    assert main(["index", *args]) == 6
+    assert "1 of 3 project(s) could not be read" in capsys.readouterr().err
+    # once the index recovers, a re-run crawls only the failed project and succeeds
+    del index_server.failures["/simple/flaky/"]
+    index_server.log.clear()
+    assert main(["index", *args]) == 0
+    asked = {path.split("/")[2] for _, path, _ in index_server.log if path.startswith("/simple/")}
+    assert asked == {"flaky"}
+    assert rows(out)["flaky"] == ["flaky"]
+
+
+def test_builder_errors_carry_their_exit_codes(index_server, tmp_path):
+    from poncho.cli import main
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("name\nx\n")
+    with pytest.raises(ProjectListError) as info:
+        build(BuildOptions(out_dir=tmp_path / "out", input=bad, progress=None))
+    assert isinstance(info.value, ConfigError) and info.value.exit_code == ExitCode.USAGE
+    (tmp_path / "afile").write_text("")
+    assert main(["index", "build", "--input", str(write_list(tmp_path)), "-q", "-o", str(tmp_path / "afile")]) == 2
+    # a journal of another index is refused before anything is crawled
+    populate(index_server, tmp_path)
+    out = tmp_path / "out"
+    run_build(index_server, tmp_path, out)
+    with pytest.raises(BuildError, match="this journal was built against"):
+        build(BuildOptions(out_dir=out, index_url="http://127.0.0.1:9/simple/", input=write_list(tmp_path),
+                           progress=None))
+    assert main(["index", "build", "--recrawl", "no such outcome", "-o", str(out)]) == 2
+
+
+# outcomes: typed, journaled, what --recrawl selects by ----------------------------------------------
+
+def _journal_lines(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / JOURNAL).read_text().splitlines()]
+
+
+def _write_journal(out: Path, lines: list[dict]) -> None:
+    (out / JOURNAL).write_text("".join(json.dumps(line, sort_keys=True) + "\n" for line in lines))
+
+
+def test_outcome_is_journaled_and_recrawl_never_reads_the_reason_text(index_server, tmp_path):
+    populate(index_server, tmp_path)
+    out = tmp_path / "out"
+    run_build(index_server, tmp_path, out, limits=ArchiveLimits(compressed=OLD_IN_MEMORY_LIMIT))
+    lines = _journal_lines(out)
+    by_project = {line["project"]: line for line in lines if "project" in line}
+    assert by_project["hugesdist"]["outcome"] == Outcome.SDIST_OVER_LIMITS.value
+    assert by_project["absent"]["outcome"] == Outcome.NOT_ON_INDEX.value
+    assert by_project["acme-alpha"]["outcome"] == Outcome.WHEELS.value
+    assert by_project["broken"]["outcome"] == Outcome.UNREADABLE.value
+    # reword every reason: the over-limit projects' prose now reads like another outcome's, and
+    # one wheel project's prose like the over-limit one's; recrawl still goes by the outcome
+    for line in lines:
+        if line.get("project") in ("hugesdist", "sparky"):
+            line["reason"] = "type stubs only"
+        elif line.get("project") == "acme-alpha":
+            line["reason"] = "sdist only (x.tar.gz: over the streaming limit of 1 byte compressed)"
+    _write_journal(out, lines)
+    index_server.log.clear()
+    manifest = run_build(index_server, tmp_path, out, recrawl=(Outcome.SDIST_OVER_LIMITS,))
+    asked = {path.split("/")[2] for _, path, _ in index_server.log if path.startswith("/simple/")}
+    assert asked == {"hugesdist", "sparky"}
+    assert Outcome.SDIST_OVER_LIMITS.value not in manifest["unindexed_reasons"]
+
+
+def test_a_journal_from_before_outcomes_resumes_and_recrawls(index_server, tmp_path):
+    populate(index_server, tmp_path)
+    out = tmp_path / "out"
+    first = run_build(index_server, tmp_path, out, limits=ArchiveLimits(compressed=OLD_IN_MEMORY_LIMIT))
+    old = []
+    for line in _journal_lines(out):  # as a format-1 build wrote it: no outcome, its own wording
+        if "journal" in line:
+            line["journal"] = 1
+        line.pop("outcome", None)
+        if line.get("project") == "hugesdist":
+            line["reason"] = "sdist only (hugesdist-1.0.tar.gz is 5.9 MiB: too large to read whole; tar archives " \
+                             "cannot be range-read)"
+        old.append(line)
+    _write_journal(out, old)
+    index_server.log.clear()
+    resumed = run_build(index_server, tmp_path, out)
+    assert not index_server.log  # nothing to crawl: every project is journaled
+    assert resumed["unindexed_reasons"] == first["unindexed_reasons"]
+    manifest = run_build(index_server, tmp_path, out, recrawl=(Outcome.SDIST_OVER_LIMITS,))
+    asked = {path.split("/")[2] for _, path, _ in index_server.log if path.startswith("/simple/")}
+    assert asked == {"hugesdist", "sparky"}
+    assert manifest["indexed"] == first["indexed"] + 2
+
+
+def test_index_build_reads_the_checkout_list_by_default(index_server, tmp_path):
+    from poncho.index_cache.build import store
+
+    if not store.TOP_LIST.is_file():
+        pytest.skip("installed from a wheel: the list is not shipped (test_packaging_layout checks --input is asked)")
+    assert store.default_input() == store.TOP_LIST
+    out = tmp_path / "out"
+    manifest = build(BuildOptions(out_dir=out, index_url=index_server.url, top=1, workers=1, progress=None))
+    assert manifest["input"]["file"] == "pypi-top15000.tsv" and manifest["projects"] == 1
+    first = store.load_top_list(store.TOP_LIST)[0][1]
+    assert projects(out)[first]["status"] == "unindexed"  # the loopback index does not have it

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import pytest
 from packaging.requirements import Requirement
-
-from poncho.net import SimpleIndex, make_session
-from poncho.resolver import MetadataFetcher, ResolutionConflict, SimpleRepository, Target, resolve
+from poncho.resolver import (
+    MetadataFetcher,
+    ResolutionConflict,
+    SimpleRepository,
+    Target,
+    resolve,
+)
 from support.wheels import build_wheel
 
+from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
+from poncho.net import SimpleIndex, make_session
 
-def _resolve(server, reqs, tmp_path, target=None, cache=True):
+
+def _resolve(server, reqs, tmp_path, target=None, cache=True, limits=DEFAULT_LIMITS):
     session = make_session(tmp_path / "cache" if cache else None)
     target = target or Target.current()
     repo = SimpleRepository([SimpleIndex(session, server.url)],
-                            MetadataFetcher(session, tmp_path / "cache" if cache else None), target)
+                            MetadataFetcher(session, tmp_path / "cache" if cache else None, limits=limits), target)
     try:
         return resolve(reqs, repo, target, reasons={"app": "app/main.py:1"}), repo
     finally:
@@ -208,15 +215,13 @@ def test_sdist_only_projects_use_static_metadata_never_a_build(index_server, tmp
     assert res.pins["dep-a"].files[0].sha256 == index_server.files["dep_a-1.5.tar.gz"].sha256
 
 
-def test_sdist_streaming_stops_at_the_budget(index_server, tmp_path, monkeypatch):
-    from poncho.resolver import sdist_metadata
+def test_sdist_streaming_stops_at_the_budget(index_server, tmp_path):
     from support.wheels import build_sdist
 
-    monkeypatch.setattr(sdist_metadata, "MAX_COMPRESSED", 256 * 1024)
     index_server.add(build_sdist(tmp_path / "w", "huge", "1.0", filler=2 * 1024 * 1024))
     with pytest.raises(ResolutionConflict) as info:
-        _resolve(index_server, ["huge"], tmp_path)
-    assert "PKG-INFO not within the first" in str(info.value)
+        _resolve(index_server, ["huge"], tmp_path, limits=ArchiveLimits(compressed=256 * 1024))
+    assert "over the streaming limit of 256.0 KiB compressed" in str(info.value)
 
 
 def test_a_damaged_metadata_cache_entry_is_refetched_not_trusted(index_server, tmp_path):

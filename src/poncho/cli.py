@@ -275,7 +275,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def _index_parser() -> argparse.ArgumentParser:
-    from poncho.index_cache import cli as index_cli
+    from poncho.index_cache.build import cli as index_cli
 
     p = argparse.ArgumentParser(prog="poncho-resolve index", description="The import-name index.")
     sub = p.add_subparsers(dest="index_command", required=True, metavar="build")
@@ -287,7 +287,7 @@ def _index_parser() -> argparse.ArgumentParser:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from poncho.index_cache import cli as index_cli
+    from poncho.index_cache.build import cli as index_cli
 
     return index_cli.run(args)
 

@@ -173,6 +173,29 @@ class BadResponse(IndexProblem):
         super().__init__(url, reason, hint, kind=kind, status=status)
 
 
+class OverLimit(BadResponse):
+    """A body, archive or member over one of the readers' limits (``kind`` is TOO_LARGE).
+
+    ``limit`` names which one, as a field of ``poncho.artifacts.limits.ArchiveLimits``
+    (``compressed``, ``uncompressed``, ``members``, ``member``), so callers can
+    report it without reading the message.
+    """
+
+    def __init__(self, url: str, limit: str, reason: str, hint: str = "") -> None:
+        self.limit = limit
+        super().__init__(url, reason, hint, kind=Reason.TOO_LARGE)
+
+
+class BuildError(UsageError):
+    """``index build`` cannot start or cannot go on (an output that is not a directory, a journal of
+    another index, no Dask); nothing was written."""
+
+
+class ProjectListError(ConfigError):
+    """``index build``: the popularity list (``--input``) is missing or cannot be used; the message
+    names the file and line."""
+
+
 class BuildIncomplete(PonchoError):
     """``index build``: some projects could not be read; the data was written without them."""
 

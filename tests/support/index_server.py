@@ -4,7 +4,8 @@ It serves, from files on disk: ``/simple/`` (project list), ``/simple/<p>/``
 as PEP 691 JSON or PEP 503 HTML by content negotiation, ``/files/<f>``
 with byte ranges, and ``/files/<f>.metadata`` (PEP 658). Switches let tests
 turn off range support, ``.metadata`` files, or their advertisement, and
-every request is logged so tests can count round trips.
+every request is logged so tests can count round trips; ``fail`` makes
+chosen paths answer with an error status (an overloaded mirror, say).
 """
 
 from __future__ import annotations

@@ -16,16 +16,17 @@ from pathlib import Path
 
 import requests
 
-from poncho.errors import BadResponse, IndexUnreachable, Reason
+from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 
 BLOCK = 64 * 1024
+MAX_FULL = 200 * 1024 * 1024  # a whole file held in memory when the server ignores Range
 
 
 class RangeFile(io.RawIOBase):
     """A read-only, seekable view of a remote file, fetched block by block."""
 
     def __init__(self, session: requests.Session, url: str, size: int | None = None,
-                 max_full: int = 200 * 1024 * 1024) -> None:
+                 max_full: int = MAX_FULL) -> None:
         super().__init__()
         self.session = session
         self.url = url
@@ -65,16 +66,16 @@ class RangeFile(io.RawIOBase):
 
     def _take_full(self, resp: requests.Response) -> None:
         length = resp.headers.get("Content-Length")
-        if length and int(length) > self._max_full:
-            raise BadResponse(self.url, f"server ignores Range and the file is {int(length)} bytes",
-                              kind=Reason.TOO_LARGE)
+        if length and length.isdigit() and int(length) > self._max_full:
+            raise OverLimit(self.url, "compressed", f"server ignores Range and the file is {int(length)} bytes, "
+                                                    f"over the limit of {self._max_full} bytes held in memory")
         chunks = []
         got = 0
         for chunk in resp.iter_content(BLOCK):
             got += len(chunk)
             if got > self._max_full:
-                raise BadResponse(self.url, "server ignores Range and the file is too large to read whole",
-                                  kind=Reason.TOO_LARGE)
+                raise OverLimit(self.url, "compressed", "server ignores Range and the file is over the limit "
+                                                        f"of {self._max_full} bytes held in memory")
             chunks.append(chunk)
         self._full = b"".join(chunks)
         self._size = len(self._full)
@@ -82,6 +83,14 @@ class RangeFile(io.RawIOBase):
     def _store(self, start: int, data: bytes) -> None:
         # Keep whole aligned blocks only; a partial head block is kept by offset.
         self._blocks[start] = data
+
+    def holds(self, start: int, end: int) -> bool:
+        """True when bytes [start, end) were already fetched, so reading them costs no request.
+
+        Readers use it to take a member that came with the central directory
+        (a wheel's METADATA, often) instead of asking for another file.
+        """
+        return self._covered(start, min(end, self._size))
 
     def _fetch(self, start: int, end: int) -> None:
         """Ensure bytes [start, end) are held."""
@@ -167,17 +176,21 @@ class RangeFile(io.RawIOBase):
         return len(data)
 
 
-def open_remote_zip(session: requests.Session, url: str, size: int | None = None) -> tuple[zipfile.ZipFile, RangeFile]:
-    """A ZipFile over ``url`` (http(s) with ranges, or file://)."""
+def open_remote_zip(session: requests.Session, url: str, size: int | None = None,
+                    max_full: int = MAX_FULL) -> tuple[zipfile.ZipFile, RangeFile | None]:
+    """A ZipFile over ``url`` (http(s) with ranges, or file://, then no RangeFile).
+
+    ``max_full`` caps the one whole download made when the server ignores ``Range``.
+    """
     if url.startswith("file:"):
         path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
         raw = open(path, "rb")  # noqa: SIM115 - owned by the ZipFile
         try:
-            return zipfile.ZipFile(raw), None  # type: ignore[return-value]
+            return zipfile.ZipFile(raw), None
         except zipfile.BadZipFile as exc:
             raw.close()
             raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
-    rf = RangeFile(session, url, size)
+    rf = RangeFile(session, url, size, max_full=max_full)
     try:
         zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:

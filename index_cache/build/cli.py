@@ -1,7 +1,12 @@
-"""``poncho-resolve index build``: the command-line face of :mod:`.build`.
+"""``poncho-resolve index build``: the command-line face of :mod:`.run`.
 
 The main CLI wires it as a subcommand with ``add_arguments(parser)`` and
-``run(args)``; ``python -m poncho.index_cache build ...`` works on its own.
+``run(args)``, and maps the :class:`poncho.errors.PonchoError` that ``run``
+raises to its exit code; ``python -m poncho.index_cache build ...`` does the
+same through :func:`main`. Exit codes: 0 every project was read; 6
+(:class:`BuildIncomplete`) some could not be and the tables were written
+without them; 2 the build could not start; 130 interrupted (the journal keeps
+what was done).
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from poncho.errors import BuildIncomplete, ExitCode, PonchoError, UsageError
 from poncho.net.simple_api import DEFAULT_INDEX
 
-from .build import BuildError, BuildOptions, build
-from .store import TOP_LIST
+from .results import Outcome
+from .run import BuildOptions, build
 
 
 def _positive(text: str) -> int:
@@ -47,54 +53,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="threads crawling in parallel (default 32)")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS",
                         help="run the per-project tasks on this Dask distributed scheduler (tcp://host:8786)")
-    parser.add_argument("--input", type=Path, default=TOP_LIST, metavar="TSV",
-                        help="popularity list with 'rank' and 'name' columns (default: the shipped top 15,000)")
+    parser.add_argument("--input", type=Path, default=None, metavar="TSV",
+                        help="popularity list with 'rank' and 'name' columns (default, in a source checkout: "
+                             "index_cache/build/data/pypi-top15000.tsv; required otherwise)")
     parser.add_argument("--retries", type=int, default=3, metavar="R",
                         help="retries per project on transient network errors, with backoff (default 3)")
-    parser.add_argument("--recrawl", action="append", default=[], metavar="REASON",
-                        help="crawl again the journaled projects whose reason is REASON (a key of "
-                             "manifest.json's unindexed_reasons, e.g. 'sdist only: tar archive too large to "
-                             "read whole', or an indexed one such as 'sdist only; read its top_level.txt'); "
-                             "may repeat")
+    parser.add_argument("--recrawl", action="append", default=[], metavar="OUTCOME",
+                        choices=[o.value for o in Outcome],
+                        help="crawl again the journaled projects with this outcome (a key of manifest.json's "
+                             "unindexed_reasons, e.g. 'sdist only: tar archive over the streaming limits', or "
+                             "an indexed one such as 'sdist only; read its top_level.txt'); may repeat")
     parser.add_argument("--cert", default=None, metavar="BUNDLE",
                         help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the build; 0 when every project was crawled, 1 when some failed, 2 when it could not run,
-    130 when interrupted (the journal keeps what was done)."""
+    """Run the build: 0 when every project was read, 130 when interrupted (re-running resumes).
+
+    Raises :class:`BuildIncomplete` (exit 6) after writing the tables when some
+    projects failed, and other :class:`PonchoError` when the build cannot run.
+    """
     options = BuildOptions(out_dir=args.output, index_url=args.index_url, top=args.top, workers=args.workers,
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
                            recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr,
                            cert=args.cert or _pip_cert())
     try:
         manifest = build(options)
-    except BuildError as exc:
-        print(f"poncho-resolve index build: error: {exc}", file=sys.stderr)
-        return 2
     except OSError as exc:  # the output directory cannot be written, a disk is full...
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"poncho-resolve index build: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"{where}{exc.strerror or exc}") from exc
     except KeyboardInterrupt:
         print(f"poncho-resolve index build: interrupted; run the same command again to resume "
               f"from {args.output}", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     print(f"indexed {manifest['indexed']} of {manifest['projects']} projects "
           f"({manifest['import_paths']} import paths, {manifest['wheels']} wheels, "
           f"{manifest['requests']} requests, {manifest['wall_time_s']} s) -> {args.output}", file=sys.stderr)
     if manifest["errors"]:
-        print(f"{manifest['errors']} projects failed (listed in manifest.json); "
-              f"run the same command again to retry them", file=sys.stderr)
-        return 1
-    return 0
+        raise BuildIncomplete(manifest["errors"], manifest["projects"])
+    return int(ExitCode.OK)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m poncho.index_cache build ...``; errors are reported as ``poncho-resolve`` reports them."""
     parser = argparse.ArgumentParser(prog="python -m poncho.index_cache",
                                      description="Build the import-name index from a package index.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_arguments(sub.add_parser("build", help="crawl the index and write the import-name tables"))
     args = parser.parse_args(argv)
-    return run(args)
+    try:
+        return run(args)
+    except PonchoError as exc:
+        print(f"poncho-resolve index build: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)

@@ -1,4 +1,4 @@
-"""The index's files on disk: the popularity list it reads, the tables it writes.
+"""The builder's files on disk: the popularity list it reads, the tables it writes.
 
 Output of a build (all sorted, tab-separated, one record a line, so a
 re-build shows as a readable diff):
@@ -11,30 +11,46 @@ re-build shows as a readable diff):
 
 Every file is written to a temporary name and moved into place with
 ``os.replace``, the manifest last: a reader never sees half a file.
+
+The lookup (:mod:`poncho.index_cache.shipped`) reads ``import-index.tsv``
+only; the popularity list and a build's ``projects.tsv`` and ``manifest.json``
+are builder data, kept in the source tree under ``index_cache/build/data/``
+and never shipped in the wheel.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from packaging.utils import canonicalize_name
 
-from .crawl import INDEXED, ProjectResult
-from .wheel_files import NOISE
-from poncho.fileio import write_atomic as _write_atomic
+from poncho.errors import ProjectListError
+from poncho.fileio import write_atomic
 
-DATA_DIR = Path(__file__).parent / "data"
-TOP_LIST = DATA_DIR / "pypi-top15000.tsv"
-INDEX_FILE = "import-index.tsv"
+from ..shipped import INDEX_FILE
+from ..wheel_files import NOISE
+from .results import INDEXED, ProjectResult
+
+BUILD_DATA = Path(__file__).parent / "data"  # present in a source checkout only
+TOP_LIST = BUILD_DATA / "pypi-top15000.tsv"
 PROJECTS_FILE = "projects.tsv"
 MANIFEST_FILE = "manifest.json"
 INDEX_HEADER = "# import_path\tdistribution\trank  (poncho-resolve index; see manifest.json)\n"
 
 
-class InputError(ValueError):
-    """The popularity list cannot be used; the message names the file and line."""
+def default_input() -> Path:
+    """The popularity list ``index build`` reads without ``--input``: the checkout's top 15,000.
+
+    It is builder data and not in the wheel, so an installed poncho-resolve
+    needs ``--input``.
+    """
+    if not TOP_LIST.is_file():
+        raise ProjectListError(f"--input is required: the default popularity list ({TOP_LIST.name}) ships only "
+                               f"in a source checkout of poncho-resolve (index_cache/build/data/); give a TSV "
+                               f"with 'rank' and 'name' columns")
+    return TOP_LIST
 
 
 def load_top_list(path: Path) -> list[tuple[int, str]]:
@@ -42,13 +58,13 @@ def load_top_list(path: Path) -> list[tuple[int, str]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the project list: {exc.strerror or exc}") from exc
+        raise ProjectListError(f"{path}: cannot read the project list: {exc.strerror or exc}") from exc
     lines = text.splitlines()
     if not lines:
-        raise InputError(f"{path}: empty project list")
+        raise ProjectListError(f"{path}: empty project list")
     header = lines[0].split("\t")
     if "rank" not in header or "name" not in header:
-        raise InputError(f"{path}:1: expected a header with 'rank' and 'name' columns, got {lines[0]!r}")
+        raise ProjectListError(f"{path}:1: expected a header with 'rank' and 'name' columns, got {lines[0]!r}")
     r_col, n_col = header.index("rank"), header.index("name")
     out: list[tuple[int, str]] = []
     seen: set[str] = set()
@@ -60,20 +76,15 @@ def load_top_list(path: Path) -> list[tuple[int, str]]:
             rank = int(cols[r_col])
             name = cols[n_col].strip()
         except (IndexError, ValueError):
-            raise InputError(f"{path}:{lineno}: expected '<rank>\\t<name>...', got {line!r}") from None
+            raise ProjectListError(f"{path}:{lineno}: expected '<rank>\\t<name>...', got {line!r}") from None
         if not name:
-            raise InputError(f"{path}:{lineno}: empty project name")
+            raise ProjectListError(f"{path}:{lineno}: empty project name")
         key = canonicalize_name(name)
         if key not in seen:
             seen.add(key)
             out.append((rank, name))
     out.sort()
     return out
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    _write_atomic(path, text)
 
 
 def _clean(text: str) -> str:
@@ -118,6 +129,7 @@ def render_projects(results: Iterable[ProjectResult]) -> str:
 
 
 def write_outputs(out_dir: Path, results: list[ProjectResult], manifest: dict) -> None:
+    """The three tables, each atomically, the manifest last."""
     write_atomic(out_dir / INDEX_FILE, render_index(results))
     write_atomic(out_dir / PROJECTS_FILE, render_projects(results))
     write_atomic(out_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -6,111 +6,60 @@ Dask distributed cluster. Either way the results come back to this process,
 which appends each one to ``journal.jsonl`` in the output directory as it
 arrives; a re-run with the same output directory skips every project the
 journal already holds (errors excepted: they are retried). When the crawler
-has learned to read what it could not before, ``recrawl`` names the reasons
-(keys of the manifest's ``unindexed_reasons``, or an indexed project's reason
-up to its first colon, such as ``sdist only; read its top_level.txt``) whose
-projects are crawled again, so a finished build is brought up to date
-without redoing the rest.
+has learned to read what it could not before, ``recrawl`` names the
+:class:`.results.Outcome` values (the keys of the manifest's
+``unindexed_reasons``, or an indexed one such as ``sdist only; read its
+top_level.txt``) whose projects are crawled again, so a finished build is
+brought up to date without redoing the rest.
 When the crawl is done the tables and the manifest are written atomically
-(see :mod:`.store`).
+(see :mod:`.store`), whether or not every project could be read: the caller
+decides what failures mean (the CLI exits with :class:`BuildIncomplete`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
-from poncho.errors import IndexUnreachable, NotFound
+from poncho.artifacts.limits import ArchiveLimits
+from poncho.errors import BuildError, ConfigError, NotFound
 from poncho.net import SimpleIndex, make_session
 from poncho.net.simple_api import DEFAULT_INDEX
 
-from .crawl import ERROR, INDEXED, CrawlSettings, ProjectResult, crawl_project
-from .sdist_files import SdistLimits
-from .store import TOP_LIST, load_top_list, write_outputs
-
-JOURNAL = "journal.jsonl"
-JOURNAL_FORMAT = 1
-
-
-class BuildError(Exception):
-    """The build cannot start or cannot go on; nothing was written."""
+from .crawl import CrawlSettings, crawl_project
+from .journal import JOURNAL, Journal, read_journal
+from .results import ERROR, INDEXED, UNINDEXED, Outcome, ProjectResult
+from .store import default_input, load_top_list, write_outputs
 
 
 @dataclass
 class BuildOptions:
+    """One build's settings; the CLI's options, and what tests and scripts pass to :func:`build`."""
+
     out_dir: Path
     index_url: str = DEFAULT_INDEX
     top: int | None = None
     workers: int = 32
     dask_scheduler: str | None = None
-    input: Path = TOP_LIST
+    input: Path | None = None  # None: the checkout's top 15,000 (store.default_input)
     retries: int = 3
     backoff: float = 1.0
     timeout: float = 30.0
-    sdist_limits: SdistLimits = field(default_factory=SdistLimits)
-    recrawl: tuple[str, ...] = ()  # unindexed reasons (manifest keys) whose journaled projects are crawled again
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    recrawl: tuple[Outcome | str, ...] = ()  # outcomes whose journaled projects are crawled again
     cert: str | None = None  # CA bundle for HTTPS
     progress: TextIO | None = field(default=sys.stderr, repr=False)
-
-
-# journal ---------------------------------------------------------------------
-def _read_journal(path: Path, index_url: str) -> tuple[dict[str, ProjectResult], list[dict[str, Any]]]:
-    """(results already journaled by canonical project name, earlier runs); a torn line is ignored."""
-    done: dict[str, ProjectResult] = {}
-    runs: list[dict[str, Any]] = []
-    if not path.exists():
-        return done, runs
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            try:
-                data = json.loads(line)
-            except ValueError:
-                continue  # a line cut short by a crash; that project is crawled again
-            if "journal" in data:
-                if data.get("index_url") != index_url:
-                    raise BuildError(
-                        f"{path}:{lineno}: this journal was built against {data.get('index_url')!r}, "
-                        f"not {index_url!r}; use another output directory or the same --index-url")
-                continue
-            if "run" in data:
-                runs.append(data["run"])
-                continue
-            res = ProjectResult.from_json(data)
-            done[canonicalize_name(res.project)] = res
-    return done, runs
-
-
-class _Journal:
-    def __init__(self, path: Path, index_url: str) -> None:
-        new = not path.exists() or path.stat().st_size == 0
-        self.fh = path.open("a", encoding="utf-8")
-        if not new:
-            # a crash may have left a torn line: start ours on a fresh one
-            with path.open("rb") as raw:
-                raw.seek(-1, 2)
-                if raw.read(1) != b"\n":
-                    self.fh.write("\n")
-        if new:
-            self.write({"journal": JOURNAL_FORMAT, "index_url": index_url, "tool_version": __version__})
-
-    def write(self, data: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(data, sort_keys=True) + "\n")
-        self.fh.flush()
-
-    def close(self) -> None:
-        self.fh.close()
 
 
 # progress ----------------------------------------------------------------------
@@ -131,7 +80,7 @@ class _Progress:
             rate = self.this_run / max(now - self.start, 1e-9)
             eta = (self.total - self.done) / rate if rate else 0
             print(f"[index build] {self.done}/{self.total} projects  "
-                  f"indexed {self.counts[INDEXED]}  unindexed {self.counts['unindexed']}  "
+                  f"indexed {self.counts[INDEXED]}  unindexed {self.counts[UNINDEXED]}  "
                   f"errors {self.counts[ERROR]}  {rate:.1f}/s  eta {eta:.0f}s",
                   file=self.stream, flush=True)
 
@@ -164,7 +113,8 @@ def _run_dask(todo: list[tuple[int, str]], settings: CrawlSettings, address: str
 
 
 def _preflight(settings: CrawlSettings, first: str) -> int:
-    """Fail early, naming the URL, when the index cannot be reached; the number of requests made."""
+    """Fail early when the index cannot be reached (:class:`IndexUnreachable`, naming the URL,
+    exit 6); the number of requests made."""
     session = make_session(None, timeout=settings.timeout, retries=2, cert=settings.cert)
     responses: list[object] = []
     session.hooks["response"].append(lambda r, *a, **k: responses.append(r))
@@ -173,51 +123,39 @@ def _preflight(settings: CrawlSettings, first: str) -> int:
         index.project(first)
     except NotFound:
         pass
-    except IndexUnreachable as exc:
-        raise BuildError(f"index unreachable: {exc}") from exc
     return len(responses)
 
 
-def _reason_category(res: ProjectResult) -> str:
-    """The decisive clause of a project's reason, without file names and sizes (its status when it has none).
-
-    For unindexed projects these are the keys of the manifest's ``unindexed_reasons``;
-    ``--recrawl`` takes them (and those of indexed projects) to crawl such projects again.
-    """
-    text = re.sub(r"^latest \S+ has no wheels; read \S+(; )?", "", res.reason)
-    if "unreadable:" in text:
-        return "unreadable archive"
-    if text.startswith("sdist only (") and "over the streaming limit" in text:
-        return "sdist only: tar archive over the streaming limits"
-    if text.startswith("sdist only (") and "cannot be range-read" in text:
-        return "sdist only: tar archive too large to read whole"  # journals of builds before streaming
-    return text.split(":", 1)[0].strip() or res.status
+def _recrawl_outcomes(values: tuple[Outcome | str, ...]) -> set[Outcome]:
+    try:
+        return {Outcome(v) for v in values}
+    except ValueError as exc:
+        known = "; ".join(repr(o.value) for o in Outcome)
+        raise ConfigError(f"--recrawl: {exc}; expected one of {known}") from None
 
 
 def build(options: BuildOptions) -> dict[str, Any]:
     """Run (or resume) a build into ``options.out_dir``; return the manifest written."""
     started = time.monotonic()
-    try:
-        projects = load_top_list(options.input)
-    except ValueError as exc:
-        raise BuildError(str(exc)) from exc
+    source = Path(options.input) if options.input is not None else default_input()
+    projects = load_top_list(source)
+    recrawl = _recrawl_outcomes(options.recrawl)
     if options.top is not None:
         projects = projects[: options.top]
     if not projects:
-        raise BuildError(f"{options.input}: no projects to index")
+        raise BuildError(f"{source}: no projects to index")
     out = Path(options.out_dir)
     if out.exists() and not out.is_dir():
         raise BuildError(f"{out}: not a directory")
     settings = CrawlSettings(options.index_url if options.index_url.endswith("/") else options.index_url + "/",
                              timeout=options.timeout, retries=options.retries, backoff=options.backoff,
-                             sdist_limits=options.sdist_limits, cert=options.cert)
+                             limits=options.limits, cert=options.cert)
     journal_path = out / JOURNAL
-    done, runs = _read_journal(journal_path, settings.index_url)
+    done, runs = read_journal(journal_path, settings.index_url)
     wanted = {canonicalize_name(n) for _, n in projects}
-    recrawl = set(options.recrawl)
 
     def again(res: ProjectResult) -> bool:
-        return res.status == ERROR or _reason_category(res) in recrawl
+        return res.status == ERROR or res.outcome in recrawl
 
     todo = [(r, n) for r, n in projects if canonicalize_name(n) not in done or again(done[canonicalize_name(n)])]
     preflight = _preflight(settings, todo[0][1]) if todo else 0
@@ -228,9 +166,9 @@ def build(options: BuildOptions) -> dict[str, Any]:
               file=options.progress, flush=True)
     if options.progress and recrawl:
         n = sum(1 for k in wanted if k in done and again(done[k]) and done[k].status != ERROR)
-        print(f"[index build] crawling again {n} projects left unindexed for: {'; '.join(sorted(recrawl))}",
+        print(f"[index build] crawling again {n} projects for: {'; '.join(sorted(o.value for o in recrawl))}",
               file=options.progress, flush=True)
-    journal = _Journal(journal_path, settings.index_url)
+    journal = Journal(journal_path, settings.index_url)
     try:
         runner = (_run_dask(todo, settings, options.dask_scheduler) if options.dask_scheduler
                   else _run_threads(todo, settings, options.workers))
@@ -244,12 +182,12 @@ def build(options: BuildOptions) -> dict[str, Any]:
             run = {"wall_time_s": round(time.monotonic() - started, 1), "projects": progress.this_run,
                    "preflight_requests": preflight, "engine": _engine(options)}
             if recrawl:
-                run["recrawl"] = sorted(recrawl)
+                run["recrawl"] = sorted(o.value for o in recrawl)
             runs.append(run)
             journal.write({"run": run})
         journal.close()
     results = [done[k] for k in sorted(wanted) if k in done]
-    manifest = _manifest(options, settings, results, runs, len(projects) - len(todo))
+    manifest = _manifest(options, source, settings, results, runs, len(projects) - len(todo))
     write_outputs(out, results, manifest)
     return manifest
 
@@ -258,23 +196,23 @@ def _engine(options: BuildOptions) -> str:
     return f"dask:{options.dask_scheduler}" if options.dask_scheduler else f"threads:{options.workers}"
 
 
-def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[ProjectResult],
+def _manifest(options: BuildOptions, source: Path, settings: CrawlSettings, results: list[ProjectResult],
               runs: list[dict[str, Any]], resumed: int) -> dict[str, Any]:
     status = Counter(r.status for r in results)
-    unindexed = Counter(_reason_category(r) for r in results if r.status == "unindexed")
-    failures = sorted(({"project": r.project, "rank": r.rank, "reason": r.reason}
-                       for r in results if r.status == ERROR), key=lambda f: f["rank"])
-    input_bytes = Path(options.input).read_bytes()
+    unindexed = Counter(r.outcome.value for r in results if r.status == UNINDEXED)
+    failures = [{"project": r.project, "rank": r.rank, "reason": r.reason}
+                for r in sorted(results, key=lambda r: r.rank) if r.status == ERROR]
+    input_bytes = source.read_bytes()
     return {
         "tool": "poncho-resolve index build",
         "tool_version": __version__,
         "index_url": settings.index_url,
-        "input": {"file": Path(options.input).name, "sha256": hashlib.sha256(input_bytes).hexdigest(),
+        "input": {"file": source.name, "sha256": hashlib.sha256(input_bytes).hexdigest(),
                   "top": options.top},
         "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "projects": len(results),
         "indexed": status[INDEXED],
-        "unindexed": status["unindexed"],
+        "unindexed": status[UNINDEXED],
         "unindexed_reasons": dict(sorted(unindexed.items(), key=lambda kv: (-kv[1], kv[0]))),
         "errors": status[ERROR],
         "failures": failures,
@@ -286,5 +224,5 @@ def _manifest(options: BuildOptions, settings: CrawlSettings, results: list[Proj
         "runs": runs,
         "resumed_projects": resumed,
         "engine": _engine(options),
-        "sdist_limits": asdict(options.sdist_limits),
+        "archive_limits": asdict(options.limits),
     }

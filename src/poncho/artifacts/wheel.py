@@ -1,0 +1,129 @@
+"""A wheel's core metadata without downloading the wheel: the one METADATA reader.
+
+Order: the PEP 658 ``.metadata`` file (asked for even when the index does not
+advertise it, since some mirrors strip the key), then HTTP range requests
+into the wheel's zip for its ``*.dist-info/METADATA`` member. A caller that
+already opened the zip (the index builder lists it anyway) passes it in, and
+a METADATA that came with the central directory costs no request at all.
+
+The resolver, the live probe and the index builder all read wheels here, so a
+``.metadata`` file is checked against the index's hash and bounded by the
+same :class:`~poncho.artifacts.limits.ArchiveLimits` everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from typing import NamedTuple
+
+import requests
+
+from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
+from poncho.net import IndexFile
+from poncho.net.rangezip import MAX_FULL, RangeFile, open_remote_zip
+
+from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
+from .zips import read_member
+
+__all__ = ["OpenWheel", "metadata_file", "metadata_member", "open_wheel", "wheel_metadata"]
+
+_LOCAL_HEADER = 30  # fixed part of a zip local file header
+_EXTRA_SLACK = 1024  # the local header's extra field, unknown until read
+
+
+class OpenWheel(NamedTuple):
+    """A remote wheel opened by :func:`open_wheel`: the zip and, over HTTP, its range reader."""
+
+    zip: zipfile.ZipFile
+    ranges: RangeFile | None
+
+
+def open_wheel(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> OpenWheel:
+    """The wheel's zip, read by range requests (its central directory only, until members are read)."""
+    zf, rf = open_remote_zip(session, file.url, file.size, max_full=min(limits.compressed, MAX_FULL))
+    if len(zf.infolist()) > limits.members:
+        zf.close()
+        raise OverLimit(file.url, "members", f"over the limit of {limits.describe('members')}")
+    return OpenWheel(zf, rf)
+
+
+def metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The top-level ``*.dist-info/METADATA`` entry, if the wheel has one."""
+    return next((i for i in zf.infolist() if i.filename.count("/") == 1
+                 and i.filename.endswith(".dist-info/METADATA")), None)
+
+
+def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
+    """The PEP 658 ``.metadata`` file, or None when the index serves none (then read the wheel).
+
+    Any answer but 200 means "not served": a mirror that fails on ``.metadata``
+    may still serve the wheel, whose own errors are then the ones reported.
+    """
+    if file.core_metadata is False or not file.url.startswith(("http://", "https://")):
+        return None
+    url = file.url + ".metadata"
+    try:
+        resp = session.get(url, stream=True)
+    except (requests.exceptions.RequestException, OSError) as exc:
+        raise IndexUnreachable(url, f"cannot fetch: {exc}") from exc
+    with resp:
+        if resp.status_code != 200:
+            return None
+        try:
+            body = _bounded_body(resp, url, limits.member)
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise IndexUnreachable(url, f"download interrupted: {exc}") from exc
+    if file.metadata_sha256 and hashlib.sha256(body).hexdigest() != file.metadata_sha256.lower():
+        raise BadResponse(url, "sha256 does not match the index's core-metadata hash", kind=Reason.HASH_MISMATCH)
+    return body
+
+
+def _bounded_body(resp: requests.Response, url: str, limit: int) -> bytes:
+    length = resp.headers.get("Content-Length", "")
+    if length.isdigit() and int(length) > limit:
+        raise OverLimit(url, "member", f"{size_text(int(length))}, over the limit of {size_text(limit)}")
+    chunks, got = [], 0
+    for chunk in resp.iter_content(64 * 1024):
+        got += len(chunk)
+        if got > limit:
+            raise OverLimit(url, "member", f"over the limit of {size_text(limit)}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _at_hand(opened: OpenWheel, info: zipfile.ZipInfo) -> bool:
+    """True when the member's bytes came with the central directory (or the file is local)."""
+    if opened.ranges is None:
+        return True
+    end = info.header_offset + _LOCAL_HEADER + len(info.filename.encode()) + _EXTRA_SLACK + info.compress_size
+    return opened.ranges.holds(info.header_offset, end)
+
+
+def wheel_metadata(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS,
+                   opened: OpenWheel | None = None) -> tuple[bytes, str]:
+    """The wheel's METADATA bytes and where they came from: ``"zip"`` (already fetched with
+    ``opened``'s directory), ``"pep658"`` or ``"range"``.
+
+    Raises :class:`BadResponse` (``BAD_METADATA``) for a wheel without METADATA,
+    ``BAD_ARCHIVE`` for one that is not a zip, :class:`OverLimit` past ``limits``.
+    """
+    if opened is not None:
+        info = metadata_member(opened.zip)
+        if info is not None and _at_hand(opened, info):
+            return read_member(opened.zip, info, file.url, limits), "zip"
+    body = metadata_file(session, file, limits)
+    if body is not None:
+        return body, "pep658"
+    if opened is not None:
+        return _metadata_from(opened, file, limits), "range"
+    wheel = open_wheel(session, file, limits)
+    with wheel.zip:
+        return _metadata_from(wheel, file, limits), "range"
+
+
+def _metadata_from(opened: OpenWheel, file: IndexFile, limits: ArchiveLimits) -> bytes:
+    info = metadata_member(opened.zip)
+    if info is None:
+        raise BadResponse(file.url, "wheel has no .dist-info/METADATA", kind=Reason.BAD_METADATA)
+    return read_member(opened.zip, info, file.url, limits)
