@@ -105,7 +105,8 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
                    "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
                    "print(json.dumps([time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
                    " p.returncode, (p.stdout + p.stderr)[-300:]]))")
-        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=full_env, cwd=cwd)
+        out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=full_env,
+                             cwd=cwd)
         seconds, maxrss, code, tail = json.loads(out.stdout.strip().splitlines()[-1])
         scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
         return Run(seconds, maxrss / scale, code, tail)
@@ -145,7 +146,8 @@ def anchor_commands(bindir: Path, tree: Path, scratch: Path) -> dict[str, list[s
     project.mkdir(exist_ok=True)
     (project / "pyproject.toml").write_text('[project]\nname = "bench"\nversion = "0"\ndependencies = []\n')
     return {
-        "pipreqs": [str(bindir / "pipreqs"), "--print", "--mode", "no-pin", "--use-local", "--ignore-errors", str(tree)],
+        "pipreqs": [str(bindir / "pipreqs"), "--print", "--mode", "no-pin", "--use-local", "--ignore-errors",
+                    str(tree)],
         "deptry": [str(bindir / "deptry"), str(tree), "--config", str(project / "pyproject.toml"), "--no-ansi"],
         "fawltydeps": [str(bindir / "fawltydeps"), "--list-imports", "--code", str(tree)],
     }
@@ -263,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 # The stdlib directory often holds site-packages (pyenv, venv-less installs):
                 # every tool gets the same clean copy, the standard library alone.
                 tree = Path(shutil.copytree(tree, Path(tmp) / "stdlib", symlinks=True,
-                                            ignore=shutil.ignore_patterns("site-packages", "dist-packages", "__pycache__")))
+                                            ignore=shutil.ignore_patterns("site-packages", "dist-packages",
+                                                                          "__pycache__")))
             print(table(name, tree, bench_target(name, tree, args.repeat, bindir)), "\n", flush=True)
     return 0
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from packaging.utils import canonicalize_name
 

@@ -14,8 +14,8 @@ import wins, as everywhere else); values are distribution names.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from packaging.utils import InvalidName, canonicalize_name
 
@@ -56,7 +56,7 @@ class Overrides:
             self.table[k] = v
 
     @classmethod
-    def from_pyproject(cls, path: str | Path) -> "Overrides":
+    def from_pyproject(cls, path: str | Path) -> Overrides:
         """``[tool.poncho.mapping]`` of ``path`` (an empty table when the section is absent)."""
         path = Path(path)
         try:
@@ -72,13 +72,14 @@ class Overrides:
         return cls(section, origin=where)
 
     @classmethod
-    def from_cli(cls, items: Iterable[str]) -> "Overrides":
+    def from_cli(cls, items: Iterable[str]) -> Overrides:
         """Parse ``--map IMPORT=DIST`` values (a later one for the same import wins)."""
         table: dict[str, str] = {}
         for item in items:
             key, sep, value = item.partition("=")
             if not sep:
-                raise OverrideError(f"--map {item!r}: expected IMPORT=DISTRIBUTION, like --map cv2=opencv-python-headless")
+                raise OverrideError(f"--map {item!r}: expected IMPORT=DISTRIBUTION, "
+                                    "like --map cv2=opencv-python-headless")
             k, v = _check(key.strip(), value, f"--map {item!r}")
             table[k] = v
         return cls(table, origin="--map")

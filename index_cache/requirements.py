@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -154,20 +154,20 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         key = canonicalize_name(dist)
         names.setdefault(key, dist)
         by_dist[key].append((site, mapping))
-    for key in sorted(by_dist):
-        pairs = by_dist[key]
+    for dist_key in sorted(by_dist):
+        pairs = by_dist[dist_key]
         sites_ = tuple(sorted({s for s, _ in pairs}))
         mappings = tuple(dict.fromkeys(m for _, m in pairs if m is not None))
         guards = {s.guard for s in sites_}
         required = [s for s in sites_ if s.guard == Guard.REQUIRED]
         if required:
-            out.direct.append(DirectRequirement(names[key], tuple(required), mappings, _merge_markers(required)))
+            out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required)))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
-            req = DirectRequirement(names[key], sites_, mappings, _merge_markers(optional_sites), optional=True)
+            req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True)
             (out.direct if include_optional else out.optional).append(req)
         else:
-            out.typing_only.append(DirectRequirement(names[key], sites_, mappings))
+            out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))
     out.unresolved = {m: tuple(s) for m, s in sorted(unresolved.items())}
     return out
 

@@ -182,8 +182,9 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
             lines.append(f"    installable versions: {', '.join(usable)}{' ...' if len(releases) > 8 else ''}")
         else:
             lines.append(f"    no release has a file installable on {target.describe()}")
-        if name in provider.constraints:
-            lines.append(f"    constrained to {provider.constraints[name]} by --constraint")
+        key = canonicalize_name(name)
+        if key in provider.constraints:
+            lines.append(f"    constrained to {provider.constraints[key]} by --constraint")
         for note in provider.rejected.get(name, [])[:5]:
             lines.append(f"    skipped {note}")
     lines.append("hint: relax one of the requirements above, or narrow a version with --constraint FILE")

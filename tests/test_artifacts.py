@@ -14,17 +14,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from poncho.index_cache import LiveProbe
-from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
-from support.index_server import IndexServer
-from support.wheels import build_wheel
 
 from poncho.artifacts.limits import ArchiveLimits
 from poncho.artifacts.release import newest_wheels
 from poncho.artifacts.sdist import read_sdist
 from poncho.artifacts.wheel import open_wheel, wheel_metadata
 from poncho.errors import BadResponse, OverLimit, Reason, ResolutionConflict
+from poncho.index_cache import LiveProbe
 from poncho.net import IndexFile, SimpleIndex, make_session
+from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.index_server import IndexServer
+from support.wheels import build_wheel
 
 PKG_INFO = "Metadata-Version: 2.2\nName: {name}\nVersion: 1.0\nRequires-Dist: dep-{name}\n\n"
 

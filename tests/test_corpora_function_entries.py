@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
+
 from poncho.analysis import Guard, Kind, analyze_function, analyze_source
 from poncho.index_cache import default_mapper
 

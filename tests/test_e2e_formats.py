@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
+from venvs import pip_env
 
 from poncho.pipeline import Options, Pipeline
 from support.wheels import serve_geotools
-from venvs import pip_env
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from packaging.utils import canonicalize_name
+from venvs import make_venv, pip_env, run
 
 from support.wheels import serve_geotools
-from venvs import make_venv, pip_env, run
 
 try:
     import tomllib

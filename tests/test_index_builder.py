@@ -10,13 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from poncho.index_cache.build import BuildOptions, build
-from poncho.index_cache.build.journal import JOURNAL
-from poncho.index_cache.build.results import Outcome
-from poncho.index_cache.build.store import MANIFEST_FILE, PROJECTS_FILE
-from poncho.index_cache.shipped import INDEX_FILE, ShippedIndex
-from support.index_server import IndexServer, ServedFile
-from support.wheels import build_wheel
 
 from poncho.artifacts.limits import ArchiveLimits
 from poncho.errors import (
@@ -26,6 +19,13 @@ from poncho.errors import (
     IndexUnreachable,
     ProjectListError,
 )
+from poncho.index_cache.build import BuildOptions, build
+from poncho.index_cache.build.journal import JOURNAL
+from poncho.index_cache.build.results import Outcome
+from poncho.index_cache.build.store import MANIFEST_FILE, PROJECTS_FILE
+from poncho.index_cache.shipped import INDEX_FILE, ShippedIndex
+from support.index_server import IndexServer, ServedFile
+from support.wheels import build_wheel
 
 OUTPUTS = {INDEX_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
 

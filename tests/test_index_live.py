@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from poncho.index_cache import LiveProbe, Source
 from poncho.index_cache.build import BuildOptions, build
 from poncho.index_cache.shipped import INDEX_FILE
-
 from poncho.net import SimpleIndex, make_session
 
 pytestmark = pytest.mark.live

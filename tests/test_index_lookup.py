@@ -6,7 +6,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support.wheels import build_wheel
 
 from poncho.index_cache import (
     EnvironmentSource,
@@ -20,6 +19,7 @@ from poncho.index_cache import (
 )
 from poncho.index_cache.shipped import Candidate, choose
 from poncho.net import SimpleIndex, make_session
+from support.wheels import build_wheel
 
 TABLE = """\
 # import_path\tdistribution\trank

@@ -16,7 +16,6 @@ from packaging.markers import Marker
 from packaging.pylock import Pylock
 
 from poncho.errors import LockFileError
-
 from poncho.lock import FILENAMES, MODULES, Lock, conda_env, json_lock, poncho_spec, pylock, render
 from poncho.lock.records import Artifact, LockEntry
 from poncho.pipeline import Options, Pipeline

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 from packaging.requirements import Requirement
+
+from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
+from poncho.net import SimpleIndex, make_session
 from poncho.resolver import (
     MetadataFetcher,
     ResolutionConflict,
@@ -12,9 +15,6 @@ from poncho.resolver import (
     resolve,
 )
 from support.wheels import build_wheel
-
-from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
-from poncho.net import SimpleIndex, make_session
 
 
 def _resolve(server, reqs, tmp_path, target=None, cache=True, limits=DEFAULT_LIMITS):

@@ -24,9 +24,10 @@ import sys
 import sysconfig
 import textwrap
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
 from poncho.analysis.function_entry import analyze_definition, display_path
@@ -168,13 +169,15 @@ class _LiveWalk:
         label = self._analyze_source(fn, fn.__qualname__, code.co_firstlineno)
         for name in sorted(_code_names(code)):
             if name in fn.__globals__:
-                self._value(fn.__globals__[name], name, f"{fn.__qualname__}.__globals__[{name!r}]", (label, code.co_firstlineno, fn.__qualname__))
+                self._value(fn.__globals__[name], name, f"{fn.__qualname__}.__globals__[{name!r}]",
+                            (label, code.co_firstlineno, fn.__qualname__))
         for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
             try:
                 value = cell.cell_contents
             except ValueError:  # an empty cell: the variable is not bound yet
                 continue
-            self._value(value, name, f"closure cell {name!r} of {fn.__qualname__}", (label, code.co_firstlineno, fn.__qualname__))
+            self._value(value, name, f"closure cell {name!r} of {fn.__qualname__}",
+                        (label, code.co_firstlineno, fn.__qualname__))
         for value in [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]:
             self._value(value, None, f"a default of {fn.__qualname__}", (label, code.co_firstlineno, fn.__qualname__))
         wrapped = vars(fn).get("__wrapped__")
@@ -215,9 +218,9 @@ class _LiveWalk:
         try:
             lines, start = inspect.getsourcelines(obj)
         except (OSError, TypeError):
-            self.diagnostics.append(Diagnostic(filename, line or 0,
-                                               f"source of {qualname} is not available; only its live globals were read",
-                                               code=Code.UNREADABLE))
+            self.diagnostics.append(Diagnostic(
+                filename, line or 0, f"source of {qualname} is not available; only its live globals were read",
+                code=Code.UNREADABLE))
             return filename
         text = textwrap.dedent("".join(lines))
         local = qualname.split(".")[-1]
@@ -228,7 +231,8 @@ class _LiveWalk:
         return filename
 
     # one live value --------------------------------------------------------
-    def _value(self, value: Any, name: str | None, how: str, where: tuple[str, int, str] | None, depth: int = 0) -> None:
+    def _value(self, value: Any, name: str | None, how: str, where: tuple[str, int, str] | None,
+               depth: int = 0) -> None:
         if isinstance(value, types.ModuleType):
             module = vars(value).get("__name__")
             if isinstance(module, str):
@@ -262,7 +266,8 @@ class _LiveWalk:
             elif depth == 0:
                 self.push(cls, f"the class of {how}")
             return
-        self._site(module, name, f"{how} is {'class' if value is cls else 'an instance of'} {module}.{cls.__qualname__}", where)
+        kind = "class" if value is cls else "an instance of"
+        self._site(module, name, f"{how} is {kind} {module}.{cls.__qualname__}", where)
 
     def _site(self, module: str, name: str | None, note: str, where: tuple[str, int, str] | None) -> None:
         if module.split(".")[0] in NOT_MODULES:
@@ -290,7 +295,8 @@ class _LiveWalk:
         if self.analyses:
             # keeps what the analyzer adds beyond these fields (first-party scope, target version)
             return replace(self.analyses[0], sites=sites, first_party=first_party, diagnostics=diagnostics, files=files)
-        return Analysis(sites=sites, first_party=first_party, stdlib=stdlib_names(normalize_version(self.python_version)),
+        return Analysis(sites=sites, first_party=first_party,
+                        stdlib=stdlib_names(normalize_version(self.python_version)),
                         diagnostics=diagnostics, files=files)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from packaging.utils import canonicalize_name
 
