@@ -22,16 +22,33 @@ from __future__ import annotations
 from collections.abc import Mapping as _Table
 from collections.abc import Sequence
 from pathlib import Path
-
-from poncho.net import SimpleIndex
+from typing import TYPE_CHECKING, Any
 
 from .environment import EnvironmentSource
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
 from .overrides import OverrideError, Overrides
-from .probe import DEFAULT_CACHE as DEFAULT_PROBE_CACHE
-from .probe import LiveProbe
 from .shipped import Candidate, ShippedIndex, choose
 from .wheel_files import provided_modules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.net import SimpleIndex
+
+    from .probe import LiveProbe
+
+# The probe talks HTTP: it (and requests) load only when a mapper is given an index to probe.
+_PROBE_DEFAULT_CACHE = object()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LiveProbe":
+        from .probe import LiveProbe
+
+        return LiveProbe
+    if name == "DEFAULT_PROBE_CACHE":
+        from .probe import DEFAULT_CACHE
+
+        return DEFAULT_CACHE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_mapper(
@@ -42,7 +59,7 @@ def default_mapper(
     env_path: Sequence[str] | None = None,
     probe_index: SimpleIndex | None = None,
     index: ShippedIndex | None = None,
-    probe_cache_dir: Path | None | object = DEFAULT_PROBE_CACHE,
+    probe_cache_dir: Path | None | object = _PROBE_DEFAULT_CACHE,
 ) -> Mapper:
     """The lookup chain, in order: ``--map`` overrides, ``[tool.poncho.mapping]``
     of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
@@ -66,8 +83,27 @@ def default_mapper(
         sources.append(EnvironmentSource(env_path))
     sources.append(index if index is not None else ShippedIndex())
     if probe_index is not None:
-        sources.append(LiveProbe(probe_index, probe_cache_dir))
+        sources.append(_DeferredProbe(probe_index, probe_cache_dir))
     return Mapper(sources)
+
+
+class _DeferredProbe:
+    """The live probe, built when a name reaches it: a tree whose imports the shipped index
+    knows never loads the HTTP client (a warm ``check`` stays fast)."""
+
+    source = Source.PROBE
+
+    def __init__(self, index: SimpleIndex, cache_dir: Path | None | object) -> None:
+        self._args = (index, cache_dir)
+        self._probe: LiveProbe | None = None
+
+    def lookup(self, module: str) -> Mapping | None:
+        if self._probe is None:
+            from .probe import LiveProbe
+
+            index, cache_dir = self._args
+            self._probe = LiveProbe(index) if cache_dir is _PROBE_DEFAULT_CACHE else LiveProbe(index, cache_dir)
+        return self._probe.lookup(module)
 
 
 __all__ = ["Candidate", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
