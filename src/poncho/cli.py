@@ -199,8 +199,11 @@ def run_lock(args: argparse.Namespace) -> int:
     assert result.lock is not None
     text = result.lock.render(fmt)
     if fmt in UNHASHED:
-        _say(args, f"note: the {fmt} format pins versions but cannot carry hashes; "
-                   "the requirements and pylock formats can")
+        from poncho.diagnostics import Code, Diagnostic, Severity
+
+        pipeline.emit(Diagnostic("", 0, f"the {fmt} format pins versions but cannot carry hashes; "
+                                        "the requirements and pylock formats can", Severity.NOTE, None,
+                                 Code.FORMAT_LIMIT))
     _emit(text, output, args.paths)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(result.requirements.direct)} direct) for "
                f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
