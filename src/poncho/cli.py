@@ -118,7 +118,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
 
 def _printer(args: argparse.Namespace) -> Callable[[Diagnostic], None]:
     """Diagnostics to stderr as they arrive: errors and warnings always, notes unless -q, info with -v."""
-    from poncho.diagnostics import Severity
+    from poncho.diagnostics import Severity, render
 
     shown = {Severity.ERROR, Severity.WARNING}
     if not args.quiet:
@@ -128,7 +128,7 @@ def _printer(args: argparse.Namespace) -> Callable[[Diagnostic], None]:
 
     def show(d: Diagnostic) -> None:
         if d.severity in shown:
-            print(f"{d.severity.value}: {d}", file=sys.stderr)
+            sys.stderr.write(redact_url(render([d])))
 
     return show
 
