@@ -188,7 +188,7 @@ def build_bomb_wheel(dest: Path, name: str, version: str, inflate: int, *,
             meta = src.read(info)
             big = zipfile.ZipInfo(meta_name, date_time=(2020, 1, 1, 0, 0, 0))
             big.compress_type = compress_type
-            with dst.open(big, "w", force_zip64=inflate >= 2**32 - 1) as fh:
+            with dst.open(big, "w", force_zip64=inflate > zipfile.ZIP64_LIMIT) as fh:
                 fh.write(meta)
                 chunk = bytes(16 * 2**20)
                 left = inflate - len(meta)

@@ -155,7 +155,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, url: str, limits: Ar
     except ZIP_ERRORS as exc:
         raise BadResponse(url, f"cannot read {name}: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     if head is not None:
-        return out[:want]
+        return bytes(out[:want])
     if len(out) > limits.member:
         raise OverLimit(url, "member", f"{name} states {size_text(info.file_size)} but inflates past the limit of "
                                        f"{limits.describe('member')}")
@@ -164,10 +164,10 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, url: str, limits: Ar
                                "states", kind=Reason.BAD_ARCHIVE)
     if zlib.crc32(out) != info.CRC:
         raise BadResponse(url, f"cannot read {name}: CRC-32 mismatch", kind=Reason.BAD_ARCHIVE)
-    return out
+    return bytes(out)
 
 
-def _decode(zf: zipfile.ZipFile, info: zipfile.ZipInfo, decoder: _Decoder, room: int) -> bytes:
+def _decode(zf: zipfile.ZipFile, info: zipfile.ZipInfo, decoder: _Decoder, room: int) -> bytearray:
     """At most ``room`` bytes of the member's data; the decoder never makes more than that at once."""
     fp = zf.fp
     if fp is None:
@@ -193,4 +193,4 @@ def _decode(zf: zipfile.ZipFile, info: zipfile.ZipInfo, decoder: _Decoder, room:
         if not data and not piece:
             break  # a decoder that neither wants input nor gives output has stalled: the size check fails
         out += piece
-    return bytes(out)
+    return out  # not copied to bytes until it has passed every check
