@@ -48,7 +48,9 @@ def candidate_names(module: str) -> list[str]:
 
 CACHE_FORMAT = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-DEFAULT_CACHE = object()  # default_cache_dir() / "probe", resolved when the probe is made
+DEFAULT_CACHE = object()
+#: What a wheel's own content can be wrong with, as opposed to the index failing to serve it.
+_CONFIRMS_NOTHING = frozenset({Reason.BAD_ARCHIVE, Reason.UNSUPPORTED, Reason.TOO_LARGE})  # default_cache_dir() / "probe", resolved when the probe is made
 
 
 class ProvidedCache:
@@ -128,9 +130,9 @@ class LiveProbe:
         try:
             zf = open_wheel(self.index.session, wheel).zip
         except BadResponse as exc:
-            if exc.kind is not Reason.BAD_ARCHIVE:
+            if exc.kind not in _CONFIRMS_NOTHING:
                 raise
-            return None  # an unreadable wheel confirms nothing
+            return None  # a wheel that lies, is too big or is no file at all confirms nothing; it fails no lock
         with zf:
             result, _ = provided_modules(zf.namelist())
         if cacheable:

@@ -171,7 +171,7 @@ def _decode(zf: zipfile.ZipFile, info: zipfile.ZipInfo, decoder: _Decoder, room:
     """At most ``room`` bytes of the member's data; the decoder never makes more than that at once."""
     fp = zf.fp
     if fp is None:
-        raise ValueError("the archive is closed")
+        raise zipfile.BadZipFile("the archive is closed")
     fp.seek(info.header_offset)
     header = fp.read(_LOCAL.size)
     if len(header) != _LOCAL.size or header[:4] != b"PK\x03\x04":

@@ -13,13 +13,13 @@ the request deadline and no longer than what was asked for
 from __future__ import annotations
 
 import io
-import urllib.parse
+import struct
 import zipfile
-from pathlib import Path
 
 import requests
 
 from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
+from poncho.net.local import open_regular
 from poncho.net.session import read_body
 
 BLOCK = 64 * 1024
@@ -186,19 +186,23 @@ def open_remote_zip(session: requests.Session, url: str, size: int | None = None
     ``max_full`` caps the one whole download made when the server ignores ``Range``.
     """
     if url.startswith("file:"):
-        path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
-        raw = open(path, "rb")  # noqa: SIM115 - owned by the ZipFile
+        raw = open_regular(url)  # a FIFO or a device is refused, never read
         try:
             return zipfile.ZipFile(raw), None
-        except zipfile.BadZipFile as exc:
+        except _ZIP_OPEN_ERRORS as exc:
             raw.close()
             raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     rf = RangeFile(session, url, size, max_full=max_full)
     try:
         zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    except _ZIP_OPEN_ERRORS as exc:
         raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     return zf, rf
+
+
+#: What ``zipfile.ZipFile()`` raises for a directory it cannot read (RangeFile's own errors are PonchoErrors).
+_ZIP_OPEN_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
+                    NotImplementedError, KeyError)
 
 
 def _total_from_content_range(value: str) -> int | None:
