@@ -123,6 +123,29 @@ def test_an_sdist_zip_with_a_bad_crc_is_a_bad_archive(index_server, tmp_path):
     assert info.value.kind is Reason.BAD_ARCHIVE and info.value.url == file.url
 
 
+def test_a_tar_gz_sdist_whose_deflate_data_goes_bad_mid_member_is_a_bad_archive(index_server, tmp_path):
+    """tarfile turns a zlib.error met while reading a header into ReadError, not one met inside a member's data."""
+    import io
+    import tarfile
+    import zlib
+
+    pkg_info = b"Metadata-Version: 2.2\nName: badgz\nVersion: 1.0\n\n" + b"x" * (2 * 2**20)
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w") as tf:
+        info = tarfile.TarInfo("badgz-1.0/PKG-INFO")
+        info.size = len(pkg_info)
+        tf.addfile(info, io.BytesIO(pkg_info))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    # a good first MiB, then a block of the reserved type: the stream goes bad well inside PKG-INFO
+    body = deflate.compress(tar.getvalue()[:2**20]) + deflate.flush(zlib.Z_FULL_FLUSH) + b"\xff" * 64
+    path = tmp_path / "badgz-1.0.tar.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03" + body)
+    file = _file(index_server, "badgz", index_server.add(path).filename)
+    with pytest.raises(BadResponse) as info_:
+        read_sdist(make_session(None), file, lambda n: n.endswith("PKG-INFO"))
+    assert info_.value.kind is Reason.BAD_ARCHIVE and info_.value.url == file.url
+
+
 @pytest.mark.parametrize("case", ["bad-deflate", "encrypted", "deflate64", "bzip2-bomb"])
 def test_a_lying_newest_release_is_passed_over_for_an_older_one(index_server, tmp_path, case):
     """Lying content rules out one release, like a broken wheel: the resolver locks 0.9 and says why.

@@ -24,6 +24,7 @@ import io
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -40,7 +41,8 @@ from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
 from .zips import read_member
 
 ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-                  struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError)
+                  struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError,
+                  zlib.error)  # gzip lets bad deflate data through as zlib.error
 _BUFFER = 256 * 1024
 
 #: Which regular files to keep the bytes of, by archive name.
