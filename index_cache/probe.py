@@ -52,9 +52,9 @@ def candidate_names(module: str) -> list[str]:
 
 CACHE_FORMAT = 2  # 1 was keyed by the wheel's sha256 alone
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-DEFAULT_CACHE = object()
+DEFAULT_CACHE = object()  # default_cache_dir() / "probe", resolved when the probe is made
 #: What a wheel's own content can be wrong with, as opposed to the index failing to serve it.
-_CONFIRMS_NOTHING = frozenset({Reason.BAD_ARCHIVE, Reason.UNSUPPORTED, Reason.TOO_LARGE})  # default_cache_dir() / "probe", resolved when the probe is made
+_CONFIRMS_NOTHING = frozenset({Reason.BAD_ARCHIVE, Reason.UNSUPPORTED, Reason.TOO_LARGE})
 
 
 class ProvidedCache:
@@ -133,7 +133,7 @@ class LiveProbe:
         except BadResponse as exc:
             if exc.kind not in _CONFIRMS_NOTHING:
                 raise
-            return None  # a wheel that lies, is too big or is no file at all confirms nothing; it fails no lock
+            return None  # a wheel that lies, is too big or is no file confirms nothing; it fails no lock
         with zf:
             result, _ = provided_modules(zf.namelist())
         if cacheable:

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer
-from support.wheels import build_wheel, metadata_text
 
 from poncho.index_cache import LiveProbe
 from poncho.net import SimpleIndex, make_session
 from poncho.paths import index_digest
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.index_server import IndexServer
+from support.wheels import build_wheel, metadata_text
 
 
 def _pins(server: IndexServer, cache: Path, reqs: list[str]) -> dict[str, str]:
@@ -146,4 +146,5 @@ def test_caches_that_cannot_be_written_cost_one_warning_each(index_server, tmp_p
     assert "python-widget==2.0" in proc.stdout and "python-gadget==1.0" in proc.stdout and "dep==1.0" in proc.stdout
     warnings = [line for line in proc.stderr.splitlines() if "cache cannot be written" in line]
     assert len(warnings) == 2, proc.stderr
-    assert any("the metadata cache" in line for line in warnings) and any("the probe cache" in line for line in warnings)
+    assert {"metadata", "probe"} == {cache for line in warnings for cache in ("metadata", "probe")
+                                     if f"the {cache} cache" in line}

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.wheels import build_sdist, build_wheel
 
 from poncho.errors import BadResponse, ExitCode, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
+from support.wheels import build_sdist, build_wheel
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 

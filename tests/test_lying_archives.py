@@ -13,8 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer
-from support.wheels import build_bomb_wheel, build_wheel, patch_member
 
 from poncho.artifacts.limits import ArchiveLimits
 from poncho.artifacts.sdist import read_sdist
@@ -22,6 +20,8 @@ from poncho.artifacts.wheel import wheel_metadata
 from poncho.errors import BadResponse, OverLimit, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.index_server import IndexServer
+from support.wheels import build_bomb_wheel, build_wheel, patch_member
 
 META = "liar-1.0.dist-info/METADATA"
 

@@ -11,6 +11,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
 import requests
 from packaging.utils import canonicalize_name
 
