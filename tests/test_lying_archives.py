@@ -54,6 +54,20 @@ def _liar(dest: Path, case: str) -> Path:
     raise AssertionError(case)
 
 
+def _pad_member(wheel: Path, member: str, info: zipfile.ZipInfo, size: int) -> Path:
+    """Rewrite ``wheel`` so ``member``'s compressed data is ``size`` bytes: its own, then zeros."""
+    out = wheel.with_suffix(".tmp")
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == member:
+                dst.writestr(item.filename, data + bytes(size - len(data)), compress_type=zipfile.ZIP_STORED)
+            else:
+                dst.writestr(item, data, compress_type=item.compress_type)
+    out.replace(wheel)
+    return patch_member(wheel, member, file_size=info.file_size, crc=info.CRC)
+
+
 CASES = {
     "bad-deflate": Reason.BAD_ARCHIVE,
     "bad-crc": Reason.BAD_ARCHIVE,
@@ -68,13 +82,33 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_lying_wheel_metadata_is_a_bad_response_of_its_kind(index_server, tmp_path, case):
+    index_server.serve_metadata = False  # the wheel itself is read
     served = index_server.add(_liar(tmp_path, case))
-    assert served.metadata is None  # the index serves no .metadata for it: the wheel itself is read
     file = _file(index_server, "liar", served.filename)
     with pytest.raises(BadResponse) as info:
         wheel_metadata(make_session(None), file, ArchiveLimits(member=2**20))
     assert info.value.kind is CASES[case] and info.value.url == file.url
     assert not info.value.transient
+
+
+def test_a_member_padded_past_the_limit_is_refused_before_it_is_fetched(index_server, tmp_path):
+    """METADATA states its true size but carries 4 MiB of compressed padding: refused from the directory."""
+    wheel = build_wheel(tmp_path, "liar", "1.0")
+    with zipfile.ZipFile(wheel) as zf:
+        info = zf.getinfo(META)
+    index_server.serve_metadata = False
+    served = index_server.add(_pad_member(wheel, META, info, 4 * 2**20))
+    file = _file(index_server, "liar", served.filename)
+    with pytest.raises(OverLimit) as raised:
+        wheel_metadata(make_session(None), file, ArchiveLimits(member=2**20))
+    assert raised.value.limit == "member"
+    fetched = 0
+    for _, _, headers in index_server.requests_for("/files/" + served.filename):
+        if "Range" not in headers:
+            continue  # the .metadata file asked first (not served)
+        first, _, last = headers["Range"].removeprefix("bytes=").partition("-")
+        fetched += int(last) - int(first) + 1 if first else int(last)
+    assert fetched <= 256 * 1024  # the directory, not the padding
 
 
 @pytest.mark.parametrize("compress_type", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])

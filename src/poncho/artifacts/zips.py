@@ -125,6 +125,12 @@ def _decoder(info: zipfile.ZipInfo) -> _Decoder | None:
     return None  # deflate64 (9), AES (99), PPMd, ...: zipfile cannot either
 
 
+def _most_compressed(member: int) -> int:
+    """The largest compressed size a member within ``member`` bytes can honestly have (stored, or a
+    compressor's worst case on incompressible data: well under 1/16 more, plus headers)."""
+    return member + member // 16 + 64 * 1024
+
+
 def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, url: str, limits: ArchiveLimits,
                 head: int | None = None) -> bytes:
     """One member's bytes, refused before reading when over ``limits.member``; or only its first ``head`` bytes.
@@ -144,6 +150,11 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, url: str, limits: Ar
                           kind=Reason.UNSUPPORTED)
     if head is None and info.file_size > limits.member:
         raise OverLimit(url, "member", f"{name} is {size_text(info.file_size)}, over the limit of "
+                                       f"{limits.describe('member')}")
+    if info.compress_size > _most_compressed(limits.member):
+        # no method read here grows data by more than a few bytes per block: anything larger is padding
+        # that would be fetched (and held by the range reader) for nothing
+        raise OverLimit(url, "member", f"{name} is {size_text(info.compress_size)} compressed, over the limit of "
                                        f"{limits.describe('member')}")
     if head is not None:
         want = room = min(head, info.file_size)
