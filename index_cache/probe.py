@@ -6,12 +6,15 @@ land): the probe reads the central directory of the wheel
 the same release) with range requests and accepts the project only if that
 wheel provides the module.
 
-What a wheel provides never changes, so it is kept on disk by the wheel's
-sha256 (as the index states it) under ``<cache>/probe/``: a warm run asks the
-index for the project page (which the HTTP cache serves) and reads no wheel.
-Range responses (206) are not cached by the HTTP cache, which is why this
-cache exists. Entries are written atomically; an unreadable one is ignored and
-rewritten. "No such project" and "no wheel" answers are kept only for the
+What a wheel provides never changes, so it is kept on disk under
+``<cache>/probe/<index>/<sha256[:2]>/<sha256>.json``: by the wheel's sha256 as
+the index states it *and* by that index (:func:`poncho.paths.index_digest`),
+so one index's wheel never answers for another's that claims the same hash.
+A warm run asks the index for the project page (which the HTTP cache serves)
+and reads no wheel. Range responses (206) are not cached by the HTTP cache,
+which is why this cache exists. Entries are written atomically; one that is
+unreadable, of another format or another key is a miss and is rewritten; a
+cache that cannot be written costs one warning. "No such project" and "no wheel" answers are kept only for the
 life of the :class:`LiveProbe` (one run): a project may appear at any time.
 """
 
@@ -27,9 +30,10 @@ from packaging.utils import canonicalize_name
 from poncho.artifacts.release import newest_wheels
 from poncho.artifacts.wheel import open_wheel
 from poncho.errors import BadResponse, NotCached, NotFound, Reason
-from poncho.fileio import write_atomic
+from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile, SimpleIndex
 from poncho.net.session import default_cache_dir
+from poncho.paths import index_digest
 
 from .mapping import Mapping, Source, prefixes
 from .wheel_files import provided_modules
@@ -46,41 +50,39 @@ def candidate_names(module: str) -> list[str]:
     return names
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 1 was keyed by the wheel's sha256 alone
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 DEFAULT_CACHE = object()  # default_cache_dir() / "probe", resolved when the probe is made
+#: What a wheel's own content can be wrong with, as opposed to the index failing to serve it.
+_CONFIRMS_NOTHING = frozenset({Reason.BAD_ARCHIVE, Reason.UNSUPPORTED, Reason.TOO_LARGE})
 
 
 class ProvidedCache:
-    """What each wheel provides, one small JSON file per wheel sha256."""
+    """What each wheel provides, one small JSON file per (index, wheel sha256)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
-    def path(self, sha256: str) -> Path:
-        return self.directory / sha256[:2] / f"{sha256}.json"
+    def path(self, index: str, sha256: str) -> Path:
+        return self.directory / index / sha256[:2] / f"{sha256}.json"
 
-    def get(self, sha256: str) -> set[str] | None:
+    def get(self, index: str, sha256: str) -> set[str] | None:
         """The cached answer, or None when there is none (or it is unreadable: it will be rewritten)."""
         try:
-            data = json.loads(self.path(sha256).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(self.path(index, sha256).read_bytes())
+        except (OSError, ValueError, RecursionError):
             return None
         if (not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("sha256") != sha256
-                or not isinstance(data.get("provided"), list)
+                or data.get("index") != index or not isinstance(data.get("provided"), list)
                 or not all(isinstance(p, str) for p in data["provided"])):
             return None
         return set(data["provided"])
 
-    def put(self, sha256: str, filename: str, provided: set[str]) -> None:
-        """Store atomically (temporary file + ``os.replace``); a cache that cannot be written is skipped."""
-        path = self.path(sha256)
-        text = json.dumps({"format": CACHE_FORMAT, "sha256": sha256, "wheel": filename,
+    def put(self, index: str, sha256: str, filename: str, provided: set[str]) -> None:
+        """Store atomically (temporary file + ``os.replace``); a cache that cannot be written warns once."""
+        text = json.dumps({"format": CACHE_FORMAT, "index": index, "sha256": sha256, "wheel": filename,
                            "provided": sorted(provided)}, sort_keys=True)
-        try:
-            write_atomic(path, text)
-        except OSError:
-            pass  # a read-only or full cache costs speed, never an answer
+        write_cache_entry(self.path(index, sha256), text, "probe")
 
 
 class LiveProbe:
@@ -121,20 +123,21 @@ class LiveProbe:
     def _wheel_provides(self, wheel: IndexFile) -> set[str] | None:
         sha = (wheel.sha256 or "").lower()
         cacheable = self.cache is not None and _SHA256.fullmatch(sha) is not None
+        index = index_digest(self.index.index_url) if cacheable else ""
         if cacheable:
-            cached = self.cache.get(sha)  # type: ignore[union-attr]
+            cached = self.cache.get(index, sha)  # type: ignore[union-attr]
             if cached is not None:
                 return cached
         try:
             zf = open_wheel(self.index.session, wheel).zip
         except BadResponse as exc:
-            if exc.kind is not Reason.BAD_ARCHIVE:
+            if exc.kind not in _CONFIRMS_NOTHING:
                 raise
-            return None  # an unreadable wheel confirms nothing
+            return None  # a wheel that lies, is too big or is no file confirms nothing; it fails no lock
         with zf:
             result, _ = provided_modules(zf.namelist())
         if cacheable:
-            self.cache.put(sha, wheel.filename, result)  # type: ignore[union-attr]
+            self.cache.put(index, sha, wheel.filename, result)  # type: ignore[union-attr]
         return result
 
     def lookup(self, module: str) -> Mapping | None:

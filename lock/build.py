@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
@@ -14,6 +11,7 @@ from poncho import __version__
 from poncho.errors import BadResponse, Reason, redact_url
 from poncho.index_cache.requirements import DirectRequirement
 from poncho.net import IndexFile
+from poncho.net.local import open_regular
 from poncho.resolver import Resolution
 
 from . import validate
@@ -30,12 +28,7 @@ def _artifact(file: IndexFile) -> Artifact:
     """
     sha = file.sha256
     if not sha and file.url.startswith("file:"):
-        path = Path(urllib.request.url2pathname(urllib.parse.urlparse(file.url).path))
-        try:
-            sha = sha256_of(path)
-        except OSError as exc:
-            raise BadResponse(file.url, f"cannot read the file to hash it: {exc.strerror or exc}",
-                              kind=Reason.UNREACHABLE) from exc
+        sha = sha256_of_local(file.url)
     if not sha:
         raise BadResponse(file.url, "the index gives no sha256 for this file; a lock needs one",
                           "use an index that lists hashes (PEP 503 #sha256= or PEP 691 hashes)",
@@ -44,11 +37,17 @@ def _artifact(file: IndexFile) -> Artifact:
     return Artifact(file.filename, url, validate.sha256(sha, url), file.size)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of_local(url: str) -> str:
+    """The sha256 of a ``file:`` URL's regular file; a FIFO or a device is refused, never read (it would block
+    or never end)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
+    with open_regular(url) as f:
+        try:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        except OSError as exc:
+            raise BadResponse(url, f"cannot read the file to hash it: {exc.strerror or exc}",
+                              kind=Reason.UNREACHABLE) from exc
     return digest.hexdigest()
 
 

@@ -3,14 +3,21 @@
 Wheels are read by :func:`poncho.artifacts.wheel.wheel_metadata` (the PEP 658
 ``.metadata`` file, else range requests into the zip), sdists by
 :mod:`.sdist_metadata` (static metadata only, never a build), both within one
-:class:`~poncho.artifacts.limits.ArchiveLimits`. Results are cached on disk by
-the file's sha256, which makes the cache immutable: an entry is written once,
-atomically.
+:class:`~poncho.artifacts.limits.ArchiveLimits`.
+
+Results are cached on disk under ``metadata/<index>/<sha256[:2]>/<sha256>.metadata``:
+by the file's sha256 *and* the index that listed it (:func:`poncho.paths.index_digest`),
+since an index only claims a hash, and a mirror's ``.metadata`` for a
+claimed hash must never answer for another index. Each entry is framed with
+its key and the sha256 of its body and written atomically; an entry that is
+missing, truncated, of another layout or another key reads as a miss and is
+rewritten.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +40,26 @@ from poncho.artifacts.wheel import metadata_file, wheel_metadata
 from poncho.errors import BadResponse, NotCached, Reason
 from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile
+from poncho.paths import index_digest
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_MAGIC = b"poncho-metadata-2"
+
+
+def _frame(index: str, key: str, body: bytes) -> bytes:
+    """A cache entry: one header line naming its layout, key and body digest, then the METADATA bytes."""
+    return b" ".join((_MAGIC, index.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode())) + b"\n" + body
+
+
+def _read_entry(path: Path, index: str, key: str) -> bytes | None:
+    """The body of the entry at ``path`` if it is whole and is the one for (``index``, ``key``); else None."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None  # missing, or a cache that cannot be read: a miss
+    head, sep, body = raw.partition(b"\n")
+    expected = b" ".join((_MAGIC, index.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode()))
+    return body if sep and head == expected else None
 
 
 @dataclass(frozen=True)
@@ -88,35 +115,45 @@ class MetadataFetcher:
         self.stats = {"cache": 0, "pep658": 0, "range": 0, "sdist": 0}
         self._lock = threading.Lock()  # stats are updated from the prefetch threads
 
-    def _cache_path(self, file: IndexFile) -> Path | None:
+    def _cache_key(self, file: IndexFile, index_url: str) -> tuple[str, str]:
+        """(index digest, file key): the file's sha256 (its URL's when the index gives none)."""
+        key = (file.sha256 or "").lower()
+        if not _SHA256.fullmatch(key):
+            key = hashlib.sha256(file.url.encode()).hexdigest()
+        return index_digest(index_url or file.url), key
+
+    def _cache_path(self, index: str, key: str) -> Path | None:
         if self.cache_dir is None:
             return None
-        key = file.sha256 or hashlib.sha256(file.url.encode()).hexdigest()
-        return self.cache_dir / key[:2] / f"{key}.metadata"
+        return self.cache_dir / index / key[:2] / f"{key}.metadata"
 
-    def fetch(self, file: IndexFile) -> DistMetadata:
-        """Metadata of ``file``, checked against its filename before it is cached.
+    def fetch(self, file: IndexFile, index_url: str = "") -> DistMetadata:
+        """Metadata of ``file`` as listed by ``index_url``, checked against its filename before it is cached.
 
         Only metadata that parses and names the file's own project and version
-        is written to the cache; a cache entry that no longer parses (written
-        by an older version, damaged on disk) is dropped and fetched again.
+        is written to the cache; an entry that is not whole (truncated, empty,
+        garbage, another layout or key) or no longer parses is a miss: fetched
+        again and rewritten. ``index_url`` defaults to the file's own URL.
         """
-        path = self._cache_path(file)
-        if path is not None and path.is_file():
-            try:
-                meta = parse_metadata(path.read_bytes(), file.url)
-                self._check_identity(meta, file)
-            except (BadResponse, OSError):
-                path.unlink(missing_ok=True)
-            else:
-                with self._lock:
-                    self.stats["cache"] += 1
-                return meta
+        index, key = self._cache_key(file, index_url)
+        path = self._cache_path(index, key)
+        if path is not None:
+            cached = _read_entry(path, index, key)
+            if cached is not None:
+                try:
+                    meta = parse_metadata(cached, file.url)
+                    self._check_identity(meta, file)
+                except BadResponse:
+                    pass
+                else:
+                    with self._lock:
+                        self.stats["cache"] += 1
+                    return meta
         raw = self._fetch_fresh(file)
         meta = parse_metadata(raw, file.url)
         self._check_identity(meta, file)
         if path is not None:
-            write_cache_entry(path, raw, "metadata")
+            write_cache_entry(path, _frame(index, key, raw), "metadata")
         return meta
 
     def _fetch_fresh(self, file: IndexFile) -> bytes:

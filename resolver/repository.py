@@ -164,7 +164,7 @@ class SimpleRepository:
         key = (release.name, str(release.version))
         with self._lock:
             if key not in self._meta:
-                self._meta[key] = self._pool.submit(self.fetcher.fetch, file)
+                self._meta[key] = self._pool.submit(self.fetcher.fetch, file, release.index_url)
 
     def metadata(self, release: Release) -> DistMetadata:
         file = release.best_file

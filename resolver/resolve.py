@@ -153,9 +153,14 @@ def resolve(
 
 
 def _index_failed(problem: Exception) -> bool:
-    """The index failed to serve a release (flaky), as opposed to a release unusable by its content."""
+    """The index failed to serve a release (flaky), as opposed to a release unusable by its content.
+
+    Content that lies (BAD_ARCHIVE, UNSUPPORTED, TOO_LARGE, BAD_METADATA) is the release's own fault and the
+    same on every run: an older release is locked, with a warning. A file the index lists but cannot serve
+    (an HTTP error, a local index's missing file: NOT_FOUND) is the index failing.
+    """
     return isinstance(problem, IndexProblem) and (problem.transient or problem.kind in (
-        Reason.HTTP_STATUS, Reason.HASH_MISMATCH, Reason.NOT_CACHED))
+        Reason.HTTP_STATUS, Reason.HASH_MISMATCH, Reason.NOT_CACHED, Reason.NOT_FOUND))
 
 
 def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: Repository,

@@ -56,3 +56,61 @@ def test_page_bodies_have_a_size_cap(index_server, tmp_path, monkeypatch):
     assert info.value.kind is Reason.TOO_LARGE and "2000 byte limit" in str(info.value)
     monkeypatch.setattr(session_mod, "MAX_PAGE_BYTES", 10**6)
     assert len(index.project("pyyaml").files) == 30  # nothing half-read was cached
+
+
+# metadata files and wheel ranges: the same cap and deadline as pages -----------------------------------
+
+def _wheel_file(server, tmp_path):
+    from poncho.net import SimpleIndex
+
+    served = server.add(build_wheel(tmp_path / "w", "liar", "1.0", requires_dist=[f"dep{i}" for i in range(40)]))
+    page = SimpleIndex(make_session(None), server.url).project("liar")
+    return served, next(f for f in page.files if f.filename == served.filename)
+
+
+def test_a_metadata_file_is_capped_at_max_metadata_bytes(index_server, tmp_path, monkeypatch):
+    from poncho.artifacts.wheel import metadata_file
+    from poncho.errors import OverLimit
+
+    served, file = _wheel_file(index_server, tmp_path)
+    monkeypatch.setattr(session_mod, "MAX_METADATA_BYTES", 200)  # the archive limits allow 16 MiB
+    assert len(served.metadata) > 200
+    with pytest.raises(OverLimit) as info:
+        metadata_file(make_session(None), file)
+    assert info.value.kind is Reason.TOO_LARGE and info.value.url == file.url + ".metadata"
+
+
+@pytest.mark.parametrize("reader", ["metadata-file", "wheel-ranges", "probe"])
+def test_a_trickled_metadata_file_or_wheel_meets_the_deadline(index_server, tmp_path, monkeypatch, reader):
+    """Each read arrives within the socket timeout, the body never ends: the request deadline ends it,
+    for the resolver's .metadata, its range reads into the wheel, and the live probe's (the builder's too)."""
+    import threading
+
+    from poncho.artifacts.wheel import wheel_metadata
+    from poncho.index_cache import LiveProbe
+
+    served, file = _wheel_file(index_server, tmp_path)
+    if reader == "metadata-file":
+        index_server.trickle = served.filename + ".metadata"
+    else:
+        index_server.serve_metadata = False
+        index_server.trickle = "/files/" + served.filename
+    monkeypatch.setattr(session_mod, "REQUEST_DEADLINE", 1.0)
+    session = make_session(None, retries=0)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            if reader == "probe":
+                LiveProbe(SimpleIndex(session, index_server.url), cache_dir=None).provided_by("liar")
+            else:
+                wheel_metadata(session, file)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(15)
+    assert outcome, "still reading a trickled body after 15 s"
+    assert isinstance(outcome[0], IndexUnreachable) and outcome[0].kind is Reason.TIMEOUT

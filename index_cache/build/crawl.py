@@ -30,7 +30,7 @@ from packaging.utils import canonicalize_name
 from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
 from poncho.artifacts.release import newest_wheels
 from poncho.artifacts.wheel import open_wheel, wheel_metadata
-from poncho.artifacts.zips import ZIP_ERRORS
+from poncho.artifacts.zips import ZIP_ERRORS, read_member
 from poncho.errors import BadResponse, IndexProblem, NotFound, OverLimit, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 
@@ -114,8 +114,8 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool,
             children = package_children(names, provided)
             roots = []
             for pth in pth_members(names):
-                with zf.open(pth) as fh:
-                    roots += pth_directories(fh.read(PTH_BYTES).decode("utf-8", "replace"))
+                head = read_member(zf, zf.getinfo(pth), wheel.url, limits, head=PTH_BYTES)
+                roots += pth_directories(head.decode("utf-8", "replace"))
             if roots:
                 provided |= modules_on_extra_paths(names, roots)
         except ZIP_ERRORS as exc:

@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -63,8 +64,7 @@ class IndexServer:
         if path.name.endswith(".whl"):
             project = str(parse_wheel_filename(path.name)[0])
             with zipfile.ZipFile(path) as zf:
-                meta_name = next((n for n in zf.namelist() if n.endswith(".dist-info/METADATA")), None)
-                metadata = zf.read(meta_name) if meta_name else None
+                metadata = _plain_metadata(zf)
             if requires_python is None and metadata:
                 m = re.search(rb"^Requires-Python: (.+)$", metadata, re.M)
                 requires_python = m.group(1).decode().strip() if m else None
@@ -225,6 +225,19 @@ class _Handler(BaseHTTPRequestHandler):
                                   {"Content-Range": f"bytes {start}-{end}/{len(data)}", "Accept-Ranges": "bytes"})
             return self._send(200, data, "application/octet-stream")
         self._send(404, b"not found", "text/plain")
+
+
+def _plain_metadata(zf: zipfile.ZipFile) -> bytes | None:
+    """A wheel's METADATA for its ``.metadata`` file, as a real index would extract it; None (no ``.metadata``
+    served) when the member is one a lying-archive test built: encrypted, exotic, huge or undecodable."""
+    info = next((i for i in zf.infolist() if i.filename.endswith(".dist-info/METADATA")), None)
+    if (info is None or info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or info.file_size > 2**20):
+        return None
+    try:
+        return zf.read(info)
+    except (zipfile.BadZipFile, zlib.error):
+        return None
 
 
 def _parse_range(value: str, size: int) -> tuple[int, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -130,3 +131,71 @@ def serve_geotools(server, dest: Path) -> None:
                            files={"geotools/__init__.py": "from unitconv import km\nVALUE = km(3)\n"}))
     server.add(build_wheel(dest, "unitconv", "2.1", files={"unitconv/__init__.py": "def km(x):\n    return x * 1000\n"}))
     server.add(build_wheel(dest, "unitconv", "1.0", files={"unitconv/__init__.py": "raise ImportError('old')\n"}))
+
+
+# lying archives ---------------------------------------------------------------------------------
+
+_LOCAL_FIELDS = {"flags": (6, "<H"), "method": (8, "<H"), "crc": (14, "<L"), "file_size": (22, "<L")}
+_CENTRAL_FIELDS = {"flags": (8, "<H"), "method": (10, "<H"), "crc": (16, "<L"), "file_size": (24, "<L")}
+
+
+def patch_member(path: Path, member: str, *, flags: int | None = None, method: int | None = None,
+                 crc: int | None = None, file_size: int | None = None, first_byte: int | None = None) -> Path:
+    """Make ``member`` of the zip at ``path`` lie: its flag bits, compression method, CRC or stated size are
+    rewritten in both its local header and its central-directory entry; ``first_byte`` replaces the first
+    byte of its compressed data (0xFF starts a deflate block of the reserved type: bad deflate data)."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    local = info.header_offset
+    central = data.index(b"PK\x01\x02")  # the first central entry; the loop below finds ours
+    name = member.encode()
+    while not (data[central:central + 4] == b"PK\x01\x02" and data[central + 46:central + 46 + len(name)] == name
+               and struct.unpack_from("<H", data, central + 28)[0] == len(name)):
+        central = data.index(b"PK\x01\x02", central + 4)
+    values = {"flags": flags, "method": method, "crc": crc, "file_size": file_size}
+    for key, value in values.items():
+        if value is None:
+            continue
+        if key == "flags":
+            value |= struct.unpack_from("<H", data, local + 6)[0]
+        for base, table in ((local, _LOCAL_FIELDS), (central, _CENTRAL_FIELDS)):
+            offset, fmt = table[key]
+            struct.pack_into(fmt, data, base + offset, value)
+    if first_byte is not None:
+        name_len, extra_len = struct.unpack_from("<HH", data, local + 26)
+        data[local + 30 + name_len + extra_len] = first_byte
+    path.write_bytes(bytes(data))
+    return path
+
+
+def build_bomb_wheel(dest: Path, name: str, version: str, inflate: int, *,
+                     compress_type: int = zipfile.ZIP_BZIP2, honest: bool = False) -> Path:
+    """A wheel whose METADATA inflates to ``inflate`` bytes (valid metadata, then zeros) from a few KiB.
+
+    Unless ``honest``, its directory states the size and CRC of the metadata alone, as a bomb that wants
+    to slip past a size check would."""
+    wheel = build_wheel(dest, name, version)
+    meta_name = f"{canonicalize_name(name).replace('-', '_')}-{version}.dist-info/METADATA"
+    out = dest / f"bomb-{wheel.name}"
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if info.filename != meta_name:
+                dst.writestr(info, src.read(info), compress_type=info.compress_type)
+                continue
+            meta = src.read(info)
+            big = zipfile.ZipInfo(meta_name, date_time=(2020, 1, 1, 0, 0, 0))
+            big.compress_type = compress_type
+            with dst.open(big, "w", force_zip64=inflate > zipfile.ZIP64_LIMIT) as fh:
+                fh.write(meta)
+                chunk = bytes(16 * 2**20)
+                left = inflate - len(meta)
+                while left > 0:
+                    fh.write(chunk[:left])
+                    left -= len(chunk)
+    out.replace(wheel)
+    if not honest:
+        patch_member(wheel, meta_name, file_size=len(meta), crc=zlib.crc32(meta))
+    return wheel

@@ -24,6 +24,7 @@ import io
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ import urllib3
 
 from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 from poncho.net import IndexFile
+from poncho.net.local import open_regular
 from poncho.net.rangezip import MAX_FULL, open_remote_zip
 from poncho.net.streams import BoundedReader
 
@@ -39,7 +41,8 @@ from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
 from .zips import read_member
 
 ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-                  struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError)
+                  struct.error, NotImplementedError, KeyError, gzip.BadGzipFile, UnicodeError,
+                  zlib.error)  # gzip lets bad deflate data through as zlib.error
 _BUFFER = 256 * 1024
 
 #: Which regular files to keep the bytes of, by archive name.
@@ -109,6 +112,9 @@ def _stream_tar(session: requests.Session, file: IndexFile, wanted: Wanted, limi
                 enough: Enough | None) -> SdistListing:
     if file.size is not None and file.size > limits.compressed:
         raise _over(file, "compressed", limits)  # the index says so: not a byte is downloaded
+    if file.url.startswith("file:"):  # a file:// index: a regular file only (a FIFO would block)
+        with open_regular(file.url) as fh:
+            return _walk_tar(fh.read, file, wanted, limits, enough)
     try:
         resp = session.get(file.url, stream=True, headers={"Accept-Encoding": "identity"})
     except (requests.exceptions.RequestException, OSError) as exc:
@@ -116,35 +122,41 @@ def _stream_tar(session: requests.Session, file: IndexFile, wanted: Wanted, limi
     with resp:
         if resp.status_code != 200:
             raise BadResponse(file.url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
-
-        def bounded(read: Callable[[int], bytes], which: str) -> io.BufferedReader:
-            return io.BufferedReader(BoundedReader(read, getattr(limits, which), lambda: _over(file, which, limits)),
-                                     _BUFFER)
-
         try:
-            network = bounded(lambda n: resp.raw.read(n, decode_content=True), "compressed")
-            plain = bounded(gzip.GzipFile(fileobj=network, mode="rb").read, "uncompressed")
-            listing = SdistListing([])
-            with tarfile.open(fileobj=plain, mode="r|") as tar:
-                for count, member in enumerate(tar, start=1):
-                    if count > limits.members:
-                        raise _over(file, "members", limits)
-                    if member.offset_data + member.size > limits.uncompressed:
-                        raise _over(file, "uncompressed", limits)  # known before decompressing a byte of it
-                    if not member.isfile():
-                        continue
-                    listing.names.append(member.name)
-                    if not wanted(member.name):
-                        continue
-                    if member.size > limits.member:
-                        raise OverLimit(file.url, "member", f"{member.name} is {size_text(member.size)}, over the "
-                                                            f"limit of {limits.describe('member')}")
-                    fh = tar.extractfile(member)  # into memory, never onto disk
-                    listing.members[member.name] = fh.read() if fh else b""
-                    if enough is not None and enough(listing.members):
-                        listing.complete = False
-                        break
+            return _walk_tar(lambda n: resp.raw.read(n, decode_content=True), file, wanted, limits, enough)
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             # the connection broke mid-stream: transient, worth retrying
             raise IndexUnreachable(file.url, f"download interrupted: {exc}") from exc
+
+
+def _walk_tar(read: Callable[[int], bytes], file: IndexFile, wanted: Wanted, limits: ArchiveLimits,
+              enough: Enough | None) -> SdistListing:
+    """Names and wanted members of the .tar.gz whose compressed bytes ``read`` gives, within ``limits``."""
+
+    def bounded(source: Callable[[int], bytes], which: str) -> io.BufferedReader:
+        return io.BufferedReader(BoundedReader(source, getattr(limits, which), lambda: _over(file, which, limits)),
+                                 _BUFFER)
+
+    network = bounded(read, "compressed")
+    plain = bounded(gzip.GzipFile(fileobj=network, mode="rb").read, "uncompressed")
+    listing = SdistListing([])
+    with tarfile.open(fileobj=plain, mode="r|") as tar:
+        for count, member in enumerate(tar, start=1):
+            if count > limits.members:
+                raise _over(file, "members", limits)
+            if member.offset_data + member.size > limits.uncompressed:
+                raise _over(file, "uncompressed", limits)  # known before decompressing a byte of it
+            if not member.isfile():
+                continue
+            listing.names.append(member.name)
+            if not wanted(member.name):
+                continue
+            if member.size > limits.member:
+                raise OverLimit(file.url, "member", f"{member.name} is {size_text(member.size)}, over the "
+                                                    f"limit of {limits.describe('member')}")
+            fh = tar.extractfile(member)  # into memory, never onto disk
+            listing.members[member.name] = fh.read() if fh else b""
+            if enough is not None and enough(listing.members):
+                listing.complete = False
+                break
     return listing

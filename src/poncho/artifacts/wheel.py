@@ -21,9 +21,11 @@ import requests
 
 from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 from poncho.net import IndexFile
+from poncho.net import session as _session
 from poncho.net.rangezip import MAX_FULL, RangeFile, open_remote_zip
+from poncho.net.session import read_body
 
-from .limits import DEFAULT_LIMITS, ArchiveLimits, size_text
+from .limits import DEFAULT_LIMITS, ArchiveLimits
 from .zips import read_member
 
 __all__ = ["OpenWheel", "metadata_file", "metadata_member", "open_wheel", "wheel_metadata"]
@@ -67,29 +69,14 @@ def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLim
         resp = session.get(url, stream=True)
     except (requests.exceptions.RequestException, OSError) as exc:
         raise IndexUnreachable(url, f"cannot fetch: {exc}") from exc
-    with resp:
-        if resp.status_code != 200:
-            return None
-        try:
-            body = _bounded_body(resp, url, limits.member)
-        except (requests.exceptions.RequestException, OSError) as exc:
-            raise IndexUnreachable(url, f"download interrupted: {exc}") from exc
+    if resp.status_code != 200:
+        resp.close()
+        return None
+    # bounded like a project page: a size cap and one deadline for the whole body, however slowly it comes
+    body = read_body(resp, url, min(limits.member, _session.MAX_METADATA_BYTES), which="member")
     if file.metadata_sha256 and hashlib.sha256(body).hexdigest() != file.metadata_sha256.lower():
         raise BadResponse(url, "sha256 does not match the index's core-metadata hash", kind=Reason.HASH_MISMATCH)
     return body
-
-
-def _bounded_body(resp: requests.Response, url: str, limit: int) -> bytes:
-    length = resp.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > limit:
-        raise OverLimit(url, "member", f"{size_text(int(length))}, over the limit of {size_text(limit)}")
-    chunks, got = [], 0
-    for chunk in resp.iter_content(64 * 1024):
-        got += len(chunk)
-        if got > limit:
-            raise OverLimit(url, "member", f"over the limit of {size_text(limit)}")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _at_hand(opened: OpenWheel, info: zipfile.ZipInfo) -> bool:

@@ -3,20 +3,24 @@
 ``zipfile`` needs only a seekable file; ``RangeFile`` fetches the byte ranges
 zipfile asks for, in blocks, so listing a wheel costs the central directory
 (usually one request for the last 64 KiB) and reading METADATA one more.
-Servers that ignore ``Range`` get one full download, capped by ``max_full``.
-ZIP64 archives work because ``zipfile`` handles them once seeking works.
+Servers that ignore ``Range`` get one full download, capped by ``max_full``,
+which also caps all ranges fetched for one file; every body is read within
+the request deadline and no longer than what was asked for
+(:func:`poncho.net.session.read_body`). ZIP64 archives work because
+``zipfile`` handles them once seeking works.
 """
 
 from __future__ import annotations
 
 import io
-import urllib.parse
+import struct
 import zipfile
-from pathlib import Path
 
 import requests
 
 from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
+from poncho.net.local import open_regular
+from poncho.net.session import read_body
 
 BLOCK = 64 * 1024
 MAX_FULL = 200 * 1024 * 1024  # a whole file held in memory when the server ignores Range
@@ -35,6 +39,7 @@ class RangeFile(io.RawIOBase):
         self._blocks: dict[int, bytes] = {}
         self._full: bytes | None = None
         self._max_full = max_full
+        self._fetched = 0  # bytes of every range so far: a lying directory cannot pull in more than max_full
         self._size = size if size is not None else -1
         if self._size < 0:
             self._probe_tail()
@@ -53,7 +58,7 @@ class RangeFile(io.RawIOBase):
         with resp:
             if resp.status_code == 206:
                 total = _total_from_content_range(resp.headers.get("Content-Range", ""))
-                data = resp.content
+                data = self._body(resp, BLOCK)
                 if total is None:
                     raise BadResponse(self.url, "206 without a usable Content-Range", kind=Reason.BAD_ARCHIVE)
                 self._size = total
@@ -65,20 +70,18 @@ class RangeFile(io.RawIOBase):
                                   status=resp.status_code)
 
     def _take_full(self, resp: requests.Response) -> None:
-        length = resp.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > self._max_full:
-            raise OverLimit(self.url, "compressed", f"server ignores Range and the file is {int(length)} bytes, "
-                                                    f"over the limit of {self._max_full} bytes held in memory")
-        chunks = []
-        got = 0
-        for chunk in resp.iter_content(BLOCK):
-            got += len(chunk)
-            if got > self._max_full:
-                raise OverLimit(self.url, "compressed", "server ignores Range and the file is over the limit "
-                                                        f"of {self._max_full} bytes held in memory")
-            chunks.append(chunk)
-        self._full = b"".join(chunks)
+        # the server ignores Range: the whole file, held in memory, within max_full
+        self._full = read_body(resp, self.url, self._max_full, which="compressed")
         self._size = len(self._full)
+
+    def _body(self, resp: requests.Response, asked: int) -> bytes:
+        """A 206 body: no more than the ``asked`` bytes, nor past ``max_full`` for the file in all."""
+        if self._fetched + asked > self._max_full:
+            resp.close()
+            raise OverLimit(self.url, "compressed", f"over the limit of {self._max_full} bytes read from one file")
+        data = read_body(resp, self.url, asked, which="compressed")
+        self._fetched += len(data)
+        return data
 
     def _store(self, start: int, data: bytes) -> None:
         # Keep whole aligned blocks only; a partial head block is kept by offset.
@@ -101,7 +104,7 @@ class RangeFile(io.RawIOBase):
         resp = self._get({"Range": f"bytes={start}-{end - 1}"})
         with resp:
             if resp.status_code == 206:
-                data = resp.content
+                data = self._body(resp, end - start)
                 got_start = _start_from_content_range(resp.headers.get("Content-Range", ""))
                 self._store(start if got_start is None else got_start, data)
             elif resp.status_code == 200:
@@ -183,19 +186,23 @@ def open_remote_zip(session: requests.Session, url: str, size: int | None = None
     ``max_full`` caps the one whole download made when the server ignores ``Range``.
     """
     if url.startswith("file:"):
-        path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
-        raw = open(path, "rb")  # noqa: SIM115 - owned by the ZipFile
+        raw = open_regular(url)  # a FIFO or a device is refused, never read
         try:
             return zipfile.ZipFile(raw), None
-        except zipfile.BadZipFile as exc:
+        except _ZIP_OPEN_ERRORS as exc:
             raw.close()
             raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     rf = RangeFile(session, url, size, max_full=max_full)
     try:
         zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    except _ZIP_OPEN_ERRORS as exc:
         raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
     return zf, rf
+
+
+#: What ``zipfile.ZipFile()`` raises for a directory it cannot read (RangeFile's own errors are PonchoErrors).
+_ZIP_OPEN_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
+                    NotImplementedError, KeyError)
 
 
 def _total_from_content_range(value: str) -> int | None:

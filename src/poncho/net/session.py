@@ -228,24 +228,32 @@ def _socket_of(resp: requests.Response) -> Any:
     return sock
 
 
-def read_body(resp: requests.Response, url: str, limit: int | None = None, deadline: float | None = None) -> bytes:
+def read_body(resp: requests.Response, url: str, limit: int | None = None, deadline: float | None = None,
+              *, which: str | None = None) -> bytes:
     """A streamed response's body, at most ``limit`` bytes, within ``deadline`` seconds in all.
 
     A socket timeout bounds each read, not the whole body: a server that
     trickles a byte at a time would hold a run forever. A timer closes the
-    connection at the deadline, which ends any read blocked on it.
+    connection at the deadline, which ends any read blocked on it. Over the
+    limit it raises ``BadResponse`` (``TOO_LARGE``), or, when ``which`` names
+    an :class:`~poncho.artifacts.limits.ArchiveLimits` field, ``OverLimit``
+    naming it.
     """
     import socket
     import threading
 
-    from poncho.errors import BadResponse, IndexUnreachable, Reason
+    from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 
     limit = MAX_PAGE_BYTES if limit is None else limit
     deadline = REQUEST_DEADLINE if deadline is None else deadline
+
+    def over(reason: str) -> BadResponse:
+        return OverLimit(url, which, reason) if which else BadResponse(url, reason, kind=Reason.TOO_LARGE)
+
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         resp.close()
-        raise BadResponse(url, f"{int(declared)} bytes is over the {limit} byte limit", kind=Reason.TOO_LARGE)
+        raise over(f"{int(declared)} bytes is over the {limit} byte limit")
     expired = threading.Event()
 
     def expire() -> None:
@@ -268,7 +276,7 @@ def read_body(resp: requests.Response, url: str, limit: int | None = None, deadl
         for chunk in resp.iter_content(64 * 1024):
             size += len(chunk)
             if size > limit:
-                raise BadResponse(url, f"the body is over the {limit} byte limit", kind=Reason.TOO_LARGE)
+                raise over(f"the body is over the {limit} byte limit")
             chunks.append(chunk)
     except (requests.exceptions.RequestException, OSError, AttributeError, ValueError) as exc:
         if expired.is_set():

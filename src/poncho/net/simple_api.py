@@ -11,13 +11,14 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 
 import requests
 from packaging.utils import canonicalize_name
 
 from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
+from poncho.net import session as session_mod
+from poncho.net.local import local_path, read_regular
 from poncho.net.session import OfflineMiss, read_body
 
 ACCEPT = (
@@ -100,13 +101,25 @@ class SimpleIndex:
         return parse_project_page(name, resp.url or url, body, ctype)
 
     def _file_project(self, name: str, url: str) -> ProjectPage:
-        path = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+        """A project of a ``file://`` index: its ``index.json`` / ``index.html``, else the directory's files.
+
+        A page that is a FIFO or a device is refused, never opened for a
+        blocking read; a bare directory lists every entry but directories, so
+        a FIFO named like a wheel is refused when read, not skipped in silence.
+        """
+        path = local_path(url)
         for candidate, ctype in ((path / "index.json", "application/vnd.pypi.simple.v1+json"),
                                  (path / "index.html", "text/html")):
-            if candidate.is_file():
-                return parse_project_page(name, candidate.as_uri(), candidate.read_bytes(), ctype)
+            page_url = candidate.as_uri()
+            try:
+                body = read_regular(page_url, session_mod.MAX_PAGE_BYTES)
+            except BadResponse as exc:
+                if exc.kind is Reason.NOT_FOUND:
+                    continue
+                raise
+            return parse_project_page(name, page_url, body, ctype)
         if path.is_dir():  # a bare directory of files
-            files = tuple(IndexFile(p.name, p.as_uri()) for p in sorted(path.iterdir()) if p.is_file())
+            files = tuple(IndexFile(p.name, p.as_uri()) for p in sorted(path.iterdir()) if not p.is_dir())
             return ProjectPage(canonicalize_name(name), url, files)
         raise NotFound(url, "no such project on this index")
 
