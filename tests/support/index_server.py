@@ -79,7 +79,7 @@ class IndexServer:
         return [r for r in self.log if fragment in r[1]]
 
     # lifecycle -------------------------------------------------------------
-    def start(self) -> "IndexServer":
+    def start(self) -> IndexServer:
         server = self
 
         class Handler(_Handler):
@@ -95,7 +95,7 @@ class IndexServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "IndexServer":
+    def __enter__(self) -> IndexServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
