@@ -118,3 +118,25 @@ def test_check_strict_fails_on_analysis_problems(project, index_server):
     assert proc.returncode == 0 and "broken.py:1" in proc.stderr
     proc = run("check", "app", "--lock", "env.lock", "--strict", "--index-url", index_server.url, cwd=project)
     assert proc.returncode == 3
+
+
+def test_check_reads_target_and_index_from_the_lock_header(project, index_server):
+    """A lock made for macOS workers through pip's index passes `check` here with no flags (same answer
+    on any machine); an explicit flag that differs from the header is still a finding."""
+    pip_conf = project / "pip.conf"
+    pip_conf.write_text(f"[global]\nindex-url = {index_server.url}\n")
+    # XDG_CONFIG_DIRS: this machine's site-wide pip files (a constraints file) must not add inputs.
+    env = dict(os.environ, PIP_CONFIG_FILE=str(pip_conf), XDG_CONFIG_DIRS=str(project / "no-site-config"))
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "poncho", *args], cwd=project, capture_output=True, text=True,
+                              env=env, stdin=subprocess.DEVNULL, timeout=120)
+
+    made = cli("app", "-o", "mac.lock", "--target", "cp311-macosx_11_0_arm64")
+    assert made.returncode == 0, made.stderr
+    assert "# target: cpython 3.11.0 on macosx_11_0_arm64" in (project / "mac.lock").read_text()
+    env["PIP_CONFIG_FILE"] = os.devnull  # another machine: no pip configuration at all
+    proc = cli("check", "app", "--lock", "mac.lock")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    other = cli("check", "app", "--lock", "mac.lock", "--target", "cp312-win_amd64")
+    assert other.returncode == 1 and "PR005" in other.stdout

@@ -66,6 +66,9 @@ class Options:
     offline: bool = False  # answer from the caches only; never touch the network
     allow_fallback: bool = False  # lock an older release when the index fails to serve the newest
     pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
+    # Settings the user chose (flags or [tool.poncho]) rather than this machine's defaults and pip
+    # configuration: "target", "index_urls". `check` takes the others from the lock's header.
+    explicit: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -208,6 +211,10 @@ def load_options(
             chosen = _target_from_flags(t, pv, pl)
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    explicit = {name for name, given in (("target", chosen is not None),
+                                         ("index_urls", bool(index_url or extra_index_urls
+                                                             or project.get("index-url")
+                                                             or project.get("extra-index-urls")))) if given}
     return Options(
         index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
         target=chosen,
@@ -223,6 +230,7 @@ def load_options(
         offline=offline,
         allow_fallback=allow_fallback,
         pyproject=pyproject,
+        explicit=frozenset(explicit),
     )
 
 

@@ -20,7 +20,7 @@ from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
 from poncho.config import Options, load_options
 from poncho.diagnostics import Code, Diagnostic, Severity
-from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
+from poncho.errors import AnalysisFailed, ConfigError, EntryError, UnmappedImports
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis import Analysis
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.index_cache import Mapper
     from poncho.index_cache.requirements import Requirements
     from poncho.lock import Lock
+    from poncho.lock.parse import LockedFile
     from poncho.net import SimpleIndex
     from poncho.resolver import Resolution, Target
 
@@ -175,8 +176,8 @@ class Pipeline:
         """The digest a lock of ``result`` would carry: what ``check`` compares."""
         from poncho.lock.digest import input_digest
 
-        return input_digest(result.requirements.direct, self.target, self.options.index_urls,
-                            self.options.constraints)
+        indexes = getattr(self, "_digest_indexes", None) or self.options.index_urls
+        return input_digest(result.requirements.direct, self.target, indexes, self.options.constraints)
 
     def check(self, paths: Sequence[str | Path], lock_path: str | Path) -> list[Finding]:
         """Every way the lock at ``lock_path`` disagrees with the code; never resolves."""
@@ -184,8 +185,26 @@ class Pipeline:
         from poncho.lock.parse import read_lock
 
         locked = read_lock(lock_path)
+        self._adopt_header(locked)
         result = self.requirements(paths)
         return check(result.requirements, locked, self.input_digest(result), self._applies)
+
+    def _adopt_header(self, locked: LockedFile) -> None:
+        """The lock's header is the contract: unless the user said otherwise, check against the target and
+        indexes it was made for, so the answer is the same on a laptop, a login node and any CI machine."""
+        from poncho.config import parse_target
+
+        given = self.options.explicit
+        header_target = locked.python_and_platform
+        if "target" not in given and header_target is not None and self.options.target is None:
+            python, platform = header_target
+            try:
+                self.__dict__["target"] = parse_target(python, platform)  # the cached_property's slot
+            except ConfigError:
+                pass  # a platform this version cannot target: compare with this machine's, PR005 will say so
+        if "index_urls" not in given and locked.index_urls:
+            # For the digest only: the header's URLs carry no credentials, the probe keeps the real ones.
+            self._digest_indexes = tuple(locked.index_urls)
 
     def _applies(self, marker: str | None) -> bool:
         from packaging.markers import Marker
