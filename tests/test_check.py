@@ -140,3 +140,21 @@ def test_check_reads_target_and_index_from_the_lock_header(project, index_server
     assert proc.returncode == 0, proc.stdout + proc.stderr
     other = cli("check", "app", "--lock", "mac.lock", "--target", "cp312-win_amd64")
     assert other.returncode == 1 and "PR005" in other.stdout
+
+
+def test_ignore_silences_exactly_what_it_names(project, index_server):
+    (project / "app" / "main.py").write_text("import tinydep\n")  # PR002 tinydep, PR003 PyYAML
+    (project / "app" / "extra.py").write_text("import fastjson\n")  # PR001 fastjson
+    base = ["check", "app", "--lock", "env.lock", "--index-url", index_server.url]
+    codes = lambda proc: sorted(line.split()[0] + ":" + line.split()[1].rstrip(":") for line in proc.stdout.splitlines())
+    everything = run(*base, cwd=project)
+    assert codes(everything) == ["PR001:fastjson", "PR002:tinydep", "PR003:PyYAML"]
+    some = run(*base, "--ignore", "PR003", "--ignore", "PR001:fastjson", cwd=project)
+    assert some.returncode == 1 and codes(some) == ["PR002:tinydep"]
+    other_name = run(*base, "--ignore", "PR001:numpy", cwd=project)
+    assert "PR001:fastjson" in codes(other_name)
+    (project / "pyproject.toml").write_text('[tool.poncho.check]\nignore = ["PR002", "PR003", "PR001:FastJSON"]\n')
+    configured = run(*base, cwd=project)
+    assert configured.returncode == 0, configured.stdout
+    bad = run(*base, "--ignore", "PR999", cwd=project)
+    assert bad.returncode == 2 and "not a check finding" in bad.stderr

@@ -113,6 +113,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         no_cache=args.no_cache,
         use_pip_config=not args.no_pip_config,
         verbose_note=(lambda text: print(f"note: {text}", file=sys.stderr)) if args.verbose else None,
+        ignore=getattr(args, "ignore", ()),
     )
 
 
@@ -229,6 +230,9 @@ def _check_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
     p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (any format poncho-resolve writes)")
+    p.add_argument("--ignore", action="append", default=[], metavar="CODE[:NAME]",
+                   help="silence a finding: PR003, or PR001:boto3 for one distribution (may repeat; also "
+                        "[tool.poncho.check] ignore = [...])")
     p.add_argument("--output-format", choices=("text", "json", "github"), default="text",
                    help="findings as text lines (default), JSON lines, or GitHub Actions annotations")
     _add_common(p)

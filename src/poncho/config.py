@@ -35,7 +35,7 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 
 #: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
-                "include-optional", "constraints")
+                "include-optional", "constraints", "check")
 
 
 def default_cache_dir() -> Path:
@@ -69,6 +69,7 @@ class Options:
     # Settings the user chose (flags or [tool.poncho]) rather than this machine's defaults and pip
     # configuration: "target", "index_urls". `check` takes the others from the lock's header.
     explicit: frozenset[str] = frozenset()
+    ignore: tuple[str, ...] = ()  # check findings to silence: "PR003" or "PR001:boto3"
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -178,6 +179,7 @@ def load_options(
     use_pip_config: bool = True,
     environ: Mapping[str, str] | None = None,
     verbose_note: Any = None,
+    ignore: Sequence[str] = (),
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -231,7 +233,32 @@ def load_options(
         allow_fallback=allow_fallback,
         pyproject=pyproject,
         explicit=frozenset(explicit),
+        ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
+
+
+def _check_table(project: Mapping[str, Any], pyproject: Path | None) -> dict[str, Any]:
+    table = project.get("check", {})
+    if not isinstance(table, dict) or set(table) - {"ignore"}:
+        raise ConfigError(f"{pyproject}: [tool.poncho.check] may only hold ignore = [\"PR003\", \"PR001:NAME\"]")
+    if not (isinstance(table.get("ignore", []), list) and all(isinstance(v, str) for v in table.get("ignore", []))):
+        raise ConfigError(f"{pyproject}: [tool.poncho.check] ignore must be a list of strings")
+    return table
+
+
+def _ignores(values: Sequence[str], where: Path | None) -> tuple[str, ...]:
+    """``PR003`` or ``PR001:NAME`` (NAME a distribution or module as the finding names it)."""
+    from poncho.diagnostics import Code
+
+    codes = {c.value for c in Code if c.value.startswith("PR0")}
+    out = []
+    for value in values:
+        code, _, name = value.partition(":")
+        if code not in codes or (":" in value and not name):
+            raise ConfigError(f"{where or '--ignore'}: {value!r} is not a check finding to ignore; "
+                              f"use one of {', '.join(sorted(codes))}, optionally with :NAME")
+        out.append(value)
+    return tuple(out)
 
 
 def _target_from_flags(target: str | None, python_version: str | None, platform: str | None) -> Target:

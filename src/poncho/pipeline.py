@@ -187,7 +187,17 @@ class Pipeline:
         locked = read_lock(lock_path)
         self._adopt_header(locked)
         result = self.requirements(paths)
-        return check(result.requirements, locked, self.input_digest(result), self._applies)
+        findings = check(result.requirements, locked, self.input_digest(result), self._applies)
+        return [f for f in findings if not self._ignored(f)]
+
+    def _ignored(self, finding: Finding) -> bool:
+        from packaging.utils import canonicalize_name
+
+        for rule in self.options.ignore:
+            code, _, name = rule.partition(":")
+            if code == finding.code and (not name or canonicalize_name(name) == canonicalize_name(finding.subject)):
+                return True
+        return False
 
     def _adopt_header(self, locked: LockedFile) -> None:
         """The lock's header is the contract: unless the user said otherwise, check against the target and
