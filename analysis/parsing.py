@@ -3,7 +3,9 @@
 Python's own parser honours PEP 263 coding cookies and a UTF-8 BOM when given
 bytes. Input that is not Python (NUL bytes, undecodable text, Python 2) gets
 a ``path:line: reason`` diagnostic. Syntax newer than the running interpreter
-(e.g. PEP 695 on 3.11) is retried with libcst, whose parser knows 3.9-3.14.
+(e.g. PEP 695 on 3.11) is retried with libcst, whose parser knows 3.9-3.14,
+unless the text nests deeper than libcst survives (:mod:`.nesting`): its
+native parser would overflow the C stack and kill the process.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from .nesting import describe, too_deep
 from .sites import Code, Diagnostic, ImportSite, Severity
 
 _PY2_LINE = re.compile(
@@ -61,6 +64,10 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
                                                   code=Code.UNREADABLE)])
     if msg.startswith("unknown encoding"):
         return Parsed(diagnostics=[Diagnostic(file, max(line, 1), f"cannot decode: {msg}", code=Code.UNREADABLE)])
+    deep = too_deep(data)
+    if deep is not None:
+        return Parsed(diagnostics=[Diagnostic(file, deep.line, f"cannot parse: {msg} (line {line}); nesting too deep for the fallback "
+                                                          f"parser: {describe(deep)}", code=Code.UNREADABLE)])
     fallback = _libcst_fallback(data, file, package)
     if fallback is not None:
         return fallback
