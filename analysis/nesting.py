@@ -22,6 +22,8 @@ MAX_INDENT = 100
 #: Operators chained inside one expression (``a + b + ...``, ``- - - x``, ``a.b.c...``), summed over
 #: the enclosing brackets. libcst parses 300 in ~30 ms; past a few thousand it overflows an 8 MB stack.
 MAX_CHAIN = 300
+#: ``elif`` branches of one ``if``: each nests in the previous one's else (libcst segfaults near 10,000).
+MAX_ELIFS = 1000
 
 _TOKEN = re.compile(
     rb"""(?P<str>[rRbBuUfF]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^\\'\n])*'|"(?:\\.|[^\\"\n])*"))"""
@@ -35,6 +37,7 @@ _TOKEN = re.compile(
     rb"|(?P<op>\*\*|//|->|:=|[-+*/%@&|^~<>=!.:])",
     re.S,
 )
+_ELIF = re.compile(rb"elif\b")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Nesting:
     brackets: int = 0  # deepest bracket nesting
     indent: int = 0  # deepest block indentation, in levels
     chain: int = 0  # longest operator chain, summed over the brackets around it
+    elifs: int = 0  # longest run of ``elif`` branches
     line: int = 1  # where the first limit was exceeded (else 1)
 
 
@@ -52,6 +56,8 @@ def measure(data: bytes) -> Nesting:
     indents = [0]
     max_indent = 0
     where = -1  # offset at which a limit was first exceeded
+    elifs: dict[int, int] = {}  # indentation width -> elif branches in a row there
+    max_elifs = 0
     for m in _TOKEN.finditer(data):
         kind = m.lastgroup
         if kind == "open":
@@ -82,6 +88,13 @@ def measure(data: bytes) -> Nesting:
             if nxt in (b"", b"\n", b"\r", b"#"):
                 continue  # blank lines and comments do not indent
             width = len(m.group().lstrip(b"\r\n").expandtabs(8))
+            if _ELIF.match(data, m.end()):
+                elifs[width] = run = elifs.get(width, 0) + 1
+                max_elifs = max(max_elifs, run)
+                if where < 0 and run > MAX_ELIFS:
+                    where = m.end()
+            elif not data.startswith(b"else", m.end()):
+                elifs = {w: n for w, n in elifs.items() if w < width}
             while width < indents[-1]:
                 indents.pop()
             if width > indents[-1]:
@@ -90,13 +103,13 @@ def measure(data: bytes) -> Nesting:
                 if where < 0 and max_indent > MAX_INDENT:
                     where = m.end()
     line = data.count(b"\n", 0, where) + 1 if where >= 0 else 1
-    return Nesting(max_depth, max_indent, max_chain, line)
+    return Nesting(max_depth, max_indent, max_chain, max_elifs, line)
 
 
 def too_deep(data: bytes) -> Nesting | None:
     """The measure when ``data`` nests deeper than the libcst fallback may be given, else None."""
     n = measure(data)
-    if n.brackets > MAX_BRACKETS or n.indent > MAX_INDENT or n.chain > MAX_CHAIN:
+    if n.brackets > MAX_BRACKETS or n.indent > MAX_INDENT or n.chain > MAX_CHAIN or n.elifs > MAX_ELIFS:
         return n
     return None
 
@@ -107,4 +120,6 @@ def describe(n: Nesting) -> str:
         return f"brackets nested {n.brackets} deep (Python allows {MAX_BRACKETS})"
     if n.indent > MAX_INDENT:
         return f"blocks nested {n.indent} deep (Python allows {MAX_INDENT})"
+    if n.elifs > MAX_ELIFS:
+        return f"an if with {n.elifs} elif branches (the fallback parser takes at most {MAX_ELIFS})"
     return f"an expression chaining {n.chain} operators (the fallback parser takes at most {MAX_CHAIN})"

@@ -63,3 +63,93 @@ def test_nesting_measure_skips_strings_and_comments():
     assert measure(b"[" * (MAX_BRACKETS + 1)).brackets == MAX_BRACKETS + 1
     assert measure(b"x = " + b" + ".join([b"a"] * (MAX_CHAIN + 1))).chain > MAX_CHAIN
     assert measure(b"x = [" + b", ".join([b"-a.b"] * 5000) + b"]").chain < 10  # a long flat list is not deep
+
+
+# --- 2. folding is bounded: length, candidates, combinations, work, depth -------------------------
+
+def _limits(diags):
+    return [d for d in diags if d.code is Code.DYNAMIC_UNKNOWN and "past a bound" in d.message]
+
+
+def test_a_long_plus_chain_folds_without_recursion():
+    text = "import importlib\nx = " + " + ".join(["'a'"] * 1200) + "\nimportlib.import_module(x)\n"
+    sites, diags = analyze_source(text, "chain.py")
+    assert [s.module for s in sites] == ["importlib", "a" * 1200] and not diags
+
+
+def test_string_doubling_is_dropped_with_a_warning_not_built():
+    lines = ["import importlib", "s0 = 'ab'"] + [f"s{i} = s{i - 1} + s{i - 1}" for i in range(1, 41)]
+    sites, diags = analyze_source("\n".join(lines) + "\nimportlib.import_module(s40)\n", "dbl.py")
+    assert [s.module for s in sites] == ["importlib"]
+    [d] = _limits(diags)
+    assert (d.file, d.line, d.severity) == ("dbl.py", 43, Severity.WARNING)
+    assert "s12 on line 14" in d.message and len(d.message) < 200
+
+
+def test_the_same_name_doubled_keeps_its_prefix():
+    text = "import importlib\ns = 'ab'\n" + "s = s + s\n" * 40 + "importlib.import_module(s)\n"
+    sites, diags = analyze_source(text, "same.py")
+    assert [s.module for s in sites] == ["importlib"] and not diags  # 'ab...' is no module prefix
+
+
+def test_format_over_loop_lists_is_bounded():
+    loop = lambda v: "[" + ", ".join(f"'{v}{i}'" for i in range(30)) + "]"  # noqa: E731
+    text = (f"import importlib\nfor a in {loop('a')}:\n    for b in {loop('b')}:\n        for c in {loop('c')}:\n"
+            "            importlib.import_module('{}{}{}'.format(a, b, c))\n"
+            "            importlib.import_module('{:99999999}'.format(a))\n"
+            "            importlib.import_module('%99999999s' % a)\n"
+            "            importlib.import_module('{:{}}'.format(a, '99999999'))\n")
+    sites, diags = analyze_source(text, "fmt.py", include_info=True)
+    assert [d.line for d in _limits(diags)] == [5, 6, 7]
+    assert "combinations" in _limits(diags)[0].message
+    assert all(len(s.module) < 100 for s in sites)
+
+
+def test_sequence_doubling_and_deep_operators_are_bounded():
+    from poncho.analysis.folding import FoldLimit, bind, fold, strings_in
+    import ast
+
+    env: dict = {}
+    bind(env, "a", ast.parse("['x']", mode="eval").body)
+    for _ in range(40):
+        bind(env, "a", ast.parse("a + a", mode="eval").body)
+    assert env["a"][0] == "limit"
+    for text in ("a", "a + []"):
+        try:
+            strings_in(ast.parse(text, mode="eval").body, env)
+        except FoldLimit as exc:
+            assert "strings" in exc.reason
+        else:
+            raise AssertionError("a sequence past the bound was folded")
+    deep = ast.parse("'%s'" + " % 'x'" * 1200, mode="eval").body
+    try:
+        fold(deep, {})
+    except FoldLimit as exc:
+        assert "nested" in exc.reason
+
+
+def test_cli_doubling_file_stays_small(tmp_path):
+    lines = ["import importlib", "s0 = 'ab'"] + [f"s{i} = s{i - 1} + s{i - 1}" for i in range(1, 41)]
+    (tmp_path / "dbl.py").write_text("\n".join(lines) + "\nimportlib.import_module(s40)\n")
+    proc = cli(".", "--no-resolve", cwd=tmp_path)
+    assert proc.returncode == 0 and len(proc.stderr) < 2000, proc.stderr[:2000]
+    assert "dbl.py:43: import_module() not analyzed" in proc.stderr
+    assert sum(p.stat().st_size for p in (tmp_path / ".cache").rglob("*") if p.is_file()) < 100_000
+
+
+def test_a_long_elif_chain_is_walked_without_recursion():
+    """Each elif nests in the previous else: 300 branches used to pass Python's recursion limit."""
+    branches = "".join(f"elif sys.platform == 'p{i}':\n    import m{i}\n" for i in range(1, 400))
+    sites, diags = analyze_source("import sys\nif sys.platform == 'p0':\n    import m0\n" + branches, "disp.py",
+                                  include_info=True)
+    assert len(sites) == 401 and sites[5].marker and sites[-1].marker is None  # past the bound: no marker
+    assert [d.code for d in diags] == [Code.PARTIAL_ANALYSIS] and diags[0].severity is Severity.INFO
+    assert max(len(s.marker or "") for s in sites) < 5000
+
+
+def test_elif_chains_never_reach_libcst_past_its_limit(tmp_path):
+    branches = "".join(f"elif x{i}:\n    pass\n" for i in range(1, 12000))
+    (tmp_path / "elif.py").write_text("type X = int\nif x0:\n    pass\n" + branches)
+    proc = cli(".", "--no-resolve", "--no-cache", cwd=tmp_path)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    assert "elif.py:" in proc.stderr and "elif branches" in proc.stderr
