@@ -153,3 +153,35 @@ def test_elif_chains_never_reach_libcst_past_its_limit(tmp_path):
     proc = cli(".", "--no-resolve", "--no-cache", cwd=tmp_path)
     assert proc.returncode == 0, (proc.returncode, proc.stderr)
     assert "elif.py:" in proc.stderr and "elif branches" in proc.stderr
+
+
+# --- 3. the walk stays inside the tree --------------------------------------------------------------
+
+def test_symlinks_out_of_the_tree_are_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "ns").mkdir(parents=True)
+    (outside / "evil.py").write_text("import evil_dependency\n")
+    (outside / "ns" / "mod.py").write_text("import evil_namespace\n")
+    proj = tmp_path / "proj"
+    (proj / "build" / "gen").mkdir(parents=True)
+    (proj / "build" / "gen" / "gen.py").write_text("import yaml\n")  # build/ is skipped, but reached by a link
+    (proj / "app.py").write_text("import requests\n")
+    (proj / "escape").symlink_to(outside)
+    (proj / "ns").symlink_to(outside / "ns")
+    (proj / "gen").symlink_to(proj / "build" / "gen")
+    result = analyze([proj], cache=False, jobs=1)
+    assert sorted(s.module for s in result.sites) == ["requests", "yaml"]
+    assert not result.diagnostics and not result.strict_failed
+    skipped = sorted(os.path.basename(d.file) for d in result.notes if "symlink not followed" in d.message)
+    assert skipped == ["escape", "ns"]
+    assert all(d.severity is Severity.INFO and d.code is Code.UNREADABLE for d in result.notes)
+    assert "ns" not in result.first_party and "evil" not in result.first_party
+
+
+def test_a_symlink_to_the_root_directory_is_not_walked(tmp_path):
+    (tmp_path / "app.py").write_text("import requests\n")
+    (tmp_path / "root").symlink_to("/")
+    proc = cli(".", "--no-resolve", "--no-cache", "-v", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["requests", "#", "via", "app.py:1", "(requests)"]
+    assert "root:0: symlink not followed" in proc.stderr
