@@ -185,3 +185,40 @@ def test_a_symlink_to_the_root_directory_is_not_walked(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["requests", "#", "via", "app.py:1", "(requests)"]
     assert "root:0: symlink not followed" in proc.stderr
+
+
+# --- 4. notebooks of any shape ----------------------------------------------------------------------
+
+def _notebook(tmp_path, content) -> list[str]:
+    import json
+
+    (tmp_path / "n.ipynb").write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+    result = analyze([tmp_path], cache=False, jobs=1)
+    assert result.files == 1
+    return [s.module for s in result.sites] + [f"{d.cell}:{d.message}" for d in result.diagnostics]
+
+
+def test_notebooks_of_any_shape_are_diagnostics(tmp_path):
+    code = lambda source: {"cell_type": "code", "source": source}  # noqa: E731
+    assert _notebook(tmp_path, {"cells": 5}) == ["None:not a notebook: cells is a number, not a list"]
+    assert _notebook(tmp_path, {"cells": [code(["import a\n", None]), code("import b")]}) == [
+        "b", "1:cell source is a list holding null, not text: cell not analyzed"]
+    assert _notebook(tmp_path, {"cells": [5, "x", None, [], code("import c")]}) == ["c"]
+    assert _notebook(tmp_path, {"cells": [code(5)]}) == ["1:cell source is a number, not text: cell not analyzed"]
+    assert _notebook(tmp_path, {"metadata": [], "cells": [code("import d")]}) == ["d"]
+    assert _notebook(tmp_path, {"metadata": {"kernelspec": 5}, "worksheets": [5, {"cells": [7, {
+        "cell_type": "code", "input": "import e"}]}]}) == ["e"]
+    assert _notebook(tmp_path, {"worksheets": {"a": 1}}) == ["None:not a notebook: worksheets is not a list"]
+    assert _notebook(tmp_path, b"[" * 100_000) == ["None:not a notebook: JSON nested too deeply"]
+    assert _notebook(tmp_path, {"cells": [code("import f\0"), code("import g")]}) == [
+        "g", "1:cannot parse: source contains a NUL byte"]
+
+
+def test_a_long_blank_notebook_line_is_linear():
+    import time
+
+    from poncho.analysis.notebooks import clean_cell
+
+    start = time.perf_counter()
+    clean_cell(" " * 200_000 + "\nimport x\n")
+    assert time.perf_counter() - start < 1  # the old pattern took minutes
