@@ -177,7 +177,7 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     files, walk_diags = walk_sources(paths)
     scope = first_party(paths, files)
     result = Analysis.of_scope(scope, target, files=len(files))
-    for d in walk_diags:
+    for d in [*walk_diags, *scope.diagnostics]:
         (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)
 

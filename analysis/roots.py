@@ -12,8 +12,9 @@ namespace ``google/`` of the project does not make ``google.protobuf``
 first-party. A ``yaml.py`` deeper inside a package is ``pkg.yaml``, not a
 top-level ``yaml``. A script in a plain (non-package) directory below a root
 sees its sibling modules as top-level names: they are first-party for the
-files of that directory only. ``[tool.poncho] first-party = [...]`` in a
-``pyproject.toml`` adds names.
+files of that directory only. ``[tool.poncho] first-party = [...]`` in the
+project's ``pyproject.toml`` (the one :func:`find_pyproject` names, as for the
+rest of ``[tool.poncho]``) adds names.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 MODULE_SUFFIXES = (".py", ".pyi", ".pyw", ".so", ".pyd")
 #: files whose directory is a project: its ``src/`` is a source root
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+MAX_PYPROJECT = 1024 * 1024  # a project's pyproject.toml is a few KB; a larger one is not read
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class FirstParty:
     script_dirs: dict = field(default_factory=dict, hash=False, compare=False)  # dir -> names its scripts see
     roots: tuple[Path, ...] = ()
     namespaces: frozenset[str] = frozenset()  # namespace directories holding first-party portions ("ns", "ns.sub")
+    diagnostics: tuple[Diagnostic, ...] = field(default=(), hash=False, compare=False)  # unusable configuration
 
     def contains(self, module: str, file: str | None = None) -> bool:
         if module in self.namespaces:
@@ -314,23 +317,48 @@ def top_level_names(roots: Sequence[Path]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _configured(start: Path) -> set[str]:
-    """``[tool.poncho] first-party`` from the nearest pyproject.toml at or above ``start``."""
-    for d in [start, *start.parents]:
-        pyproject = d / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
-                return set()
-            return set(data.get("tool", {}).get("poncho", {}).get("first-party", []))
-    return set()
+def configured_first_party(pyproject: Path) -> tuple[set[str], Diagnostic | None]:
+    """``[tool.poncho] first-party`` of ``pyproject``, or a warning naming the file when it cannot be used.
+
+    The file is the project's own configuration, written by anyone: bytes that
+    are not UTF-8, invalid TOML or a value of the wrong type are a WARNING
+    diagnostic (the names are then not added), never an exception.
+    """
+    def problem(reason: str) -> tuple[set[str], Diagnostic]:
+        return set(), Diagnostic(str(pyproject), 0, f"[tool.poncho] first-party not read: {reason}",
+                                 code=Code.UNREADABLE)
+
+    try:
+        if pyproject.stat().st_size > MAX_PYPROJECT:
+            return problem(f"larger than {MAX_PYPROJECT // 1024 // 1024} MB")
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return problem(f"cannot read: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        return problem(f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    except tomllib.TOMLDecodeError as exc:
+        return problem(f"invalid TOML: {exc}")
+    except RecursionError:  # tomli (Python < 3.11) on very deep arrays
+        return problem("invalid TOML: nested too deeply")
+    tool = data.get("tool", {})
+    table = tool.get("poncho", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        return problem("[tool] and [tool.poncho] must be tables")
+    names = table.get("first-party", [])
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        return problem("first-party must be a list of strings")
+    return set(names), None
 
 
 def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
     """The first-party names of the program made of ``paths``."""
     roots: list[Path] = []
     extra: set[str] = set()
+    diagnostics: list[Diagnostic] = []
+    for pyproject in dict.fromkeys(filter(None, (find_pyproject([p]) for p in paths if Path(p).exists()))):
+        names, problem = configured_first_party(pyproject)
+        extra |= names
+        diagnostics.extend([problem] if problem else [])
     for given in paths:
         given = Path(given)
         if not given.exists():
@@ -338,7 +366,6 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         for r in source_roots(given):
             if r not in roots:
                 roots.append(r)
-        extra |= _configured(given if given.is_dir() else given.parent)
     names: set[str] = set(extra)
     namespaces: set[str] = set()
     bounds = _bounds([*roots, *(p for p in paths if Path(p).exists())])
@@ -352,7 +379,7 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         if key in root_set or key in script_dirs or (d / "__init__.py").is_file():
             continue
         script_dirs[key] = frozenset(n for n in _defined_at(d, "", set()) if "." not in n)
-    return FirstParty(frozenset(names), script_dirs, tuple(roots), frozenset(namespaces))
+    return FirstParty(frozenset(names), script_dirs, tuple(roots), frozenset(namespaces), tuple(diagnostics))
 
 
 def first_party_names(files: list[SourceFile]) -> frozenset[str]:

@@ -222,3 +222,33 @@ def test_a_long_blank_notebook_line_is_linear():
     start = time.perf_counter()
     clean_cell(" " * 200_000 + "\nimport x\n")
     assert time.perf_counter() - start < 1  # the old pattern took minutes
+
+
+# --- 5. the project's pyproject.toml ([tool.poncho] first-party) -------------------------------------
+
+def test_unusable_first_party_configuration_is_a_warning(tmp_path):
+    import pytest
+
+    from poncho.config import PROJECT_KEYS, load_options
+    from poncho.errors import ConfigError
+
+    assert "first-party" in PROJECT_KEYS
+    (tmp_path / "app.py").write_text("import internal_sdk\n")
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.poncho]\nfirst-party = ["internal_sdk"]\n')
+    assert "internal_sdk" in analyze([tmp_path], cache=False).first_party
+    load_options([tmp_path], use_pip_config=False)  # a key the analyzer reads is a known key
+    bad = {b"[tool.poncho]\nfirst-party = 5\n": "first-party must be a list of strings",
+           b'[tool.poncho]\nfirst-party = "abc"\n': "first-party must be a list of strings",
+           b"tool = 5\n": "must be tables",
+           b"[tool.poncho\n": "invalid TOML",
+           b'[tool.poncho]\nfirst-party = ["\xff"]\n': "not UTF-8",
+           b"a = " + b"[" * 5000 + b"]" * 5000 + b"\n": "invalid TOML"}
+    for content, reason in bad.items():
+        pyproject.write_bytes(content)
+        result = analyze([tmp_path], cache=False)
+        [d] = result.diagnostics
+        assert (d.file, d.severity, d.code) == (str(pyproject), Severity.WARNING, Code.UNREADABLE)
+        assert reason in d.message and "internal_sdk" not in result.first_party
+        with pytest.raises(ConfigError, match="pyproject.toml"):  # the CLI: exit 2, as for any [tool.poncho] key
+            load_options([tmp_path], use_pip_config=False)

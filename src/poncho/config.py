@@ -32,9 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 
-#: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself).
+#: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
+#: by the analyzer: poncho.analysis.roots.configured_first_party).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
-                "include-optional", "constraints")
+                "include-optional", "constraints", "first-party")
 
 
 def default_cache_dir() -> Path:
@@ -124,15 +125,22 @@ def project_settings(pyproject: Path | None) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    from poncho.analysis.roots import MAX_PYPROJECT
+
     try:
+        if pyproject.stat().st_size > MAX_PYPROJECT:
+            raise ConfigError(f"{pyproject}: cannot read: larger than {MAX_PYPROJECT // 1024 // 1024} MB")
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("poncho", {})
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{pyproject}: invalid TOML: nested too deeply") from None
+    tool = data.get("tool", {})
+    table = tool.get("poncho", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.poncho] must be a table")
+        raise ConfigError(f"{pyproject}: [tool] and [tool.poncho] must be tables")
     unknown = sorted(set(table) - set(PROJECT_KEYS))
     if unknown:
         raise ConfigError(f"{pyproject}: [tool.poncho] has unknown key(s) {', '.join(unknown)}; "
@@ -207,6 +215,7 @@ def load_options(
             chosen = _target_from_flags(t, pv, pl)
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    _typed(project, "first-party", list, pyproject)  # the analyzer reads it; a bad value is the same error here
     return Options(
         index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
         target=chosen,
