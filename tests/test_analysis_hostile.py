@@ -252,3 +252,54 @@ def test_unusable_first_party_configuration_is_a_warning(tmp_path):
         assert reason in d.message and "internal_sdk" not in result.first_party
         with pytest.raises(ConfigError, match="pyproject.toml"):  # the CLI: exit 2, as for any [tool.poncho] key
             load_options([tmp_path], use_pip_config=False)
+
+
+# --- 6. the analysis cache heals ------------------------------------------------------------------
+
+def test_corrupted_cache_entries_are_misses_and_are_rewritten(tmp_path):
+    import json
+
+    from poncho.analysis.cache import SiteCache
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("import requests\ntry:\n    import yaml\nexcept ImportError:\n    pass\n")
+    store = SiteCache(tmp_path / "cache")
+    first = analyze([src], cache=store, jobs=1)
+    [entry] = [p for p in (tmp_path / "cache").rglob("*.json")]
+    good = entry.read_bytes()
+    row = json.loads(good)
+    wrong_types = dict(row, sites=[[str(v) for v in site] for site in row["sites"]])
+    for bad in [b"[]", b"null", b"\xff\xfe garbage", good[: len(good) // 2], b'{"schema": 1, "sites": []}',
+                b'{"schema": 2, "sites": 5, "diagnostics": []}', b'{"schema": 2, "sites": [[1]], "diagnostics": []}',
+                json.dumps(wrong_types).encode(), b"[" * 100_000]:
+        entry.write_bytes(bad)
+        again = analyze([src], cache=store, jobs=1)
+        assert (again.cache_hits, again.parsed) == (0, 1), bad[:40]
+        assert again.sites == first.sites
+        assert entry.read_bytes() == good  # rewritten
+    assert analyze([src], cache=store, jobs=1).cache_hits == 1
+
+
+def test_an_unwritable_cache_warns_once_and_degrades_to_no_caching(tmp_path):
+    for i, name in enumerate(["requests", "yaml", "numpy"]):
+        (tmp_path / f"m{i}.py").write_text(f"import {name}\n")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a regular file where the cache directory should be\n")  # chmod cannot stop root
+    env = dict(os.environ, PONCHO_CACHE_DIR=str(blocker))
+    proc = subprocess.run([sys.executable, "-m", "poncho", ".", "--no-resolve"], cwd=tmp_path, capture_output=True,
+                          text=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [line for line in proc.stdout.splitlines() if not line.startswith(" ")] == ["numpy", "PyYAML", "requests"]
+    assert proc.stderr.count("the analysis cache cannot be written") == 1, proc.stderr
+
+
+def test_a_store_that_cannot_write_stops_trying(tmp_path):
+    from poncho.analysis.cache import SiteCache
+
+    (tmp_path / "blocker").write_text("x")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("import requests\n")
+    store = SiteCache(tmp_path / "blocker" / "analysis")
+    assert [s.module for s in analyze([tmp_path / "src"], cache=store, jobs=1).sites] == ["requests"]
+    assert store.writable is False
