@@ -303,3 +303,12 @@ def test_a_store_that_cannot_write_stops_trying(tmp_path):
     store = SiteCache(tmp_path / "blocker" / "analysis")
     assert [s.module for s in analyze([tmp_path / "src"], cache=store, jobs=1).sites] == ["requests"]
     assert store.writable is False
+
+
+def test_decoding_problems_are_found_by_type_not_by_message():
+    cases = {b"# coding: nope\nimport x\n": (1, "unknown encoding: nope"),
+             b"import os\n\nx = 'caf\xe9'\n": (3, "can't decode byte 0xe9"),
+             b"# coding: rot13\nimport a\n": (1, "not a text encoding")}
+    for data, (line, reason) in cases.items():
+        [d] = analyze_source(data, "enc.py")[1]
+        assert d.line == line and d.message.startswith("cannot decode: ") and reason in d.message, d
