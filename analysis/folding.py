@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from itertools import product
 
@@ -46,7 +47,10 @@ class Folded:
 
 # An environment maps names to candidate values: ("str", [...]) or ("seq", [...]) for lists of strings,
 # or ("limit", reason) for a name whose value went past a bound (using it reports the reason).
-Env = dict
+# A function's environment is a ChainMap over its module's (copying would cost O(globals) per
+# function); so a name is never deleted, it is rebound to _UNKNOWN, which hides an outer value.
+Env = MutableMapping
+_UNKNOWN: tuple = ("", [])
 
 
 def fold(node: ast.expr | None, env: Env | None = None) -> list[Folded]:
@@ -106,7 +110,7 @@ def _bind(env: Env, name: str, value: ast.expr) -> None:
         return
     values = fold(value, env)
     if not values:
-        env.pop(name, None)
+        env[name] = _UNKNOWN
         return
     old = env.get(name)
     if old and old[0] == "str" and old[1] != values:
@@ -114,7 +118,7 @@ def _bind(env: Env, name: str, value: ast.expr) -> None:
         if prefix:
             env[name] = ("str", [Folded(prefix, False)])
         else:
-            env.pop(name, None)
+            env[name] = _UNKNOWN
         return
     env[name] = ("str", values)
 

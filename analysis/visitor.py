@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
+from collections import ChainMap
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -286,7 +287,7 @@ class SiteCollector:
             self._trys = []
             self._in_function = True
             if self._wants_env():
-                self.env = dict(self.env)
+                self.env = ChainMap({}, self.env)  # the function's own bindings shadow the module's
         self._body(body)
         self._trys, self.env, self._in_function = saved_trys, saved_env, saved_in
         self._scope.pop()

@@ -312,3 +312,19 @@ def test_decoding_problems_are_found_by_type_not_by_message():
     for data, (line, reason) in cases.items():
         [d] = analyze_source(data, "enc.py")[1]
         assert d.line == line and d.message.startswith("cannot decode: ") and reason in d.message, d
+
+
+def test_functions_do_not_copy_the_module_environment():
+    """Each function used to copy every module constant: 20,000 of each took seconds, 10 MB would take minutes."""
+    import time
+
+    n = 20_000
+    text = ("import importlib\nNAME = 'plugins.a'\n" + "".join(f"C{i} = 'v{i}'\n" for i in range(n))
+            + "".join(f"def f{i}():\n    pass\n" for i in range(n))
+            + "def g():\n    importlib.import_module(NAME)\n"
+            + "def h():\n    NAME = compute()\n    importlib.import_module(NAME)\n")
+    start = time.perf_counter()
+    sites, diags = analyze_source(text, "wide.py", include_info=True)
+    assert time.perf_counter() - start < 2
+    assert [s.module for s in sites] == ["importlib", "plugins.a"]  # h's NAME hides the module's: unknown
+    assert [d.line for d in diags] == [3 * n + 7]
