@@ -115,7 +115,8 @@ def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str, noteb
         return [], [Diagnostic(name, 1, "not analyzed: nested deeper than the analyzer follows", code=Code.UNREADABLE)]
 
 
-def _analyze_parsed(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+def _analyze_parsed(data: bytes, name: str, package: str, module: str,
+                    notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     if notebook:
         return analyze_notebook(data, name, lambda tree, text: collect_sites(tree, name, "", "", text))
     parsed = parse_python(data, name, package)

@@ -226,7 +226,8 @@ class _Folder:
                 self._extend(out, self.strings(operand, keys))
         elif isinstance(node, ast.Name) and env.get(node.id, ("", []))[0] == "seq":
             self._extend(out, env[node.id][1])
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple", "set") and node.args:
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args \
+                and node.func.id in ("list", "tuple", "set"):
             self._extend(out, self.strings(node.args[0], keys))
         elif not keys:
             self._extend(out, self.fold(node))

@@ -66,8 +66,8 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
         return Parsed(diagnostics=[Diagnostic(file, at or line, f"cannot decode: {reason}", code=Code.UNREADABLE)])
     deep = too_deep(data)
     if deep is not None:
-        return Parsed(diagnostics=[Diagnostic(file, deep.line, f"cannot parse: {msg} (line {line}); nesting too deep for the fallback "
-                                                          f"parser: {describe(deep)}", code=Code.UNREADABLE)])
+        reason = f"cannot parse: {msg} (line {line}); nesting too deep for the fallback parser: {describe(deep)}"
+        return Parsed(diagnostics=[Diagnostic(file, deep.line, reason, code=Code.UNREADABLE)])
     fallback = _libcst_fallback(data, file, package)
     if fallback is not None:
         return fallback

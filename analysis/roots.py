@@ -227,8 +227,8 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
 def _skipped_link(path: str, bounds: tuple[str, ...], diags: list[Diagnostic]) -> bool:
     if not escapes(path, bounds):
         return False
-    diags.append(Diagnostic(path, 0, f"symlink not followed: it leads out of the analyzed tree (to {os.path.realpath(path)})",
-                            Severity.INFO, code=Code.UNREADABLE))
+    diags.append(Diagnostic(path, 0, f"symlink not followed: it leads out of the analyzed tree "
+                                     f"(to {os.path.realpath(path)})", Severity.INFO, code=Code.UNREADABLE))
     return True
 
 

@@ -212,8 +212,8 @@ class SiteCollector:
     def _too_many_conditions(self, node: ast.AST) -> None:
         if not self._conditions_reported:
             self._conditions_reported = True
-            self._diag(node, Code.PARTIAL_ANALYSIS, f"imports under more than {guards.MAX_CONDITIONS} nested conditions "
-                       "(a long if/elif chain?) carry no environment marker from here on", Severity.INFO)
+            self._diag(node, Code.PARTIAL_ANALYSIS, f"imports under more than {guards.MAX_CONDITIONS} nested "
+                       "conditions (a long if/elif chain?) carry no environment marker from here on", Severity.INFO)
 
     def _diag(self, node: ast.AST, code: Code, message: str, severity: Severity = Severity.WARNING) -> None:
         self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity, code=code))
