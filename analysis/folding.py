@@ -55,6 +55,10 @@ _UNKNOWN: tuple = ("", [])
 
 def fold(node: ast.expr | None, env: Env | None = None) -> list[Folded]:
     """Candidate values of ``node``; raises :class:`FoldLimit` rather than build something huge."""
+    if isinstance(node, ast.Constant):  # the common cases, without a _Folder
+        return [Folded(node.value)] if isinstance(node.value, str) else []
+    if not isinstance(node, (ast.Name, ast.JoinedStr, ast.BinOp, ast.Call)):
+        return []
     return _Folder(env or {}).fold(node)
 
 
@@ -79,6 +83,12 @@ def _operands(node: ast.expr) -> list[ast.expr]:
 
 
 def _is_seq(node: ast.expr, env: Env) -> bool:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return True
+    if isinstance(node, ast.Name):
+        return env.get(node.id, _UNKNOWN)[0] == "seq"
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return False
     for operand in _operands(node):
         if isinstance(operand, (ast.List, ast.Tuple, ast.Set)):
             return True
@@ -184,29 +194,28 @@ class _Folder:
             return list(values) if kind == "str" else []
         if not isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Call)):
             return []
+        # No try/finally around the depth: a FoldLimit ends this whole fold, and the _Folder with it.
         self._enter()
-        try:
-            if isinstance(node, ast.JoinedStr):
-                return self._fstring(node)
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-                return self._sum(node)
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-                return self._percent(self.fold(node.left), node.right)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-                return self._format(self.fold(node.func.value), node)
-            return []
-        finally:
-            self.depth -= 1
+        if isinstance(node, ast.JoinedStr):
+            out = self._fstring(node)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            out = self._sum(node)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            out = self._percent(self.fold(node.left), node.right)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+            out = self._format(self.fold(node.func.value), node)
+        else:
+            out = []
+        self.depth -= 1
+        return out
 
     def strings(self, node: ast.expr | None, keys: frozenset[str]) -> list[Folded]:
         out: list[Folded] = []
         if node is None:
             return out
         self._enter()
-        try:
-            self._strings(node, keys, out)
-        finally:
-            self.depth -= 1
+        self._strings(node, keys, out)
+        self.depth -= 1
         return out
 
     def _strings(self, node: ast.expr, keys: frozenset[str], out: list[Folded]) -> None:
