@@ -107,6 +107,16 @@ def _analyze_bytes(data: bytes, name: str, package: str, module: str, notebook: 
 
 
 def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+    try:
+        return _analyze_parsed(data, name, package, module, notebook)
+    except RecursionError:
+        # The known deep shapes are bounded where they occur (folding, elif chains, the libcst
+        # fallback); this keeps any shape not yet met a diagnostic for its file, never a crash.
+        return [], [Diagnostic(name, 1, "not analyzed: nested deeper than the analyzer follows", code=Code.UNREADABLE)]
+
+
+def _analyze_parsed(data: bytes, name: str, package: str, module: str,
+                    notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     if notebook:
         return analyze_notebook(data, name, lambda tree, text: collect_sites(tree, name, "", "", text))
     parsed = parse_python(data, name, package)
@@ -168,7 +178,8 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     files, walk_diags = walk_sources(paths)
     scope = first_party(paths, files)
     result = Analysis.of_scope(scope, target, files=len(files))
-    result.diagnostics.extend(walk_diags)
+    for d in [*walk_diags, *scope.diagnostics]:
+        (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)
 
     per_file: dict[int, tuple[list[ImportSite], list[Diagnostic]]] = {}

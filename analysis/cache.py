@@ -4,8 +4,10 @@ An entry is the JSON of one file's sites and diagnostics (without the path,
 so a moved file still hits). The key covers the file's bytes, its module
 name, poncho's version, a digest of the analyzer's own source and rules, and
 the running Python (the parser differs). Entries are written atomically
-(temp file + ``os.replace``); an unreadable or corrupted entry is a miss and
-gets rewritten. ``PONCHO_CACHE_DIR`` overrides the base directory.
+(temp file + ``os.replace``); an unreadable or corrupted entry (not JSON, not
+an object, another schema, a field of the wrong type) is a miss and gets
+rewritten. A cache that cannot be written warns once and is not written again
+in this run. ``PONCHO_CACHE_DIR`` overrides the base directory.
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from dataclasses import asdict, fields
 from functools import lru_cache
 from pathlib import Path
 
-from poncho.fileio import write_atomic
+from poncho.fileio import write_cache_entry
 from poncho.paths import cache_root
 
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 
 SCHEMA = 2  # 2: diagnostics keep their code, sites their fallback_for
+MAX_ENTRY = 64 * 1024 * 1024  # an entry is far smaller than the file it describes (at most 10 MB)
 _SITE_FIELDS = [f.name for f in fields(ImportSite) if f.name != "file"]
 _DIAG_FIELDS = [f.name for f in fields(Diagnostic) if f.name != "file"]
+# What each stored field must be (the dataclasses do not check): a wrong type would fail later, in a sort.
+_ENUMS = {"kind": Kind, "guard": Guard, "severity": Severity, "code": Code}
+_TYPES = {"int": lambda v: type(v) is int, "str": lambda v: type(v) is str,
+          "int | None": lambda v: v is None or type(v) is int, "str | None": lambda v: v is None or type(v) is str}
 
 
 def default_cache_dir() -> Path:
@@ -62,20 +69,34 @@ def dump(sites: list[ImportSite], diags: list[Diagnostic]) -> bytes:
 
 
 def load(raw: bytes, file: str) -> tuple[list[ImportSite], list[Diagnostic]]:
+    """An entry's records; ValueError for anything but an entry this version wrote."""
     data = json.loads(raw)
-    if data.get("schema") != SCHEMA:
-        raise ValueError("schema")
-    sites = []
-    for row in data["sites"]:
-        kw = dict(zip(_SITE_FIELDS, row, strict=True))
-        kw["kind"], kw["guard"] = Kind(kw["kind"]), Guard(kw["guard"])
-        sites.append(ImportSite(file=file, **kw))
-    diags = []
-    for row in data["diagnostics"]:
-        kw = dict(zip(_DIAG_FIELDS, row, strict=True))
-        kw["severity"], kw["code"] = Severity(kw["severity"]), Code(kw["code"])
-        diags.append(Diagnostic(file=file, **kw))
-    return sites, diags
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ValueError("not an entry of this schema")
+    sites, diags = data.get("sites"), data.get("diagnostics")
+    if not isinstance(sites, list) or not isinstance(diags, list):
+        raise ValueError("not an entry of this schema")
+    return ([_record(ImportSite, _SITE_FIELDS, row, file) for row in sites],
+            [_record(Diagnostic, _DIAG_FIELDS, row, file) for row in diags])
+
+
+def _record(cls, names: list[str], row: object, file: str):
+    if not isinstance(row, list) or len(row) != len(names):
+        raise ValueError("a record of another shape")
+    kw = {}
+    for f, value in zip((_FIELDS[cls][n] for n in names), row):
+        if f.name in _ENUMS:
+            try:
+                value = _ENUMS[f.name](value)
+            except TypeError:  # unhashable
+                raise ValueError(f.name) from None
+        elif not _TYPES[f.type](value):
+            raise ValueError(f.name)
+        kw[f.name] = value
+    return cls(file=file, **kw)
+
+
+_FIELDS = {cls: {f.name: f for f in fields(cls)} for cls in (ImportSite, Diagnostic)}
 
 
 class SiteCache:
@@ -83,22 +104,25 @@ class SiteCache:
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory else default_cache_dir()
+        self.writable = True  # False after a write failed: the rest of the run does without
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
 
     def get(self, key: str, file: str) -> tuple[list[ImportSite], list[Diagnostic]] | None:
         try:
-            raw = self._path(key).read_bytes()
+            with open(self._path(key), "rb") as fh:
+                raw = fh.read(MAX_ENTRY + 1)
         except OSError:
+            return None
+        if len(raw) > MAX_ENTRY:
             return None
         try:
             return load(raw, file)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             return None  # corrupted: recomputed and rewritten by the caller
 
     def put(self, key: str, sites: list[ImportSite], diags: list[Diagnostic]) -> None:
-        try:
-            write_atomic(self._path(key), dump(sites, diags))
-        except OSError:
-            pass  # a read-only or full cache never fails the analysis
+        """Store an entry; a cache that cannot be written warns once (poncho.fileio) and is left alone."""
+        if self.writable:
+            self.writable = write_cache_entry(self._path(key), dump(sites, diags), "analysis")

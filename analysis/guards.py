@@ -30,6 +30,11 @@ from typing import Callable, Union
 Cond = Union[tuple, None]
 Resolve = Callable[[ast.expr], Union[str, None]]
 
+#: Conditions one import's marker may combine. Each elif branch adds one (the negation of the branches
+#: before it), so a 1,000-branch dispatcher would build 1,000 markers of 1,000 clauses each; past the
+#: bound the marker is unknown, which over-approximates (the safe direction).
+MAX_CONDITIONS = 64
+
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "not in", "not in": "in"}

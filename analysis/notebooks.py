@@ -24,7 +24,8 @@ _INSTALL = re.compile(
     r"^\s*[!%]\s*(?:\{[^}]*\}\s+-m\s+|python[\d.]*\s+-m\s+)?(?:pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\s+(?P<args>.*)$"
 )
 _SHELL_INSTALL = re.compile(r"^\s*(?:python[\d.]*\s+-m\s+)?(?:pip3?|conda|mamba|uv\s+pip)\s+install\s+(?P<args>.*)$")
-_ASSIGN_MAGIC = re.compile(r"^\s*[\w.,\s\[\]()*]+=\s*[!%]")
+# No leading \s*: the class holds whitespace already, and the overlap made a long blank line quadratic.
+_ASSIGN_MAGIC = re.compile(r"^[\w.,\s\[\]()*]+=\s*[!%]")
 _OPTIONS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
                                  "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
                                  "-n", "--name", "-p", "--prefix", "--channel", "--python"})
@@ -35,6 +36,7 @@ class Cell:
     number: int  # 1-based position in the notebook
     source: str  # with IPython syntax blanked
     hints: list[tuple[int, str, str]] = field(default_factory=list)  # (line, distribution, line text)
+    problem: str | None = None  # why the cell was not read (its source is not text)
 
 
 def _install_names(args: str) -> list[str]:
@@ -91,30 +93,88 @@ def clean_cell(text: str) -> tuple[str, list[tuple[int, str, str]]]:
     return "\n".join(out), hints
 
 
+def _object(value: object) -> dict:
+    """``value`` if it is a JSON object, else an empty one: notebooks from anywhere have any shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def _source_text(src: object) -> str | None:
+    """A cell's source: a string, or a list of strings (nbformat 4); None for anything else."""
+    if isinstance(src, str):
+        return src
+    if isinstance(src, list) and all(isinstance(s, str) for s in src):
+        return "".join(src)
+    return None
+
+
+_JSON_NAMES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number", str: "a string",
+               list: "a list", dict: "an object"}
+
+
+def _shape(value: object) -> str:
+    """``value``'s JSON type for a diagnostic (``a list holding null``)."""
+    if isinstance(value, list):
+        bad = next((v for v in value if not isinstance(v, str)), None)
+        return f"a list holding {_JSON_NAMES.get(type(bad), 'something else')}"
+    return _JSON_NAMES.get(type(value), "something else")
+
+
 def notebook_cells(data: bytes) -> tuple[list[Cell], str | None]:
-    """The cleaned code cells, or an error text when the file is not a Python notebook."""
+    """The cleaned code cells, or an error text when the file is not a Python notebook.
+
+    A code cell whose source is not text comes back with ``problem`` set and
+    no source; other cells that are not objects are skipped (they have no type).
+    """
     try:
         nb = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
         return [], f"not a notebook: {exc}"
+    except RecursionError:
+        return [], "not a notebook: JSON nested too deeply"
     if not isinstance(nb, dict):
         return [], "not a notebook: top level is not an object"
-    meta = nb.get("metadata") or {}
-    language = ((meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python")
-    if str(language).lower() != "python":
+    meta = _object(nb.get("metadata"))
+    language = (_object(meta.get("kernelspec")).get("language") or _object(meta.get("language_info")).get("name")
+                or "python")
+    if not isinstance(language, str) or language.lower() != "python":
         return [], f"notebook language is {language!r}, not Python"
     raw = nb.get("cells")
     if raw is None and nb.get("worksheets"):  # nbformat 3
-        raw = [dict(c, source=c.get("input", "")) for ws in nb["worksheets"] for c in ws.get("cells", [])]
+        worksheets = nb["worksheets"]
+        if not isinstance(worksheets, list):
+            return [], "not a notebook: worksheets is not a list"
+        raw = [dict(c, source=c.get("input", "")) if isinstance(c, dict) else c
+               for ws in worksheets for c in (_object(ws).get("cells") or [])]
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        return [], f"not a notebook: cells is {_shape(raw)}, not a list"
     cells = []
-    for number, c in enumerate(raw or [], 1):
+    for number, c in enumerate(raw, 1):
         if not isinstance(c, dict) or c.get("cell_type") != "code":
             continue
-        src = c.get("source", "")
-        text = "".join(src) if isinstance(src, list) else str(src)
+        text = _source_text(c.get("source", ""))
+        if text is None:
+            cells.append(Cell(number, "", problem=f"cell source is {_shape(c.get('source'))}, not text: "
+                                                  "cell not analyzed"))
+            continue
         cleaned, hints = clean_cell(text)
         cells.append(Cell(number, cleaned, hints))
     return cells, None
+
+
+def _parse(source: str, file: str) -> ast.Module:
+    """``ast.parse``; every way it can refuse text is a SyntaxError, so callers catch one type."""
+    if "\0" in source:
+        raise SyntaxError("source contains a NUL byte")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(source, filename=file)
+    except (MemoryError, RecursionError):
+        raise SyntaxError("nested too deeply to parse") from None
+    except ValueError as exc:  # e.g. surrogates the encoder refuses
+        raise SyntaxError(f"cannot read: {exc}") from None
 
 
 def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite], list[Diagnostic]]:
@@ -123,7 +183,8 @@ def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite],
     if error:
         return [], [Diagnostic(file, 1, error, code=Code.UNREADABLE)]
     sites: list[ImportSite] = []
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = [Diagnostic(file, 1, c.problem, Severity.WARNING, c.number, Code.UNREADABLE)
+                               for c in cells if c.problem]
     for cell in cells:
         for line, dist, text in cell.hints:
             sites.append(ImportSite(file=file, line=line, module=dist, kind=Kind.HINT, distribution=dist,
@@ -137,17 +198,12 @@ def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite],
         where.extend((cell.number, i) for i in range(1, len(lines) + 1))
     joined = "\n".join(chunks) + "\n"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(joined, filename=file)
-        trees = [(tree, joined, None)]
+        trees = [(_parse(joined, file), joined, None)]
     except SyntaxError:
         trees = []
         for cell in cells:
             try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    trees.append((ast.parse(cell.source, filename=file), cell.source, cell.number))
+                trees.append((_parse(cell.source, file), cell.source, cell.number))
             except SyntaxError as exc:
                 diags.append(Diagnostic(file, exc.lineno or 1, f"cannot parse: {exc.msg}", Severity.WARNING, cell.number,
                                         Code.UNREADABLE))

@@ -3,16 +3,21 @@
 Python's own parser honours PEP 263 coding cookies and a UTF-8 BOM when given
 bytes. Input that is not Python (NUL bytes, undecodable text, Python 2) gets
 a ``path:line: reason`` diagnostic. Syntax newer than the running interpreter
-(e.g. PEP 695 on 3.11) is retried with libcst, whose parser knows 3.9-3.14.
+(e.g. PEP 695 on 3.11) is retried with libcst, whose parser knows 3.9-3.14,
+unless the text nests deeper than libcst survives (:mod:`.nesting`): its
+native parser would overflow the C stack and kill the process.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 import warnings
 from dataclasses import dataclass
 
+from .nesting import describe, too_deep
 from .sites import Code, Diagnostic, ImportSite, Severity
 
 _PY2_LINE = re.compile(
@@ -55,19 +60,53 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
         return Parsed(diagnostics=[Diagnostic(file, 1, f"cannot parse: {exc}", code=Code.UNREADABLE)])
     msg = error.msg or "invalid syntax"
     line = error.lineno or 1
-    if "unicode error" in msg or "codec can't decode" in msg:
-        reason = msg.replace("(unicode error) ", "")
-        return Parsed(diagnostics=[Diagnostic(file, line, f"cannot decode: {reason} (no PEP 263 coding cookie?)",
-                                                  code=Code.UNREADABLE)])
-    if msg.startswith("unknown encoding"):
-        return Parsed(diagnostics=[Diagnostic(file, max(line, 1), f"cannot decode: {msg}", code=Code.UNREADABLE)])
+    undecodable = _undecodable(data)
+    if undecodable is not None:
+        at, reason = undecodable
+        return Parsed(diagnostics=[Diagnostic(file, at or line, f"cannot decode: {reason}", code=Code.UNREADABLE)])
+    deep = too_deep(data)
+    if deep is not None:
+        reason = f"cannot parse: {msg} (line {line}); nesting too deep for the fallback parser: {describe(deep)}"
+        return Parsed(diagnostics=[Diagnostic(file, deep.line, reason, code=Code.UNREADABLE)])
     fallback = _libcst_fallback(data, file, package)
     if fallback is not None:
         return fallback
-    if "Missing parentheses in call to" in msg or _PY2_LINE.match(_line_text(data, error.lineno)):
+    if _reports_python2(error) or _PY2_LINE.match(_line_text(data, error.lineno)):
         return Parsed(diagnostics=[Diagnostic(file, line, f"Python 2 syntax, not analyzed: {msg}",
                                                   code=Code.UNREADABLE)])
     return Parsed(diagnostics=[Diagnostic(file, line, f"cannot parse: {msg}", code=Code.UNREADABLE)])
+
+
+def _undecodable(data: bytes) -> tuple[int, str] | None:
+    """``(line, reason)`` when ``data`` is not text in its PEP 263 encoding, else None (0: line unknown).
+
+    Typed, where CPython's SyntaxError only says it in its message:
+    ``detect_encoding`` raises SyntaxError for nothing but a bad or unknown
+    cookie, and decoding raises UnicodeDecodeError at the offending byte.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        return 0, str(exc)
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return _line_of(data, exc.start), f"{exc} (no PEP 263 coding cookie?)"
+    except LookupError as exc:  # a codec that cannot decode (e.g. a text transform)
+        return 0, str(exc)
+    return None
+
+
+def _reports_python2(error: SyntaxError) -> bool:
+    """Whether CPython's parser recognized a Python 2 ``print``/``exec`` statement.
+
+    The one place where behaviour reads a message: CPython says so only in
+    the text ("Missing parentheses in call to 'print'"), with no SyntaxError
+    subclass or attribute to test. A changed wording only loses the "Python 2"
+    label (``_PY2_LINE`` still catches most such lines); the file is
+    reported as unparsable either way.
+    """
+    return (error.msg or "").startswith("Missing parentheses in call to")
 
 
 def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:

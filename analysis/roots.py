@@ -12,8 +12,9 @@ namespace ``google/`` of the project does not make ``google.protobuf``
 first-party. A ``yaml.py`` deeper inside a package is ``pkg.yaml``, not a
 top-level ``yaml``. A script in a plain (non-package) directory below a root
 sees its sibling modules as top-level names: they are first-party for the
-files of that directory only. ``[tool.poncho] first-party = [...]`` in a
-``pyproject.toml`` adds names.
+files of that directory only. ``[tool.poncho] first-party = [...]`` in the
+project's ``pyproject.toml`` (the one :func:`find_pyproject` names, as for the
+rest of ``[tool.poncho]``) adds names.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .entry import is_entry, parse_entry
-from .sites import Code, Diagnostic
+from .sites import Code, Diagnostic, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,6 +42,7 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 MODULE_SUFFIXES = (".py", ".pyi", ".pyw", ".so", ".pyd")
 #: files whose directory is a project: its ``src/`` is a source root
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+MAX_PYPROJECT = 1024 * 1024  # a project's pyproject.toml is a few KB; a larger one is not read
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class FirstParty:
     script_dirs: dict = field(default_factory=dict, hash=False, compare=False)  # dir -> names its scripts see
     roots: tuple[Path, ...] = ()
     namespaces: frozenset[str] = frozenset()  # namespace directories holding first-party portions ("ns", "ns.sub")
+    diagnostics: tuple[Diagnostic, ...] = field(default=(), hash=False, compare=False)  # unusable configuration
 
     def contains(self, module: str, file: str | None = None) -> bool:
         if module in self.namespaces:
@@ -153,14 +156,37 @@ def _module_name(path: Path, root: Path) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+def _bounds(paths: Sequence[str | Path]) -> tuple[str, ...]:
+    """The real directories a walk may enter: the given directories (a file's: its own directory)."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        out.append(os.path.realpath(p if p.is_dir() else p.parent))
+    return tuple(dict.fromkeys(out))
+
+
+def escapes(path: str | Path, bounds: tuple[str, ...]) -> bool:
+    """True for a symlink whose target lies outside every bound: it is not followed.
+
+    A link to ``/`` in an unreviewed tree would otherwise walk the whole disk
+    (and read whatever Python files it holds); links within the tree are fine.
+    """
+    if not os.path.islink(path):
+        return False
+    target = os.path.realpath(path)
+    return not any(target == b or target.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
+
+
 def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every analyzable file under ``paths`` with its root and module name; diagnostics for what cannot be walked.
 
-    Directory symlinks are followed once; a symlink that leads back into a
-    directory being walked is reported as a loop.
+    Directory symlinks are followed once if they stay inside the given
+    directories (a link out of them is skipped, with an INFO diagnostic); a
+    symlink that leads back into a directory being walked is reported as a loop.
     """
     found: dict[Path, SourceFile] = {}
     diags: list[Diagnostic] = []
+    bounds = _bounds([p for p in paths if Path(p).exists()])
     for given in paths:
         given = Path(given)
         if not given.exists() and not given.is_symlink():
@@ -185,7 +211,8 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
                     dirnames[:] = []
                     continue
                 seen.add((st.st_dev, st.st_ino))
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
+                                     and not _skipped_link(os.path.join(dirpath, d), bounds, diags))
                 candidates.extend(Path(dirpath) / f for f in sorted(filenames) if f.endswith(suffixes))
         for file in candidates:
             root = next((r for r in roots if file.is_relative_to(r)), roots[-1])
@@ -195,6 +222,14 @@ def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES)
                 module, is_package = "", False
             found.setdefault(file, SourceFile(file, root, module, is_package))
     return sorted(found.values(), key=lambda f: str(f.path)), diags
+
+
+def _skipped_link(path: str, bounds: tuple[str, ...], diags: list[Diagnostic]) -> bool:
+    if not escapes(path, bounds):
+        return False
+    diags.append(Diagnostic(path, 0, f"symlink not followed: it leads out of the analyzed tree "
+                                     f"(to {os.path.realpath(path)})", Severity.INFO, code=Code.UNREADABLE))
+    return True
 
 
 def iter_source_files(paths: list[Path], suffixes: tuple[str, ...] = (".py",)) -> list[SourceFile]:
@@ -225,7 +260,7 @@ def _is_file(e: os.DirEntry) -> bool:
         return False
 
 
-def _has_python(directory: Path, depth: int = 4) -> bool:
+def _has_python(directory: Path, bounds: tuple[str, ...], depth: int = 4) -> bool:
     try:
         entries = list(os.scandir(directory))
     except OSError:
@@ -233,14 +268,19 @@ def _has_python(directory: Path, depth: int = 4) -> bool:
     for e in entries:
         if _is_file(e) and e.name.endswith(".py"):
             return True
-    return depth > 0 and any(_is_dir(e) and e.name not in SKIP_DIRS and _has_python(Path(e.path), depth - 1) for e in entries)
+    return depth > 0 and any(_is_dir(e) and e.name not in SKIP_DIRS and not escapes(e.path, bounds)
+                             and _has_python(Path(e.path), bounds, depth - 1) for e in entries)
 
 
-def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[str] | None = None) -> set[str]:
+def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[str] | None = None,
+                bounds: tuple[str, ...] | None = None) -> set[str]:
     """Names importable from ``directory`` as if it were on sys.path (``prefix`` for namespace portions).
 
-    Namespace directories met on the way are added to ``namespaces``.
+    Namespace directories met on the way are added to ``namespaces``. Symlinks
+    out of ``bounds`` (default: ``directory`` itself) are not followed.
     """
+    if bounds is None:
+        bounds = _bounds([directory])
     names: set[str] = set()
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -249,13 +289,13 @@ def _defined_at(directory: Path, prefix: str, skip: set[Path], namespaces: set[s
     for e in entries:
         path = Path(e.path)
         if _is_dir(e):
-            if e.name in SKIP_DIRS or not e.name.isidentifier() or path in skip:
+            if e.name in SKIP_DIRS or not e.name.isidentifier() or path in skip or escapes(path, bounds):
                 continue
             if (path / "__init__.py").is_file():
                 names.add(prefix + e.name)
-            elif _has_python(path):
+            elif _has_python(path, bounds):
                 # PEP 420 namespace portion: name what it contains, never the bare namespace.
-                inner = _defined_at(path, f"{prefix}{e.name}.", skip, namespaces)
+                inner = _defined_at(path, f"{prefix}{e.name}.", skip, namespaces, bounds)
                 if inner and namespaces is not None:
                     namespaces.add(prefix + e.name)
                 names |= inner
@@ -277,23 +317,48 @@ def top_level_names(roots: Sequence[Path]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _configured(start: Path) -> set[str]:
-    """``[tool.poncho] first-party`` from the nearest pyproject.toml at or above ``start``."""
-    for d in [start, *start.parents]:
-        pyproject = d / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, ValueError, UnicodeDecodeError):
-                return set()
-            return set(data.get("tool", {}).get("poncho", {}).get("first-party", []))
-    return set()
+def configured_first_party(pyproject: Path) -> tuple[set[str], Diagnostic | None]:
+    """``[tool.poncho] first-party`` of ``pyproject``, or a warning naming the file when it cannot be used.
+
+    The file is the project's own configuration, written by anyone: bytes that
+    are not UTF-8, invalid TOML or a value of the wrong type are a WARNING
+    diagnostic (the names are then not added), never an exception.
+    """
+    def problem(reason: str) -> tuple[set[str], Diagnostic]:
+        return set(), Diagnostic(str(pyproject), 0, f"[tool.poncho] first-party not read: {reason}",
+                                 code=Code.UNREADABLE)
+
+    try:
+        if pyproject.stat().st_size > MAX_PYPROJECT:
+            return problem(f"larger than {MAX_PYPROJECT // 1024 // 1024} MB")
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return problem(f"cannot read: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        return problem(f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    except tomllib.TOMLDecodeError as exc:
+        return problem(f"invalid TOML: {exc}")
+    except RecursionError:  # tomli (Python < 3.11) on very deep arrays
+        return problem("invalid TOML: nested too deeply")
+    tool = data.get("tool", {})
+    table = tool.get("poncho", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        return problem("[tool] and [tool.poncho] must be tables")
+    names = table.get("first-party", [])
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        return problem("first-party must be a list of strings")
+    return set(names), None
 
 
 def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
     """The first-party names of the program made of ``paths``."""
     roots: list[Path] = []
     extra: set[str] = set()
+    diagnostics: list[Diagnostic] = []
+    for pyproject in dict.fromkeys(filter(None, (find_pyproject([p]) for p in paths if Path(p).exists()))):
+        names, problem = configured_first_party(pyproject)
+        extra |= names
+        diagnostics.extend([problem] if problem else [])
     for given in paths:
         given = Path(given)
         if not given.exists():
@@ -301,11 +366,11 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         for r in source_roots(given):
             if r not in roots:
                 roots.append(r)
-        extra |= _configured(given if given.is_dir() else given.parent)
     names: set[str] = set(extra)
     namespaces: set[str] = set()
+    bounds = _bounds([*roots, *(p for p in paths if Path(p).exists())])
     for r in roots:
-        names |= _defined_at(r, "", set(roots), namespaces)
+        names |= _defined_at(r, "", set(roots), namespaces, bounds)
     script_dirs: dict[str, frozenset[str]] = {}
     root_set = {os.path.abspath(r) for r in roots}
     for f in files:
@@ -314,7 +379,7 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
         if key in root_set or key in script_dirs or (d / "__init__.py").is_file():
             continue
         script_dirs[key] = frozenset(n for n in _defined_at(d, "", set()) if "." not in n)
-    return FirstParty(frozenset(names), script_dirs, tuple(roots), frozenset(namespaces))
+    return FirstParty(frozenset(names), script_dirs, tuple(roots), frozenset(namespaces), tuple(diagnostics))
 
 
 def first_party_names(files: list[SourceFile]) -> frozenset[str]:

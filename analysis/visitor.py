@@ -15,12 +15,13 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
+from collections import ChainMap
 from dataclasses import dataclass
 from functools import lru_cache
 
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
-from .folding import Env, Folded, bind, fold
+from .folding import Env, Folded, FoldLimit, bind, fold
 from .relative import resolve_relative
 from .rules import RuleSet, assign_hits, call_hits, load_rules
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
@@ -93,6 +94,7 @@ class SiteCollector:
         self._typing = 0
         self._trys: list[_TryContext] = []
         self._in_function = False
+        self._conditions_reported = False
 
     # entry ------------------------------------------------------------------------------
     def collect(self, tree: ast.Module) -> "SiteCollector":
@@ -194,13 +196,24 @@ class SiteCollector:
                     note = note or f"fallback for {ctx.fallback_for}, which the standard library always has"
                 else:
                     note = note or f"fallback for {ctx.fallback_for}"
-        text = guards.combine_markers(guards.render(guards.conj(self._conds)), extra_marker, marker)
+        if len(self._conds) > guards.MAX_CONDITIONS:
+            self._too_many_conditions(node)
+            conditions = None
+        else:
+            conditions = guards.render(guards.conj(self._conds))
+        text = guards.combine_markers(conditions, extra_marker, marker)
         self.sites.append(ImportSite(
             file=self.file, line=getattr(node, "lineno", 1), column=getattr(node, "col_offset", 0),
             module=module, kind=kind, scope=self.scope, guard=guard, marker=text,
             distribution=distribution, binds=binds, alternative=alternative, note=note, rule=rule,
             imported_name=imported_name, fallback_for=fallback_for,
         ))
+
+    def _too_many_conditions(self, node: ast.AST) -> None:
+        if not self._conditions_reported:
+            self._conditions_reported = True
+            self._diag(node, Code.PARTIAL_ANALYSIS, f"imports under more than {guards.MAX_CONDITIONS} nested "
+                       "conditions (a long if/elif chain?) carry no environment marker from here on", Severity.INFO)
 
     def _diag(self, node: ast.AST, code: Code, message: str, severity: Severity = Severity.WARNING) -> None:
         self.diagnostics.append(Diagnostic(self.file, getattr(node, "lineno", 1), message, severity, code=code))
@@ -243,9 +256,14 @@ class SiteCollector:
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self._exprs([stmt.iter])
             if isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, (ast.List, ast.Tuple, ast.Set)) and self._wants_env():
-                values = [v for e in stmt.iter.elts for v in fold(e, self.env)]
-                if values and len(values) == len(stmt.iter.elts):
-                    self.env[stmt.target.id] = ("str", values)
+                try:
+                    values = [v for e in stmt.iter.elts for v in fold(e, self.env)]
+                except FoldLimit as exc:
+                    self.env[stmt.target.id] = ("limit", exc.reason if exc.inherited else
+                                                f"{stmt.target.id} on line {stmt.lineno}: {exc.reason}")
+                else:
+                    if values and len(values) == len(stmt.iter.elts):
+                        self.env[stmt.target.id] = ("str", values)
             self._body(stmt.body)
             self._body(stmt.orelse)
         elif isinstance(stmt, ast.While):
@@ -269,7 +287,7 @@ class SiteCollector:
             self._trys = []
             self._in_function = True
             if self._wants_env():
-                self.env = dict(self.env)
+                self.env = ChainMap({}, self.env)  # the function's own bindings shadow the module's
         self._body(body)
         self._trys, self.env, self._in_function = saved_trys, saved_env, saved_in
         self._scope.pop()
@@ -278,15 +296,25 @@ class SiteCollector:
         return self.triggers is None or bool(self.triggers)
 
     def _if(self, stmt: ast.If) -> None:
-        self._exprs([stmt.test])
-        typing = guards.is_type_checking(stmt.test, self.resolve)
-        if typing is not None:
-            self._guarded(stmt.body, typing=typing)
-            self._guarded(stmt.orelse, typing=not typing)
-            return
-        cond = guards.translate(stmt.test, self.resolve, self.cond_env)
-        self._guarded(stmt.body, cond=cond)
-        self._guarded(stmt.orelse, cond=guards.negate(cond))
+        """An ``if`` and its ``elif`` chain, in a loop: each elif nests in the previous else, and a
+        dispatcher with a few hundred branches would otherwise pass Python's recursion limit."""
+        entered = len(self._conds)
+        while True:
+            self._exprs([stmt.test])
+            typing = guards.is_type_checking(stmt.test, self.resolve)
+            if typing is not None:
+                self._guarded(stmt.body, typing=typing)
+                self._guarded(stmt.orelse, typing=not typing)
+                break
+            cond = guards.translate(stmt.test, self.resolve, self.cond_env)
+            self._guarded(stmt.body, cond=cond)
+            if len(stmt.orelse) == 1 and isinstance(stmt.orelse[0], ast.If):
+                self._conds.append(guards.negate(cond))  # what _guarded(orelse) would push, without recursing
+                stmt = stmt.orelse[0]
+                continue
+            self._guarded(stmt.orelse, cond=guards.negate(cond))
+            break
+        del self._conds[entered:]
 
     def _guarded(self, body: list[ast.stmt], *, typing: bool = False, cond: guards.Cond = None) -> None:
         if not body:
@@ -382,7 +410,12 @@ class SiteCollector:
             self._dynamic(call, qual, DYNAMIC_IMPORTS[qual])
         elif qual in DISCOVERY:
             self._discovery(call, qual)
-        for hit in call_hits(self.rules, call, qual, self.env):
+        try:
+            hits = call_hits(self.rules, call, qual, self.env)
+        except FoldLimit as exc:
+            self._limit(call, f"{qual or '.' + getattr(call.func, 'attr', '?')}()", exc, Severity.INFO)
+            hits = []
+        for hit in hits:
             self._site(call, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
                        note=hit.note, rule=hit.rule, marker=hit.need.marker)
 
@@ -396,11 +429,20 @@ class SiteCollector:
                 return call.args[position]
         return None
 
+    def _limit(self, node: ast.AST, what: str, exc: FoldLimit, severity: Severity) -> None:
+        """A fold past a bound: the site is dropped, and said so (PR103)."""
+        self._diag(node, Code.DYNAMIC_UNKNOWN, f"{what} not analyzed: its value is past a bound ({exc.reason})",
+                   severity)
+
     def _dynamic(self, call: ast.Call, qual: str, spec) -> None:
         name_node = self._argument(call, spec.name_position, spec.name_keyword)
-        values = fold(name_node, self.env)
-        package_values = fold(self._argument(call, spec.package_position, spec.package_keyword), self.env) \
-            if spec.package_position is not None else []
+        try:
+            values = fold(name_node, self.env)
+            package_values = fold(self._argument(call, spec.package_position, spec.package_keyword), self.env) \
+                if spec.package_position is not None else []
+        except FoldLimit as exc:
+            self._limit(call, f"{qual.rpartition('.')[2]}()", exc, Severity.WARNING)
+            return
         package = next((p.text for p in package_values if p.exact), None)
         level = 0
         if spec.level_position is not None:
@@ -473,7 +515,12 @@ class SiteCollector:
             elif isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
                 name = t.slice.value
             if name and name in self.rules.by_name:
-                for hit in assign_hits(self.rules, name, stmt.value, self.env):
+                try:
+                    hits = assign_hits(self.rules, name, stmt.value, self.env)
+                except FoldLimit as exc:
+                    self._limit(stmt, f"{name} =", exc, Severity.INFO)
+                    hits = []
+                for hit in hits:
                     self._site(stmt, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
                                note=hit.note, rule=hit.rule, marker=hit.need.marker)
 

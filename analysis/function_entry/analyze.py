@@ -117,7 +117,8 @@ def _analysis(tree: ModuleTree, python_version: tuple[int, int] | str | None, si
               diagnostics: list[Diagnostic], files: int, sources: Sequence[SourceFile] = ()) -> Analysis:
     """An Analysis shaped like the one :func:`analysis.analyze` returns for the tree's primary roots."""
     scope = first_party(list(tree.primary), list(sources))
-    result = Analysis.of_scope(scope, python_version, sites=list(sites), diagnostics=list(diagnostics), files=files)
+    result = Analysis.of_scope(scope, python_version, sites=list(sites), diagnostics=[*diagnostics, *scope.diagnostics],
+                               files=files)
     apply_target(result)
     result.sites.sort()
     return result

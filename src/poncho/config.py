@@ -33,9 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 
-#: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself).
+#: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
+#: by the analyzer: poncho.analysis.roots.configured_first_party).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
-                "include-optional", "constraints", "check")
+                "include-optional", "constraints", "first-party", "check")
 
 
 def default_cache_dir() -> Path:
@@ -129,15 +130,22 @@ def project_settings(pyproject: Path | None) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    from poncho.analysis.roots import MAX_PYPROJECT
+
     try:
+        if pyproject.stat().st_size > MAX_PYPROJECT:
+            raise ConfigError(f"{pyproject}: cannot read: larger than {MAX_PYPROJECT // 1024 // 1024} MB")
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{pyproject}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("poncho", {})
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{pyproject}: invalid TOML: nested too deeply") from None
+    tool = data.get("tool", {})
+    table = tool.get("poncho", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
-        raise ConfigError(f"{pyproject}: [tool.poncho] must be a table")
+        raise ConfigError(f"{pyproject}: [tool] and [tool.poncho] must be tables")
     unknown = sorted(set(table) - set(PROJECT_KEYS))
     if unknown:
         raise ConfigError(f"{pyproject}: [tool.poncho] has unknown key(s) {', '.join(unknown)}; "
@@ -217,6 +225,7 @@ def load_options(
                                          ("index_urls", bool(index_url or extra_index_urls
                                                              or project.get("index-url")
                                                              or project.get("extra-index-urls")))) if given}
+    _typed(project, "first-party", list, pyproject)  # the analyzer reads it; a bad value is the same error here
     return Options(
         index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
         target=chosen,

@@ -40,7 +40,7 @@ class Code(str, enum.Enum):
     UNREADABLE = "PR101"  # a file or directory that cannot be read or parsed
     TARGET_LACKS_STDLIB = "PR102"  # a stdlib module the target Python does not ship
     DYNAMIC_UNKNOWN = "PR103"  # a dynamic import whose module is not known before run time
-    PARTIAL_ANALYSIS = "PR104"  # a file read with a fallback parser: static imports only
+    PARTIAL_ANALYSIS = "PR104"  # a file analyzed in part: a fallback parser (static imports only), a bound met
     ENTRY_NOT_FOUND = "PR105"  # a callable entry that names nothing
     # mapping
     UNMAPPED = "PR201"  # an import no distribution provides
