@@ -3,7 +3,8 @@
 from .analyze import Analysis, analyze, analyze_source
 from .sites import Diagnostic, Guard, ImportSite, Kind, Severity
 
-__all__ = ["Analysis", "Diagnostic", "Guard", "ImportSite", "Kind", "Severity", "analyze", "analyze_function", "analyze_source"]
+__all__ = ["Analysis", "Diagnostic", "Guard", "ImportSite", "Kind", "Severity", "analyze", "analyze_function",
+           "analyze_source"]
 
 
 def __getattr__(name: str):

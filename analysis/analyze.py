@@ -13,9 +13,9 @@ import gc
 import os
 import stat
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
 from . import guards
 from .cache import SiteCache, entry_key
@@ -94,7 +94,8 @@ class Analysis:
 
 # --- one file ---------------------------------------------------------------------------------
 
-def _analyze_bytes(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+def _analyze_bytes(data: bytes, name: str, package: str, module: str,
+                   notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     """Raw (target-independent) sites of one file."""
     # Syntax trees hold no reference cycles; the cyclic GC only slows parsing down (2x on big files).
     enabled = gc.isenabled()
@@ -106,7 +107,8 @@ def _analyze_bytes(data: bytes, name: str, package: str, module: str, notebook: 
             gc.enable()
 
 
-def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str, notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str,
+                        notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
     try:
         return _analyze_parsed(data, name, package, module, notebook)
     except RecursionError:
@@ -173,10 +175,10 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     ``jobs``: worker processes (default: CPU count; 1 = serial). ``cache``:
     False to disable, or a :class:`SiteCache` for a specific directory.
     """
-    paths = [Path(p) for p in paths]
+    roots = [Path(p) for p in paths]
     target = normalize_version(python_version)
-    files, walk_diags = walk_sources(paths)
-    scope = first_party(paths, files)
+    files, walk_diags = walk_sources(roots)
+    scope = first_party(roots, files)
     result = Analysis.of_scope(scope, target, files=len(files))
     for d in [*walk_diags, *scope.diagnostics]:
         (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
@@ -191,7 +193,7 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
             continue
         notebook = f.path.suffix == ".ipynb"
         key = entry_key(data, "ipynb" if notebook else "py", f.module, f.package) if store else None
-        hit = store.get(key, str(f.path)) if store else None
+        hit = store.get(key, str(f.path)) if store and key else None
         if hit is not None:
             per_file[i] = hit
             result.cache_hits += 1

@@ -90,7 +90,7 @@ def _record(cls, names: list[str], row: object, file: str):
                 value = _ENUMS[f.name](value)
             except TypeError:  # unhashable
                 raise ValueError(f.name) from None
-        elif not _TYPES[f.type](value):
+        elif not _TYPES[str(f.type)](value):
             raise ValueError(f.name)
         kw[f.name] = value
     return cls(file=file, **kw)

@@ -53,7 +53,8 @@ class ImportCollector(cst.CSTVisitor):
         for alias in node.names:
             name = get_full_name_for_node(alias.name)
             if name:
-                bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name.split(".")[0]
+                named = alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                bound = alias.asname.name.value if named else name.split(".")[0]  # type: ignore[union-attr]
                 self._add(node, name, bound)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:

@@ -272,8 +272,9 @@ class _Folder:
             if isinstance(part, ast.Constant) and isinstance(part.value, str):
                 out = [Folded(self._text(o.text, part.value), True) if o.exact else o for o in out]
                 continue
-            simple = isinstance(part, ast.FormattedValue) and part.format_spec is None and part.conversion in (-1, 115)
-            values = self.fold(part.value) if simple else []  # type: ignore[union-attr]
+            simple = (isinstance(part, ast.FormattedValue) and part.format_spec is None
+                      and part.conversion in (-1, 115))
+            values = self.fold(part.value) if isinstance(part, ast.FormattedValue) and simple else []
             nxt = []
             for o in out:
                 if not o.exact:

@@ -22,13 +22,12 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, Union
-
 
 # A condition: ("cmp", lhs, op, rhs) | ("and", (c, ...)) | ("or", (c, ...)); None = unknown.
-Cond = Union[tuple, None]
-Resolve = Callable[[ast.expr], Union[str, None]]
+Cond = tuple | None
+Resolve = Callable[[ast.expr], str | None]
 
 #: Conditions one import's marker may combine. Each elif branch adds one (the negation of the branches
 #: before it), so a 1,000-branch dispatcher would build 1,000 markers of 1,000 clauses each; past the
@@ -258,7 +257,8 @@ def _version(form: str, op: str, value: tuple[int, ...]) -> Cond:
             return None
         k = value[0]
         if op == "==":
-            return ("and", (("cmp", "python_version", ">=", _quote(str(k))), ("cmp", "python_version", "<", _quote(str(k + 1)))))
+            return ("and", (("cmp", "python_version", ">=", _quote(str(k))),
+                            ("cmp", "python_version", "<", _quote(str(k + 1)))))
         if op == "!=":
             return negate(_version(form, "==", value))
         bound = {">=": (">=", k), ">": (">=", k + 1), "<": ("<", k), "<=": ("<", k + 1)}.get(op)

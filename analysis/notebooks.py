@@ -15,11 +15,11 @@ import shlex
 import warnings
 from dataclasses import dataclass, field, replace
 
-
 from .sites import Code, Diagnostic, ImportSite, Kind, Severity
 
 # cell magics whose body is Python
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "tracemalloc", "snakeviz"})
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "tracemalloc",
+                                "snakeviz"})
 _INSTALL = re.compile(
     r"^\s*[!%]\s*(?:\{[^}]*\}\s+-m\s+|python[\d.]*\s+-m\s+)?(?:pip3?|conda|mamba|micromamba|uv\s+pip)\s+install\s+(?P<args>.*)$"
 )
@@ -28,7 +28,7 @@ _SHELL_INSTALL = re.compile(r"^\s*(?:python[\d.]*\s+-m\s+)?(?:pip3?|conda|mamba|
 _ASSIGN_MAGIC = re.compile(r"^[\w.,\s\[\]()*]+=\s*[!%]")
 _OPTIONS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
                                  "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
-                                 "-n", "--name", "-p", "--prefix", "--channel", "--python"})
+                                 "-n", "--name", "-p", "--channel", "--python"})
 
 
 @dataclass
@@ -54,7 +54,8 @@ def _install_names(args: str) -> list[str]:
         if tok.startswith("-"):
             skip = tok in _OPTIONS_WITH_VALUE
             continue
-        if any(ch in tok for ch in "/\\{$") or tok.startswith(".") or "://" in tok or tok.endswith((".whl", ".tar.gz", ".zip")):
+        if (any(ch in tok for ch in "/\\{$") or tok.startswith(".") or "://" in tok
+                or tok.endswith((".whl", ".tar.gz", ".zip"))):
             continue
         try:
             names.append(Requirement(tok).name)
@@ -86,7 +87,8 @@ def clean_cell(text: str) -> tuple[str, list[tuple[int, str, str]]]:
             if m:
                 hints += [(i, n, stripped) for n in _install_names(m.group("args"))]
             out.append(indent + "pass")
-        elif stripped.startswith("?") or (stripped.endswith("?") and not stripped.startswith("#") and "#" not in stripped):
+        elif stripped.startswith("?") or (stripped.endswith("?") and not stripped.startswith("#")
+                                          and "#" not in stripped):
             out.append(indent + "pass")
         else:
             out.append(ln)
@@ -198,14 +200,15 @@ def analyze_notebook(data: bytes, file: str, collect) -> tuple[list[ImportSite],
         where.extend((cell.number, i) for i in range(1, len(lines) + 1))
     joined = "\n".join(chunks) + "\n"
     try:
-        trees = [(_parse(joined, file), joined, None)]
+        trees: list[tuple[ast.Module, str, int | None]] = [(_parse(joined, file), joined, None)]
     except SyntaxError:
         trees = []
         for cell in cells:
             try:
                 trees.append((_parse(cell.source, file), cell.source, cell.number))
             except SyntaxError as exc:
-                diags.append(Diagnostic(file, exc.lineno or 1, f"cannot parse: {exc.msg}", Severity.WARNING, cell.number,
+                diags.append(Diagnostic(file, exc.lineno or 1, f"cannot parse: {exc.msg}", Severity.WARNING,
+                                        cell.number,
                                         Code.UNREADABLE))
     for tree, text, number in trees:
         found, more = collect(tree, text.encode("utf-8"))

@@ -48,7 +48,8 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
     """Parse ``data`` (a .py file's bytes) without running anything."""
     nul = data.find(b"\0")
     if nul >= 0:
-        return Parsed(diagnostics=[Diagnostic(file, _line_of(data, nul), "not Python source: contains a NUL byte (binary file?)",
+        return Parsed(diagnostics=[Diagnostic(file, _line_of(data, nul),
+                                              "not Python source: contains a NUL byte (binary file?)",
                                                   code=Code.UNREADABLE)])
     try:
         with warnings.catch_warnings():

@@ -177,7 +177,8 @@ def escapes(path: str | Path, bounds: tuple[str, ...]) -> bool:
     return not any(target == b or target.startswith(b.rstrip(os.sep) + os.sep) for b in bounds)
 
 
-def walk_sources(paths: list[Path], suffixes: tuple[str, ...] = SOURCE_SUFFIXES) -> tuple[list[SourceFile], list[Diagnostic]]:
+def walk_sources(paths: list[Path],
+                 suffixes: tuple[str, ...] = SOURCE_SUFFIXES) -> tuple[list[SourceFile], list[Diagnostic]]:
     """Every analyzable file under ``paths`` with its root and module name; diagnostics for what cannot be walked.
 
     Directory symlinks are followed once if they stay inside the given
@@ -356,8 +357,8 @@ def first_party(paths: list[Path], files: list[SourceFile]) -> FirstParty:
     extra: set[str] = set()
     diagnostics: list[Diagnostic] = []
     for pyproject in dict.fromkeys(filter(None, (find_pyproject([p]) for p in paths if Path(p).exists()))):
-        names, problem = configured_first_party(pyproject)
-        extra |= names
+        configured, problem = configured_first_party(pyproject)
+        extra |= configured
         diagnostics.extend([problem] if problem else [])
     for given in paths:
         given = Path(given)

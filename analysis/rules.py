@@ -131,7 +131,7 @@ def parse_rules(text: str) -> RuleSet:
 @lru_cache(maxsize=1)
 def load_rules() -> RuleSet:
     """The shipped rule table (cached per process)."""
-    text = resources.files(__package__).joinpath("data", RULES_FILE).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data").joinpath(RULES_FILE).read_text(encoding="utf-8")
     return parse_rules(text)
 
 
@@ -212,7 +212,7 @@ def call_hits(ruleset: RuleSet, call: ast.Call, qualname: str | None, env: Env) 
     if not candidates:
         return []
     keywords = {k.arg: k.value for k in call.keywords if k.arg}
-    name = qualname or f".{call.func.attr}"  # type: ignore[union-attr]
+    name = qualname or (f".{call.func.attr}" if isinstance(call.func, ast.Attribute) else "")
     hits: list[Hit] = []
     for rule in candidates:
         if any(k in keywords for k in rule.unless_keywords) and rule.kind == "call":
@@ -223,7 +223,8 @@ def call_hits(ruleset: RuleSet, call: ast.Call, qualname: str | None, env: Env) 
         node = None
         if rule.keyword and rule.keyword in keywords:
             node = keywords[rule.keyword]
-        elif rule.position is not None and len(call.args) > rule.position and not any(isinstance(a, ast.Starred) for a in call.args[: rule.position + 1]):
+        elif (rule.position is not None and len(call.args) > rule.position
+              and not any(isinstance(a, ast.Starred) for a in call.args[: rule.position + 1])):
             node = call.args[rule.position]
         if node is None:
             continue

@@ -8,7 +8,7 @@ alone, because the lock is for the target, not for the machine that writes it.
 from __future__ import annotations
 
 import sys
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 SUPPORTED: tuple[tuple[int, int], ...] = ((3, 9), (3, 10), (3, 11), (3, 12), (3, 13), (3, 14))
@@ -66,14 +66,14 @@ def _shipped(python_version: tuple[int, int]) -> tuple[int, int]:
     return python_version
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(python_version: tuple[int, int]) -> frozenset[str]:
     name = f"stdlib-{python_version[0]}.{python_version[1]}.txt"
-    text = resources.files(__package__).joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
-@lru_cache(maxsize=None)
+@cache
 def stdlib_names(python_version: tuple[int, int] | str | None = None) -> frozenset[str]:
     """Top-level standard-library names for ``python_version`` (default: the running one)."""
     return _load(_shipped(normalize_version(python_version)))

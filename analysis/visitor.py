@@ -97,7 +97,7 @@ class SiteCollector:
         self._conditions_reported = False
 
     # entry ------------------------------------------------------------------------------
-    def collect(self, tree: ast.Module) -> "SiteCollector":
+    def collect(self, tree: ast.Module) -> SiteCollector:
         self.env = {"__name__": ("str", [Folded(self.module)]) if self.module else ("", []),
                     "__package__": ("str", [Folded(self.package)]) if self.package else ("", [])}
         self._prepass(tree.body)
@@ -226,8 +226,8 @@ class SiteCollector:
     def _stmt(self, stmt: ast.stmt) -> None:  # noqa: C901 - one branch per statement kind
         kind = type(stmt)
         if kind in _SIMPLE:  # the common case first: no nested statements
-            if kind in _ASSIGNS and stmt.value is not None:
-                self._assign(stmt)
+            if kind in _ASSIGNS and stmt.value is not None:  # type: ignore[attr-defined]
+                self._assign(stmt)  # type: ignore[arg-type]  # _ASSIGNS holds exactly the assignment kinds
             if self.triggers is None or self.triggers:
                 self._exprs([stmt])
             return
@@ -236,7 +236,8 @@ class SiteCollector:
         elif isinstance(stmt, ast.ImportFrom):
             self._import_from(stmt)
         elif isinstance(stmt, _FUNCTION_TYPES):
-            self._exprs([*stmt.decorator_list, *stmt.args.defaults, *(d for d in stmt.args.kw_defaults if d is not None)])
+            self._exprs([*stmt.decorator_list, *stmt.args.defaults,
+                         *(d for d in stmt.args.kw_defaults if d is not None)])
             self._enter(stmt.name, stmt.body, function=True)
         elif isinstance(stmt, ast.ClassDef):
             self._exprs([*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)])
@@ -255,7 +256,8 @@ class SiteCollector:
                 self._trys.pop()
         elif isinstance(stmt, (ast.For, ast.AsyncFor)):
             self._exprs([stmt.iter])
-            if isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, (ast.List, ast.Tuple, ast.Set)) and self._wants_env():
+            if (isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, (ast.List, ast.Tuple, ast.Set))
+                    and self._wants_env()):
                 try:
                     values = [v for e in stmt.iter.elts for v in fold(e, self.env)]
                 except FoldLimit as exc:
@@ -475,11 +477,14 @@ class SiteCollector:
                 module = resolve_relative(lvl, module or None, base) if (module or v.exact) else None
             if not module:
                 self._diag(call, Code.DYNAMIC_UNKNOWN,
-                           f"{short}({v.text + '...' if not v.exact else v.text!r}) names no module known before run time",
+                           f"{short}({v.text + '...' if not v.exact else v.text!r}) "
+                           "names no module known before run time",
                            Severity.INFO)
                 continue
-            note = f"{short}({v.text!r})" if v.exact else f"{short}() with a name computed at run time; known prefix {v.text!r}"
-            self._site(call, module, Kind.DYNAMIC, probe=spec.probe, note=note + (" (probe)" if spec.probe else ""), rule=qual)
+            note = (f"{short}({v.text!r})" if v.exact
+                    else f"{short}() with a name computed at run time; known prefix {v.text!r}")
+            self._site(call, module, Kind.DYNAMIC, probe=spec.probe, note=note + (" (probe)" if spec.probe else ""),
+                       rule=qual)
 
     def _discovery(self, call: ast.Call, qual: str) -> None:
         module = qual.rpartition(".")[0]
@@ -490,8 +495,8 @@ class SiteCollector:
                 target = self.resolve(arg.value)
                 if target:
                     module = target
-            elif isinstance(arg, (ast.List, ast.Tuple)) and len(arg.elts) == 1 and isinstance(arg.elts[0], ast.Attribute) \
-                    and arg.elts[0].attr == "__path__":
+            elif (isinstance(arg, (ast.List, ast.Tuple)) and len(arg.elts) == 1
+                  and isinstance(arg.elts[0], ast.Attribute) and arg.elts[0].attr == "__path__"):
                 target = self.resolve(arg.elts[0].value)
                 if target:
                     module = target
@@ -508,13 +513,14 @@ class SiteCollector:
             name = None
             if isinstance(t, ast.Name):
                 name = t.id
-                if self._in_function and self._wants_env() and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                if (self._in_function and self._wants_env() and isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                        and stmt.value is not None):
                     bind(self.env, name, stmt.value)
             elif isinstance(t, ast.Attribute):
                 name = t.attr
             elif isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
                 name = t.slice.value
-            if name and name in self.rules.by_name:
+            if name and name in self.rules.by_name and stmt.value is not None:
                 try:
                     hits = assign_hits(self.rules, name, stmt.value, self.env)
                 except FoldLimit as exc:

@@ -106,8 +106,9 @@ def test_format_over_loop_lists_is_bounded():
 
 
 def test_sequence_doubling_and_deep_operators_are_bounded():
-    from poncho.analysis.folding import FoldLimit, bind, fold, strings_in
     import ast
+
+    from poncho.analysis.folding import FoldLimit, bind, fold, strings_in
 
     env: dict = {}
     bind(env, "a", ast.parse("['x']", mode="eval").body)

@@ -92,7 +92,8 @@ def analyze_definition(
     if not nodes:
         defined = listing(definitions(flow))
         walker.diagnostics.append(EntryNotFound(display, line or 0,
-                                                f"no function or class {qualname!r} in {display}; it defines: {defined}"))
+                                                f"no function or class {qualname!r} in {display}; "
+                                                f"it defines: {defined}"))
         walker.reached.pop(flow.label, None)
         return _finish(walker, tree, python_version)
     for node in nodes:

@@ -65,7 +65,7 @@ def locate(flow: ParsedModule, qualname: str, line: int | None) -> list[cst.CSTN
         containing = [n for n in candidates if _contains_line(flow, n, line)]
         candidates = containing or candidates
     if lambda_tail:
-        lambdas = [n for c in candidates for n in walk_nodes(c) if isinstance(n, cst.Lambda)]
+        lambdas: list[cst.CSTNode] = [n for c in candidates for n in walk_nodes(c) if isinstance(n, cst.Lambda)]
         if line is not None:
             lambdas = [n for n in lambdas if flow.span(n)[0][0] == line]
         return lambdas

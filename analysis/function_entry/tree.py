@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -109,7 +110,8 @@ class ParsedModule:
                 self.accesses.setdefault(id(access.node), []).append(access)
         self.future_annotations = any(
             isinstance(s, cst.SimpleStatementLine)
-            and any(isinstance(x, cst.ImportFrom) and get_full_name_for_node(x.module) == "__future__"
+            and any(isinstance(x, cst.ImportFrom) and x.module is not None
+                    and get_full_name_for_node(x.module) == "__future__"
                     and not isinstance(x.names, cst.ImportStar)
                     and any(get_full_name_for_node(a.name) == "annotations" for a in x.names)
                     for x in s.body)
@@ -130,7 +132,7 @@ class ParsedModule:
 
     def side_effects(self) -> list[cst.CSTNode]:
         """Top-level bare calls: they run whenever the module is imported."""
-        found = []
+        found: list[Any] = []
         for s in self.module.body:
             if isinstance(s, cst.SimpleStatementLine):
                 found.extend(x for x in s.body if isinstance(x, cst.Expr) and _has_call(x.value))

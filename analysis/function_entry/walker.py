@@ -76,7 +76,8 @@ class Walker:
         self.first_party = tree.first_party
 
     # loading -----------------------------------------------------------
-    def load(self, source: SourceFile, text: str | bytes | None = None, label: str | None = None) -> ParsedModule | None:
+    def load(self, source: SourceFile, text: str | bytes | None = None,
+             label: str | None = None) -> ParsedModule | None:
         key = source.module or str(source.path)
         if key in self.flows:
             return self.flows[key]
@@ -142,7 +143,7 @@ class Walker:
             return False  # a string annotation: Python never evaluates it
         if not access.is_annotation:
             return True
-        node = access.node
+        node: cst.CSTNode | None = access.node
         while node is not None and not isinstance(node, cst.Annotation):
             node = flow.parent(node)
         owner = flow.parent(node) if node is not None else None
@@ -155,7 +156,9 @@ class Walker:
         return not (flow.future_annotations or self.pep649)
 
     def _assignment(self, flow: ParsedModule, ref: BaseAssignment, access: Access) -> None:
-        node = ref.node
+        node = getattr(ref, "node", None)  # BaseAssignment subclasses carry the node; builtins do not
+        if not isinstance(node, cst.CSTNode):
+            return
         if isinstance(ref, ImportAssignment) or isinstance(node, cst.Import | cst.ImportFrom):
             self.add_import(flow, node, ref.name)
             self._follow_import(flow, node, ref.name, access)
@@ -291,7 +294,8 @@ class Walker:
             for star in flow.star_imports():
                 self.add_import(flow, star, None)
                 self._follow_import(flow, star, None, None)
-                base = resolve_relative(len(star.relative), get_full_name_for_node(star.module) if star.module else None,
+                star_module = get_full_name_for_node(star.module) if star.module else None
+                base = resolve_relative(len(star.relative), star_module,
                                         flow.source.package)
                 if base:
                     self._follow_dotted(base.split(".") + [name])
