@@ -114,3 +114,25 @@ def test_a_trickled_metadata_file_or_wheel_meets_the_deadline(index_server, tmp_
     worker.join(15)
     assert outcome, "still reading a trickled body after 15 s"
     assert isinstance(outcome[0], IndexUnreachable) and outcome[0].kind is Reason.TIMEOUT
+
+
+def test_ctrl_c_ends_a_run_at_once(index_server, tmp_path):
+    """Fetch threads blocked on a slow server must not hold the process after Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    index_server.add(build_wheel(tmp_path / "w", "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    index_server.trickle = "/simple/pyyaml/"  # the page takes ~20 s to arrive
+    (tmp_path / "job.py").write_text("import yaml\n")
+    proc = subprocess.Popen([sys.executable, "-m", "poncho", "job.py", "--index-url", index_server.url, "-o",
+                             "env.lock"], cwd=tmp_path, env=dict(os.environ), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # well inside the page fetch
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 3, "Ctrl-C waited for the fetch threads"
+    assert proc.returncode == 130 and "interrupted; nothing was written" in err
+    assert not (tmp_path / "env.lock").exists()
