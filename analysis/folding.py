@@ -254,17 +254,20 @@ class _Folder:
         for right_node in operands[1:]:
             if not values:
                 return []
-            right = self.fold(right_node)
-            out = []
-            for a in values:
-                if not a.exact:
-                    out.append(a)
-                elif not right:
-                    out.append(Folded(a.text, False))
-                else:
-                    out.extend(Folded(self._text(a.text, b.text), b.exact) for b in right)
-            values = _cap(out)
+            values = self._concat(values, self.fold(right_node))
         return values
+
+    def _concat(self, left: list[Folded], right: list[Folded]) -> list[Folded]:
+        """Every left + right; a prefix stays a prefix, and an unknown right end makes a known left a prefix."""
+        out = []
+        for a in left:
+            if not a.exact:
+                out.append(a)
+            elif not right:
+                out.append(Folded(a.text, False))
+            else:
+                out.extend(Folded(self._text(a.text, b.text), b.exact) for b in right)
+        return _cap(out)
 
     def _fstring(self, node: ast.JoinedStr) -> list[Folded]:
         out = [Folded("")]
@@ -275,15 +278,7 @@ class _Folder:
             simple = (isinstance(part, ast.FormattedValue) and part.format_spec is None
                       and part.conversion in (-1, 115))
             values = self.fold(part.value) if isinstance(part, ast.FormattedValue) and simple else []
-            nxt = []
-            for o in out:
-                if not o.exact:
-                    nxt.append(o)
-                elif not values:
-                    nxt.append(Folded(o.text, False))
-                else:
-                    nxt.extend(Folded(self._text(o.text, v.text), v.exact) for v in values)
-            out = _cap(nxt)
+            out = self._concat(out, values)
         return out
 
     def _percent(self, left: list[Folded], right_node: ast.expr) -> list[Folded]:

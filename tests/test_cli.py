@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from support.cli import closed_port as _closed_port
+from support.cli import run
 from support.wheels import build_wheel
-
-
-def run(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "poncho", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, stdin=subprocess.DEVNULL, timeout=120)
 
 
 @pytest.fixture
@@ -90,12 +84,6 @@ def test_conflict_exit_code_and_no_output(app, served, tmp_path):
     assert proc.stdout == ""
     assert "speedups<2  required by pyyaml 6.0" in proc.stderr
     assert "speedups>=2  required by fastjson 1.2" in proc.stderr
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_unreachable_index_is_a_clear_error_with_no_output(app):

@@ -8,9 +8,7 @@ internal error (70), which is kept for bugs and triggered here by one.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,14 +16,9 @@ from pathlib import Path
 import pytest
 
 from poncho.errors import ExitCode
+from support.cli import closed_port as _closed_port
+from support.cli import run
 from support.wheels import build_wheel
-
-
-def run(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "poncho", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, stdin=subprocess.DEVNULL, timeout=120)
 
 
 @pytest.fixture
@@ -40,12 +33,6 @@ def project(tmp_path: Path) -> Path:
 def served(index_server, tmp_path):
     index_server.add(build_wheel(tmp_path / "wheels", "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
     return index_server
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_readme_table_is_the_exit_code_enum(repo):
