@@ -78,7 +78,9 @@ def importtime(python: str, args: list[str], env: dict[str, str], cwd: Path) -> 
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         self_us, _cumulative, name = line[len("import time:"):].split("|")
-        total_us += int(self_us)
+        # Imports in fetch threads interleave with the main thread's, and -X importtime then
+        # reports a negative self time for the outer one: count those as zero.
+        total_us += max(0, int(self_us))
         top = name.strip().split(".")[0]
         if top in HEAVY:
             loaded.add(top)
