@@ -60,8 +60,11 @@ class Provider(AbstractProvider):
     """Answers resolvelib's questions from a Repository, for one Target."""
 
     def __init__(self, repository: Repository, target: Target, allow_prereleases: bool = False,
-                 constraints: Mapping[str, SpecifierSet] | None = None) -> None:
+                 constraints: Mapping[str, SpecifierSet] | None = None,
+                 preferred: Mapping[str, str] | None = None) -> None:
         self.repository = repository
+        # Versions an existing lock pinned: tried first, so a re-lock moves only what must move.
+        self.preferred = {canonicalize_name(k): Version(v) for k, v in (preferred or {}).items()}
         # pip-style constraints: they narrow a project's versions, never add a project.
         self.constraints = {canonicalize_name(k): v for k, v in (constraints or {}).items()}
         self.target = target
@@ -128,6 +131,8 @@ class Provider(AbstractProvider):
         finals = [r for r in matching if not r.version.is_prerelease]
         if not allow_pre and finals:
             matching = finals
+        if name in self.preferred:  # the existing pin first, when it still fits (pip-compile's rule)
+            matching = sorted(matching, key=lambda r: r.version != self.preferred[name])
         installable = (r for r in matching if r.installable)  # file compatibility is worked out lazily
         upcoming = next(installable, None)
         while upcoming is not None:

@@ -69,6 +69,7 @@ def resolve(
     constraints: Mapping[str, SpecifierSet] | None = None,
     max_rounds: int = 20000,
     allow_fallback: bool = False,
+    preferred: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Pin every requirement and its dependencies for ``target``.
 
@@ -82,7 +83,8 @@ def resolve(
     reqs = [r for r in reqs if target.evaluate(r.marker)]
     for r in reqs:
         repository.prefetch(r.name)
-    provider = Provider(repository, target, allow_prereleases=allow_prereleases, constraints=constraints)
+    provider = Provider(repository, target, allow_prereleases=allow_prereleases, constraints=constraints,
+                        preferred=preferred)
     reporter = _CountingReporter()
     try:
         result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)

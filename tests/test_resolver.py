@@ -258,3 +258,38 @@ def test_a_yanked_file_of_a_good_release_is_not_locked(index_server, tmp_path):
     index_server.add(build_sdist(tmp_path / "w", "lib", "1.0"))
     res, _ = _resolve(index_server, ["lib"], tmp_path)
     assert [f.filename for f in res.pins["lib"].files] == ["lib-1.0.tar.gz"]
+
+
+def test_a_relock_keeps_pins_and_moves_only_what_is_asked(index_server, tmp_path):
+    """pip-compile semantics: an existing -o lock's pins stay where they still fit; -P/-U move them."""
+    import os
+    import subprocess
+    import sys
+
+    w = tmp_path / "w"
+    for name, module, version in (("PyYAML", "yaml", "6.0"), ("fastjson", "fastjson", "1.0"),
+                                  ("clicky", "clicky", "1.0")):
+        index_server.add(build_wheel(w, name, version, files={f"{module}/__init__.py": ""}))
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "job.py").write_text("import yaml\nimport fastjson\n")
+
+    def lock(*extra: str) -> str:
+        # --no-cache: the pages change between runs, faster than a page's cache lifetime
+        proc = subprocess.run([sys.executable, "-m", "poncho", "job.py", "-o", "env.lock", "--no-cache", "--index-url",
+                               index_server.url, *extra], cwd=app, capture_output=True, text=True,
+                              env=dict(os.environ), timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return (app / "env.lock").read_text()
+
+    assert "PyYAML==6.0" in lock() and "fastjson==1.0" in lock()
+    for name, module in (("PyYAML", "yaml"), ("fastjson", "fastjson"), ("clicky", "clicky")):
+        index_server.add(build_wheel(w, name, "2.0" if name != "PyYAML" else "6.1", files={f"{module}/__init__.py": ""}))
+    (app / "job.py").write_text("import yaml\nimport fastjson\nimport clicky\n")  # a new import: a re-lock
+    kept = lock()
+    assert "PyYAML==6.0" in kept and "fastjson==1.0" in kept and "clicky==2.0" in kept  # old pins kept, new newest
+    one = lock("--upgrade-package", "pyyaml")
+    assert "PyYAML==6.1" in one and "fastjson==1.0" in one and "clicky==2.0" in one
+    back = lock("-P", "pyyaml==6.0")
+    assert "PyYAML==6.0" in back and "fastjson==1.0" in back
+    assert "fastjson==2.0" in lock("--upgrade") and "PyYAML==6.1" in lock("-U")

@@ -114,6 +114,9 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         use_pip_config=not args.no_pip_config,
         verbose_note=(lambda text: print(f"note: {text}", file=sys.stderr)) if args.verbose else None,
         ignore=getattr(args, "ignore", ()),
+        keep_pins_from=getattr(args, "keep_pins_from", None),
+        upgrade=getattr(args, "upgrade", False),
+        upgrade_packages=getattr(args, "upgrade_package", ()),
     )
 
 
@@ -171,6 +174,11 @@ def _lock_parser() -> argparse.ArgumentParser:
                         "`-o -` is stdout. Special files and the analyzed sources are refused")
     p.add_argument("--no-resolve", action="store_true",
                    help="stop after mapping: print the direct requirements, unpinned, with # via comments")
+    p.add_argument("-U", "--upgrade", action="store_true",
+                   help="re-lock with the newest versions; by default a re-lock onto an existing -o file keeps "
+                        "every pin that still fits")
+    p.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME[==VERSION]",
+                   help="move only this pin (to VERSION, or the newest that fits); may repeat")
     p.add_argument("--format", choices=LOCK_FORMATS, default=None,
                    help="requirements (default; pip/uv/pex with --require-hashes), pylock (PEP 751 pylock.toml), "
                         "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record). "
@@ -187,7 +195,7 @@ def run_lock(args: argparse.Namespace) -> int:
     if args.no_resolve and fmt != "requirements":
         raise UsageError("--no-resolve prints unpinned requirements; it cannot be combined with --format " + fmt)
     if output is not None:
-        output_path(output, args.paths)  # refuse a bad -o before spending a resolution on it
+        args.keep_pins_from = output_path(output, args.paths)  # refuse a bad -o before resolving; keep its pins
     started = time.monotonic()
     pipeline = _pipeline(args, args.paths)
     result = pipeline.requirements(args.paths)

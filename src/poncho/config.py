@@ -71,6 +71,9 @@ class Options:
     # configuration: "target", "index_urls". `check` takes the others from the lock's header.
     explicit: frozenset[str] = frozenset()
     ignore: tuple[str, ...] = ()  # check findings to silence: "PR003" or "PR001:boto3"
+    keep_pins_from: Path | None = None  # an existing lock whose pins a re-lock keeps where they still fit
+    upgrade: bool = False  # ignore keep_pins_from's pins: newest versions everywhere
+    upgrade_packages: tuple[str, ...] = ()  # only these move (NAME, or NAME==VERSION to move it there)
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -188,6 +191,9 @@ def load_options(
     environ: Mapping[str, str] | None = None,
     verbose_note: Any = None,
     ignore: Sequence[str] = (),
+    keep_pins_from: str | Path | None = None,
+    upgrade: bool = False,
+    upgrade_packages: Sequence[str] = (),
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -236,14 +242,36 @@ def load_options(
         mappings=tuple(mappings),
         use_env=use_env,
         probe=probe,
-        constraints=read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
+        constraints=_with_upgrades(read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
+                                   upgrade_packages),
         jobs=jobs,
         offline=offline,
         allow_fallback=allow_fallback,
         pyproject=pyproject,
         explicit=frozenset(explicit),
+        keep_pins_from=Path(keep_pins_from) if keep_pins_from is not None else None,
+        upgrade=upgrade,
+        upgrade_packages=tuple(upgrade_packages),
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
+
+
+def _with_upgrades(constraints: dict[str, SpecifierSet], upgrades: Sequence[str]) -> dict[str, SpecifierSet]:
+    """``--upgrade-package NAME==V`` moves NAME to V: a constraint on top of the others."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+
+    out = dict(constraints)
+    for item in upgrades:
+        try:
+            req = Requirement(item)
+        except InvalidRequirement as exc:
+            raise ConfigError(f"--upgrade-package {item!r}: expected NAME or NAME==VERSION ({exc})") from None
+        if req.specifier:
+            key = canonicalize_name(req.name)
+            out[key] = out.get(key, SpecifierSet()) & req.specifier
+    return out
 
 
 def _check_table(project: Mapping[str, Any], pyproject: Path | None) -> dict[str, Any]:

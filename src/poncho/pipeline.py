@@ -156,7 +156,8 @@ class Pipeline:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
                                         self.target, reasons=result.requirements.reasons(),
                                         constraints=self.options.constraints,
-                                        allow_fallback=self.options.allow_fallback)
+                                        allow_fallback=self.options.allow_fallback,
+                                        preferred=self.kept_pins())
         finally:
             repository.close()
         for warning in result.resolution.warnings:
@@ -168,6 +169,25 @@ class Pipeline:
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.options.constraints)
         return result
+
+    def kept_pins(self) -> dict[str, str]:
+        """The pins of ``keep_pins_from`` that a re-lock prefers, less what the user asked to upgrade."""
+        from packaging.utils import canonicalize_name
+
+        from poncho.errors import LockFileError
+        from poncho.lock.parse import read_lock
+
+        source = self.options.keep_pins_from
+        if source is None or self.options.upgrade or not Path(source).is_file():
+            return {}
+        try:
+            locked = read_lock(source)
+        except LockFileError as exc:
+            self.emit(Diagnostic(str(source), 0, f"not read as a lock, so no pin is kept: {exc}", Severity.WARNING,
+                                 None, Code.RESOLUTION_WARNING))
+            return {}
+        moving = {canonicalize_name(p.partition("==")[0]) for p in self.options.upgrade_packages}
+        return {key: e.version for key, e in locked.entries.items() if e.version and key not in moving}
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
