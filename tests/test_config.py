@@ -139,3 +139,22 @@ def test_lock_write_infers_the_format(tmp_path, index_server):
     assert lock.write(root / "lock.json", "json").is_file()
     with pytest.raises(UsageError, match="directory does not exist"):
         lock.write(root / "missing" / "env.lock")
+
+
+@pytest.mark.parametrize("fmt, name", [("requirements", "env.lock"), ("pylock", "pylock.toml"), ("json", "lock.json")])
+def test_a_lock_is_a_constraints_file(tmp_path, index_server, fmt, name):
+    """`-c env.lock` pins what the lock pins (pip-compile and uv accept their locks the same way)."""
+    from poncho.config import read_constraints
+
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "job.py").write_text("import yaml\n")
+    lock = poncho.pipeline.lock([root], Options(index_urls=(index_server.url,), cache_dir=tmp_path / "c"))
+    path = lock.write(root / name, fmt)
+    assert {k: str(v) for k, v in read_constraints([path]).items()} == {"pyyaml": "==6.0"}
+    index_server.add(build_wheel(w, "PyYAML", "6.1", files={"yaml/__init__.py": ""}))
+    again = poncho.pipeline.lock([root], Options(index_urls=(index_server.url,), cache_dir=None,
+                                                 constraints=read_constraints([path])))
+    assert [(e.name, e.version) for e in again.entries] == [("PyYAML", "6.0")]

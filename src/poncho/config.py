@@ -112,6 +112,14 @@ def read_constraints(files: Sequence[str | Path]) -> dict[str, SpecifierSet]:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{file}: cannot read constraints: {exc}") from None
+        if Path(file).suffix in (".toml", ".json") or "--hash=" in text:
+            # A lock (any format poncho-resolve writes, or pip-compile/uv output): its pins are the constraints.
+            from poncho.lock.parse import read_lock
+
+            for key, entry in read_lock(file).entries.items():
+                if entry.version:
+                    out[key] = out.get(key, SpecifierSet()) & SpecifierSet(f"=={entry.version}")
+            continue
         for n, line in enumerate(text.splitlines(), 1):
             line = line.split(" #", 1)[0].strip()
             if not line or line.startswith(("#", "-")):
