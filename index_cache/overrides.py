@@ -63,10 +63,14 @@ class Overrides:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise OverrideError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise OverrideError(f"{path}: invalid TOML: {exc}") from exc
-        section = data.get("tool", {}).get("poncho", {}).get("mapping", {})
+        except UnicodeDecodeError as exc:
+            raise OverrideError(f"{path}: not UTF-8: {exc}") from exc
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            raise OverrideError(f"{path}: invalid TOML: {exc!r}") from exc
         where = f"{path}: [tool.poncho.mapping]"
+        tool = data.get("tool", {})
+        poncho = tool.get("poncho", {}) if isinstance(tool, dict) else None
+        section = poncho.get("mapping", {}) if isinstance(poncho, dict) else None
         if not isinstance(section, dict):
             raise OverrideError(f"{where} must be a table of import = \"distribution\" pairs")
         return cls(section, origin=where)

@@ -136,6 +136,14 @@ def test_bad_pyproject_overrides_name_the_file(tmp_path):
         Overrides.from_pyproject(tmp_path / "nope.toml")
     bad.write_text('[project]\nname = "x"\n')
     assert Overrides.from_pyproject(bad).table == {}
+    # Shapes that used to escape as TypeError/AttributeError (exit 70 through a direct call).
+    for text in ("tool = 5\n", "[tool]\nponcho = 5\n"):
+        bad.write_text(text)
+        with pytest.raises(OverrideError, match=r"must be a table"):
+            Overrides.from_pyproject(bad)
+    bad.write_bytes(b"[tool.poncho.mapping]\ncv2 = '\xff'\n")
+    with pytest.raises(OverrideError, match=r"not UTF-8"):
+        Overrides.from_pyproject(bad)
 
 
 # installed environment ------------------------------------------------------------------
