@@ -208,7 +208,9 @@ def walk_sources(paths: list[Path],
                     dirnames[:] = []
                     continue
                 if (st.st_dev, st.st_ino) in seen:
-                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked", code=Code.UNREADABLE))
+                    # Harmless (its files are analyzed once, where first walked): a note, not a --strict failure.
+                    diags.append(Diagnostic(dirpath, 0, "symlink loop: directory already walked", Severity.INFO,
+                                            code=Code.UNREADABLE))
                     dirnames[:] = []
                     continue
                 seen.add((st.st_dev, st.st_ino))
