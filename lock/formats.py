@@ -71,25 +71,50 @@ def choose_format(fmt: str | None, output: str | Path | None) -> tuple[str, Path
 
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".pyw", ".ipynb")
+PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")  # the analyzed project's configuration
 
 
 def output_path(path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """Where a lock for ``path`` really goes: through a symlink to its target; never over a special file
     (a device, a FIFO, a socket) or over the analyzed program's own sources."""
-    given = Path(path)
+    try:
+        return _output_path(Path(path), inputs)
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before 3.13), an unreadable parent
+        raise UsageError(f"{path}: cannot be used as the output: {exc}") from None
+
+
+def _output_path(given: Path, inputs: Sequence[str | Path]) -> Path:
+    path = given
     target = given.resolve()
     if target.exists() and not target.is_file():
         raise UsageError(f"{path}: not a regular file (a device, FIFO, socket or directory); "
                          "refusing to replace it (use -o - for standard output)")
     for item in inputs:
-        text = str(item)
-        source = Path(text.rpartition(":")[0] if ":" in text and not Path(text).exists() else text).resolve()
-        inside = source.is_dir() and target.suffix in SOURCE_SUFFIXES and target.is_relative_to(source)
-        if target == source or inside:
-            raise UsageError(f"{path}: part of the analyzed program ({item}); refusing to overwrite it")
+        for source in _sources_of(str(item)):
+            inside = source.is_dir() and target.suffix in SOURCE_SUFFIXES and target.is_relative_to(source)
+            if target == source or inside:
+                raise UsageError(f"{path}: part of the analyzed program ({item}); refusing to overwrite it")
+    if inputs and target.name in PROJECT_FILES:
+        from poncho.analysis.roots import find_pyproject
+
+        project = find_pyproject(list(inputs))
+        if target.parent == (project.parent.resolve() if project else Path.cwd().resolve()) or any(
+                target.parent == _sources_of(str(i))[0] for i in inputs):
+            raise UsageError(f"{path}: the analyzed project's own configuration; refusing to overwrite it")
     if not target.parent.is_dir():
         raise UsageError(f"{path}: its directory does not exist")
     return target
+
+
+def _sources_of(item: str) -> list[Path]:
+    """The files and directories an input names: a path, ``file.py:func``, or ``pkg.mod:func`` (its module file)."""
+    if ":" not in item or Path(item).exists():
+        return [Path(item).resolve()]
+    module = item.rpartition(":")[0]
+    if Path(module).exists() or module.endswith(".py"):
+        return [Path(module).resolve()]
+    base = Path(*module.split("."))
+    return [base.with_suffix(".py").resolve(), (base / "__init__.py").resolve()]
 
 
 def write(text: str, path: str | Path, inputs: Sequence[str | Path] = ()) -> Path:

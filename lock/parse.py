@@ -113,6 +113,8 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
             name, version, marker = pkg["name"], pkg.get("version"), pkg.get("marker")
             if not all(isinstance(v, str) for v in (name, version or "", marker or "")):
                 raise TypeError("name, version and marker must be strings")
+            if version is not None and not _is_version(version):
+                raise LockFileError(f"{p}: {name}: {version!r} is not a version")
             entry = LockedEntry(name, version, marker, hashes, [str(v) for v in tool.get("via", [])], 0,
                                 bool(tool.get("direct")) if "direct" in tool else None)
             entries[entry.key] = entry
@@ -168,14 +170,27 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
         if line.startswith("-"):
             continue  # global options such as --index-url
         parts = line.split()
-        hashes = [p.split(":", 1)[1] for p in parts if p.startswith("--hash=")]
-        spec = " ".join(p for p in parts if not p.startswith("--hash="))
+        hashes = [tok.partition(":")[2] for tok in parts if tok.startswith("--hash=")]
+        if not all(hashes):
+            raise LockFileError(f"{p}:{n}: a --hash option without ALGORITHM:DIGEST")
+        spec = " ".join(tok for tok in parts if not tok.startswith("--hash="))
         try:
             req = Requirement(spec)
         except InvalidRequirement as exc:
             raise LockFileError(f"{p}:{n}: not a requirement line: {spec!r} ({exc})") from None
-        pins = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        pins = [s.version for s in req.specifier if s.operator in ("==", "===") and _is_version(s.version)]
         current = LockedEntry(req.name, pins[0] if pins else None, str(req.marker) if req.marker else None,
                               hashes, [], n)
         out.entries[current.key] = current
     return out
+
+
+def _is_version(text: str) -> bool:
+    """A pin is an exact version; ``==6.*`` or ``===abc`` in a hand-edited file pins nothing."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True

@@ -134,6 +134,18 @@ def resolve(
             warnings.append(f"{cand.name} {cand.version} is yanked on the index; it is locked only because "
                             "a requirement pins it with ==")
     fallbacks = []
+    for name, kept in sorted(provider.preferred.items()):  # a kept pin the index failed to serve moves loudly too
+        problem = provider.unreadable.get(name, {}).get(kept)
+        pin = pins.get(name)
+        if pin is None or pin.version == kept or problem is None or not _index_failed(problem):
+            continue
+        if not allow_fallback:
+            assert isinstance(problem, IndexProblem)
+            raise BadResponse(problem.url, f"{pin.display_name} {kept}, pinned by the existing lock, could not be "
+                              f"read ({problem.reason}); the lock would silently move it to {pin.version}",
+                              "retry later, or pass --allow-fallback to accept the move",
+                              kind=problem.kind, status=problem.status)
+        fallbacks.append(f"{name} {pin.version} (kept pin {kept} unreadable)")
     for name, pin in sorted(pins.items()):
         skipped = provider.unreadable.get(name, {})
         newer = sorted((v for v in skipped if v > pin.version), reverse=True)

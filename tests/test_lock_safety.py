@@ -122,3 +122,19 @@ def test_a_tampered_json_lock_is_refused(project, served):
     (project / "lock.json").write_text(json.dumps(data))
     check = run("check", "job.py", "--lock", "lock.json", "--index-url", served.url, cwd=project)
     assert check.returncode == ExitCode.USAGE and "expected 64 hex digits" in check.stderr
+
+
+def test_output_refuses_project_configuration_and_module_entries(project, served):
+    (project / "pyproject.toml").write_text("[project]\nname = 'job'\nversion = '1'\n")
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "mod.py").write_text("def main():\n    import yaml\n")
+    for target, out in ((".", "pyproject.toml"), ("pkg.mod:main", "pkg/mod.py")):
+        before = (project / out).read_text()
+        proc = run(target, "--index-url", served.url, "-o", out, cwd=project)
+        assert proc.returncode == ExitCode.USAGE, (target, proc.stderr)
+        assert (project / out).read_text() == before
+    loop = project / "loop"
+    loop.symlink_to(loop)  # resolving it raises RuntimeError on Python < 3.13
+    proc = run("job.py", "--index-url", served.url, "-o", "loop", cwd=project)
+    assert proc.returncode == ExitCode.USAGE and "Traceback" not in proc.stderr

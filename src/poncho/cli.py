@@ -237,7 +237,7 @@ def _check_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of the program")
-    p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check (any format poncho-resolve writes)")
+    p.add_argument("--lock", required=True, metavar="FILE", help="the lock to check: requirements, pylock.toml or JSON")
     p.add_argument("--ignore", action="append", default=[], metavar="CODE[:NAME]",
                    help="silence a finding: PR003, or PR001:boto3 for one distribution (may repeat; also "
                         "[tool.poncho.check] ignore = [...])")

@@ -74,6 +74,8 @@ class Options:
     keep_pins_from: Path | None = None  # an existing lock whose pins a re-lock keeps where they still fit
     upgrade: bool = False  # ignore keep_pins_from's pins: newest versions everywhere
     upgrade_packages: tuple[str, ...] = ()  # only these move (NAME, or NAME==VERSION to move it there)
+    # `-P NAME==V`: narrows this resolution only; never part of the lock's inputs (its digest)
+    upgrade_constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -86,18 +88,10 @@ class Options:
 
 def parse_target(text: str, platform: str | None = None) -> Target:
     """``3.11`` / ``3.12.4`` (this machine's platform) or ``cp311-manylinux_2_28_x86_64``."""
-    from poncho.resolver.target import Target
-
-    text = text.strip()
-    if text.startswith("cp") and "-" in text:
-        python_tag, _, plat = text.partition("-")
-        digits = python_tag[2:]
-        if not (digits.isdigit() and len(digits) >= 2 and digits[0] == "3"):
-            raise ConfigError(f"target {text!r}: the Python tag must look like cp311 or cp313")
-        if platform is not None and platform != plat:
-            raise ConfigError(f"target {text!r} names platform {plat!r}; it cannot be combined with {platform!r}")
-        return Target.for_platform(f"{digits[0]}.{digits[1:]}", plat)
-    return Target.for_platform(text, platform)
+    python, plat = _target_parts(text, None, platform, where="target")
+    target = _target_of(python, plat)
+    assert target is not None  # a text always names a Python
+    return target
 
 
 def read_constraints(files: Sequence[str | Path]) -> dict[str, SpecifierSet]:
@@ -224,18 +218,17 @@ def load_options(
     project_constraints = [str(pyproject.parent / c) for c in _typed(project, "constraints", list, pyproject) or ()
                            ] if pyproject is not None else []
 
-    chosen: Target | None = None
-    if target is not None or python_version or platform:
-        chosen = _target_from_flags(target, python_version, platform)
-    else:
-        t = _typed(project, "target", str, pyproject)
-        pv = _typed(project, "python-version", str, pyproject)
-        pl = _typed(project, "platform", str, pyproject)
-        if t or pv or pl:
-            chosen = _target_from_flags(t, pv, pl)
+    # The target's two parts merge one by one: flags over [tool.poncho], so `--platform X` with a
+    # project `python-version = "3.12"` is 3.12 on X.
+    python_part, platform_part = _target_parts(
+        _typed(project, "target", str, pyproject), _typed(project, "python-version", str, pyproject),
+        _typed(project, "platform", str, pyproject), where=f"{pyproject}: [tool.poncho]")
+    flag_python, flag_platform = _target_parts(target, python_version, platform, where="--target")
+    python_part, platform_part = flag_python or python_part, flag_platform or platform_part
+    chosen = _target_of(python_part, platform_part)
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
-    explicit = {name for name, given in (("target", chosen is not None),
+    explicit = {name for name, given in (("python", python_part is not None), ("platform", platform_part is not None),
                                          ("index_urls", bool(index_url or extra_index_urls
                                                              or project.get("index-url")
                                                              or project.get("extra-index-urls")))) if given}
@@ -250,8 +243,8 @@ def load_options(
         mappings=tuple(mappings),
         use_env=use_env,
         probe=probe,
-        constraints=_with_upgrades(read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
-                                   upgrade_packages),
+        constraints=read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
+        upgrade_constraints=_with_upgrades({}, upgrade_packages),
         jobs=jobs,
         offline=offline,
         allow_fallback=allow_fallback,
@@ -306,11 +299,32 @@ def _ignores(values: Sequence[str], where: Path | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _target_from_flags(target: str | None, python_version: str | None, platform: str | None) -> Target:
+def _target_parts(target: str | None, python_version: str | None, platform: str | None,
+                  where: str) -> tuple[str | None, str | None]:
+    """(python, platform) as given: ``cp311-manylinux_2_28_x86_64`` splits; ``3.12`` has no platform."""
+    if target is None:
+        return python_version or None, platform or None
+    if python_version:
+        raise UsageError(f"{where}: give a target or a python version, not both")
+    target = target.strip()
+    if target.startswith("cp") and "-" in target:
+        python_tag, _, plat = target.partition("-")
+        digits = python_tag[2:]
+        if not (digits.isdigit() and len(digits) >= 2 and digits[0] == "3"):
+            raise ConfigError(f"{where}: target {target!r}: the Python tag must look like cp311 or cp313")
+        if platform and platform != plat:
+            raise ConfigError(f"{where}: target {target!r} names platform {plat!r}; it cannot be combined "
+                              f"with {platform!r}")
+        return f"{digits[0]}.{digits[1:]}", plat
+    return target, platform or None
+
+
+def _target_of(python: str | None, platform: str | None) -> Target | None:
+    """The Target for the parts given (the missing Python is this interpreter's); None when neither is."""
     import platform as platform_mod
 
-    if target is not None:
-        if python_version:
-            raise UsageError("give --target or --python-version, not both")
-        return parse_target(target, platform)
-    return parse_target(python_version or platform_mod.python_version(), platform)
+    if python is None and platform is None:
+        return None
+    from poncho.resolver.target import Target
+
+    return Target.for_platform(python or platform_mod.python_version(), platform)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@")
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")  # up to the authority's last @
 
 
 def redact_url(url: str) -> str:

@@ -155,7 +155,8 @@ class Pipeline:
         try:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
                                         self.target, reasons=result.requirements.reasons(),
-                                        constraints=self.options.constraints,
+                                        constraints=_merged(self.options.constraints,
+                                                            self.options.upgrade_constraints),
                                         allow_fallback=self.options.allow_fallback,
                                         preferred=self.kept_pins())
         finally:
@@ -186,7 +187,9 @@ class Pipeline:
             self.emit(Diagnostic(str(source), 0, f"not read as a lock, so no pin is kept: {exc}", Severity.WARNING,
                                  None, Code.RESOLUTION_WARNING))
             return {}
-        moving = {canonicalize_name(p.partition("==")[0]) for p in self.options.upgrade_packages}
+        from packaging.requirements import Requirement
+
+        moving = {canonicalize_name(Requirement(p).name) for p in self.options.upgrade_packages}  # checked by config
         return {key: e.version for key, e in locked.entries.items() if e.version and key not in moving}
 
     def lock(self, paths: Sequence[str | Path]) -> Result:
@@ -226,8 +229,10 @@ class Pipeline:
 
         given = self.options.explicit
         header_target = locked.python_and_platform
-        if "target" not in given and header_target is not None and self.options.target is None:
-            python, platform = header_target
+        if header_target is not None and not {"python", "platform"} <= given:
+            # Each part the user did not give comes from the header; a given part wins.
+            python = self.target.python_full_version if "python" in given else header_target[0]
+            platform = self.target.platform_label if "platform" in given else header_target[1]
             try:
                 self.__dict__["target"] = parse_target(python, platform)  # the cached_property's slot
             except ConfigError:
@@ -240,6 +245,15 @@ class Pipeline:
         from packaging.markers import Marker
 
         return marker is None or self.target.evaluate(Marker(marker))
+
+
+def _merged(*tables: Any) -> dict[str, Any]:
+    """Constraint tables intersected name by name."""
+    out: dict[str, Any] = {}
+    for table in tables:
+        for key, spec in table.items():
+            out[key] = out[key] & spec if key in out else spec
+    return out
 
 
 class _LazyIndex:

@@ -133,9 +133,12 @@ def parse_project_page(name: str, url: str, body: bytes, content_type: str) -> P
             page_name = data.get("name", name)
             if not isinstance(page_name, str):
                 raise TypeError(f"name is {type(page_name).__name__}, not a string")
+            checked = _checked(files, url)
+        except BadResponse:
+            raise
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise BadResponse(url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
-        return ProjectPage(canonicalize_name(page_name), url, _checked(files, url))
+        return ProjectPage(canonicalize_name(page_name), url, checked)
     parser = _LinkParser(url)
     try:
         parser.feed(body.decode("utf-8", "replace"))
@@ -179,13 +182,20 @@ def _file_from_json(f: dict, base: str) -> IndexFile:
     meta = f.get("core-metadata", f.get("data-dist-info-metadata"))
     has_meta, meta_hash = _bool_or_hash(meta)
     yanked = f.get("yanked", False)
+    filename, size = f["filename"], f.get("size")
+    if not isinstance(filename, str) or not isinstance(f["url"], str):
+        raise TypeError("a file's filename and url must be strings")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        size = None  # PEP 700's size is optional: a bad one is no size, never a bad lock
+    if meta_hash is not None and not isinstance(meta_hash, str):
+        raise TypeError("core-metadata sha256 must be a string")
     return IndexFile(
-        filename=f["filename"],
+        filename=filename,
         url=urllib.parse.urljoin(base, f["url"]),
         hashes={str(k): str(v) for k, v in dict(f.get("hashes") or {}).items()},
         requires_python=f.get("requires-python") or None,
         yanked=bool(yanked),
-        size=f.get("size"),
+        size=size,
         core_metadata=has_meta,
         metadata_sha256=meta_hash,
     )
