@@ -99,3 +99,21 @@ def test_a_kept_pin_the_index_fails_to_serve_does_not_move_silently(project, ser
 def test_a_password_with_an_at_sign_is_redacted_whole():
     assert redact_url("https://user:p@ss@host/simple/") == "https://***@host/simple/"
     assert redact_url("at https://a:b@h/x and https://c@d/y") == "at https://***@h/x and https://***@d/y"
+
+
+def test_small_review_items(tmp_path, project, served):
+    import os
+
+    from poncho.config import read_constraints
+    from poncho.fileio import write_atomic
+
+    constraints = tmp_path / "c.txt"
+    constraints.write_text("pyyaml<7\t# tab before the comment, as pip allows\n")
+    assert str(read_constraints([constraints])["pyyaml"]) == "<7"
+    target = tmp_path / "keep-mode.lock"
+    target.write_text("old\n")
+    os.chmod(target, 0o640)
+    write_atomic(target, "new\n")
+    assert target.read_text() == "new\n" and (target.stat().st_mode & 0o777) == 0o640
+    proc = run("job.py", "--index-url", served.url, "-U", cwd=project)
+    assert proc.returncode == 0 and "-U/-P move the pins of an existing -o lock" in proc.stderr

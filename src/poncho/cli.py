@@ -198,6 +198,11 @@ def run_lock(args: argparse.Namespace) -> int:
         args.keep_pins_from = output_path(output, args.paths)  # refuse a bad -o before resolving; keep its pins
     started = time.monotonic()
     pipeline = _pipeline(args, args.paths)
+    if (args.upgrade or args.upgrade_package) and output is None:
+        from poncho.diagnostics import Code, Diagnostic, Severity
+
+        pipeline.emit(Diagnostic("", 0, "-U/-P move the pins of an existing -o lock; without -o every version is "
+                                        "the newest that fits anyway", Severity.NOTE, None, Code.RESOLUTION_WARNING))
     result = pipeline.requirements(args.paths)
     if args.no_resolve:
         from poncho.lock import render_direct

@@ -16,6 +16,7 @@ and a warm ``check`` load it.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ def read_constraints(files: Sequence[str | Path]) -> dict[str, SpecifierSet]:
                     out[key] = out.get(key, SpecifierSet()) & SpecifierSet(f"=={entry.version}")
             continue
         for n, line in enumerate(text.splitlines(), 1):
-            line = line.split(" #", 1)[0].strip()
+            line = re.split(r"\s#", line, maxsplit=1)[0].strip()  # pip: a comment follows whitespace
             if not line or line.startswith(("#", "-")):
                 continue
             try:
