@@ -7,8 +7,9 @@ record does not load every format's dependencies.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from poncho.lazy import lazy_names
 
 from .formats import FILENAMES, MODULES, renderer
 from .records import Artifact, Lock, LockEntry
@@ -26,16 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
-        # Bind every name the submodule provides now: importing it set the package attribute of the
-        # same name (``resolve``) to the submodule itself, which must not win on later lookups.
-        globals().update({n: getattr(module, n) for n, where in _LAZY.items() if where == _LAZY[name]})
-        return globals()[name]
-    if name in MODULES.values():
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "build_lock", "input_digest", "render",

@@ -6,10 +6,10 @@ Target`` does not load resolvelib or the HTTP client.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from poncho.errors import NoSuchProject, ResolutionConflict, ResolutionError
+from poncho.lazy import lazy_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .metadata import DistMetadata, MetadataFetcher, parse_metadata
@@ -27,14 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
-        # Bind every name the submodule provides now: importing it set the package attribute of the
-        # same name (``resolve``) to the submodule itself, which must not win on later lookups.
-        globals().update({n: getattr(module, n) for n, where in _LAZY.items() if where == _LAZY[name]})
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["Candidate", "DistMetadata", "MetadataFetcher", "NoSuchProject", "Pin", "Provider", "Release",

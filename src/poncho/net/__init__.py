@@ -7,8 +7,9 @@ Names load on first use: ``poncho.net.pip_config`` alone never loads requests.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from poncho.lazy import lazy_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import make_session
@@ -18,12 +19,7 @@ _LAZY = {"make_session": ".session", "IndexFile": ".simple_api", "ProjectPage": 
          "SimpleIndex": ".simple_api"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["IndexFile", "ProjectPage", "SimpleIndex", "make_session"]
