@@ -19,8 +19,8 @@ Only the lookup lives at this level; importing it never loads the builder
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as _Table
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +57,15 @@ def default_mapper(
     pyproject: str | Path | None = None,
     use_env: bool = False,
     env_path: Sequence[str] | None = None,
-    probe_index: SimpleIndex | None = None,
+    probe_index: SimpleIndex | Callable[[], SimpleIndex] | None = None,
     index: ShippedIndex | None = None,
     probe_cache_dir: Path | None | object = _PROBE_DEFAULT_CACHE,
 ) -> Mapper:
     """The lookup chain, in order: ``--map`` overrides, ``[tool.poncho.mapping]``
     of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
     defaults to ``sys.path``), the shipped index (or ``index``), and the live
-    probe (only when ``probe_index`` is given). Unknown imports come back
+    probe (only when ``probe_index`` is given: an index, or a function making one
+    when the probe is first needed). Unknown imports come back
     unresolved. The probe keeps what wheels provide in ``probe_cache_dir``
     (default ``default_cache_dir() / "probe"``; None: nothing on disk).
     A ``pyproject`` path that does not exist is skipped (projects
@@ -93,7 +94,7 @@ class _DeferredProbe:
 
     source = Source.PROBE
 
-    def __init__(self, index: SimpleIndex, cache_dir: Path | None | object) -> None:
+    def __init__(self, index: SimpleIndex | Callable[[], SimpleIndex], cache_dir: Path | None | object) -> None:
         self._args = (index, cache_dir)
         self._probe: LiveProbe | None = None
 
@@ -102,6 +103,8 @@ class _DeferredProbe:
             from .probe import LiveProbe
 
             index, cache_dir = self._args
+            if callable(index):  # a factory: the HTTP session is made only now
+                index = index()
             self._probe = LiveProbe(index) if cache_dir is _PROBE_DEFAULT_CACHE else LiveProbe(index, cache_dir)
         return self._probe.lookup(module)
 

@@ -44,9 +44,10 @@ def renderer(fmt: str) -> Callable[[Lock], str]:
 
 
 def _is_pylock_name(name: str) -> bool:
-    # PEP 751: pylock.toml or pylock.<name>.toml (packaging.pylock.is_valid_pylock_path says the same)
-    return name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")
-                                     and name.count(".") == 2 and len(name) > len("pylock..toml"))
+    """PEP 751's names, pylock.toml or pylock.<name>.toml, as packaging checks them."""
+    from packaging.pylock import is_valid_pylock_path
+
+    return is_valid_pylock_path(Path(name))
 
 
 def choose_format(fmt: str | None, output: str | Path | None) -> tuple[str, Path | None]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from poncho.errors import BadResponse, ConfigError, Reason, redact_url
@@ -47,7 +46,6 @@ def sha256(value: str, url: str) -> str:
 def name(value: str, origin: str) -> str:
     if not NAME.fullmatch(value):
         raise BadResponse(origin, f"{value[:80]!r} is not a distribution name", kind=Reason.BAD_METADATA)
-    canonicalize_name(value)
     return value
 
 

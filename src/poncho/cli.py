@@ -199,10 +199,10 @@ def run_lock(args: argparse.Namespace) -> int:
     started = time.monotonic()
     pipeline = _pipeline(args, args.paths)
     if (args.upgrade or args.upgrade_package) and output is None:
-        from poncho.diagnostics import Code, Diagnostic, Severity
+        from poncho.diagnostics import Code, Severity, diagnostic
 
-        pipeline.emit(Diagnostic("", 0, "-U/-P move the pins of an existing -o lock; without -o every version is "
-                                        "the newest that fits anyway", Severity.NOTE, None, Code.RESOLUTION_WARNING))
+        pipeline.emit(diagnostic(Code.RESOLUTION_WARNING, "-U/-P move the pins of an existing -o lock; without -o "
+                                 "every version is the newest that fits anyway", Severity.NOTE))
     result = pipeline.requirements(args.paths)
     if args.no_resolve:
         from poncho.lock import render_direct
@@ -213,11 +213,10 @@ def run_lock(args: argparse.Namespace) -> int:
     assert result.lock is not None
     text = result.lock.render(fmt)
     if fmt in UNHASHED:
-        from poncho.diagnostics import Code, Diagnostic, Severity
+        from poncho.diagnostics import Code, Severity, diagnostic
 
-        pipeline.emit(Diagnostic("", 0, f"the {fmt} format pins versions but cannot carry hashes; "
-                                        "the requirements and pylock formats can", Severity.NOTE, None,
-                                 Code.FORMAT_LIMIT))
+        pipeline.emit(diagnostic(Code.FORMAT_LIMIT, f"the {fmt} format pins versions but cannot carry hashes; "
+                                 "the requirements and pylock formats can", Severity.NOTE))
     _emit(text, output, args.paths)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(result.requirements.direct)} direct) for "
                f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
 from poncho.config import Options, load_options
-from poncho.diagnostics import Code, Diagnostic, Severity
+from poncho.diagnostics import Code, Diagnostic, diagnostic
 from poncho.errors import AnalysisFailed, ConfigError, EntryError, UnmappedImports
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,7 @@ class Pipeline:
         self.options = options or Options()
         self.diagnostics: list[Diagnostic] = []
         self._report = report
+        self._digest_indexes: tuple[str, ...] = ()  # a checked lock's header indexes, when the user gave none
 
     def emit(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -92,7 +93,7 @@ class Pipeline:
         pyproject = self.options.pyproject or find_pyproject(paths)
         return default_mapper(overrides=list(self.options.mappings), pyproject=pyproject,
                               use_env=self.options.use_env,
-                              probe_index=_LazyIndex(self) if self.options.probe else None,  # type: ignore[arg-type]
+                              probe_index=(lambda: self.indexes[0]) if self.options.probe else None,
                               probe_cache_dir=Path(cache) / "probe" if cache else None)
 
     @property
@@ -162,7 +163,7 @@ class Pipeline:
         finally:
             repository.close()
         for warning in result.resolution.warnings:
-            self.emit(Diagnostic("", 0, warning, Severity.WARNING, None, Code.RESOLUTION_WARNING))
+            self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
@@ -184,8 +185,8 @@ class Pipeline:
         try:
             locked = read_lock(source)
         except LockFileError as exc:
-            self.emit(Diagnostic(str(source), 0, f"not read as a lock, so no pin is kept: {exc}", Severity.WARNING,
-                                 None, Code.RESOLUTION_WARNING))
+            self.emit(diagnostic(Code.RESOLUTION_WARNING, f"not read as a lock, so no pin is kept: {exc}",
+                                 file=str(source)))
             return {}
         from packaging.requirements import Requirement
 
@@ -199,7 +200,7 @@ class Pipeline:
         """The digest a lock of ``result`` would carry: what ``check`` compares."""
         from poncho.lock.digest import input_digest
 
-        indexes = getattr(self, "_digest_indexes", None) or self.options.index_urls
+        indexes = self._digest_indexes or self.options.index_urls
         return input_digest(result.requirements.direct, self.target, indexes, self.options.constraints)
 
     def check(self, paths: Sequence[str | Path], lock_path: str | Path) -> list[Finding]:
@@ -254,16 +255,6 @@ def _merged(*tables: Any) -> dict[str, Any]:
         for key, spec in table.items():
             out[key] = out[key] & spec if key in out else spec
     return out
-
-
-class _LazyIndex:
-    """The first index, built on first use: mapping a tree whose names are all known never opens HTTP."""
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pipeline.indexes[0], name)
 
 
 def lock(paths: Sequence[str | Path], options: Options | None = None) -> Lock:
