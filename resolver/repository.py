@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from poncho.errors import NotFound
-from poncho.net import IndexFile, SimpleIndex
+from poncho.net import IndexFile, ProjectPage
 
 from .metadata import DistMetadata, MetadataFetcher
 from .target import Target
@@ -78,6 +78,16 @@ class Release:
         return self.wheels if self.wheels else self.sdists[:1]
 
 
+class ProjectSource(Protocol):
+    """Where a project's files are listed: a simple-API index (``poncho.net.SimpleIndex``) or pip's
+    find-links (``poncho.net.find_links.FindLinks``)."""
+
+    index_url: str
+
+    def project(self, name: str) -> ProjectPage:
+        """The files of project ``name``; raises NotFound when this source has none."""
+
+
 class Repository(Protocol):
     def releases(self, name: str) -> list[Release]:
         """Releases of ``name`` installable on the target, newest first."""
@@ -103,7 +113,7 @@ class SimpleRepository:
     resolver's next questions are usually answered before it asks them.
     """
 
-    def __init__(self, indexes: Sequence[SimpleIndex], fetcher: MetadataFetcher, target: Target,
+    def __init__(self, indexes: Sequence[ProjectSource], fetcher: MetadataFetcher, target: Target,
                  workers: int = 8) -> None:
         self.indexes = list(indexes)
         self.fetcher = fetcher

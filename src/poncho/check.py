@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+from packaging.utils import canonicalize_name
 
 from poncho.diagnostics import Code, Diagnostic, Severity
 from poncho.index_cache.requirements import DirectRequirement, Requirements
 from poncho.lock.parse import LockedFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.installed import Environment
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Finding:
 
     code: ClassVar[str] = "PR000"
     summary: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.ERROR  # errors fail `check` (exit 1); warnings are shown only
     subject: str
     detail: str
     file: str = ""  # where the finding points (the import site, or the lock line)
@@ -33,7 +39,7 @@ class Finding:
         return f"{self.code} {self.subject}: {self.detail}"
 
     def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.file, self.line, f"{self.subject}: {self.detail}", Severity.ERROR, None,
+        return Diagnostic(self.file, self.line, f"{self.subject}: {self.detail}", self.severity, None,
                           Code(self.code))
 
 
@@ -101,5 +107,52 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str,
                                    sites[0].file, sites[0].line))
     if not findings and locked.input_digest is not None and locked.input_digest != current_digest:
         findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock",
+                                      locked.path))
+    return findings
+
+
+@dataclass(frozen=True)
+class NotInstalled(Finding):
+    code: ClassVar[str] = "PR011"
+    summary: ClassVar[str] = "the lock pins a distribution the environment does not have"
+
+
+@dataclass(frozen=True)
+class OtherVersionInstalled(Finding):
+    code: ClassVar[str] = "PR012"
+    summary: ClassVar[str] = "the environment has another version than the lock pins"
+
+
+@dataclass(frozen=True)
+class NotLocked(Finding):
+    code: ClassVar[str] = "PR013"
+    summary: ClassVar[str] = "the environment has a distribution the lock does not pin"
+    severity: ClassVar[Severity] = Severity.WARNING
+
+
+#: What installers put into every environment; "extra" only when a lock pins them.
+INSTALLER_TOOLS = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+
+def drift(locked: LockedFile, env: Environment) -> list[Finding]:
+    """Every way the installed environment ``env`` differs from ``locked``: missing distributions and
+    other versions are errors, distributions the lock does not pin a warning. Entries whose marker does
+    not hold in ``env`` are not expected there."""
+    findings: list[Finding] = []
+    where = f"the environment of {env.python}"
+    for key, entry in sorted(locked.entries.items()):
+        if not entry.version or not env.applies(entry.marker):
+            continue
+        installed = env.distributions.get(canonicalize_name(key))
+        if installed is None:
+            findings.append(NotInstalled(entry.name, f"{entry.version} is locked but not installed in {where}",
+                                         locked.path, entry.line))
+        elif not env.same_version(key, entry.version):
+            findings.append(OtherVersionInstalled(
+                entry.name, f"{entry.version} is locked but {installed.version} is installed in {where}",
+                locked.path, entry.line))
+    for key, dist in sorted(env.distributions.items()):
+        if key not in locked.entries and key not in INSTALLER_TOOLS:
+            findings.append(NotLocked(dist.name, f"{dist.version} is installed in {where} but not locked",
                                       locked.path))
     return findings

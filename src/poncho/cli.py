@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from poncho import __version__
 from poncho.errors import ExitCode, PonchoError, UsageError, redact_url
+from poncho.terminal import paint
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.config import Options
@@ -38,9 +39,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.pipeline import Pipeline
 
 LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
+DRIFT_CODES = frozenset({"PR011", "PR012", "PR013"})  # check --env: the environment, not the lock, moved
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 check found problems, 2 usage or unusable configuration/lock, "
                    "3 analysis problems (--strict), 4 unmapped imports (--strict), 5 no consistent set of "
-                   "versions, 6 index unreachable or unusable, 70 internal error.")
+                   "versions, 6 index unreachable or unusable, 70 internal error, 130 interrupted.")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -117,6 +119,9 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         keep_pins_from=getattr(args, "keep_pins_from", None),
         upgrade=getattr(args, "upgrade", False),
         upgrade_packages=getattr(args, "upgrade_package", ()),
+        find_links=getattr(args, "find_links", ()),
+        from_env=getattr(args, "from_env", None),
+        prefer_installed=getattr(args, "prefer_installed", None),
     )
 
 
@@ -132,20 +137,44 @@ def _printer(args: argparse.Namespace) -> Callable[[Diagnostic], None]:
 
     def show(d: Diagnostic) -> None:
         if d.severity in shown:
-            sys.stderr.write(redact_url(render([d])))
+            text = redact_url(render([d]))
+            label = f"{d.severity.value}:"
+            if text.startswith(label):  # the severity in its color, on a terminal only
+                text = paint(label, d.severity.value, sys.stderr) + text[len(label):]
+            _stderr(args, text)
 
     return show
 
 
+def _stderr(args: argparse.Namespace, text: str) -> None:
+    """Write to stderr around the progress line (when one is shown)."""
+    progress = getattr(args, "progress", None)
+    if progress is not None:
+        progress.write(text)
+    else:
+        sys.stderr.write(text)
+
+
 def _pipeline(args: argparse.Namespace, paths: Sequence[str]) -> Pipeline:
     from poncho.pipeline import Pipeline
+    from poncho.terminal import Progress
 
     _require_paths(paths)
-    return Pipeline(_options(args, paths), report=_printer(args))
+    progress = Progress(sys.stderr)
+    args.progress = progress if progress.enabled else None  # a status line on a terminal, nothing elsewhere
+    return Pipeline(_options(args, paths), report=_printer(args), progress=args.progress)
+
+
+def _done(args: argparse.Namespace) -> None:
+    """Erase the progress line: the run's own output follows."""
+    progress = getattr(args, "progress", None)
+    if progress is not None:
+        progress.close()
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
     if not args.quiet:
+        _done(args)
         print(message, file=sys.stderr)
 
 
@@ -183,6 +212,17 @@ def _lock_parser() -> argparse.ArgumentParser:
                    help="requirements (default; pip/uv/pex with --require-hashes), pylock (PEP 751 pylock.toml), "
                         "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record). "
                         "Inferred from -o when it is pylock*.toml or *.yml")
+    p.add_argument("--find-links", action="append", default=[], metavar="DIR|URL",
+                   help="a directory (or an HTML page) of wheels and sdists, asked before the indexes (pip's "
+                        "`find-links` setting is honoured too); may repeat")
+    installed = p.add_mutually_exclusive_group()
+    installed.add_argument("--from-env", nargs="?", const="", default=None, metavar="PYTHON",
+                           help="PONCHO's mode: pin exactly the versions installed in this interpreter's "
+                                "environment (or PYTHON's: an interpreter or a venv), after checking they meet "
+                                "each other's requirements; hashes come from the index. Put it after the paths")
+    installed.add_argument("--prefer-installed", nargs="?", const="", default=None, metavar="PYTHON",
+                           help="try the installed versions first (this interpreter's, or PYTHON's) where they "
+                                "fit; others are the newest that fit")
     _add_common(p)
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
     return p
@@ -207,11 +247,13 @@ def run_lock(args: argparse.Namespace) -> int:
     if args.no_resolve:
         from poncho.lock import render_direct
 
+        _done(args)
         _emit(render_direct(result.requirements), output, args.paths)
         return ExitCode.OK
     result = pipeline.resolve(result)
     assert result.lock is not None
     text = result.lock.render(fmt)
+    _done(args)
     if fmt in UNHASHED:
         from poncho.diagnostics import Code, Severity, diagnostic
 
@@ -245,25 +287,40 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", action="append", default=[], metavar="CODE[:NAME]",
                    help="silence a finding: PR003, or PR001:boto3 for one distribution (may repeat; also "
                         "[tool.poncho.check] ignore = [...])")
-    p.add_argument("--output-format", choices=("text", "json", "github"), default="text",
-                   help="findings as text lines (default), JSON lines, or GitHub Actions annotations")
+    p.add_argument("--format", "--output-format", dest="output_format", choices=("text", "json", "github"),
+                   default="text", help="findings as text lines (default), JSON lines, or GitHub Actions "
+                                        "annotations on the import's file and line")
+    p.add_argument("--env", nargs="?", const="", default=None, metavar="PYTHON",
+                   help="also compare the lock with an installed environment: this interpreter's, or PYTHON's "
+                        "(an interpreter or a venv directory); missing (PR011) and other versions (PR012) fail, "
+                        "distributions the lock lacks (PR013) are a warning. Put it after the paths")
     _add_common(p)
     return p
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from poncho.diagnostics import Severity
+
     pipeline = _pipeline(args, args.paths)
-    findings = pipeline.check(args.paths, args.lock)
+    findings = pipeline.check(args.paths, args.lock, env=args.env)
+    _done(args)
     if args.output_format == "text":
         for f in findings:
-            print(f)
+            style = "error" if f.severity is Severity.ERROR else "warning"
+            print(paint(f.code, style, sys.stdout) + str(f)[len(f.code):])
     else:
         from poncho.diagnostics import render
 
         sys.stdout.write(render((f.diagnostic() for f in findings), args.output_format))
-    if findings:
-        print(f"{args.lock}: {len(findings)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
+    failing = [f for f in findings if f.severity is Severity.ERROR]  # warnings (PR013) are shown, never fail
+    stale = [f for f in failing if f.code not in DRIFT_CODES]
+    if stale:
+        print(f"{args.lock}: {len(stale)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
               f"-o {args.lock}`", file=sys.stderr)
+    if len(failing) > len(stale):
+        print(f"{args.lock}: the installed environment differs from the lock; sync it (`uv pip sync {args.lock}`, "
+              f"or `pip install --no-deps --require-hashes -r {args.lock}` into a fresh venv)", file=sys.stderr)
+    if failing:
         return ExitCode.CHECK_FAILED
     _say(args, f"{args.lock}: up to date")
     return ExitCode.OK
@@ -332,9 +389,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(command(args))
     except PonchoError as exc:  # every failure a user can cause, each with its exit code
-        print(f"error: {redact_url(str(exc))}", file=sys.stderr)
+        _done(args)
+        print(f"{paint('error:', 'error', sys.stderr)} {redact_url(str(exc))}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        _done(args)
         print("interrupted; nothing was written", file=sys.stderr)
         sys.stderr.flush()
         sys.stdout.flush()

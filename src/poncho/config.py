@@ -77,6 +77,11 @@ class Options:
     upgrade_packages: tuple[str, ...] = ()  # only these move (NAME, or NAME==VERSION to move it there)
     # `-P NAME==V`: narrows this resolution only; never part of the lock's inputs (its digest)
     upgrade_constraints: Mapping[str, SpecifierSet] = field(default_factory=dict)
+    find_links: tuple[str, ...] = ()  # pip's find-links: directories (or pages) of files, asked before the indexes
+    # PONCHO's own mode: an interpreter or venv ("" the running one) whose installed versions are locked
+    # exactly (from_env), or tried first (prefer_installed)
+    from_env: str | None = None
+    prefer_installed: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -197,11 +202,14 @@ def load_options(
     keep_pins_from: str | Path | None = None,
     upgrade: bool = False,
     upgrade_packages: Sequence[str] = (),
+    find_links: Sequence[str] = (),
+    from_env: str | None = None,
+    prefer_installed: str | None = None,
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
     ``verbose_note`` (a callable taking a string) hears what was read but not
-    used (pip's ``find-links``).
+    used.
     """
     from poncho.analysis.roots import find_pyproject
     from poncho.net.pip_config import PipSettings, load_pip_settings
@@ -210,8 +218,6 @@ def load_options(
     pyproject = find_pyproject(paths)
     project = project_settings(pyproject)
     pip = load_pip_settings(environ) if use_pip_config else PipSettings()
-    if pip.find_links and verbose_note is not None:
-        verbose_note(f"pip's find-links ({' '.join(pip.find_links)}) is not used: locks name index files only")
 
     main_index = index_url or _typed(project, "index-url", str, pyproject) or pip.index_url or DEFAULT_INDEX
     extra = [*(_typed(project, "extra-index-urls", list, pyproject) or ()), *pip.extra_index_urls,
@@ -254,8 +260,23 @@ def load_options(
         keep_pins_from=Path(keep_pins_from) if keep_pins_from is not None else None,
         upgrade=upgrade,
         upgrade_packages=tuple(upgrade_packages),
+        find_links=tuple(dict.fromkeys([*find_links, *_usable_find_links(pip.find_links, verbose_note)])),
+        from_env=from_env,
+        prefer_installed=prefer_installed,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
+
+
+def _usable_find_links(locations: Sequence[str], note: Any) -> list[str]:
+    """pip's ``find-links`` as pip treats them: a location that is neither a URL nor a directory is skipped
+    (with a note under -v), while one given as ``--find-links`` must exist."""
+    out = []
+    for location in locations:
+        if "://" in location or Path(location).expanduser().is_dir():
+            out.append(location)
+        elif note is not None:
+            note(f"pip's find-links {location} is not a directory; skipped")
+    return out
 
 
 def _with_upgrades(constraints: dict[str, SpecifierSet], upgrades: Sequence[str]) -> dict[str, SpecifierSet]:

@@ -36,6 +36,10 @@ class Code(str, enum.Enum):
     NO_LONGER_IMPORTED = "PR003"
     UNRESOLVED_IN_CHECK = "PR004"
     INPUTS_CHANGED = "PR005"
+    # check --env (the lock against an installed environment)
+    NOT_INSTALLED = "PR011"  # locked, not installed
+    OTHER_VERSION_INSTALLED = "PR012"  # locked at one version, installed at another
+    NOT_LOCKED_BUT_INSTALLED = "PR013"  # installed, not in the lock (a warning)
     # analysis
     UNREADABLE = "PR101"  # a file or directory that cannot be read or parsed
     TARGET_LACKS_STDLIB = "PR102"  # a stdlib module the target Python does not ship

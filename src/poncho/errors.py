@@ -66,6 +66,14 @@ class LockFileError(UsageError):
     """A lock file that cannot be read back (``check``, ``-c env.lock``); the message names the file."""
 
 
+class EnvironmentProblem(UsageError):
+    """An installed environment (``--env``, ``--from-env``) that cannot be asked what it holds."""
+
+    def __init__(self, python: str, reason: str) -> None:
+        self.python = python
+        super().__init__(f"{python}: {reason}")
+
+
 class AnalysisFailed(PonchoError):
     """``--strict``: the analyzer could not read part of the program."""
 
@@ -91,6 +99,18 @@ class ResolutionError(PonchoError):
 
 class ResolutionConflict(ResolutionError):
     """No set of versions satisfies every requirement; the message says who asked for what."""
+
+
+class InconsistentEnvironment(ResolutionError):
+    """``--from-env``: the installed distributions do not meet each other's requirements, so their
+    versions are no consistent set to lock; ``problems`` lists each unmet requirement."""
+
+    def __init__(self, python: str, problems: list[str]) -> None:
+        self.python = python
+        self.problems = tuple(problems)
+        super().__init__(f"{python}: the installed distributions are not a consistent set, so they cannot be "
+                         "locked as they are:\n  " + "\n  ".join(problems)
+                         + "\nfix the environment (`pip check` lists the same), or lock without --from-env")
 
 
 class NoSuchProject(ResolutionError):

@@ -27,10 +27,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.check import Finding
     from poncho.index_cache import Mapper
     from poncho.index_cache.requirements import Requirements
+    from poncho.installed import Environment
     from poncho.lock import Lock
     from poncho.lock.parse import LockedFile
     from poncho.net import SimpleIndex
     from poncho.resolver import Resolution, Target
+    from poncho.resolver.repository import ProjectSource
+    from poncho.terminal import Progress
 
 __all__ = ["Options", "Pipeline", "Result", "find_pyproject", "is_entry", "load_options", "lock"]
 
@@ -53,10 +56,12 @@ class Pipeline:
     prints them); all of them are also kept in ``diagnostics``.
     """
 
-    def __init__(self, options: Options | None = None, report: Callable[[Diagnostic], None] | None = None) -> None:
+    def __init__(self, options: Options | None = None, report: Callable[[Diagnostic], None] | None = None,
+                 progress: Progress | None = None) -> None:
         self.options = options or Options()
         self.diagnostics: list[Diagnostic] = []
         self._report = report
+        self.progress = progress  # the CLI's status line on a terminal; stages say where they are
         self._digest_indexes: tuple[str, ...] = ()  # a checked lock's header indexes, when the user gave none
 
     def emit(self, diagnostic: Diagnostic) -> None:
@@ -70,19 +75,50 @@ class Pipeline:
 
         target = self.options.target
         assert not isinstance(target, str)  # Options turns strings into Targets
+        if target is None and self.options.from_env is not None:
+            import platform
+
+            from poncho.config import parse_target
+
+            if self.installed is not None and self.installed.python_full_version != platform.python_version():
+                return parse_target(self.installed.python_full_version)  # lock for the environment's Python
         return target or Target.current()
+
+    @cached_property
+    def installed(self) -> Environment | None:
+        """The environment ``--from-env`` / ``--prefer-installed`` name, asked once (None without them)."""
+        from poncho.installed import query
+
+        given = self.options.from_env if self.options.from_env is not None else self.options.prefer_installed
+        return None if given is None else query(given)
 
     @cached_property
     def session(self) -> Any:
         from poncho.net import make_session
 
-        return make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
+        session = make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
+        if self.progress is not None:
+            session.hooks["response"].append(self.progress.response)
+        return session
+
+    def _stage(self, name: str) -> None:
+        if self.progress is not None:
+            self.progress.stage(name)
 
     @cached_property
     def indexes(self) -> list[SimpleIndex]:
         from poncho.net import SimpleIndex
 
         return [SimpleIndex(self.session, url) for url in self.options.index_urls]
+
+    @property
+    def sources(self) -> list[ProjectSource]:
+        """Where the resolver finds projects: pip's find-links first (a wheelhouse wins, and a public
+        project of the same name cannot slip past it), then the indexes; the first that has a project
+        serves all its files."""
+        from poncho.net.find_links import FindLinks
+
+        return [*(FindLinks(self.session, loc) for loc in self.options.find_links), *self.indexes]
 
     def mapper(self, paths: Sequence[str | Path] = ()) -> Mapper:
         from poncho.index_cache import default_mapper
@@ -91,8 +127,10 @@ class Pipeline:
             return self.options.mapper
         cache = self.options.cache_dir
         pyproject = self.options.pyproject or find_pyproject(paths)
+        from_env = self.installed if self.options.from_env is not None else None
         return default_mapper(overrides=list(self.options.mappings), pyproject=pyproject,
-                              use_env=self.options.use_env,
+                              use_env=self.options.use_env or from_env is not None,
+                              env_path=from_env.path if from_env is not None else None,
                               probe_index=(lambda: self.indexes[0]) if self.options.probe else None,
                               probe_cache_dir=Path(cache) / "probe" if cache else None)
 
@@ -105,6 +143,7 @@ class Pipeline:
         from poncho.analysis import analyze
         from poncho.analysis.cache import SiteCache
 
+        self._stage("analyzing")
         entries = [str(p) for p in paths if is_entry(p)]
         if not entries:
             cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
@@ -122,6 +161,8 @@ class Pipeline:
 
     def accept_analysis(self, analysis: Analysis) -> Analysis:
         """Report an Analysis's diagnostics; under ``strict``, problems stop the run (exit 3)."""
+        if self.progress is not None:
+            self.progress.count("source files", analysis.files)
         for d in [*analysis.diagnostics, *analysis.notes]:
             self.emit(d)
         if self.options.strict and analysis.strict_failed:
@@ -132,6 +173,7 @@ class Pipeline:
         """Map an Analysis's third-party sites to direct requirements."""
         from poncho.index_cache.requirements import requirements_from_sites
 
+        self._stage("mapping")
         reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
                                        include_optional=self.options.include_optional)
         for d in reqs.diagnostics():
@@ -150,16 +192,18 @@ class Pipeline:
         from poncho.resolver.repository import SimpleRepository
         from poncho.resolver.resolve import resolve
 
+        env_pins = self._from_env(result.requirements)
+        self._stage("resolving")
         repository = SimpleRepository(
-            self.indexes, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
+            self.sources, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
             self.target)
         try:
             result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
                                         self.target, reasons=result.requirements.reasons(),
                                         constraints=_merged(self.options.constraints,
-                                                            self.options.upgrade_constraints),
+                                                            self.options.upgrade_constraints, env_pins),
                                         allow_fallback=self.options.allow_fallback,
-                                        preferred=self.kept_pins())
+                                        preferred={**self.kept_pins(), **self._installed_pins()})
         finally:
             repository.close()
         for warning in result.resolution.warnings:
@@ -193,6 +237,35 @@ class Pipeline:
         moving = {canonicalize_name(Requirement(p).name) for p in self.options.upgrade_packages}  # checked by config
         return {key: e.version for key, e in locked.entries.items() if e.version and key not in moving}
 
+    def _from_env(self, requirements: Requirements) -> dict[str, Any]:
+        """``--from-env``: every installed version as an ``==`` constraint (for this resolution only, never
+        the lock's digest), once the needed distributions are installed and meet each other's requirements."""
+        from packaging.specifiers import SpecifierSet
+        from packaging.utils import canonicalize_name
+
+        from poncho.errors import InconsistentEnvironment
+
+        env = self.installed
+        if self.options.from_env is None or env is None:
+            return {}
+        needed = {canonicalize_name(r.name) for r in requirements.direct if self._applies(r.marker)}
+        problems = [f"{name} is imported but not installed" for name in sorted(needed - set(env.distributions))]
+        problems += env.problems(needed)
+        if problems:
+            raise InconsistentEnvironment(env.python, problems)
+        return {key: SpecifierSet(f"=={d.version}") for key, d in env.distributions.items()}
+
+    def _installed_pins(self) -> dict[str, str]:
+        """``--prefer-installed``: installed versions tried first where they fit (over an old lock's pins)."""
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+
+        env = self.installed
+        if self.options.prefer_installed is None or env is None:
+            return {}
+        moving = {canonicalize_name(Requirement(p).name) for p in self.options.upgrade_packages}
+        return {key: d.version for key, d in env.distributions.items() if key not in moving}
+
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
 
@@ -203,15 +276,23 @@ class Pipeline:
         indexes = self._digest_indexes or self.options.index_urls
         return input_digest(result.requirements.direct, self.target, indexes, self.options.constraints)
 
-    def check(self, paths: Sequence[str | Path], lock_path: str | Path) -> list[Finding]:
-        """Every way the lock at ``lock_path`` disagrees with the code; never resolves."""
-        from poncho.check import check
+    def check(self, paths: Sequence[str | Path], lock_path: str | Path, env: str | None = None) -> list[Finding]:
+        """Every way the lock at ``lock_path`` disagrees with the code; never resolves.
+
+        With ``env`` (an interpreter or venv; ``""`` for the running one), also every way the installed
+        environment differs from the lock (``check --env``).
+        """
+        from poncho.check import check, drift
         from poncho.lock.parse import read_lock
 
         locked = read_lock(lock_path)
         self._adopt_header(locked)
         result = self.requirements(paths)
         findings = check(result.requirements, locked, self.input_digest(result), self._applies)
+        if env is not None:
+            from poncho.installed import query
+
+            findings += drift(locked, query(env))
         return [f for f in findings if not self._ignored(f)]
 
     def _ignored(self, finding: Finding) -> bool:
