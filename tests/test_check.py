@@ -158,3 +158,35 @@ def test_ignore_silences_exactly_what_it_names(project, index_server):
     assert configured.returncode == 0, configured.stdout
     bad = run(*base, "--ignore", "PR999", cwd=project)
     assert bad.returncode == 2 and "not a check finding" in bad.stderr
+
+
+def test_format_json_and_github_parse_for_every_finding(project, index_server):
+    """`--format` (the old `--output-format` stays an alias): every line of each output parses."""
+    import json
+    import re
+
+    (project / "app" / "main.py").write_text("import tinydep\n")  # PR002 tinydep, PR003 PyYAML
+    (project / "app" / "extra.py").write_text("x = 1\n\nimport fastjson\n")  # PR001 fastjson
+    base = ["check", "app", "--lock", "env.lock", "--index-url", index_server.url]
+    as_json = run(*base, "--format", "json", cwd=project)
+    assert as_json.returncode == 1, as_json.stderr
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [(r["code"], r["file"], r["line"], r["severity"]) for r in records] == [
+        ("PR001", "app/extra.py", 3, "error"), ("PR002", "app/main.py", 1, "error"),
+        ("PR003", "env.lock", records[2]["line"], "error")]
+    assert records[2]["line"] > 0 and (project / "env.lock").read_text().splitlines()[records[2]["line"] - 1] \
+        .startswith("PyYAML==")
+    assert run(*base, "--output-format", "json", cwd=project).stdout == as_json.stdout
+
+    github = run(*base, "--format", "github", cwd=project)
+    assert github.returncode == 1
+    command = re.compile(r"^::(error|warning|notice) ((?:[a-z]+=[^,:]*,?)+)::(.*)$")
+    parsed = []
+    for line in github.stdout.splitlines():
+        m = command.match(line)
+        assert m, line
+        props = dict(p.split("=", 1) for p in m.group(2).split(","))
+        parsed.append((m.group(1), props["title"], props["file"], int(props["line"])))
+        assert (project / props["file"]).is_file()
+    assert parsed == [(lvl, code, file, line) for lvl, (code, file, line) in
+                      zip(["error"] * 3, [(r["code"], r["file"], r["line"]) for r in records])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -353,3 +354,22 @@ def test_offline_relocks_from_the_cache_alone(app, served, tmp_path):
     assert len(served.log) == before
     proc = run("app", "--offline", "--no-cache", cwd=app)
     assert proc.returncode == 2 and "cannot be combined with --no-cache" in proc.stderr
+
+
+def test_help_lists_every_exit_code_and_subcommand():
+    from poncho.cli import COMMANDS
+    from poncho.errors import ExitCode
+
+    def help_of(*args: str) -> str:
+        proc = subprocess.run([sys.executable, "-m", "poncho", *args, "--help"], capture_output=True, text=True,
+                              env={**os.environ, "COLUMNS": "10000"})  # no wrapping
+        assert proc.returncode == 0, proc.stderr
+        return " ".join(proc.stdout.split())
+
+    top = help_of()
+    for name in COMMANDS:
+        assert f"poncho-resolve {name}" in top, name
+    for text in (top, help_of("check"), help_of("explain")):
+        for code in ExitCode:
+            assert re.search(rf"\b{int(code)} [a-z`]", text), (code, text[-400:])
+    assert "--format {text,json,github}" in help_of("check")

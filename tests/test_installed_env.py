@@ -11,11 +11,11 @@ import re
 from pathlib import Path
 
 import pytest
+from venvs import make_venv
+from venvs import run as run_tool
 
 from support.cli import run
 from support.wheels import build_wheel
-from venvs import make_venv
-from venvs import run as run_tool
 
 pytestmark = pytest.mark.slow
 

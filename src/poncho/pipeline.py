@@ -206,6 +206,7 @@ class Pipeline:
                                         preferred={**self.kept_pins(), **self._installed_pins()})
         finally:
             repository.close()
+        self._stage("locking")
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
