@@ -7,6 +7,7 @@ subprocess, never importing what is installed there.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -144,3 +145,36 @@ def test_from_env_locks_for_the_environments_python(tmp_path, index_server):
     proc = run("job.py", "--index-url", index_server.url, "--from-env", str(PY39), cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"cpython 3\.9\.18 on ", proc.stdout), proc.stdout
+
+
+def test_the_environment_is_read_never_run(tmp_path):
+    """An `import` line in a .pth file is code site.py would run; asking the environment must not run it,
+    while a .pth path line (a legacy editable install) is still followed, and the working directory's
+    *.egg-info is never taken for an installed distribution."""
+    import sysconfig
+    import venv
+
+    from poncho.installed import query
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    purelib = Path(sysconfig.get_path("purelib", vars={"base": str(env_dir), "platbase": str(env_dir)}))
+    marker = tmp_path / "ran"
+    (purelib / "evil.pth").write_text(f"import os; open({str(marker)!r}, 'w').close()\n")
+    legacy = tmp_path / "src-checkout"
+    (legacy / "legacy.egg-info").mkdir(parents=True)
+    (legacy / "legacy.egg-info" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: legacy\nVersion: 1.0\n"
+                                                         "Requires-Dist: tinydep>=1\n")
+    (purelib / "easy-install.pth").write_text(f"{legacy}\n")
+    cwd_dist = tmp_path / "cwd" / "mine.egg-info"
+    cwd_dist.mkdir(parents=True)
+    (cwd_dist / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: mine\nVersion: 0.1\n")
+    monkey_cwd = os.getcwd()
+    os.chdir(cwd_dist.parent)
+    try:
+        env = query(str(env_dir))
+    finally:
+        os.chdir(monkey_cwd)
+    assert not marker.exists()
+    assert sorted(env.distributions) == ["legacy"]
+    assert env.problems({"legacy"}) == ["legacy 1.0 requires tinydep>=1, which is not installed"]

@@ -25,22 +25,60 @@ from packaging.version import InvalidVersion, Version
 
 from poncho.errors import EnvironmentProblem, UsageError
 
-# Runs under the environment's interpreter (Python >= 3.8, stdlib only). sys.path[0] ("" for -c) is dropped so
-# a checkout's *.egg-info in the working directory is never taken for an installed distribution; -E keeps
-# PYTHONPATH out, so the answer is the environment's, not the caller's shell's.
+# Runs under the environment's interpreter (Python >= 3.8, stdlib only) with -S and -E: site.py never runs,
+# so no .pth file is executed (an `import` line in one is code: editable finders, coverage hooks), and
+# PYTHONPATH stays out. The environment's site-packages are found as site.py would find them (pyvenv.cfg,
+# the user site outside venvs) and the *path* lines of its .pth files are followed; nothing is imported but
+# importlib.metadata, which reads .dist-info/.egg-info files only. The working directory is never searched,
+# so a checkout's *.egg-info is not taken for an installed distribution.
 _QUERY = r"""
-import importlib.metadata as md, json, os, platform, sys
-if sys.path and sys.path[0] in ("", os.getcwd()):
-    del sys.path[0]
+import importlib.metadata as md, json, os, platform, site, sys
+here = os.path.dirname(os.path.abspath(sys.executable))
+prefix, system = sys.prefix, True
+for cfg in (os.path.join(here, "pyvenv.cfg"), os.path.join(os.path.dirname(here), "pyvenv.cfg")):
+    if os.path.isfile(cfg):
+        prefix = os.path.dirname(cfg)
+        with open(cfg, encoding="utf-8", errors="replace") as fh:
+            keys = dict(line.split("=", 1) for line in fh if "=" in line)
+        keys = {k.strip().lower(): v.strip().lower() for k, v in keys.items()}
+        system = keys.get("include-system-site-packages") == "true"
+        break
+dirs = list(site.getsitepackages([prefix]))
+if prefix != sys.base_prefix and system:
+    dirs += site.getsitepackages([sys.base_prefix])
+if prefix == sys.base_prefix and site.check_enableusersite():
+    dirs.insert(0, site.getusersitepackages())
+stdlib = [p for p in sys.path if p and p != os.getcwd() and "-packages" not in p]
+path = []
+for d in dirs:
+    if not os.path.isdir(d) or d in path:
+        continue
+    path.append(d)
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".pth"):
+            continue
+        try:
+            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as fh:
+                lines = fh.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            extra = os.path.join(d, line)
+            if os.path.isdir(extra) and extra not in path:
+                path.append(extra)
 seen = {}
-for dist in md.distributions():
+broken = []
+for dist in md.distributions(path=path):
     try:
         name = dist.metadata["Name"]
         if not name or name.lower() in seen:
             continue
         seen[name.lower()] = {"name": name, "version": dist.version, "requires": list(dist.requires or ())}
     except Exception as exc:  # a broken .dist-info: reported, not fatal
-        seen.setdefault("?broken", []).append(repr(exc))
+        broken.append(repr(exc))
 impl = sys.implementation
 iver = "{0.major}.{0.minor}.{0.micro}".format(impl.version)
 if impl.version.releaselevel != "final":
@@ -51,9 +89,8 @@ env = {"implementation_name": impl.name, "implementation_version": iver, "os_nam
        "python_full_version": platform.python_version(), "platform_python_implementation":
        platform.python_implementation(), "python_version": ".".join(platform.python_version_tuple()[:2]),
        "sys_platform": sys.platform}
-broken = seen.pop("?broken", [])
-print(json.dumps({"executable": sys.executable, "prefix": sys.prefix, "markers": env,
-                  "distributions": list(seen.values()), "broken": broken, "path": sys.path}))
+print(json.dumps({"executable": sys.executable, "prefix": prefix, "markers": env,
+                  "distributions": list(seen.values()), "broken": broken, "path": stdlib + path}))
 """
 
 
@@ -153,7 +190,7 @@ def query(given: str | None = None, timeout: float = 120) -> Environment:
     """The distributions installed for interpreter ``given`` (see :func:`interpreter`)."""
     python = interpreter(given)
     try:
-        proc = subprocess.run([python, "-E", "-c", _QUERY], capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run([python, "-E", "-S", "-c", _QUERY], capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EnvironmentProblem(python, f"cannot run it: {exc}") from None
