@@ -13,7 +13,8 @@ still match the code's imports? The app comes from ``benchmarks/startup.py``
   CPython 3.11), so ``check`` reads its target from the lock's header. One
   target per lock until multi-target locks are on main; several ``--target``
   flags are then passed through as they are.
-* ``check`` is warmed by one run (analysis cache, mapping), then timed.
+* ``check`` is warmed by one run (analysis cache, mapping), then timed, its
+  runs interleaved with deptry's so both see the same load.
 * deptry is installed into a venv this script makes (``PONCHO_BENCH_DEPTRY``,
   default ``~/.cache/poncho-resolve-bench/deptry-venv``, with
   ``PIP_CONFIG_FILE=/dev/null``), warmed by one run, then timed. Its project
@@ -82,14 +83,18 @@ def main() -> int:
         deps = ", ".join(f'"{d}"' for d in DECLARED)
         (tmp / "pyproject.toml").write_text(f'[project]\nname = "bigapp"\nversion = "0"\ndependencies = [{deps}]\n')
         env = {**os.environ, "PONCHO_CACHE_DIR": str(tmp / "cache")}
+        # As on a user's machine, both tools keep their bytecode caches (this shell may say otherwise).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         lock = tmp / "env.lock"
         made = timed([args.poncho, app.name, "-o", str(lock), "-q", *(f"--target={t}" for t in targets)], env, tmp)
         check = [args.poncho, "check", app.name, "--lock", str(lock), "-q"]
-        timed(check, env, tmp)  # warm-up: fills the analysis cache
-        poncho_s = [timed(check, env, tmp) for _ in range(args.repeat)]
         dep = [str(deptry), app.name, "--no-ansi"]
+        timed(check, env, tmp)  # warm-up: fills the analysis cache
         timed(dep, env, tmp, ok=(0, 1))  # warm-up; exit 1 when it reports something
-        deptry_s = [timed(dep, env, tmp, ok=(0, 1)) for _ in range(args.repeat)]
+        poncho_s, deptry_s = [], []
+        for _ in range(args.repeat):  # interleaved, so both see the same load on a shared machine
+            poncho_s.append(timed(check, env, tmp))
+            deptry_s.append(timed(dep, env, tmp, ok=(0, 1)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     p, d = statistics.median(poncho_s), statistics.median(deptry_s)

@@ -69,6 +69,10 @@ def test_progress_and_colors_on_a_terminal(project, index_server):
     assert "poncho-resolve: resolving" in tty  # progress stays
     assert SGR.search(tty) is None and "warning: PR201" in tty  # colors go
 
+    code, out, tty = on_terminal("app", "--index-url", index_server.url, "--no-probe", "-q", cwd=project)
+    assert code == 0 and "PyYAML==6.0" in out
+    assert "poncho-resolve:" not in tty and "\x1b[1;33mwarning:\x1b[0m PR201" in tty  # -q: no progress line
+
     code, _, tty = on_terminal("check", "app", "--lock", "missing.lock", cwd=project)
     assert code == 2 and "\x1b[1;31merror:\x1b[0m missing.lock" in tty
 

@@ -112,19 +112,25 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str,
 
 
 @dataclass(frozen=True)
-class NotInstalled(Finding):
+class Drift(Finding):
+    """An installed environment differs from the lock (``check --env``): the environment moved, not the code;
+    the fix is to sync it, not to re-lock."""
+
+
+@dataclass(frozen=True)
+class NotInstalled(Drift):
     code: ClassVar[str] = "PR011"
     summary: ClassVar[str] = "the lock pins a distribution the environment does not have"
 
 
 @dataclass(frozen=True)
-class OtherVersionInstalled(Finding):
+class OtherVersionInstalled(Drift):
     code: ClassVar[str] = "PR012"
     summary: ClassVar[str] = "the environment has another version than the lock pins"
 
 
 @dataclass(frozen=True)
-class NotLocked(Finding):
+class NotLocked(Drift):
     code: ClassVar[str] = "PR013"
     summary: ClassVar[str] = "the environment has a distribution the lock does not pin"
     severity: ClassVar[Severity] = Severity.WARNING

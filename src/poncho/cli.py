@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.pipeline import Pipeline
 
 LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
-DRIFT_CODES = frozenset({"PR011", "PR012", "PR013"})  # check --env: the environment, not the lock, moved
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 check found problems, 2 usage or unusable configuration/lock, "
                    "3 analysis problems (--strict), 4 unmapped imports (--strict), 5 no consistent set of "
                    "versions, 6 index unreachable or unusable, 70 internal error, 130 interrupted.")
@@ -161,7 +160,8 @@ def _pipeline(args: argparse.Namespace, paths: Sequence[str]) -> Pipeline:
 
     _require_paths(paths)
     progress = Progress(sys.stderr)
-    args.progress = progress if progress.enabled else None  # a status line on a terminal, nothing elsewhere
+    # A status line on a terminal, unless -q; nothing when stderr is a file, a pipe or a CI log.
+    args.progress = progress if progress.enabled and not args.quiet else None
     return Pipeline(_options(args, paths), report=_printer(args), progress=args.progress)
 
 
@@ -299,6 +299,7 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from poncho.check import Drift
     from poncho.diagnostics import Severity
 
     pipeline = _pipeline(args, args.paths)
@@ -313,7 +314,7 @@ def run_check(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render((f.diagnostic() for f in findings), args.output_format))
     failing = [f for f in findings if f.severity is Severity.ERROR]  # warnings (PR013) are shown, never fail
-    stale = [f for f in failing if f.code not in DRIFT_CODES]
+    stale = [f for f in failing if not isinstance(f, Drift)]
     if stale:
         print(f"{args.lock}: {len(stale)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
               f"-o {args.lock}`", file=sys.stderr)
