@@ -65,3 +65,19 @@ def test_pips_find_links_setting_is_honoured(tmp_path, index_server):
     ignored = run("job.py", "--map", "private_tool=private-tool", "--no-pip-config", "--index-url",
                   index_server.url, cwd=root, env_extra=env)
     assert ignored.returncode == 5, ignored.stderr  # not on the index, and the wheelhouse is pip's setting
+
+
+def test_find_links_page_of_links(tmp_path, index_server):
+    """An http(s) find-links page: its links (with #sha256=) are the files; the hashes are the page's."""
+    from support.index_server import IndexServer
+
+    index_server.add(build_wheel(tmp_path / "idx", "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    with IndexServer(json_api=False) as wheelhouse:
+        served = wheelhouse.add(build_wheel(tmp_path / "house", "private-tool", "1.0",
+                                            files={"private_tool/__init__.py": ""}))
+        root = _app(tmp_path, "private_tool", "yaml")
+        proc = run("job.py", "--index-url", index_server.url, "--find-links", wheelhouse.url + "private-tool/",
+                   "--map", "private_tool=private-tool", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert re.findall(r"^(\S+==\S+)", proc.stdout, re.M) == ["private-tool==1.0", "PyYAML==6.0"]
+    assert f"--hash=sha256:{served.sha256}" in proc.stdout
