@@ -39,11 +39,9 @@ def paint(text: str, style: str, stream: TextIO) -> str:
 
 
 def _size(n: int) -> str:
-    for unit in ("B", "kB", "MB"):
-        if n < 1000 or unit == "MB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return f"{n} B"  # pragma: no cover
+    if n < 1000:
+        return f"{n} B"
+    return f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
 
 
 class Progress:
