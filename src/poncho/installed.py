@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -169,8 +170,8 @@ class Environment:
 
 
 def interpreter(given: str | None) -> str:
-    """The interpreter ``given`` names (a Python executable or a virtual environment's directory);
-    the running one when None or empty."""
+    """The interpreter ``given`` names (a Python executable, a command on PATH or a virtual environment's
+    directory); the running one when None or empty."""
     if not given:
         return sys.executable
     path = Path(given)
@@ -182,6 +183,9 @@ def interpreter(given: str | None) -> str:
                          "interpreter or a venv, and put --env/--from-env after the paths or write --env=PYTHON")
     if path.is_file() and os.access(path, os.X_OK):
         return str(path)
+    found = shutil.which(given) if os.sep not in given else None  # a command on PATH: python3.12
+    if found:
+        return found
     raise UsageError(f"{given}: not a Python interpreter or a virtual environment; put --env/--from-env after "
                      "the paths, or write --env=PYTHON")
 
