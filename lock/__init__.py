@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING
 from poncho.lazy import lazy_names
 
 from .formats import FILENAMES, MODULES, renderer
+from .inputs import LockInputs, changes, relock_command
 from .records import Artifact, Lock, LockEntry
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import build_lock
-    from .digest import input_digest
     from .requirements_txt import render, render_direct
 
 _LAZY = {
     "build_lock": ".build",
-    "input_digest": ".digest",
     "render": ".requirements_txt",
     "render_direct": ".requirements_txt",
 }
@@ -30,5 +29,5 @@ _LAZY = {
 __getattr__ = lazy_names(__name__, _LAZY)
 
 
-__all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "build_lock", "input_digest", "render",
-           "render_direct", "renderer"]
+__all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "LockInputs", "build_lock", "changes",
+           "relock_command", "render", "render_direct", "renderer"]

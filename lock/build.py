@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -15,7 +16,7 @@ from poncho.net.local import open_regular
 from poncho.resolver import Resolution
 
 from . import validate
-from .digest import input_digest
+from .inputs import LockInputs, normalize_index_url
 from .records import Artifact, Lock, LockEntry
 
 
@@ -52,8 +53,12 @@ def sha256_of_local(url: str) -> str:
 
 
 def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],
-               notes: Sequence[str] = (), constraints: Mapping[str, object] | None = None) -> Lock:
-    """Join pins with the import sites that asked for them; ``notes`` land in the header."""
+               notes: Sequence[str] = (), inputs: LockInputs | None = None) -> Lock:
+    """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
+
+    ``inputs`` (what the pipeline was told) gets the resolution's own part
+    here: the target, the fallbacks and this tool's version.
+    """
     by_key = {r.key: r for r in direct}
     entries = []
     for pin in resolution:
@@ -76,19 +81,23 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
             marker=validate.marker(req.marker, req.sites[0].location) if req is not None else None,
             extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
-            index_url=redact_url(pin.index_url),
+            index_url=normalize_index_url(pin.index_url) if pin.index_url else "",
         ))
     t = resolution.target
+    inputs = inputs or LockInputs.of(requirements=[str(r) for r in direct], targets=(), index_urls=index_urls)
+    inputs = dataclasses.replace(inputs, targets=(t.describe(),), tool_version=__version__,
+                                 fallbacks=tuple(sorted(set(resolution.fallbacks))))
     return Lock(
         entries=tuple(entries),
         python=t.python_full_version,
         implementation=t.implementation,
         platform=t.platform_label,
         tool_version=__version__,
-        input_digest=input_digest(direct, t, index_urls, constraints, resolution.fallbacks),
-        index_urls=tuple(redact_url(u) for u in index_urls),
+        input_digest=inputs.digest(),
+        index_urls=inputs.index_urls,
         notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls),
                                                    *(f"fallback: {f}" for f in resolution.fallbacks))),
+        inputs=inputs,
     )
 
 

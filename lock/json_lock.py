@@ -17,6 +17,7 @@ from typing import Any
 from poncho.errors import LockFileError, PonchoError
 
 from . import validate
+from .inputs import LockInputs
 from .records import Artifact, Lock, LockEntry
 
 FORMAT = "poncho-resolve-lock/1"
@@ -27,6 +28,7 @@ def to_dict(lock: Lock) -> dict[str, Any]:
     for f in dataclasses.fields(Lock):
         if f.name != "entries":
             out[f.name] = _plain(getattr(lock, f.name))
+    out["pinned_digest"] = lock.pins_digest  # derived; `check` compares it with the entries it reads
     out["entries"] = [_plain(e) for e in lock.entries]
     return out
 
@@ -47,7 +49,7 @@ def load(text: str) -> Lock:
     try:
         entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
                         for e in data["entries"])
-        lock = _build(Lock, data, entries=lambda _: entries)
+        lock = _build(Lock, data, entries=lambda _: entries, inputs=lambda v: _build(LockInputs, v))
         for e in lock.entries:  # the record feeds installers: the same checks as a freshly built lock
             validate.name(e.name, "lock")
             validate.version(e.version, "lock")

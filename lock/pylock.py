@@ -30,6 +30,7 @@ from packaging.utils import canonicalize_name
 from poncho.errors import ConfigError
 from poncho.resolver.target import marker_environment
 
+from .inputs import LIST_FIELDS as INPUT_KEYS
 from .records import Artifact, Lock, LockEntry
 
 CREATED_BY = "poncho-resolve"
@@ -113,7 +114,10 @@ def to_pylock(lock: Lock) -> Any:
         "implementation": lock.implementation,
         "platform": lock.platform,
         "input-digest": lock.input_digest,
+        "pinned-digest": lock.pins_digest,
         "index-urls": list(lock.index_urls),
+        **{key.replace("_", "-"): list(getattr(lock.inputs, key)) for key in INPUT_KEYS},
+        "include-optional": lock.inputs.include_optional,
     }
     if lock.notes:
         header["notes"] = list(lock.notes)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .inputs import LockInputs, pins_digest
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -39,9 +41,15 @@ class Lock:
     implementation: str
     platform: str
     tool_version: str
-    input_digest: str  # sha256 over the direct requirements, target and indexes
+    input_digest: str  # LockInputs.digest() of ``inputs``: equal digests, equal inputs
     index_urls: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    inputs: LockInputs = LockInputs()  # what shaped the lock, written into every format's header
+
+    @property
+    def pins_digest(self) -> str:
+        """The digest of the pinned set (names, versions, markers, extras) as poncho-resolve wrote it."""
+        return pins_digest((e.name, e.version, e.marker, e.extras) for e in self.entries)
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

@@ -103,6 +103,24 @@ def parse_metadata(raw: bytes, origin: str) -> DistMetadata:
     return DistMetadata(name, version, tuple(reqs), requires_python, extras, tuple(warnings))
 
 
+def cached_metadata(cache_dir: Path | None, index_url: str, sha256: str) -> DistMetadata | None:
+    """The cached metadata of the file ``index_url`` listed with ``sha256``, or None; never touches the network.
+
+    ``check`` reads a lock's pins back this way: the resolver cached them
+    when it locked, under the same (index, sha256) key.
+    """
+    if cache_dir is None or not _SHA256.fullmatch(sha256.lower()):
+        return None
+    index, key = index_digest(index_url), sha256.lower()
+    raw = _read_entry(Path(cache_dir) / "metadata" / index / key[:2] / f"{key}.metadata", index, key)
+    if raw is None:
+        return None
+    try:
+        return parse_metadata(raw, index_url)
+    except BadResponse:
+        return None
+
+
 class MetadataFetcher:
     """Fetches and caches metadata for index files; ``limits`` bound every archive it reads."""
 

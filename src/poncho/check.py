@@ -4,12 +4,14 @@ Findings have a code and a message, in the manner of deptry's violations, so
 CI output is greppable and each kind can be documented and silenced alone.
 Checking never resolves: it analyzes and maps (cheap, cached), then compares
 the direct requirements with the lock's entries, always (a hand-edited lock
-keeps its digest), and only then looks at the input digest.
+keeps its digest), then the lock's recorded inputs with today's, one
+component at a time (PR005 names the input and prints the re-lock command),
+and finally whether the pins still fit together (PR006, :func:`unmet_requirements`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,10 +19,14 @@ from packaging.utils import canonicalize_name
 
 from poncho.diagnostics import Code, Diagnostic, Severity
 from poncho.index_cache.requirements import DirectRequirement, Requirements
-from poncho.lock.parse import LockedFile
+from poncho.lock.inputs import LockInputs, changes
+from poncho.lock.parse import LockedEntry, LockedFile
 
 if TYPE_CHECKING:  # pragma: no cover
+    from packaging.requirements import Requirement
+
     from poncho.installed import Environment
+    from poncho.resolver.target import Target
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,14 @@ class Unresolved(Finding):
 @dataclass(frozen=True)
 class InputsChanged(Finding):
     code: ClassVar[str] = "PR005"
-    summary: ClassVar[str] = "the lock was made for other inputs (requirements, target, indexes or tool version)"
+    summary: ClassVar[str] = ("the lock was made for other inputs (a requirement, target, index, constraint, mapping, "
+                              "include-optional, tool version or fallback)")
+
+
+@dataclass(frozen=True)
+class UnmetRequirement(Finding):
+    code: ClassVar[str] = "PR006"
+    summary: ClassVar[str] = "a locked distribution requires what the other pins do not provide (a hand edit?)"
 
 
 def _site(r: DirectRequirement) -> tuple[str, int]:
@@ -81,12 +94,13 @@ def _where(r: DirectRequirement) -> str:
     return ", ".join(s.location for s in r.sites[:3])
 
 
-def check(requirements: Requirements, locked: LockedFile, current_digest: str,
-          applies: Callable[[str | None], bool] = lambda marker: True) -> list[Finding]:
-    """Every way ``locked`` disagrees with the code's ``requirements``; empty when it is right.
+def check(requirements: Requirements, locked: LockedFile, current: LockInputs,
+          applies: Callable[[str | None], bool] = lambda marker: True, relock: str = "") -> list[Finding]:
+    """Every way ``locked`` disagrees with the code's ``requirements`` and inputs ``current``; empty when right.
 
     ``applies(marker)`` says whether a requirement's marker holds on the lock's
-    target: a Windows-only import is not missing from a Linux lock.
+    target: a Windows-only import is not missing from a Linux lock. ``relock``
+    is the command each PR005 finding tells the user to run.
     """
     findings: list[Finding] = []
     wanted = {r.key: r for r in requirements.direct if applies(r.marker)}
@@ -105,9 +119,56 @@ def check(requirements: Requirements, locked: LockedFile, current_digest: str,
     for module, sites in requirements.unresolved.items():
         findings.append(Unresolved(module, f"imported at {', '.join(s.location for s in sites[:3])}",
                                    sites[0].file, sites[0].line))
-    if not findings and locked.input_digest is not None and locked.input_digest != current_digest:
-        findings.append(InputsChanged(locked.path, f"digest {locked.input_digest} != {current_digest}; re-lock",
-                                      locked.path))
+    return findings + inputs_changed(locked, current, relock, {f.subject.lower() for f in findings})
+
+
+def inputs_changed(locked: LockedFile, current: LockInputs, relock: str, named: Iterable[str] = ()) -> list[Finding]:
+    """One PR005 per input that differs from the lock's header (none when the digests agree).
+
+    Requirement changes already named by PR001/PR003 (``named``) are not
+    repeated. A lock from another tool records no inputs: nothing to compare.
+    """
+    from packaging.utils import canonicalize_name
+
+    hint = f"re-lock with: {relock}"
+    if locked.inputs is None:
+        if locked.generated_by_poncho and locked.input_digest is not None:
+            return [InputsChanged(locked.path, f"the header records no inputs (written by an older poncho-resolve); "
+                                               f"{hint}", locked.path)]
+        return []
+    out: list[Finding] = []
+    if locked.inputs.digest() != locked.input_digest:
+        out.append(InputsChanged(locked.path, f"the header's inputs do not match its input-digest (edited by hand?); "
+                                              f"{hint}", locked.path))
+    elif current.digest() == locked.input_digest:
+        return []
+    skip = {canonicalize_name(n) for n in named}
+    for change in changes(locked.inputs, current):
+        if change.what == "requirement" and canonicalize_name(change.subject) in skip:
+            continue
+        out.append(InputsChanged(change.subject or locked.path, f"{change.what}: {change.old} -> {change.new}; {hint}",
+                                 locked.path))
+    return out
+
+
+def unmet_requirements(locked: LockedFile, metadata: Callable[[LockedEntry], Sequence[Requirement] | None],
+                       targets: Sequence[Target]) -> list[Finding]:
+    """PR006 for each locked entry whose Requires-Dist (for its locked extras) the other pins do not meet, on
+    every target; ``metadata(entry)`` gives an entry's Requires-Dist (None: unknown, so not judged)."""
+    findings: list[Finding] = []
+    for entry in sorted(locked.entries.values(), key=lambda e: e.key):
+        requires = metadata(entry)
+        if requires is None or entry.version is None:
+            continue
+        for target in targets:
+            if not _holds(entry.marker, target):
+                continue
+            for req in requires:
+                if not any(_holds(req.marker, target, extra) for extra in ("", *entry.extras)):
+                    continue
+                finding = _unmet(locked, entry, req, target, len(targets) > 1)
+                if finding is not None:
+                    findings.append(finding)
     return findings
 
 
@@ -162,3 +223,27 @@ def drift(locked: LockedFile, env: Environment) -> list[Finding]:
             findings.append(NotLocked(dist.name, f"{dist.version} is installed in {where} but not locked",
                                       locked.path))
     return findings
+
+
+def _holds(marker: object, target: Target, extra: str = "") -> bool:
+    from packaging.markers import Marker
+
+    if marker is None:
+        return True
+    return target.evaluate(marker if isinstance(marker, Marker) else Marker(str(marker)), extra)
+
+
+def _unmet(locked: LockedFile, entry: LockedEntry, req: Requirement, target: Target, name_target: bool
+           ) -> Finding | None:
+    from packaging.utils import canonicalize_name
+
+    dep = locked.entries.get(canonicalize_name(req.name))
+    on = f" on {target.describe()}" if name_target else ""
+    where = f"{locked.path}:{entry.line}" if entry.line else locked.path
+    if dep is None or not _holds(dep.marker, target):
+        return UnmetRequirement(entry.name, f"{entry.name} {entry.version} requires {req}{on}, which the lock does "
+                                            f"not contain ({where})", locked.path, entry.line)
+    if dep.version is not None and not req.specifier.contains(dep.version, prereleases=True):
+        return UnmetRequirement(entry.name, f"{entry.name} {entry.version} requires {req}{on}, but the lock pins "
+                                            f"{dep.name} {dep.version} ({where})", locked.path, entry.line)
+    return None

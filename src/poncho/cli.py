@@ -316,8 +316,7 @@ def run_check(args: argparse.Namespace) -> int:
     failing = [f for f in findings if f.severity is Severity.ERROR]  # warnings (PR013) are shown, never fail
     stale = [f for f in failing if not isinstance(f, Drift)]
     if stale:
-        print(f"{args.lock}: {len(stale)} finding(s); re-lock with `poncho-resolve {' '.join(args.paths)} "
-              f"-o {args.lock}`", file=sys.stderr)
+        print(f"{args.lock}: {len(stale)} finding(s); re-lock with: {pipeline.relock}", file=sys.stderr)
     if len(failing) > len(stale):
         print(f"{args.lock}: the installed environment differs from the lock; sync it (`uv pip sync {args.lock}`, "
               f"or `pip install --no-deps --require-hashes -r {args.lock}` into a fresh venv)", file=sys.stderr)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from packaging.specifiers import SpecifierSet
 
     from poncho.index_cache import Mapper
+    from poncho.lock.parse import LockedFile
     from poncho.resolver.target import Target
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
@@ -69,7 +70,8 @@ class Options:
     allow_fallback: bool = False  # lock an older release when the index fails to serve the newest
     pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
     # Settings the user chose (flags or [tool.poncho]) rather than this machine's defaults and pip
-    # configuration: "target", "index_urls". `check` takes the others from the lock's header.
+    # configuration: "python", "platform", "index_urls", "constraints", "mappings", "include_optional".
+    # `check` and a re-lock onto an existing lock take the others from the lock's header (adopt_header).
     explicit: frozenset[str] = frozenset()
     ignore: tuple[str, ...] = ()  # check findings to silence: "PR003" or "PR001:boto3"
     keep_pins_from: Path | None = None  # an existing lock whose pins a re-lock keeps where they still fit
@@ -82,6 +84,7 @@ class Options:
     # exactly (from_env), or tried first (prefer_installed)
     from_env: str | None = None
     prefer_installed: str | None = None
+    constraint_files: tuple[str, ...] = ()  # where ``constraints`` came from (pip, [tool.poncho], -c): the header
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -233,14 +236,19 @@ def load_options(
     flag_python, flag_platform = _target_parts(target, python_version, platform, where="--target")
     python_part, platform_part = flag_python or python_part, flag_platform or platform_part
     chosen = _target_of(python_part, platform_part)
+    optional_given = include_optional is not None or project.get("include-optional") is not None
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
     explicit = {name for name, given in (("python", python_part is not None), ("platform", platform_part is not None),
                                          ("index_urls", bool(index_url or extra_index_urls
                                                              or project.get("index-url")
-                                                             or project.get("extra-index-urls")))) if given}
+                                                             or project.get("extra-index-urls"))),
+                                         ("constraints", bool(constraint_files or project_constraints)),
+                                         ("mappings", bool(mappings)),
+                                         ("include_optional", optional_given)) if given}
     _typed(project, "first-party", list, pyproject)  # the analyzer reads it; a bad value is the same error here
-    return Options(
+    all_constraint_files = [*pip.constraints, *project_constraints, *constraint_files]
+    options = Options(
         index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
         target=chosen,
         include_optional=include_optional,
@@ -250,7 +258,8 @@ def load_options(
         mappings=tuple(mappings),
         use_env=use_env,
         probe=probe,
-        constraints=read_constraints([*pip.constraints, *project_constraints, *constraint_files]),
+        constraints=read_constraints(all_constraint_files),
+        constraint_files=tuple(str(f) for f in all_constraint_files),
         upgrade_constraints=_with_upgrades({}, upgrade_packages),
         jobs=jobs,
         offline=offline,
@@ -265,6 +274,59 @@ def load_options(
         prefer_installed=prefer_installed,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
+    if keep_pins_from is not None and Path(keep_pins_from).is_file():
+        # A re-lock onto an existing lock: what the user did not say now comes from its header.
+        from poncho.errors import LockFileError
+        from poncho.lock.parse import read_lock
+
+        try:
+            locked = read_lock(keep_pins_from)
+        except LockFileError:
+            return options  # not a lock; the pipeline says so when it looks for pins to keep
+        options = adopt_header(options, locked)
+    return options
+
+
+def adopt_header(options: Options, locked: LockedFile) -> Options:
+    """The lock's header is the contract: each setting the user did not choose (``options.explicit``) comes from
+    the lock ``locked`` rather than this machine's defaults or pip configuration, so ``check`` and a flag-less
+    re-lock give the same answer on a laptop, a login node and any CI machine. Flags and ``[tool.poncho]``
+    win.
+    """
+    import dataclasses
+
+    from poncho.lock.inputs import normalize_index_url, resolve_recorded
+
+    given = options.explicit
+    changes: dict[str, Any] = {}
+    header_target = locked.python_and_platform
+    if header_target is not None and not {"python", "platform"} <= given:
+        current = None if isinstance(options.target, str) else options.target
+        python = current.python_full_version if current is not None and "python" in given else header_target[0]
+        platform = current.platform_label if current is not None and "platform" in given else header_target[1]
+        try:
+            changes["target"] = parse_target(python, platform)
+        except ConfigError:
+            pass  # a platform this version cannot target: keep this machine's; the check names the target
+    if "index_urls" not in given and locked.index_urls:
+        # The header's URLs carry no credentials: use the configured spelling of the same index when there is one.
+        configured = {normalize_index_url(u): u for u in options.index_urls}
+        adopted = [configured.get(normalize_index_url(u), u) for u in locked.index_urls]
+        if not any("***" in u for u in adopted):
+            changes["index_urls"] = tuple(adopted)
+    inputs = locked.inputs
+    if inputs is not None:
+        lock_dir = Path(locked.path).parent
+        if "constraints" not in given:
+            files = [str(resolve_recorded(f, lock_dir)) for f in inputs.constraint_files]
+            present = [f for f in files if Path(f).is_file()]  # a vanished file shows as a changed input
+            changes["constraints"] = read_constraints(present)
+            changes["constraint_files"] = tuple(present)
+        if "mappings" not in given:
+            changes["mappings"] = inputs.map_flags
+        if "include_optional" not in given:
+            changes["include_optional"] = inputs.include_optional
+    return dataclasses.replace(options, **changes) if changes else options
 
 
 def _usable_find_links(locations: Sequence[str], note: Any) -> list[str]:

@@ -36,6 +36,7 @@ class Code(str, enum.Enum):
     NO_LONGER_IMPORTED = "PR003"
     UNRESOLVED_IN_CHECK = "PR004"
     INPUTS_CHANGED = "PR005"
+    UNMET_REQUIREMENT = "PR006"  # a pin's Requires-Dist not met by the other pins (a hand edit, a removed entry)
     # check --env (the lock against an installed environment)
     NOT_INSTALLED = "PR011"  # locked, not installed
     OTHER_VERSION_INSTALLED = "PR012"  # locked at one version, installed at another

@@ -19,17 +19,19 @@ from typing import TYPE_CHECKING, Any
 from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
 from poncho.config import Options, load_options
-from poncho.diagnostics import Code, Diagnostic, diagnostic
-from poncho.errors import AnalysisFailed, ConfigError, EntryError, UnmappedImports
+from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
+from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
 
 if TYPE_CHECKING:  # pragma: no cover
+    from packaging.requirements import Requirement
+
     from poncho.analysis import Analysis
     from poncho.check import Finding
     from poncho.index_cache import Mapper
     from poncho.index_cache.requirements import Requirements
     from poncho.installed import Environment
-    from poncho.lock import Lock
-    from poncho.lock.parse import LockedFile
+    from poncho.lock import Lock, LockInputs
+    from poncho.lock.parse import LockedEntry, LockedFile
     from poncho.net import SimpleIndex
     from poncho.resolver import Resolution, Target
     from poncho.resolver.repository import ProjectSource
@@ -62,7 +64,7 @@ class Pipeline:
         self.diagnostics: list[Diagnostic] = []
         self._report = report
         self.progress = progress  # the CLI's status line on a terminal; stages say where they are
-        self._digest_indexes: tuple[str, ...] = ()  # a checked lock's header indexes, when the user gave none
+        self.relock: str | None = None  # after check: the command that re-locks with the lock's own flags
 
     def emit(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -213,8 +215,9 @@ class Pipeline:
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings
+        lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
-                                 self.options.constraints)
+                                 self.lock_inputs(result, lock_dir))
         return result
 
     def kept_pins(self) -> dict[str, str]:
@@ -270,31 +273,132 @@ class Pipeline:
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
 
-    def input_digest(self, result: Result) -> str:
-        """The digest a lock of ``result`` would carry: what ``check`` compares."""
-        from poncho.lock.digest import input_digest
+    def lock_inputs(self, result: Result, lock_dir: Path, fallbacks: Sequence[str] = ()) -> LockInputs:
+        """What a lock of ``result`` records as its inputs (its header): ``check`` compares the two records."""
+        from poncho import __version__
+        from poncho.index_cache.overrides import Overrides
+        from poncho.lock.inputs import LockInputs, recorded_path
 
-        indexes = self._digest_indexes or self.options.index_urls
-        return input_digest(result.requirements.direct, self.target, indexes, self.options.constraints)
+        pyproject = self.options.pyproject
+        table = Overrides.from_pyproject(pyproject).table if pyproject is not None and pyproject.is_file() else {}
+        flags = Overrides.from_cli(self.options.mappings).table
+        files = {recorded_path(f, lock_dir) for f in self.options.constraint_files}
+        return LockInputs.of(
+            requirements=[str(r) for r in result.requirements.direct],
+            targets=[self.target.describe()],
+            index_urls=self.options.index_urls,
+            constraint_files=files,
+            constraints=[f"{key}{spec}" for key, spec in self.options.constraints.items()],
+            mappings=[f"{k}={v}" for k, v in table.items()],
+            map_flags=[f"{k}={v}" for k, v in flags.items()],
+            include_optional=self.options.include_optional,
+            tool_version=__version__,
+            fallbacks=fallbacks,
+        )
 
     def check(self, paths: Sequence[str | Path], lock_path: str | Path, env: str | None = None) -> list[Finding]:
-        """Every way the lock at ``lock_path`` disagrees with the code; never resolves.
+        """Every way the lock at ``lock_path`` disagrees with the code or with itself; never resolves.
 
         With ``env`` (an interpreter or venv; ``""`` for the running one), also every way the installed
         environment differs from the lock (``check --env``).
         """
         from poncho.check import check, drift
+        from poncho.config import adopt_header
+        from poncho.lock.inputs import relock_command
         from poncho.lock.parse import read_lock
 
         locked = read_lock(lock_path)
-        self._adopt_header(locked)
+        self.options = adopt_header(self.options, locked)
+        self.__dict__.pop("target", None)  # the cached_property: the header may have set another target
         result = self.requirements(paths)
-        findings = check(result.requirements, locked, self.input_digest(result), self._applies)
+        lock_dir = Path(lock_path).parent
+        current = self.lock_inputs(result, lock_dir)
+        self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir)
+        findings = check(result.requirements, locked, current, self._applies, self.relock)
+        findings += self.consistency(locked)
         if env is not None:
             from poncho.installed import query
 
             findings += drift(locked, query(env))
         return [f for f in findings if not self._ignored(f)]
+
+    def consistency(self, locked: LockedFile) -> list[Finding]:
+        """PR006: do the pins still fit together on the target?
+
+        A lock whose pins are exactly what poncho-resolve resolved (its
+        pinned digest agrees) was consistent when written and is not read
+        again, so the common ``check`` reads no metadata and loads no HTTP
+        client. Otherwise (a hand edit, a removed entry, a lock from
+        another tool) every entry's Requires-Dist is read from the metadata
+        cache, and fetched only when the cache lacks it.
+        """
+        if locked.untouched or not locked.entries:
+            return []
+        from poncho.check import unmet_requirements
+
+        return unmet_requirements(locked, self._requires_dist(locked), [self.target])
+
+    def _requires_dist(self, locked: LockedFile) -> Callable[[LockedEntry], Sequence[Requirement] | None]:
+        from packaging.utils import canonicalize_name
+
+        from poncho.errors import IndexProblem
+        from poncho.lock.inputs import normalize_index_url
+        from poncho.resolver.metadata import cached_metadata
+
+        urls = list(dict.fromkeys(normalize_index_url(u) for u in (*locked.index_urls, *self.options.index_urls)))
+
+        def matches(meta: Any, entry: LockedEntry) -> bool:
+            return canonicalize_name(meta.name) == entry.key and str(meta.version) == str(entry.version)
+
+        def requires(entry: LockedEntry) -> Sequence[Requirement] | None:
+            for url in urls:
+                for sha in entry.hashes:
+                    meta = cached_metadata(self.options.cache_dir, url, sha)
+                    if meta is not None and matches(meta, entry):
+                        return meta.requires_dist
+            try:
+                meta = self._fetch_metadata(entry)
+            except IndexProblem as exc:
+                meta = None
+                why = str(exc)
+            else:
+                why = "no file with its hashes on the index"
+            if meta is not None and matches(meta, entry):
+                return meta.requires_dist
+            self.emit(diagnostic(Code.UNMET_REQUIREMENT, f"{entry.name} {entry.version}: its requirements were not "
+                                 f"checked: {why}", Severity.NOTE, file=locked.path, line=entry.line))
+            return None
+
+        return requires
+
+    def _fetch_metadata(self, entry: LockedEntry) -> Any:
+        """An entry's metadata from the index: the file whose sha256 the lock holds (a wheel first)."""
+        from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+        from poncho.errors import NotFound
+        from poncho.resolver.metadata import MetadataFetcher
+
+        fetcher = MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline)
+        for index in self.indexes:
+            try:
+                page = index.project(entry.name)
+            except NotFound:
+                continue
+
+            def pinned(file: Any) -> bool:
+                if entry.hashes:
+                    return file.sha256 in entry.hashes
+                try:
+                    version = (parse_wheel_filename(file.filename)[1] if file.is_wheel
+                               else parse_sdist_filename(file.filename)[1])
+                except ValueError:
+                    return False
+                return str(version) == entry.version
+
+            files = sorted((f for f in page.files if pinned(f)), key=lambda f: not f.is_wheel)
+            if files:
+                return fetcher.fetch(files[0], index.index_url)
+        return None
 
     def _ignored(self, finding: Finding) -> bool:
         from packaging.utils import canonicalize_name
@@ -304,25 +408,6 @@ class Pipeline:
             if code == finding.code and (not name or canonicalize_name(name) == canonicalize_name(finding.subject)):
                 return True
         return False
-
-    def _adopt_header(self, locked: LockedFile) -> None:
-        """The lock's header is the contract: unless the user said otherwise, check against the target and
-        indexes it was made for, so the answer is the same on a laptop, a login node and any CI machine."""
-        from poncho.config import parse_target
-
-        given = self.options.explicit
-        header_target = locked.python_and_platform
-        if header_target is not None and not {"python", "platform"} <= given:
-            # Each part the user did not give comes from the header; a given part wins.
-            python = self.target.python_full_version if "python" in given else header_target[0]
-            platform = self.target.platform_label if "platform" in given else header_target[1]
-            try:
-                self.__dict__["target"] = parse_target(python, platform)  # the cached_property's slot
-            except ConfigError:
-                pass  # a platform this version cannot target: compare with this machine's, PR005 will say so
-        if "index_urls" not in given and locked.index_urls:
-            # For the digest only: the header's URLs carry no credentials, the probe keeps the real ones.
-            self._digest_indexes = tuple(locked.index_urls)
 
     def _applies(self, marker: str | None) -> bool:
         from packaging.markers import Marker
