@@ -65,6 +65,7 @@ class LockedFile:
     pins_digest: str | None = None  # the pinned set's digest as poncho-resolve wrote it
     format: str = "requirements"  # requirements, pylock or json
     notes: tuple[str, ...] = ()
+    dependencies: dict[str, list[str]] = field(default_factory=dict)  # pylock: name -> the names it requires
 
     @property
     def current_pins_digest(self) -> str:
@@ -142,6 +143,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     try:
         header = data.get("tool", {}).get("poncho", {})
         entries = {}
+        deps: dict[str, list[str]] = {}
         for pkg in data.get("packages", []):
             tool = pkg.get("tool", {}).get("poncho", {})
             hashes = [str(w.get("hashes", {}).get("sha256", "")) for w in pkg.get("wheels", [])]
@@ -151,6 +153,8 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
             if version is not None and not _is_version(version):
                 raise LockFileError(f"{p}: {name}: {version!r} is not a version")
             sdist = pkg.get("sdist", {}).get("hashes", {}).get("sha256") if pkg.get("sdist") else None
+            deps[canonicalize_name(name)] = [canonicalize_name(str(d["name"])) for d in pkg.get("dependencies", [])]
+            name = str(tool.get("display-name", name))  # the project's own spelling (PEP 751 `name` is normalized)
             entry = LockedEntry(name, version, marker, hashes + ([str(sdist)] if sdist else []),
                                 [str(v) for v in tool.get("via", [])], 0,
                                 bool(tool.get("direct")) if "direct" in tool else None,
@@ -166,9 +170,9 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     pins = header.get("pinned-digest")
     notes = header.get("notes")
     return LockedFile(str(p), entries, digest if isinstance(digest, str) else None, target, made_by_poncho,
-                      index_urls, _pylock_inputs(header, target, index_urls) if made_by_poncho else None,
+                      index_urls, _pylock_inputs(header, target, index_urls) if made_by_poncho and pins else None,
                       pins if isinstance(pins, str) else None, "pylock",
-                      tuple(str(n) for n in notes) if isinstance(notes, list) else ())
+                      tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps)
 
 
 def _pylock_inputs(header: dict, target: str | None, index_urls: tuple[str, ...]) -> LockInputs:
@@ -225,7 +229,7 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
     out.target = header["target"][0] if header.get("target") else None
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
-    if out.generated_by_poncho:
+    if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
         out.inputs = LockInputs(targets=(out.target,) if out.target else (), index_urls=out.index_urls,
                                 include_optional=(header.get("include-optional") or [""])[0] == "true",

@@ -91,6 +91,8 @@ def to_pylock(lock: Lock) -> Any:
                         key=lambda a: (not a.filename.endswith(".tar.gz"), a.filename))
         files = wheels or sdists[:1]
         tool: dict[str, Any] = {"direct": e.direct, "via": list(e.via)}
+        if e.name != key:
+            tool["display-name"] = e.name  # PEP 751's `name` is normalized; the other formats keep this spelling
         if e.extras:
             tool["extras"] = list(e.extras)
         return Package(

@@ -192,7 +192,8 @@ def _lock_parser() -> argparse.ArgumentParser:
         description="Find the third-party distributions a Python program imports and lock them "
                     "(pinned, hashed) for the machines that will run it. "
                     "Other commands: `poncho-resolve check PATH... --lock FILE`, "
-                    "`poncho-resolve explain PATH... MODULE`, `poncho-resolve index build`.",
+                    "`poncho-resolve explain PATH... MODULE`, `poncho-resolve export LOCK --format FMT`, "
+                    "`poncho-resolve index build`.",
         epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
@@ -326,6 +327,40 @@ def run_check(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _export_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve export",
+        description="Convert a lock (requirements, pylock.toml or JSON, as poncho-resolve wrote it) to another "
+                    "format without resolving. A requirements lock holds no file URLs: pylock and json output "
+                    "take them from the index pages its header names (the HTTP cache first).",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("lock", metavar="LOCK", help="the lock to convert")
+    p.add_argument("--format", choices=LOCK_FORMATS, default=None,
+                   help="the output format (inferred from -o when it is pylock*.toml or *.yml)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.add_argument("--offline", action="store_true", help="read index pages from the cache only")
+    p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
+    p.add_argument("--cert", default=None, help="CA bundle for HTTPS")
+    p.add_argument("--no-pip-config", action="store_true", help="ignore pip's configuration")
+    return p
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from poncho.config import load_options
+    from poncho.lock.formats import choose_format
+    from poncho.pipeline import Pipeline
+
+    fmt, output = choose_format(args.format, None if args.output in (None, "-") else args.output)
+    if args.format is None and output is None:
+        raise UsageError("say which format to export to: --format requirements|pylock|poncho|conda|json")
+    options = load_options((), cert=args.cert, offline=args.offline, cache_dir=args.cache_dir,
+                           use_pip_config=not args.no_pip_config)
+    lock = Pipeline(options).export(args.lock, fmt)
+    _emit(lock.render(fmt), output, ())
+    return ExitCode.OK
+
+
 def _explain_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="poncho-resolve explain",
@@ -371,6 +406,7 @@ def run_index(args: argparse.Namespace) -> int:
 COMMANDS = {
     "check": (_check_parser, run_check),
     "explain": (_explain_parser, run_explain),
+    "export": (_export_parser, run_export),
     "index": (_index_parser, run_index),
 }
 

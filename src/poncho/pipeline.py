@@ -400,6 +400,55 @@ class Pipeline:
                 return fetcher.fetch(files[0], index.index_url)
         return None
 
+    def export(self, lock_path: str | Path, fmt: str) -> Lock:
+        """The lock at ``lock_path`` as a Lock record ready to render as ``fmt``, without resolving.
+
+        A requirements lock knows its files by sha256 only; pylock.toml and the
+        JSON record need their names and URLs, which come from the index pages
+        the lock's header names (the HTTP cache first). A file the index no
+        longer lists is an error naming it, never a lock without it.
+        """
+        from poncho.config import adopt_header
+        from poncho.lock.load import load_lock, needs_urls
+        from poncho.lock.parse import read_lock
+
+        lock = load_lock(lock_path)
+        if fmt not in ("pylock", "json") or not needs_urls(lock):
+            return lock
+        self.options = adopt_header(self.options, read_lock(lock_path))
+        return self._with_urls(lock, fmt)
+
+    def _with_urls(self, lock: Lock, fmt: str) -> Lock:
+        import dataclasses
+
+        from poncho.errors import NotFound, redact_url
+        from poncho.lock.inputs import normalize_index_url
+        from poncho.lock.records import Artifact
+
+        entries = []
+        for e in lock.entries:
+            wanted = {a.sha256 for a in e.artifacts}
+            found: dict[str, Artifact] = {}
+            index_url = ""
+            for index in self.indexes:
+                try:
+                    page = index.project(e.name)
+                except NotFound:
+                    continue
+                for f in page.files:
+                    if f.sha256 in wanted and f.sha256 not in found:
+                        found[f.sha256] = Artifact(f.filename, redact_url(f.url), f.sha256, f.size)
+                        index_url = index_url or normalize_index_url(index.index_url)
+            missing = sorted(wanted - set(found))
+            if missing:
+                raise NotFound(self.indexes[0].project_url(e.name),
+                               f"{e.name} {e.version}: no file with sha256 {missing[0]} on "
+                               f"{', '.join(redact_url(i.index_url) for i in self.indexes)}",
+                               f"the {fmt} format needs each file's URL; export to requirements, or re-lock")
+            artifacts = tuple(sorted(found.values(), key=lambda a: a.filename))
+            entries.append(dataclasses.replace(e, artifacts=artifacts, index_url=e.index_url or index_url))
+        return dataclasses.replace(lock, entries=tuple(entries))
+
     def _ignored(self, finding: Finding) -> bool:
         from packaging.utils import canonicalize_name
 
