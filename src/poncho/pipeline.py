@@ -10,7 +10,7 @@ tree never loads the HTTP client or the resolver.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -217,7 +217,7 @@ class Pipeline:
         notes += result.resolution.warnings
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
-                                 self.lock_inputs(result, lock_dir))
+                                 self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
         return result
 
     def kept_pins(self) -> dict[str, str]:
@@ -273,8 +273,15 @@ class Pipeline:
     def lock(self, paths: Sequence[str | Path]) -> Result:
         return self.resolve(self.requirements(paths))
 
-    def lock_inputs(self, result: Result, lock_dir: Path, fallbacks: Sequence[str] = ()) -> LockInputs:
-        """What a lock of ``result`` records as its inputs (its header): ``check`` compares the two records."""
+    def lock_inputs(self, result: Result, lock_dir: Path, locked: Iterable[str]) -> LockInputs:
+        """What a lock of ``result`` records as its inputs (its header): ``check`` compares the two records.
+
+        Only constraints on ``locked`` names are recorded: an organisation's
+        constraints file may name thousands of projects, and one the lock does
+        not hold shapes nothing (if the code starts importing it, PR001 says so).
+        """
+        from packaging.utils import canonicalize_name
+
         from poncho import __version__
         from poncho.index_cache.overrides import Overrides
         from poncho.lock.inputs import LockInputs, recorded_path
@@ -283,17 +290,17 @@ class Pipeline:
         table = Overrides.from_pyproject(pyproject).table if pyproject is not None and pyproject.is_file() else {}
         flags = Overrides.from_cli(self.options.mappings).table
         files = {recorded_path(f, lock_dir) for f in self.options.constraint_files}
+        names = {canonicalize_name(n) for n in locked}
         return LockInputs.of(
             requirements=[str(r) for r in result.requirements.direct],
             targets=[self.target.describe()],
             index_urls=self.options.index_urls,
             constraint_files=files,
-            constraints=[f"{key}{spec}" for key, spec in self.options.constraints.items()],
+            constraints=[f"{key}{spec}" for key, spec in self.options.constraints.items() if key in names],
             mappings=[f"{k}={v}" for k, v in table.items()],
             map_flags=[f"{k}={v}" for k, v in flags.items()],
             include_optional=self.options.include_optional,
             tool_version=__version__,
-            fallbacks=fallbacks,
         )
 
     def check(self, paths: Sequence[str | Path], lock_path: str | Path, env: str | None = None) -> list[Finding]:
@@ -312,7 +319,7 @@ class Pipeline:
         self.__dict__.pop("target", None)  # the cached_property: the header may have set another target
         result = self.requirements(paths)
         lock_dir = Path(lock_path).parent
-        current = self.lock_inputs(result, lock_dir)
+        current = self.lock_inputs(result, lock_dir, locked.entries)
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
