@@ -21,8 +21,8 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -36,11 +36,14 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
-from poncho.artifacts.wheel import metadata_file, wheel_metadata
 from poncho.errors import BadResponse, NotCached, Reason
 from poncho.fileio import write_cache_entry
-from poncho.net import IndexFile
 from poncho.paths import index_digest
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+    from poncho.net import IndexFile
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MAGIC = b"poncho-metadata-2"
@@ -177,6 +180,9 @@ class MetadataFetcher:
     def _fetch_fresh(self, file: IndexFile) -> bytes:
         if self.offline:
             raise NotCached(file.url, "metadata is not in the cache and --offline is set")
+        # imported here: the HTTP readers are not needed to read the cache (`check` reads a lock's pins)
+        from poncho.artifacts.wheel import metadata_file, wheel_metadata
+
         if file.is_wheel:
             raw, kind = wheel_metadata(self.session, file, self.limits)
         else:

@@ -19,7 +19,8 @@ def project(tmp_path, index_server):
     index_server.add(build_wheel(w, "webfw", "3.0", files={"webfw/__init__.py": ""},
                                  requires_dist=["werkzeug>=3", "colorlib; extra == 'color'"]))
     index_server.add(build_wheel(w, "werkzeug", "3.0", files={"werkzeug/__init__.py": ""}))
-    index_server.add(build_wheel(w, "werkzeug", "2.0", files={"werkzeug/__init__.py": ""}))
+    index_server.add(build_wheel(w, "werkzeug", "2.0", files={"werkzeug/__init__.py": ""},
+                                 requires_dist=["oldhelper"]))
     root = tmp_path / "proj"
     (root / "app").mkdir(parents=True)
     (root / "app" / "main.py").write_text("import webfw\n")
@@ -41,6 +42,7 @@ def test_a_hand_edited_pin_that_breaks_the_set_is_a_finding_read_from_the_cache(
     assert proc.stdout.startswith("PR006 webfw: webfw 3.0 requires werkzeug>=3, but the lock pins werkzeug 2.0 "
                                   "(env.lock:"), proc.stdout
     assert "PR005" not in proc.stdout  # the inputs did not change
+    assert "werkzeug 2.0: its requirements were not checked" in proc.stderr  # never cached, index down: said
 
 
 def test_a_removed_dependency_is_a_finding(project, index_server):
@@ -67,6 +69,8 @@ def test_metadata_missing_from_the_cache_is_fetched(project, index_server, tmp_p
     assert proc.returncode == 1
     assert "PR006 webfw: webfw 3.0 requires werkzeug>=3, but the lock pins werkzeug 2.0" in proc.stdout
     assert index_server.requests_for("webfw-3.0-py3-none-any.whl.metadata")
+    # The edited pin's own requirements too: its hashes name 3.0's files, so 2.0's are found by version.
+    assert "PR006 werkzeug: werkzeug 2.0 requires oldhelper, which the lock does not contain" in proc.stdout
 
 
 def test_unmet_requirements_evaluates_markers_and_extras_per_target():
@@ -95,3 +99,15 @@ def test_unmet_requirements_evaluates_markers_and_extras_per_target():
     assert sorted(str(f).split(" requires ")[1].split(",")[0].split(" on ")[0] for f in found) == [
         "colorlib>=1; extra == \"color\"", "colorlib>=1; extra == \"color\"", "pywin32; sys_platform == \"win32\"",
         "tomli; python_version < \"3.11\""]
+
+
+def test_verifying_pins_from_the_cache_loads_no_http_client(project):
+    """The startup discipline holds for a hand-edited lock too: metadata in the cache is read without requests."""
+    from test_startup_imports import HEAVY, modules_after
+
+    lock = project / "env.lock"
+    lock.write_text(lock.read_text().replace("# pinned-digest: sha256:", "# pinned-digest: sha256:0"))
+    rc, modules = modules_after(["check", "app", "--lock", "env.lock"], project)
+    assert rc == 0
+    assert "poncho.resolver.metadata" in modules  # it did read the pins' metadata
+    assert not HEAVY & modules, sorted(HEAVY & modules)

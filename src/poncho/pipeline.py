@@ -347,6 +347,7 @@ class Pipeline:
 
     def _requires_dist(self, locked: LockedFile) -> Callable[[LockedEntry], Sequence[Requirement] | None]:
         from packaging.utils import canonicalize_name
+        from packaging.version import Version
 
         from poncho.errors import IndexProblem
         from poncho.lock.inputs import normalize_index_url
@@ -355,7 +356,7 @@ class Pipeline:
         urls = list(dict.fromkeys(normalize_index_url(u) for u in (*locked.index_urls, *self.options.index_urls)))
 
         def matches(meta: Any, entry: LockedEntry) -> bool:
-            return canonicalize_name(meta.name) == entry.key and str(meta.version) == str(entry.version)
+            return canonicalize_name(meta.name) == entry.key and meta.version == Version(str(entry.version))
 
         def requires(entry: LockedEntry) -> Sequence[Requirement] | None:
             for url in urls:
@@ -369,7 +370,7 @@ class Pipeline:
                 meta = None
                 why = str(exc)
             else:
-                why = "no file with its hashes on the index"
+                why = f"no file of {entry.name} {entry.version} on the index"
             if meta is not None and matches(meta, entry):
                 return meta.requires_dist
             self.emit(diagnostic(Code.UNMET_REQUIREMENT, f"{entry.name} {entry.version}: its requirements were not "
@@ -379,8 +380,10 @@ class Pipeline:
         return requires
 
     def _fetch_metadata(self, entry: LockedEntry) -> Any:
-        """An entry's metadata from the index: the file whose sha256 the lock holds (a wheel first)."""
+        """An entry's metadata from the index: a file whose sha256 the lock holds, else (a hand-edited version
+        keeps the old hashes; a lock without hashes) a file of the pinned version; a wheel first."""
         from packaging.utils import parse_sdist_filename, parse_wheel_filename
+        from packaging.version import Version
 
         from poncho.errors import NotFound
         from poncho.resolver.metadata import MetadataFetcher
@@ -392,17 +395,16 @@ class Pipeline:
             except NotFound:
                 continue
 
-            def pinned(file: Any) -> bool:
-                if entry.hashes:
-                    return file.sha256 in entry.hashes
+            def of_version(file: Any) -> bool:
                 try:
                     version = (parse_wheel_filename(file.filename)[1] if file.is_wheel
                                else parse_sdist_filename(file.filename)[1])
                 except ValueError:
                     return False
-                return str(version) == entry.version
+                return version == Version(str(entry.version))
 
-            files = sorted((f for f in page.files if pinned(f)), key=lambda f: not f.is_wheel)
+            files = [f for f in page.files if f.sha256 and f.sha256 in entry.hashes and of_version(f)]
+            files = sorted(files or [f for f in page.files if of_version(f)], key=lambda f: not f.is_wheel)
             if files:
                 return fetcher.fetch(files[0], index.index_url)
         return None
