@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -100,7 +100,7 @@ def normalize_index_url(url: str) -> str:
     """
     url = redact_url(url.strip())
     parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+    if not parts.scheme or not (parts.netloc or parts.scheme == "file"):
         return url
     path = parts.path.rstrip("/") + "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
@@ -151,7 +151,7 @@ NONE = "(none)"
 def changes(old: LockInputs, new: LockInputs) -> list[Change]:
     """Every component of ``new`` that differs from ``old``, one Change per changed input."""
     out: list[Change] = []
-    out += _keyed("requirement", old.requirement_names(), new.requirement_names())
+    out += _keyed("requirement", old.requirement_names(), new.requirement_names(), same=_same_requirement)
     if old.targets != new.targets:
         out.append(Change("target", "", ", ".join(old.targets) or NONE, ", ".join(new.targets) or NONE))
     if old.index_urls != new.index_urls:
@@ -170,12 +170,23 @@ def changes(old: LockInputs, new: LockInputs) -> list[Change]:
     return out
 
 
-def _keyed(what: str, old: dict[str, str], new: dict[str, str]) -> list[Change]:
+def _keyed(what: str, old: dict[str, str], new: dict[str, str],
+           same: Callable[[str, str], bool] = str.__eq__) -> list[Change]:
     out = []
     for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
+        if key not in old or key not in new or not same(old[key], new[key]):
             out.append(Change(what, key, old.get(key, NONE), new.get(key, NONE)))
     return out
+
+
+def _same_requirement(a: str, b: str) -> bool:
+    """``Flask`` and ``flask`` are one requirement: compared by canonical name, extras, specifier and marker."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    ra, rb = Requirement(a), Requirement(b)
+    return (canonicalize_name(ra.name), ra.extras, ra.specifier, str(ra.marker)) == \
+        (canonicalize_name(rb.name), rb.extras, rb.specifier, str(rb.marker))
 
 
 def _specifiers(constraints: Iterable[str]) -> dict[str, str]:

@@ -176,3 +176,17 @@ def test_paths_in_the_header_do_not_depend_on_the_working_directory(project, ind
     gone = run("check", "app", "--lock", "locks/env.lock", cwd=project)
     assert "PR005 c.txt: constraint file: c.txt -> (none)" in gone.stdout
     assert "PR005 tinydep: constraint: tinydep<2 -> (none)" in gone.stdout
+
+
+def test_index_spellings_and_index_changes():
+    from poncho.lock.inputs import LockInputs, changes, normalize_index_url
+
+    assert normalize_index_url("HTTPS://PyPI.org/simple") == "https://pypi.org/simple/"
+    assert normalize_index_url("https://user:secret@Mirror.example/simple//") == "https://***@mirror.example/simple/"
+    assert normalize_index_url("file:///srv/wheels") == "file:///srv/wheels/"
+    a, b = "https://a.example/simple/", "https://b.example/simple/"
+    before = LockInputs.of(requirements=["flask"], targets=["t"], index_urls=[a, b])
+    assert [str(c) for c in changes(before, LockInputs.of(requirements=["flask"], targets=["t"], index_urls=[b, a]))
+            ] == [f"index order: {a} {b} -> {b} {a}"]
+    assert [str(c) for c in changes(before, LockInputs.of(requirements=["Flask"], targets=["t"], index_urls=[a]))
+            ] == [f"index {b}: used -> not used"]
