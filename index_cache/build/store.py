@@ -108,7 +108,7 @@ def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
     for r in indexed:
         for path in r.provides:
             providers.setdefault(path, set()).add(canonicalize_name(r.project))
-    rows = set()
+    rows: set[tuple[str, str, int]] = set()
     for r in indexed:
         dist = r.distribution or r.project
         mine = canonicalize_name(r.project)

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
 from poncho.config import Options, load_options
-from poncho.diagnostics import Code, Diagnostic, diagnostic
+from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 from poncho.errors import AnalysisFailed, ConfigError, EntryError, UnmappedImports
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis import Analysis
+    from poncho.analysis.declared import Declarations
     from poncho.check import Finding
     from poncho.index_cache import Mapper
     from poncho.index_cache.requirements import Requirements
@@ -63,6 +64,7 @@ class Pipeline:
         self._report = report
         self.progress = progress  # the CLI's status line on a terminal; stages say where they are
         self._digest_indexes: tuple[str, ...] = ()  # a checked lock's header indexes, when the user gave none
+        self._declared: dict[tuple[str, ...], Declarations] = {}
 
     def emit(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -132,7 +134,19 @@ class Pipeline:
                               use_env=self.options.use_env or from_env is not None,
                               env_path=from_env.path if from_env is not None else None,
                               probe_index=(lambda: self.indexes[0]) if self.options.probe else None,
-                              probe_cache_dir=Path(cache) / "probe" if cache else None)
+                              probe_cache_dir=Path(cache) / "probe" if cache else None,
+                              declared=self.declarations(paths).where())
+
+    def declarations(self, paths: Sequence[str | Path]) -> Declarations:
+        """What the analyzed project declares (pyproject, setup.cfg, requirements*.txt), read once per run."""
+        from poncho.analysis.declared import read_declarations
+
+        key = tuple(str(p) for p in paths)
+        if key not in self._declared:
+            self._declared[key] = found = read_declarations(paths)
+            for d in found.diagnostics:
+                self.emit(d)
+        return self._declared[key]
 
     @property
     def python_version(self) -> tuple[int, int]:
@@ -142,12 +156,15 @@ class Pipeline:
         """Analyze files and directories, or one callable given as ``file.py:func`` / ``pkg.mod:func``."""
         from poncho.analysis import analyze
         from poncho.analysis.cache import SiteCache
+        from poncho.analysis.scope import RuntimeScope
 
         self._stage("analyzing")
         entries = [str(p) for p in paths if is_entry(p)]
         if not entries:
             cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
-            analysis = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
+            runtime = RuntimeScope(tuple(self.options.exclude), self.options.include_tests)
+            analysis = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache,
+                               runtime=runtime)
         else:
             if len(paths) != 1:
                 raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
@@ -169,15 +186,26 @@ class Pipeline:
             raise AnalysisFailed(f"{len(analysis.diagnostics)} analysis problem(s) and --strict is set")
         return analysis
 
-    def map(self, analysis: Analysis, paths: Sequence[str | Path] = ()) -> Result:
-        """Map an Analysis's third-party sites to direct requirements."""
+    def map(self, analysis: Analysis, paths: Sequence[str | Path] = (), *, notes: bool = True) -> Result:
+        """Map an Analysis's third-party sites to direct requirements.
+
+        ``notes``: say where the imports and the project's declared dependencies disagree
+        (``check`` reports the same as findings instead).
+        """
         from poncho.index_cache.requirements import requirements_from_sites
 
         self._stage("mapping")
+        declared = self.declarations(paths)
         reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
-                                       include_optional=self.options.include_optional)
+                                       include_optional=self.options.include_optional, declared=declared)
+        reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
+        if declared and notes:
+            from poncho.check import declaration_findings
+
+            for finding in declaration_findings(reqs, declared, self.options.without):
+                self.emit(finding.diagnostic(severity=Severity.NOTE))
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
         return Result(analysis, reqs, diagnostics=self.diagnostics)
@@ -213,6 +241,7 @@ class Pipeline:
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings
+        notes += _choice_notes(self.options.with_requirements, self.options.without)
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.options.constraints)
         return result
@@ -281,15 +310,17 @@ class Pipeline:
         """Every way the lock at ``lock_path`` disagrees with the code; never resolves.
 
         With ``env`` (an interpreter or venv; ``""`` for the running one), also every way the installed
-        environment differs from the lock (``check --env``).
+        environment differs from the lock (``check --env``). Where the code and the project's declared
+        dependencies disagree is reported too (warnings).
         """
-        from poncho.check import check, drift
+        from poncho.check import check, declaration_findings, drift
         from poncho.lock.parse import read_lock
 
         locked = read_lock(lock_path)
         self._adopt_header(locked)
-        result = self.requirements(paths)
+        result = self.map(self.analyze(paths), paths, notes=False)
         findings = check(result.requirements, locked, self.input_digest(result), self._applies)
+        findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without)
         if env is not None:
             from poncho.installed import query
 
@@ -328,6 +359,12 @@ class Pipeline:
         from packaging.markers import Marker
 
         return marker is None or self.target.evaluate(Marker(marker))
+
+
+def _choice_notes(with_: Sequence[tuple[str, str]], without: Sequence[str]) -> list[str]:
+    """The lock header's record of the user's additions and removals (one short line each)."""
+    notes = [f"with: {', '.join(req for req, _ in with_)}"] if with_ else []
+    return notes + ([f"without: {', '.join(without)}"] if without else [])
 
 
 def _merged(*tables: Any) -> dict[str, Any]:
