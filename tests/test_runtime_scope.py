@@ -168,3 +168,22 @@ def test_check_reports_declarations_as_advice_and_fails_under_strict(served, ind
     assert run(*base, "--strict", cwd=served).returncode == 1
     quiet = run(*base, "--strict", "--ignore", "PR007", "--ignore", "PR008:gunicorn", cwd=served)
     assert quiet.returncode == 0, quiet.stdout
+
+
+@pytest.mark.slow
+def test_a_lock_with_a_mapped_extra_and_a_with_installs_and_imports(served, index_server, tmp_path):
+    from venvs import make_venv
+    from venvs import run as venv_run
+
+    (served / "app" / "main.py").write_text("from dask.distributed import Client\n")
+    # The code path the extra serves really needs `distributed` at import time.
+    proc = run("app", "--index-url", index_server.url, "--map", "dask.distributed=dask[distributed]",
+               "--with", "gunicorn", "-o", "env.lock", cwd=served)
+    assert proc.returncode == 0, proc.stderr
+    python = make_venv(tmp_path / "venv")
+    inst = venv_run([str(python), "-m", "pip", "install", "--no-deps", "--require-hashes", "--index-url",
+                     index_server.url, "-r", str(served / "env.lock")])
+    assert inst.returncode == 0, inst.stdout + inst.stderr
+    assert venv_run([str(python), "-m", "pip", "check"]).returncode == 0
+    imp = venv_run([str(python), "-c", "import dask.distributed, distributed, gunicorn"])
+    assert imp.returncode == 0, imp.stderr
