@@ -34,7 +34,7 @@ class Mapping:
     reason: str = ""
     extras: tuple[str, ...] = ()  # extras the code needs (``dask[distributed]`` from a mapping)
     namespace: bool = False  # ``matched`` is a namespace several distributions share (``azure.storage``)
-    withheld: str | None = None  # the rule that kept it unmapped: "runtime" or "usually-local" (see .names)
+    withheld: str | None = None  # the rule that kept it unmapped: "runtime", "usually-local", "namespace" (.names)
 
     @property
     def resolved(self) -> bool:

@@ -72,6 +72,7 @@ def name_rules() -> NameRules:
 
 RUNTIME = "runtime"  # Mapping.withheld values
 USUALLY_LOCAL = "usually-local"
+NAMESPACE = "namespace"  # a portion of a shared namespace that no source knows
 RUNTIME_REASON = "provided by the interpreter or the platform at run time (never mapped to a distribution)"
 
 
@@ -80,6 +81,12 @@ def local_reason(module: str) -> str:
     return (f"{top!r} is usually the project's own module, and it is not in the analyzed tree: not mapped "
             f"(add {top}.py to the tree, declare the distribution that provides it in pyproject.toml or "
             f"requirements.txt, or pass --map {top}=DIST)")
+
+
+def namespace_reason(module: str, namespace: str) -> str:
+    return (f"{namespace!r} is a namespace several distributions share, and none that the index or the "
+            f"probe knows provides {module!r}: not given to the namespace's owner (pass --map {module}=DIST "
+            f"or set [tool.poncho.mapping] \"{module}\" = \"DIST\")")
 
 
 class NameGate:

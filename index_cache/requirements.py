@@ -14,7 +14,7 @@ from poncho.analysis.sites import Guard, ImportSite, Kind
 from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 
 from .mapping import Mapper, Mapping, Source
-from .names import RUNTIME, RUNTIME_REASON
+from .names import NAMESPACE, RUNTIME, RUNTIME_REASON, namespace_reason
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis.declared import Declarations
@@ -192,7 +192,7 @@ def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     if mapping.namespace and mapping.matched == site.module:
         # `from azure.storage import new`: a shared namespace holds no code of its own; `new` is
         # a portion the index does not know, not the namespace root's owner.
-        return deeper
+        return replace(deeper, withheld=NAMESPACE, reason=namespace_reason(deeper.module, site.module))
     return mapping
 
 

@@ -161,7 +161,8 @@ class ShippedIndex:
                 continue
             namespace = self.shared_namespace(prefix)
             if namespace and prefix != module:
-                return None  # an unknown module inside a shared namespace: not the namespace root's owner
+                # an unknown module inside a shared namespace: not the namespace root's owner (the probe may know)
+                return None
             chosen, why = choose(prefix, cands, declared)
             others = tuple(c.distribution for c in cands if c is not chosen)
             reason = f"shipped index: {chosen.distribution} provides {prefix!r}; {why}"

@@ -97,6 +97,7 @@ def test_an_unknown_module_in_a_shared_namespace_is_not_the_roots_owner():
                                    mapper)
     assert [r.name for r in reqs.direct] == ["azure-storage-blob"]
     assert list(reqs.unresolved) == ["azure.storage.brand_new_service"]
+    assert "namespace several distributions share" in reqs.why_unresolved["azure.storage.brand_new_service"]
 
 
 def test_an_unknown_namespace_portion_goes_to_the_probe_not_the_root_owner():
