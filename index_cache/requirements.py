@@ -32,6 +32,7 @@ class DirectRequirement:
     extras: tuple[str, ...] = ()  # from a mapping (dask[distributed]) or the project's declaration
     specifier: str = ""  # the version range the project declares ("" when it declares none)
     origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
+    lazy: str | None = None  # the evidence that a function-level import is an optional integration
 
     @property
     def key(self) -> str:
@@ -86,8 +87,9 @@ class Requirements:
             out.append(diagnostic(Code.USER_CHOICE, f"{r.name} left out of the lock by `without` "
                                   f"(imported at {', '.join(r.locations[:3]) or 'no site'})", Severity.NOTE))
         for r in self.optional:
+            why = f" ({r.lazy})" if r.lazy else ""
             out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
-                           f"optional import of {r.name} not locked (use --include-optional)"))
+                           f"optional import of {r.name}{why} not locked (use --include-optional)"))
         for r in self.typing_only:
             out.append(_at(r.sites[0], Code.TYPING_ONLY, Severity.NOTE,
                            f"{r.name} is imported only for type checking; not locked"))
@@ -196,6 +198,22 @@ def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     return mapping
 
 
+def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) -> str | None:
+    """Why imports that look required are an optional integration, or None when they are not.
+
+    Evidence, not scope alone: every such import sits inside a function (it
+    runs only when that feature is used) *and* the project declares the
+    distribution only in an optional extra. A distribution declared as a
+    runtime dependency, or not declared at all, stays required: a lazy import
+    to start up faster is still a dependency.
+    """
+    if not required or declared_group is None or not declared_group.startswith("["):
+        return None
+    if any(s.scope == "<module>" for s in required):
+        return None
+    return f"imported only inside functions and declared only in the extra {declared_group}"
+
+
 def _settle_by_context(by_dist: dict[str, list[tuple[ImportSite, Mapping | None]]], names: dict[str, str],
                        declared: set[str]) -> None:
     """Ambiguous index answers settled by the project's other requirements, in place.
@@ -289,13 +307,18 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             extras |= said.requirement.extras
             specifier = str(said.requirement.specifier)
         wanted = tuple(sorted(extras))
+        lazy = lazy_optional(required, said.group if said is not None else None)
+        if lazy:
+            required = []  # imported only when an optional feature is used: locked as optional imports are
+            sites_ = tuple(replace(s, guard=Guard.OPTIONAL) if s.guard == Guard.REQUIRED else s for s in sites_)
+            guards = {s.guard for s in sites_}
         if required:
             out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
                                                 extras=wanted, specifier=specifier))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
             req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True,
-                                    extras=wanted, specifier=specifier)
+                                    extras=wanted, specifier=specifier, lazy=lazy)
             (out.direct if include_optional else out.optional).append(req)
         else:
             out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))

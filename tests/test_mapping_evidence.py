@@ -298,3 +298,49 @@ def test_a_declaration_beats_the_context(tmp_path):
     reqs = requirements_from_sites([site("ninja"), site("django", line=2)],
                                    default_mapper(declared=declared.where()), declared=declared)
     assert [r.name for r in reqs.direct] == ["Django", "ninja"]
+
+
+# --- lazy optional integrations ------------------------------------------------------------------------
+
+LAZY_LIB = {
+    "pyproject.toml": '[project]\nname = "lib"\ndependencies = ["numpy", "requests"]\n'
+                      '[project.optional-dependencies]\nsql = ["SQLAlchemy>=2"]\n',
+    "lib/__init__.py": "import numpy\nfrom ._optional import import_optional_dependency\n\n\n"
+                       "def read_sql(q):\n    import sqlalchemy\n    return sqlalchemy.text(q)\n\n\n"
+                       "def to_parquet(df):\n    return import_optional_dependency('pyarrow')\n\n\n"
+                       "def fetch(url):\n    import requests\n    return requests.get(url)\n\n\n"
+                       "def plot():\n    import matplotlib\n",
+    "lib/_optional.py": "def import_optional_dependency(name):\n    ...\n",
+    "tests/test_lib.py": "import pytest\nnp = pytest.importorskip('scipy')\n",
+}
+
+
+def test_lazy_optional_integrations_are_told_apart_by_evidence(tmp_path):
+    write(tmp_path, LAZY_LIB)
+    pipeline = Pipeline(Options(cache_dir=None, probe=False, include_tests=True))
+    reqs = pipeline.requirements([tmp_path]).requirements
+    # numpy: module level. requests: a lazy import of a runtime dependency (faster start-up) stays required.
+    # matplotlib: inside a function but declared nowhere: no evidence it is optional, so required.
+    assert {r.name for r in reqs.direct} == {"numpy", "requests", "matplotlib", "pytest"}
+    optional = {r.name: r.lazy for r in reqs.optional}
+    # SQLAlchemy: only in a function and declared only in the [sql] extra; pyarrow: loaded by an
+    # optional-import helper; scipy: pytest.importorskip.
+    assert optional == {"SQLAlchemy": "imported only inside functions and declared only in the extra [sql]",
+                        "pyarrow": None, "scipy": None}
+    notes = [d.message for d in pipeline.diagnostics if d.code is Code.OPTIONAL_LEFT_OUT]
+    assert any("SQLAlchemy (imported only inside functions and declared only in the extra [sql])" in m for m in notes)
+    locked = Pipeline(Options(cache_dir=None, probe=False, include_optional=True)).requirements([tmp_path])
+    assert {"SQLAlchemy", "pyarrow"} <= {r.name for r in locked.requirements.direct}
+
+
+def test_explain_shows_the_declaration_and_the_classification(tmp_path):
+    from poncho.explain import explain
+
+    write(tmp_path, LAZY_LIB)
+    pipeline = Pipeline(Options(cache_dir=None, probe=False))
+    text = explain(pipeline.analyze([tmp_path]), pipeline.mapper([tmp_path]), "sqlalchemy",
+                   pipeline.declarations([tmp_path]))
+    assert "declared: SQLAlchemy>=2 in pyproject.toml [sql]" in text
+    assert "classified: optional integration" in text and "extra [sql]" in text
+    helper = explain(pipeline.analyze([tmp_path]), pipeline.mapper([tmp_path]), "pyarrow")
+    assert "import_optional_dependency('pyarrow')" in helper and "optional-import helper" in helper

@@ -364,7 +364,7 @@ def run_explain(args: argparse.Namespace) -> int:
     paths, module = args.args[:-1], args.args[-1]
     pipeline = _pipeline(args, paths)
     analysis = pipeline.analyze(paths)
-    sys.stdout.write(explain(analysis, pipeline.mapper(paths), module))
+    sys.stdout.write(explain(analysis, pipeline.mapper(paths), module, pipeline.declarations(paths)))
     return ExitCode.OK
 
 
