@@ -78,6 +78,6 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
         lines.append(f"{std[0].top_level}: standard library of the target Python")
     gone = [s for s in sites if analysis.classify(s) == "missing-stdlib"]
     for site in gone:
-        said = [d.message for d in analysis.diagnostics if d.file == site.file and d.line == site.line]
-        lines.append(f"{site.top_level}: " + (said[0] if said else "standard library, but not in the target Python's"))
+        told = [d.message for d in analysis.diagnostics if d.file == site.file and d.line == site.line]
+        lines.append(f"{site.top_level}: " + (told[0] if told else "standard library, but not in the target Python's"))
     return "\n".join(lines) + "\n"
