@@ -127,14 +127,20 @@ class ShippedIndex:
         return list(dict.fromkeys(c.distribution for p in prefixes(module) for c in self.candidates(p)))
 
     def shared_namespace(self, path: str) -> bool:
-        """True when several distributions ship ``path`` and no one of them ships all its subpackages.
+        """True when ``path`` is a namespace several distributions share.
 
-        ``azure.storage`` (azure-storage and azure-storage-nspkg ship it; -blob, -queue, ... its
-        children) is one; ``psycopg2`` (psycopg2 and psycopg2-binary both ship all of it) is not.
+        Several distributions ship ``path`` itself, no one of them ships all
+        its subpackages, and some subpackage comes from a distribution that
+        does not ship ``path`` at all (a namespace portion):
+        ``azure.storage`` (azure-storage and azure-storage-nspkg ship it;
+        azure-storage-blob only ``azure.storage.blob``) is one. Variants and
+        forks are not: ``psycopg2`` (psycopg2 and psycopg2-binary both ship
+        all of it), ``jwt`` (PyJWT and the unrelated jwt each ship their own).
         """
         if path not in self._shared:
             shared = False
-            if len(self.candidates(path)) > 1:
+            owners = {c.distribution for c in self.candidates(path)}
+            if len(owners) > 1:
                 lines = self._load()
                 key = path + "."
                 i = bisect.bisect_left(lines, key)
@@ -146,7 +152,8 @@ class ShippedIndex:
                         children.setdefault(child, set()).add(dist)
                     i += 1
                 if len(children) > 1:
-                    shared = not set.intersection(*children.values())
+                    shared = not set.intersection(*children.values()) and \
+                        any(dists - owners for dists in children.values())
             self._shared[path] = shared
         return self._shared[path]
 

@@ -100,6 +100,17 @@ def test_an_unknown_module_in_a_shared_namespace_is_not_the_roots_owner():
     assert "namespace several distributions share" in reqs.why_unresolved["azure.storage.brand_new_service"]
 
 
+@pytest.mark.parametrize("module, name, dist", [("jwt", "encode", "PyJWT"), ("urllib3", "PoolManager", "urllib3"),
+                                              ("setuptools", "setup", "setuptools"), ("docker", "APIClient", "docker"),
+                                              ("polars", "DataFrame", "polars")])
+def test_variants_and_forks_of_one_package_are_not_namespaces(module, name, dist):
+    # Several distributions ship these top-level names, each its own way; an attribute imported from
+    # them is still the chosen provider's, never "unknown portion of a namespace".
+    assert not ShippedIndex().shared_namespace(module)
+    reqs = requirements_from_sites([site(module, name)], default_mapper())
+    assert [r.name for r in reqs.direct] == [dist] and not reqs.unresolved
+
+
 def test_an_unknown_namespace_portion_goes_to_the_probe_not_the_root_owner():
     asked: list[str] = []
 
