@@ -214,53 +214,6 @@ def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) ->
     return f"imported only inside functions and declared only in the extra {declared_group}"
 
 
-def _settle_by_context(by_dist: dict[str, list[tuple[ImportSite, Mapping | None]]], names: dict[str, str],
-                       declared: set[str]) -> None:
-    """Ambiguous index answers settled by the project's other requirements, in place.
-
-    When several distributions provide a module and exactly one of them is
-    named after another distribution this project needs for sure (declared, or
-    mapped without any alternative), that one is taken: ``ninja`` is
-    django-ninja in a project that imports Django, the ninja build tool
-    otherwise. What the project declares was already preferred by the index
-    lookup and is never moved.
-    """
-    anchors = set(declared)
-    for key, pairs in by_dist.items():
-        if all(m is None or not m.alternatives for _, m in pairs):
-            anchors.add(key)
-    for key in list(by_dist):
-        if key in declared:
-            continue
-        kept: list[tuple[ImportSite, Mapping | None]] = []
-        for site, m in by_dist[key]:
-            if m is None or m.source is not Source.INDEX or not m.alternatives:
-                kept.append((site, m))
-                continue
-            options = [m.distribution or "", *m.alternatives]
-            fits = [d for d in options if _named_after(d, anchors)]
-            if len(fits) != 1 or canonicalize_name(fits[0]) == key:
-                kept.append((site, m))
-                continue
-            pick = fits[0]
-            anchor = next(a for a in sorted(anchors) if a in canonicalize_name(pick).split("-"))
-            moved = replace(m, distribution=pick, alternatives=tuple(d for d in options if d != pick),
-                            reason=f"{m.reason}; but {pick} is named after {names.get(anchor, anchor)}, which this "
-                                   f"project also needs, so it is taken instead")
-            new_key = canonicalize_name(pick)
-            names.setdefault(new_key, pick)
-            by_dist[new_key].append((site, moved))
-        if kept:
-            by_dist[key] = kept
-        else:
-            del by_dist[key]
-
-
-def _named_after(dist: str, anchors: set[str]) -> bool:
-    own = canonicalize_name(dist)
-    return any(a != own and a in own.split("-") for a in anchors)
-
-
 def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
                             include_optional: bool = False, declared: Declarations | None = None) -> Requirements:
     """Map third-party import sites to distributions, keeping every site as a reason.
@@ -293,7 +246,6 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         key = canonicalize_name(dist)
         names.setdefault(key, dist)
         by_dist[key].append((site, mapping))
-    _settle_by_context(by_dist, names, set(declared.where()) if declared else set())
     for dist_key in sorted(by_dist):
         pairs = by_dist[dist_key]
         sites_ = tuple(sorted({s for s, _ in pairs}))

@@ -289,26 +289,15 @@ def test_a_project_that_declares_nothing_gets_no_declaration_notes(tmp_path):
 
 # --- context ---------------------------------------------------------------------------------------
 
-def test_the_projects_other_requirements_settle_an_ambiguous_name():
-    mapper = default_mapper()
-    alone = requirements_from_sites([site("ninja")], mapper)
-    assert [r.name for r in alone.direct] == ["ninja"]  # the build tool: most downloaded
-    with_django = requirements_from_sites([site("ninja"), site("django.db", line=2)], mapper)
-    assert [r.name for r in with_django.direct] == ["Django", "django-ninja"]
-    ninja = next(r for r in with_django.direct if r.name == "django-ninja")
-    assert "named after Django" in ninja.mappings[0].reason and "ninja" in ninja.mappings[0].alternatives
-    # Unambiguous names never move, whatever else is imported.
-    assert [r.name for r in requirements_from_sites([site("jwt"), site("django", line=2)], mapper).direct] == \
-        ["Django", "PyJWT"]
-
-
-def test_a_declaration_beats_the_context(tmp_path):
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "svc"\ndependencies = ["ninja", "Django"]\n',
+def test_a_declaration_settles_an_ambiguous_name(tmp_path):
+    # ninja: the build tool (most downloaded) or django-ninja; the project's declaration decides.
+    assert [r.name for r in requirements_from_sites([site("ninja")], default_mapper()).direct] == ["ninja"]
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "svc"\ndependencies = ["django-ninja", "Django"]\n',
                      "svc/__init__.py": "import ninja\nimport django\n"})
     declared = read_declarations([tmp_path])
     reqs = requirements_from_sites([site("ninja"), site("django", line=2)],
                                    default_mapper(declared=declared.where()), declared=declared)
-    assert [r.name for r in reqs.direct] == ["Django", "ninja"]
+    assert [r.name for r in reqs.direct] == ["Django", "django-ninja"]
 
 
 # --- lazy optional integrations ------------------------------------------------------------------------
