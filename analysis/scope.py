@@ -10,9 +10,11 @@ analyzed. First-party names are still computed from the whole tree, so
 runtime code importing ``tests.fixtures`` is not sent to the index.
 
 Patterns are matched, ``fnmatch``-style, against the path relative to the
-file's source root (``/`` separated) and against each directory on that path:
-``scripts`` leaves out every ``scripts/`` directory, ``app/legacy/*`` one
-subtree, ``*_pb2.py`` generated files.
+directory given on the command line (``/`` separated) and against each
+directory on that path: ``scripts`` leaves out every ``scripts/``
+directory, ``app/legacy/*`` one subtree, ``*_pb2.py`` generated files. The
+defaults never apply inside a directory given by name that they would leave
+out: ``poncho-resolve tests/`` analyzes the tests.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .roots import SourceFile
@@ -45,10 +47,10 @@ class RuntimeScope:
     def patterns(self) -> tuple[str, ...]:
         return (*(() if self.include_tests else DEFAULT_EXCLUDES), *self.exclude)
 
-    def reason(self, file: SourceFile) -> str | None:
-        """The pattern that leaves ``file`` out, or None when it is runtime code."""
+    def reason(self, file: SourceFile, base: Path | None = None) -> str | None:
+        """The pattern that leaves ``file`` out (matched below ``base``, else its root), or None."""
         try:
-            rel = file.path.relative_to(file.root).as_posix()
+            rel = file.path.relative_to(base if base is not None else file.root).as_posix()
         except ValueError:
             rel = file.path.name
         parts = rel.split("/")
@@ -71,10 +73,16 @@ def split_runtime(files: Sequence[SourceFile], scope: RuntimeScope | None,
     if scope is None or not scope.patterns:
         return list(files), {}
     named = {os.path.abspath(p) for p in given if Path(p).is_file()}
+    dirs = sorted((Path(os.path.abspath(p)) for p in given if Path(p).is_dir()), key=lambda d: -len(d.parts))
     kept: list[SourceFile] = []
     left: dict[str, list[SourceFile]] = {}
     for f in files:
-        why = None if os.path.abspath(f.path) in named else scope.reason(f)
+        path = Path(os.path.abspath(f.path))
+        base = next((d for d in dirs if path.is_relative_to(d)), None)
+        # A tests/ or docs/ directory given by name is what the user wants analyzed: defaults off inside it.
+        applies = scope if base is None or base.name not in (*TEST_DIRS, *DEV_DIRS) else \
+            RuntimeScope(scope.exclude, include_tests=True)
+        why = None if str(path) in named else applies.reason(replace(f, path=path), base)
         if why is None:
             kept.append(f)
         else:

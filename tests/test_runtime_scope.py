@@ -84,6 +84,13 @@ def test_a_file_given_by_name_is_always_analyzed(tmp_path):
     assert names == {"setuptools"}
 
 
+def test_a_tests_directory_given_by_name_is_analyzed(tmp_path):
+    write(tmp_path, {**TREE, "tests/unit/test_more.py": "import responses\n"})
+    names, _ = direct([tmp_path / "tests"])
+    # The defaults would leave every file here out; given by name, the tests are what the user asked for.
+    assert names == {"pytest", "responses"}
+
+
 # --- user control -----------------------------------------------------------------------------------
 
 def test_with_and_without_shape_the_direct_set(tmp_path):
