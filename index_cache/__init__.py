@@ -93,7 +93,7 @@ def default_mapper(
     sources.append(NameGate(declared, shipped.providers))
     sources.append(DeclaredIndex(shipped, declared) if declared else shipped)
     if probe_index is not None:
-        sources.append(_DeferredProbe(probe_index, probe_cache_dir))
+        sources.append(_DeferredProbe(probe_index, probe_cache_dir, frozenset(declared or ())))
     return Mapper(sources)
 
 
@@ -103,8 +103,10 @@ class _DeferredProbe:
 
     source = Source.PROBE
 
-    def __init__(self, index: SimpleIndex | Callable[[], SimpleIndex], cache_dir: Path | None | object) -> None:
+    def __init__(self, index: SimpleIndex | Callable[[], SimpleIndex], cache_dir: Path | None | object,
+                 declared: frozenset[str] = frozenset()) -> None:
         self._args = (index, cache_dir)
+        self._declared = declared
         self._probe: LiveProbe | None = None
 
     def lookup(self, module: str) -> Mapping | None:
@@ -114,7 +116,8 @@ class _DeferredProbe:
             index, cache_dir = self._args
             if callable(index):  # a factory: the HTTP session is made only now
                 index = index()
-            self._probe = LiveProbe(index) if cache_dir is _PROBE_DEFAULT_CACHE else LiveProbe(index, cache_dir)
+            self._probe = LiveProbe(index, declared=self._declared) if cache_dir is _PROBE_DEFAULT_CACHE \
+                else LiveProbe(index, cache_dir, declared=self._declared)
         return self._probe.lookup(module)
 
 

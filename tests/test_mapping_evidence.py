@@ -344,3 +344,18 @@ def test_explain_shows_the_declaration_and_the_classification(tmp_path):
     assert "classified: optional integration" in text and "extra [sql]" in text
     helper = explain(pipeline.analyze([tmp_path]), pipeline.mapper([tmp_path]), "pyarrow")
     assert "import_optional_dependency('pyarrow')" in helper and "optional-import helper" in helper
+
+
+def test_the_probe_itself_needs_evidence_for_a_usually_local_name(index_server, tmp_path):
+    from poncho.index_cache.probe import LiveProbe
+    from poncho.net import SimpleIndex, make_session
+    from support.wheels import build_wheel
+
+    index_server.add(build_wheel(tmp_path / "w", "config", "1.0", files={"config/__init__.py": ""}))
+    index_server.add(build_wheel(tmp_path / "w", "javaish", "1.0", files={"java/__init__.py": ""}))
+    index = SimpleIndex(make_session(None), index_server.url)
+    assert LiveProbe(index, cache_dir=None).lookup("config") is None
+    assert LiveProbe(index, cache_dir=None).lookup("java.util") is None
+    assert not index_server.requests_for("/simple/")  # nothing was even asked
+    found = LiveProbe(index, cache_dir=None, declared=frozenset({"config"})).lookup("config.loader")
+    assert found is not None and found.distribution == "config"
