@@ -194,3 +194,17 @@ def test_a_lock_with_a_mapped_extra_and_a_with_installs_and_imports(served, inde
     assert venv_run([str(python), "-m", "pip", "check"]).returncode == 0
     imp = venv_run([str(python), "-c", "import dask.distributed, distributed, gunicorn"])
     assert imp.returncode == 0, imp.stderr
+
+
+def test_declared_but_unused_is_said_only_when_the_whole_project_is_analyzed(tmp_path):
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "app"\ndependencies = ["requests", "gunicorn"]\n',
+                     "app/__init__.py": "", "app/main.py": "import requests\n\n\ndef handler():\n    import yaml\n"})
+
+    def codes(paths):
+        pipeline = Pipeline(Options(cache_dir=None, probe=False))
+        pipeline.requirements(paths)
+        return {(d.code.value, d.message.split(":")[0]) for d in pipeline.diagnostics if d.code.value in ("PR007", "PR008")}
+
+    assert codes([tmp_path]) == {("PR007", "PyYAML"), ("PR008", "gunicorn")}
+    assert codes([tmp_path / "app" / "main.py"]) == {("PR007", "PyYAML")}
+    assert codes([f"{tmp_path / 'app' / 'main.py'}:handler"]) == {("PR007", "PyYAML")}

@@ -93,12 +93,13 @@ class DeclaredUnused(Finding):
 
 
 def declaration_findings(requirements: Requirements, declared: Declarations,
-                         without: Sequence[str] = ()) -> list[Finding]:
+                         without: Sequence[str] = (), whole_project: bool = True) -> list[Finding]:
     """Where the imports and the project's own declarations disagree (nothing when it declares nothing).
 
     An import whose distribution no declaration names (any group counts) is
     PR007; a runtime declaration that nothing imports (and ``--with`` does not
-    add) is PR008. Both are advice: the lock follows the code.
+    add) is PR008, only when ``whole_project`` (a directory) was analyzed: one
+    file or function needs a part of the declarations. Both are advice: the lock follows the code.
     """
     if not declared:
         return []
@@ -111,7 +112,7 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
                             *requirements.without]}
     used |= {canonicalize_name(n) for n in without}
     seen: set[str] = set()
-    for d in declared.runtime:
+    for d in declared.runtime if whole_project else ():
         if d.key in used or d.key in seen:
             continue
         seen.add(d.key)

@@ -204,7 +204,7 @@ class Pipeline:
         if declared and notes:
             from poncho.check import declaration_findings
 
-            for finding in declaration_findings(reqs, declared, self.options.without):
+            for finding in declaration_findings(reqs, declared, self.options.without, _whole_project(paths)):
                 self.emit(finding.diagnostic(severity=Severity.NOTE))
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
@@ -320,7 +320,8 @@ class Pipeline:
         self._adopt_header(locked)
         result = self.map(self.analyze(paths), paths, notes=False)
         findings = check(result.requirements, locked, self.input_digest(result), self._applies)
-        findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without)
+        findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
+                                         _whole_project(paths))
         if env is not None:
             from poncho.installed import query
 
@@ -359,6 +360,12 @@ class Pipeline:
         from packaging.markers import Marker
 
         return marker is None or self.target.evaluate(Marker(marker))
+
+
+def _whole_project(paths: Sequence[str | Path]) -> bool:
+    """True when a directory was analyzed: a program, not one file or one function, which need a part
+    of what the project declares."""
+    return any(not is_entry(p) and Path(p).is_dir() for p in paths)
 
 
 def _choice_notes(with_: Sequence[tuple[str, str]], without: Sequence[str]) -> list[str]:
