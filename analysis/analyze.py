@@ -23,6 +23,7 @@ from .notebooks import analyze_notebook
 from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
 from .rules import load_rules
+from .scope import RuntimeScope, split_runtime
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import REPLACEMENTS, SUPPORTED, added_in, normalize_version, removed_in, stdlib_names
 from .visitor import collect_sites
@@ -44,6 +45,7 @@ class Analysis:
     python_version: tuple[int, int] | None = None
     scope: FirstParty = field(default_factory=FirstParty)
     notes: list[Diagnostic] = field(default_factory=list)  # informational (e.g. a dynamic import with an unknown name)
+    excluded: tuple[str, ...] = ()  # files left out of the runtime scope (tests, docs, --exclude)
     cache_hits: int = 0  # files whose sites came from the cache
     parsed: int = 0  # files parsed in this run
 
@@ -169,18 +171,23 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
 
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
-            jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE) -> Analysis:
+            jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE,
+            runtime: RuntimeScope | None = None) -> Analysis:
     """Analyze files and directories as the program that contains them.
 
     ``jobs``: worker processes (default: CPU count; 1 = serial). ``cache``:
     False to disable, or a :class:`SiteCache` for a specific directory.
+    ``runtime``: leave tests, docs and the like out (:mod:`.scope`; the
+    pipeline passes one by default, this function analyzes every file without it).
     """
     roots = [Path(p) for p in paths]
     target = normalize_version(python_version)
-    files, walk_diags = walk_sources(roots)
-    scope = first_party(roots, files)
+    every, walk_diags = walk_sources(roots)
+    scope = first_party(roots, every)  # the whole tree defines first-party names, tests included
+    files, left_out = split_runtime(every, runtime, roots)
     result = Analysis.of_scope(scope, target, files=len(files))
-    for d in [*walk_diags, *scope.diagnostics]:
+    result.excluded = tuple(str(f.path) for group in left_out.values() for f in group)
+    for d in [*walk_diags, *scope.diagnostics, *_left_out_note(left_out, runtime)]:
         (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)
 
@@ -217,6 +224,16 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     result.diagnostics.sort()
     result.notes.sort()
     return result
+
+
+def _left_out_note(left_out: dict[str, list[SourceFile]], runtime: RuntimeScope | None) -> list[Diagnostic]:
+    if not left_out:
+        return []
+    count = sum(len(v) for v in left_out.values())
+    shown = ", ".join(f"{pattern} ({len(group)})" for pattern, group in sorted(left_out.items()))
+    back = "" if runtime is None or runtime.include_tests else "; --include-tests analyzes tests and the like too"
+    return [Diagnostic("", 0, f"left out of the runtime lock: {count} file(s) matching {shown}{back}",
+                       Severity.NOTE, code=Code.OUT_OF_SCOPE)]
 
 
 def _run(jobs_list: list[tuple], jobs: int | None) -> list[tuple[list[ImportSite], list[Diagnostic]]]:

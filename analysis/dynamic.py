@@ -43,6 +43,16 @@ DYNAMIC_IMPORTS: dict[str, DynamicImport] = {
     "pydoc.locate": DynamicImport(name_keyword="path", attribute_path=True),
     "django.utils.module_loading.import_string": DOTTED_ATTR,
     "werkzeug.utils.import_string": DynamicImport(name_keyword="import_name", attribute_path=True),
+    # a test that skips when the module is missing: optional by construction
+    "pytest.importorskip": DynamicImport(name_keyword="modname", probe=True),
+}
+
+# Helpers libraries define for their lazy optional integrations, matched by the function's own name
+# wherever it is defined (pandas' ``import_optional_dependency("sqlalchemy")``, copied by xarray,
+# dask, ...): the module they load is an optional back end, not a requirement of every caller.
+OPTIONAL_HELPERS: dict[str, DynamicImport] = {
+    "import_optional_dependency": DynamicImport(probe=True),
+    "optional_import": DynamicImport(probe=True),
 }
 
 # Calls that discover modules at run time: (module reported, what the note says).
@@ -57,5 +67,6 @@ DISCOVERY: dict[str, str] = {
 }
 
 TRIGGER_WORDS = frozenset({"import_module", "__import__", "find_spec", "find_loader", "get_loader", "run_module",
+                           "importorskip", *OPTIONAL_HELPERS,
                            "resolve_name", "locate", "import_string", "iter_modules", "walk_packages",
                            "entry_points", "iter_entry_points", "ExtensionManager"})

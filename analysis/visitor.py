@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import guards
-from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, TRIGGER_WORDS
+from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, OPTIONAL_HELPERS, TRIGGER_WORDS
 from .folding import Env, Folded, FoldLimit, bind, fold
 from .relative import resolve_relative
 from .rules import RuleSet, assign_hits, call_hits, load_rules
@@ -408,8 +408,11 @@ class SiteCollector:
 
     def _call(self, call: ast.Call) -> None:
         qual = self.resolve(call.func)
+        tail = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
         if qual in DYNAMIC_IMPORTS:
             self._dynamic(call, qual, DYNAMIC_IMPORTS[qual])
+        elif tail in OPTIONAL_HELPERS:
+            self._dynamic(call, qual or tail, OPTIONAL_HELPERS[tail])
         elif qual in DISCOVERY:
             self._discovery(call, qual)
         try:

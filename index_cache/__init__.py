@@ -6,12 +6,15 @@ override. :func:`default_mapper` builds the chain in its fixed order:
 
 1. :class:`Overrides` from ``--map IMPORT=DIST`` then ``[tool.poncho.mapping]``;
 2. :class:`EnvironmentSource`, the installed distributions' file lists (opt-in);
-3. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
+3. :class:`NameGate`: runtime names (``__main__``, ``java.*``) never map, and
+   usually-local names (``config``, ``utils``) map only when the project
+   declares a provider (:mod:`.names`, ``data/import-names.txt``);
+4. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
    (:mod:`.build`, ``python -m poncho.index_cache build``) from the top 15,000
-   projects' wheels;
-4. :class:`LiveProbe`, a project named like the import, accepted only when its
+   projects' wheels, preferring what the project declares;
+5. :class:`LiveProbe`, a project named like the import, accepted only when its
    wheel's file list provides the module (only when given an index);
-5. otherwise unresolved.
+6. otherwise unresolved.
 
 Only the lookup lives at this level; importing it never loads the builder
 (:mod:`.build`: the crawler, the sdist streamer, ``tarfile``).
@@ -26,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from .environment import EnvironmentSource
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
+from .names import NameGate, name_rules
 from .overrides import OverrideError, Overrides
-from .shipped import Candidate, ShippedIndex, choose
+from .shipped import Candidate, DeclaredIndex, ShippedIndex, choose
 from .wheel_files import provided_modules
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +64,7 @@ def default_mapper(
     probe_index: SimpleIndex | Callable[[], SimpleIndex] | None = None,
     index: ShippedIndex | None = None,
     probe_cache_dir: Path | None | object = _PROBE_DEFAULT_CACHE,
+    declared: _Table[str, str] | None = None,
 ) -> Mapper:
     """The lookup chain, in order: ``--map`` overrides, ``[tool.poncho.mapping]``
     of ``pyproject``, the installed environment (only with ``use_env``; ``env_path``
@@ -70,7 +75,9 @@ def default_mapper(
     (default ``default_cache_dir() / "probe"``; None: nothing on disk).
     A ``pyproject`` path that does not exist is skipped (projects
     without one are common); an unusable one raises :class:`OverrideError`, as
-    do bad ``overrides``.
+    do bad ``overrides``. ``declared`` (canonical name -> where the project
+    declares it) is the project's evidence: declared distributions win among
+    providers and let usually-local names map.
     """
     sources: list[MappingSource] = []
     if overrides:
@@ -82,9 +89,11 @@ def default_mapper(
         sources.append(Overrides.from_pyproject(pyproject))
     if use_env:
         sources.append(EnvironmentSource(env_path))
-    sources.append(index if index is not None else ShippedIndex())
+    shipped = index if index is not None else ShippedIndex()
+    sources.append(NameGate(declared, shipped.providers))
+    sources.append(DeclaredIndex(shipped, declared) if declared else shipped)
     if probe_index is not None:
-        sources.append(_DeferredProbe(probe_index, probe_cache_dir))
+        sources.append(_DeferredProbe(probe_index, probe_cache_dir, frozenset(declared or ())))
     return Mapper(sources)
 
 
@@ -94,8 +103,10 @@ class _DeferredProbe:
 
     source = Source.PROBE
 
-    def __init__(self, index: SimpleIndex | Callable[[], SimpleIndex], cache_dir: Path | None | object) -> None:
+    def __init__(self, index: SimpleIndex | Callable[[], SimpleIndex], cache_dir: Path | None | object,
+                 declared: frozenset[str] = frozenset()) -> None:
         self._args = (index, cache_dir)
+        self._declared = declared
         self._probe: LiveProbe | None = None
 
     def lookup(self, module: str) -> Mapping | None:
@@ -105,10 +116,11 @@ class _DeferredProbe:
             index, cache_dir = self._args
             if callable(index):  # a factory: the HTTP session is made only now
                 index = index()
-            self._probe = LiveProbe(index) if cache_dir is _PROBE_DEFAULT_CACHE else LiveProbe(index, cache_dir)
+            self._probe = LiveProbe(index, declared=self._declared) if cache_dir is _PROBE_DEFAULT_CACHE \
+                else LiveProbe(index, cache_dir, declared=self._declared)
         return self._probe.lookup(module)
 
 
-__all__ = ["Candidate", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
-           "MappingSource", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
-           "default_mapper", "prefixes", "provided_modules"]
+__all__ = ["Candidate", "DeclaredIndex", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
+           "MappingSource", "NameGate", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
+           "default_mapper", "name_rules", "prefixes", "provided_modules"]

@@ -32,6 +32,9 @@ class Mapping:
     matched: str | None = None  # the dotted prefix of ``module`` that decided
     alternatives: tuple[str, ...] = ()
     reason: str = ""
+    extras: tuple[str, ...] = ()  # extras the code needs (``dask[distributed]`` from a mapping)
+    namespace: bool = False  # ``matched`` is a namespace several distributions share (``azure.storage``)
+    withheld: str | None = None  # the rule that kept it unmapped: "runtime", "usually-local", "namespace" (.names)
 
     @property
     def resolved(self) -> bool:

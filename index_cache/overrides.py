@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import InvalidName, canonicalize_name
 
 from poncho.errors import OverrideError
@@ -29,6 +30,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
+def split_extras(value: str) -> tuple[str, tuple[str, ...]]:
+    """``"dask[distributed]"`` -> ``("dask", ("distributed",))``; a plain name has no extras."""
+    if "[" not in value:
+        return value, ()
+    req = Requirement(value)
+    return req.name, tuple(sorted(req.extras))
+
+
 def _check(import_path: object, dist: object, where: str) -> tuple[str, str]:
     if not isinstance(import_path, str) or not import_path or \
             not all(part.isidentifier() for part in import_path.split(".")):
@@ -36,11 +45,19 @@ def _check(import_path: object, dist: object, where: str) -> tuple[str, str]:
     if not isinstance(dist, str) or not dist.strip():
         raise OverrideError(f"{where}: the distribution for {import_path!r} must be a non-empty string, "
                             f"got {dist!r}")
+    value = dist.strip()
     try:
-        canonicalize_name(dist.strip(), validate=True)
-    except InvalidName:
-        raise OverrideError(f"{where}: {dist!r} (for {import_path!r}) is not a valid distribution name") from None
-    return import_path, dist.strip()
+        name = value
+        if "[" in value:
+            req = Requirement(value)
+            if req.specifier or req.marker or req.url or req.extras is None:
+                raise InvalidRequirement("only NAME or NAME[EXTRA,...]")
+            name = req.name
+        canonicalize_name(name, validate=True)
+    except (InvalidName, InvalidRequirement):
+        raise OverrideError(f"{where}: {dist!r} (for {import_path!r}) is not a valid distribution name "
+                            f"(optionally with extras, like 'dask[distributed]')") from None
+    return import_path, value
 
 
 class Overrides:
@@ -90,8 +107,9 @@ class Overrides:
 
     def lookup(self, module: str) -> Mapping | None:
         for prefix in prefixes(module):
-            dist = self.table.get(prefix)
-            if dist:
-                return Mapping(module, dist, self.source, matched=prefix,
+            value = self.table.get(prefix)
+            if value:
+                dist, extras = split_extras(value)
+                return Mapping(module, dist, self.source, matched=prefix, extras=extras,
                                reason=f"user override for {prefix!r} ({self.origin})")
         return None

@@ -6,6 +6,11 @@ land): the probe reads the central directory of the wheel
 the same release) with range requests and accepts the project only if that
 wheel provides the module.
 
+The same evidence rule as the rest of the lookup applies here too
+(:mod:`.names`): a runtime name (``__main__``, ``java.*``) is never asked
+about, and a usually-local name (``config``, ``utils``) only when the project
+declares a distribution named like it.
+
 What a wheel provides never changes, so it is kept on disk under
 ``<cache>/probe/<index>/<sha256[:2]>/<sha256>.json``: by the wheel's sha256 as
 the index states it *and* by that index (:func:`poncho.paths.index_digest`),
@@ -36,6 +41,7 @@ from poncho.net.session import default_cache_dir
 from poncho.paths import index_digest
 
 from .mapping import Mapping, Source, prefixes
+from .names import name_rules
 from .wheel_files import provided_modules
 
 
@@ -95,8 +101,10 @@ class LiveProbe:
 
     source = Source.PROBE
 
-    def __init__(self, index: SimpleIndex, cache_dir: Path | None | object = DEFAULT_CACHE) -> None:
+    def __init__(self, index: SimpleIndex, cache_dir: Path | None | object = DEFAULT_CACHE,
+                 declared: frozenset[str] = frozenset()) -> None:
         self.index = index
+        self.declared = frozenset(canonicalize_name(d) for d in declared)  # evidence for usually-local names
         if cache_dir is DEFAULT_CACHE:
             cache_dir = default_cache_dir() / "probe"
         self.cache = ProvidedCache(cache_dir) if cache_dir is not None else None  # type: ignore[arg-type]
@@ -141,8 +149,14 @@ class LiveProbe:
         return result
 
     def lookup(self, module: str) -> Mapping | None:
+        rules = name_rules()
+        if rules.is_runtime(module):
+            return None
+        names = candidate_names(module)
+        if rules.is_usually_local(module):
+            names = [n for n in names if canonicalize_name(n) in self.declared]  # a guess is no evidence
         paths = set(prefixes(module))
-        for name in candidate_names(module):
+        for name in names:
             try:
                 provided = self.provided_by(name)
             except NotCached:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from poncho.analysis.sites import Guard, ImportSite, Kind
-from poncho.diagnostics import Code, Diagnostic, Severity
+from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 
 from .mapping import Mapper, Mapping, Source
+from .names import NAMESPACE, RUNTIME, RUNTIME_REASON, namespace_reason
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.analysis.declared import Declarations
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,10 @@ class DirectRequirement:
     mappings: tuple[Mapping, ...]
     marker: str | None = None
     optional: bool = False
+    extras: tuple[str, ...] = ()  # from a mapping (dask[distributed]) or the project's declaration
+    specifier: str = ""  # the version range the project declares ("" when it declares none)
+    origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
+    lazy: str | None = None  # the evidence that a function-level import is an optional integration
 
     @property
     def key(self) -> str:
@@ -31,7 +40,15 @@ class DirectRequirement:
 
     @property
     def requirement(self) -> Requirement:
-        return Requirement(f"{self.name}; {self.marker}" if self.marker else self.name)
+        text = self.name + (f"[{','.join(sorted(self.extras))}]" if self.extras else "") + self.specifier
+        return Requirement(f"{text}; {self.marker}" if self.marker else text)
+
+    @property
+    def locations(self) -> list[str]:
+        """Where the need comes from: import sites, or the option that added it."""
+        if self.sites:
+            return [s.location for s in self.sites]
+        return [f"with: {self.origin}"] if self.origin else []
 
     def __str__(self) -> str:
         return str(self.requirement)
@@ -47,18 +64,32 @@ class Requirements:
     unresolved: dict[str, tuple[ImportSite, ...]] = field(default_factory=dict)
     hints: list[ImportSite] = field(default_factory=list)  # e.g. `%pip install x` in a notebook
     invalid: list[ImportSite] = field(default_factory=list)  # names no import statement could use
+    runtime: list[ImportSite] = field(default_factory=list)  # `__main__`, Jython's `java.*`: never mapped
+    why_unresolved: dict[str, str] = field(default_factory=dict)  # module -> a rule's reason, when one decided
+    without: list[DirectRequirement] = field(default_factory=list)  # dropped by --without / [tool.poncho]
 
     def diagnostics(self) -> list[Diagnostic]:
         """What the mapping decided that the user should hear: unmapped, left-out and odd imports."""
         out = []
         for module, sites in self.unresolved.items():
             top = module.split(".")[0]
+            if module in self.why_unresolved:
+                out.append(_at(sites[0], Code.UNMAPPED, Severity.WARNING,
+                               f"{module!r} (imported at {_where(sites)}): {self.why_unresolved[module]}"))
+                continue
             out.append(_at(sites[0], Code.UNMAPPED, Severity.WARNING,
                            f"no distribution provides {module!r} (imported at {_where(sites)}); add "
                            f"`[tool.poncho.mapping] {top} = \"<dist>\"` to pyproject.toml or pass --map {top}=DIST"))
+        for module, group in _by_module(self.runtime).items():
+            out.append(_at(group[0], Code.RUNTIME_PROVIDED, Severity.NOTE,
+                           f"{module!r} (imported at {_where(group)}): {RUNTIME_REASON}"))
+        for r in self.without:
+            out.append(diagnostic(Code.USER_CHOICE, f"{r.name} left out of the lock by `without` "
+                                  f"(imported at {', '.join(r.locations[:3]) or 'no site'})", Severity.NOTE))
         for r in self.optional:
+            why = f" ({r.lazy})" if r.lazy else ""
             out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
-                           f"optional import of {r.name} not locked (use --include-optional)"))
+                           f"optional import of {r.name}{why} not locked (use --include-optional)"))
         for r in self.typing_only:
             out.append(_at(r.sites[0], Code.TYPING_ONLY, Severity.NOTE,
                            f"{r.name} is imported only for type checking; not locked"))
@@ -72,10 +103,42 @@ class Requirements:
 
     def reasons(self) -> dict[str, str]:
         """canonical name -> the first import sites, for conflict messages."""
-        return {r.key: ", ".join(s.location for s in r.sites[:3]) for r in self.direct}
+        return {r.key: ", ".join(r.locations[:3]) for r in self.direct}
+
+    def apply_user_choices(self, with_: Sequence[tuple[str, str]] = (), without: Sequence[str] = ()) -> None:
+        """``--with REQ`` adds a direct requirement no import names (its origin says who asked);
+        ``--without NAME`` drops one whatever imports it. ``with_`` holds (requirement, origin) pairs."""
+        drop = {canonicalize_name(n) for n in without}
+        self.without = [r for r in self.direct if r.key in drop]
+        self.direct = [r for r in self.direct if r.key not in drop]
+        for text, origin in with_:
+            req = Requirement(text)
+            if canonicalize_name(req.name) in drop:
+                continue
+            added = DirectRequirement(req.name, (), (), str(req.marker) if req.marker else None,
+                                      extras=tuple(sorted(req.extras)), specifier=str(req.specifier), origin=origin)
+            same = next((r for r in self.direct if r.key == added.key), None)
+            if same is not None:  # imported too: the user's extras and range join the import's need
+                self.direct[self.direct.index(same)] = replace(
+                    same, extras=tuple(sorted({*same.extras, *added.extras})),
+                    specifier=_joined(same.specifier, added.specifier), marker=same.marker and added.marker)
+            else:
+                self.direct.append(added)
+        self.direct.sort(key=lambda r: r.key)
 
 
-def _where(sites: tuple[ImportSite, ...]) -> str:
+def _joined(a: str, b: str) -> str:
+    return ",".join(x for x in (a, b) if x)
+
+
+def _by_module(sites: Iterable[ImportSite]) -> dict[str, list[ImportSite]]:
+    out: dict[str, list[ImportSite]] = defaultdict(list)
+    for s in sites:
+        out[s.module].append(s)
+    return dict(sorted(out.items()))
+
+
+def _where(sites: Sequence[ImportSite]) -> str:
     return ", ".join(s.location for s in sites[:3])
 
 
@@ -128,12 +191,36 @@ def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     deeper = mapper.map(f"{site.module}.{name}")
     if deeper.resolved and len(deeper.matched or "") > len(mapping.matched or ""):
         return deeper
+    if mapping.namespace and mapping.matched == site.module:
+        # `from azure.storage import new`: a shared namespace holds no code of its own; `new` is
+        # a portion the index does not know, not the namespace root's owner.
+        return replace(deeper, withheld=NAMESPACE, reason=namespace_reason(deeper.module, site.module))
     return mapping
 
 
+def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) -> str | None:
+    """Why imports that look required are an optional integration, or None when they are not.
+
+    Evidence, not scope alone: every such import sits inside a function (it
+    runs only when that feature is used) *and* the project declares the
+    distribution only in an optional extra. A distribution declared as a
+    runtime dependency, or not declared at all, stays required: a lazy import
+    to start up faster is still a dependency.
+    """
+    if not required or declared_group is None or not declared_group.startswith("["):
+        return None
+    if any(s.scope == "<module>" for s in required):
+        return None
+    return f"imported only inside functions and declared only in the extra {declared_group}"
+
+
 def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
-                            include_optional: bool = False) -> Requirements:
-    """Map third-party import sites to distributions, keeping every site as a reason."""
+                            include_optional: bool = False, declared: Declarations | None = None) -> Requirements:
+    """Map third-party import sites to distributions, keeping every site as a reason.
+
+    ``declared`` (the project's own dependency lists) gives each requirement the
+    version range and extras the project declares for it.
+    """
     by_dist: dict[str, list[tuple[ImportSite, Mapping | None]]] = defaultdict(list)
     names: dict[str, str] = {}
     out = Requirements()
@@ -147,7 +234,12 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             continue
         mapping = map_site(site, mapper)
         if not mapping.resolved:
-            unresolved[site.module].append(site)
+            if mapping.withheld == RUNTIME:
+                out.runtime.append(site)
+                continue
+            unresolved[mapping.module].append(site)
+            if mapping.withheld:
+                out.why_unresolved.setdefault(mapping.module, mapping.reason)
             continue
         dist = mapping.distribution
         assert dist is not None  # resolved mappings name a distribution
@@ -160,11 +252,25 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         mappings = tuple(dict.fromkeys(m for _, m in pairs if m is not None))
         guards = {s.guard for s in sites_}
         required = [s for s in sites_ if s.guard == Guard.REQUIRED]
+        extras: set[str] = {x for m in mappings for x in m.extras}
+        specifier = ""
+        said = declared.get(dist_key) if declared else None
+        if said is not None:
+            extras |= said.requirement.extras
+            specifier = str(said.requirement.specifier)
+        wanted = tuple(sorted(extras))
+        lazy = lazy_optional(required, said.group if said is not None else None)
+        if lazy:
+            required = []  # imported only when an optional feature is used: locked as optional imports are
+            sites_ = tuple(replace(s, guard=Guard.OPTIONAL) if s.guard == Guard.REQUIRED else s for s in sites_)
+            guards = {s.guard for s in sites_}
         if required:
-            out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required)))
+            out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
+                                                extras=wanted, specifier=specifier))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
-            req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True)
+            req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True,
+                                    extras=wanted, specifier=specifier, lazy=lazy)
             (out.direct if include_optional else out.optional).append(req)
         else:
             out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))

@@ -6,15 +6,22 @@ import path, so a lookup is a binary search per dotted prefix and loading
 costs no more than reading the file (a few milliseconds).
 
 When several distributions provide a path the choice is made by
-:func:`choose`: an exact (normalized) name match, then the most downloaded;
-the others are kept as ``Mapping.alternatives`` and the reason says how to
-override.
+:func:`choose`: a distribution the analyzed project declares, then an exact
+(normalized) name match, then the most downloaded; the others are kept as
+``Mapping.alternatives`` and the reason says how to override.
+
+A namespace several distributions share (``azure.storage``, ``google.cloud``,
+``sphinxcontrib``: several ship the path itself and no one of them ships all
+its subpackages) never answers for a submodule the index does not know:
+``azure.storage.<new>`` is not the retired ``azure-storage``. The lookup
+returns nothing and the next source (the live probe) or "unresolved" answers.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Mapping as _Table
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,14 +46,22 @@ class Candidate:
     rank: int
 
 
-def choose(path: str, candidates: list[Candidate]) -> tuple[Candidate, str]:
+def choose(path: str, candidates: list[Candidate],
+           declared: _Table[str, str] | None = None) -> tuple[Candidate, str]:
     """The candidate to pick for ``path`` and why.
 
-    A distribution named like the path (or like its longest dotted prefix that
-    names one: ``psycopg2`` for ``psycopg2.extras``) comes first, unless it is
-    far less used than the most downloaded provider; then the most downloaded.
+    A distribution the project declares (``declared``: canonical name -> where)
+    comes first: ``psycopg2-binary`` in ``[project].dependencies`` beats
+    ``psycopg2``. Then a distribution named like the path (or like its longest
+    dotted prefix that names one: ``psycopg2`` for ``psycopg2.extras``), unless
+    it is far less used than the most downloaded provider; then the most downloaded.
     """
     best = min(candidates, key=lambda c: (c.rank, c.distribution))
+    if declared:
+        mine = [c for c in candidates if canonicalize_name(c.distribution) in declared]
+        if mine:
+            pick = min(mine, key=lambda c: (c.rank, c.distribution))
+            return pick, f"the project declares it ({declared[canonicalize_name(pick.distribution)]})"
     if len(candidates) == 1:
         return best, "the only distribution in the index that provides it"
     exact: list[Candidate] = []
@@ -74,6 +89,7 @@ class ShippedIndex:
         self.path = Path(path) if path is not None else DATA_DIR / INDEX_FILE
         self._lines: list[str] | None = None
         self._lock = threading.Lock()
+        self._shared: dict[str, bool] = {}
 
     def _load(self) -> list[str]:
         if self._lines is None:
@@ -106,12 +122,55 @@ class ShippedIndex:
         found.sort(key=lambda c: (c.rank, c.distribution))
         return found
 
+    def providers(self, module: str) -> list[str]:
+        """Every distribution that provides ``module`` or a package above it, most specific first."""
+        return list(dict.fromkeys(c.distribution for p in prefixes(module) for c in self.candidates(p)))
+
+    def shared_namespace(self, path: str) -> bool:
+        """True when ``path`` is a namespace several distributions share.
+
+        Several distributions ship ``path`` itself, no one of them ships all
+        its subpackages, and some subpackage comes from a distribution that
+        does not ship ``path`` at all (a namespace portion):
+        ``azure.storage`` (azure-storage and azure-storage-nspkg ship it;
+        azure-storage-blob only ``azure.storage.blob``) is one. Variants and
+        forks are not: ``psycopg2`` (psycopg2 and psycopg2-binary both ship
+        all of it), ``jwt`` (PyJWT and the unrelated jwt each ship their own).
+        """
+        if path not in self._shared:
+            shared = False
+            owners = {c.distribution for c in self.candidates(path)}
+            if len(owners) > 1:
+                lines = self._load()
+                key = path + "."
+                i = bisect.bisect_left(lines, key)
+                children: dict[str, set[str]] = {}
+                while i < len(lines) and lines[i].startswith(key):
+                    child_path, dist, _ = lines[i].split("\t")
+                    child = child_path[len(key):].split(".", 1)[0]
+                    if "." not in child_path[len(key):]:
+                        children.setdefault(child, set()).add(dist)
+                    i += 1
+                if len(children) > 1:
+                    shared = not set.intersection(*children.values()) and \
+                        any(dists - owners for dists in children.values())
+            self._shared[path] = shared
+        return self._shared[path]
+
     def lookup(self, module: str) -> Mapping | None:
+        return self.lookup_declared(module, None)
+
+    def lookup_declared(self, module: str, declared: _Table[str, str] | None) -> Mapping | None:
+        """:meth:`lookup`, preferring the ``declared`` distributions (canonical name -> where declared)."""
         for prefix in prefixes(module):
             cands = self.candidates(prefix)
             if not cands:
                 continue
-            chosen, why = choose(prefix, cands)
+            namespace = self.shared_namespace(prefix)
+            if namespace and prefix != module:
+                # an unknown module inside a shared namespace: not the namespace root's owner (the probe may know)
+                return None
+            chosen, why = choose(prefix, cands, declared)
             others = tuple(c.distribution for c in cands if c is not chosen)
             reason = f"shipped index: {chosen.distribution} provides {prefix!r}; {why}"
             if others:
@@ -120,5 +179,18 @@ class ShippedIndex:
                            f"[tool.poncho.mapping] {prefix!r} = \"DIST\" in pyproject.toml or pass "
                            f"--map {prefix}=DIST")
             return Mapping(module, chosen.distribution, self.source, matched=prefix,
-                           alternatives=others, reason=reason)
+                           alternatives=others, reason=reason, namespace=namespace)
         return None
+
+
+class DeclaredIndex:
+    """The shipped index, preferring what the analyzed project declares when several provide a module."""
+
+    source = Source.INDEX
+
+    def __init__(self, index: ShippedIndex, declared: _Table[str, str]) -> None:
+        self.index = index
+        self.declared = dict(declared)
+
+    def lookup(self, module: str) -> Mapping | None:
+        return self.index.lookup_declared(module, self.declared)

@@ -76,6 +76,29 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
     return provided, skipped
 
 
+def loose_directories(names: list[str], provided: set[str]) -> set[str]:
+    """The provided paths that are directories without an ``__init__.py`` in this file list.
+
+    A wheel that ships only ``django/utils/six.py`` provides ``django.utils``
+    as such a directory: inside another distribution's regular package it owns
+    its modules (``django.utils.six``), not the directory (the builder's
+    :func:`~poncho.index_cache.build.store.index_rows` uses this).
+    """
+    inits = set()
+    dirs = set()
+    for raw in names:
+        if raw.endswith("/") or not is_safe_member(raw):
+            continue
+        name = _strip_data_dir(raw)
+        if not name or "/" not in name:
+            continue
+        parent, _, leaf = name.rpartition("/")
+        dirs.add(parent)
+        if leaf == "__init__.py":
+            inits.add(parent)
+    return {p for p in provided if p.replace(".", "/") in dirs and p.replace(".", "/") not in inits}
+
+
 def package_children(names: list[str], provided: set[str]) -> set[str]:
     """Dotted names one level below each provided package (``databricks.sdk`` below ``databricks``).
 

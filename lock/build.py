@@ -65,7 +65,7 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         req = by_key.get(canonicalize_name(pin.name))
         via: list[str] = []
         if req is not None:
-            via.extend(dict.fromkeys(validate.comment(s.location) for s in req.sites))
+            via.extend(dict.fromkeys(validate.comment(loc) for loc in req.locations))
         via.extend(pin.parents)
         artifacts = tuple(_artifact(f) for f in pin.files)
         if not artifacts:
@@ -78,7 +78,7 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
             artifacts=artifacts,
             direct=req is not None,
             via=tuple(via),
-            marker=validate.marker(req.marker, req.sites[0].location) if req is not None else None,
+            marker=validate.marker(req.marker, req.locations[0]) if req is not None else None,
             extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
             index_url=normalize_index_url(pin.index_url) if pin.index_url else "",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -35,6 +35,7 @@ from poncho.errors import BadResponse, IndexProblem, NotFound, OverLimit, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 
 from ..wheel_files import (
+    loose_directories,
     modules_on_extra_paths,
     package_children,
     provided_modules,
@@ -97,6 +98,7 @@ class WheelContents:
     children: set[str]
     metadata: bytes | None
     stubs_only: bool
+    loose: set[str] = field(default_factory=set)
 
 
 def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool,
@@ -112,6 +114,7 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool,
             names = zf.namelist()
             provided, skipped = provided_modules(names)
             children = package_children(names, provided)
+            loose = loose_directories(names, provided)
             roots = []
             for pth in pth_members(names):
                 head = read_member(zf, zf.getinfo(pth), wheel.url, limits, head=PTH_BYTES)
@@ -128,7 +131,7 @@ def read_wheel(session: requests.Session, wheel: IndexFile, want_metadata: bool,
             except BadResponse as exc:
                 if exc.transient:
                     raise
-    return WheelContents(provided, skipped, children, meta, stubs_only)
+    return WheelContents(provided, skipped, children, meta, stubs_only, loose)
 
 
 def _crawl_once(index: SimpleIndex, project: str, rank: int, limits: ArchiveLimits) -> ProjectResult:
@@ -148,6 +151,7 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int, limits: ArchiveLimi
     provided: set[str] = set()
     skipped: set[str] = set()
     children: set[str] = set()
+    loose: set[str] | None = None
     broken: list[str] = []
     meta: bytes | None = None
     stubs_only = False
@@ -163,6 +167,7 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int, limits: ArchiveLimi
         provided |= got.provided
         skipped |= got.skipped
         children |= got.children
+        loose = set(got.loose) if loose is None else loose & got.loose  # loose in every wheel read
         stubs_only = stubs_only or got.stubs_only
         meta = meta or got.metadata
     if meta:
@@ -182,6 +187,7 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int, limits: ArchiveLimi
         provided -= {n.strip() for n in namespaces}
     res.provides = sorted(provided)
     res.children = sorted(c for c in children if c.rsplit(".", 1)[0] in provided)
+    res.loose = sorted((loose or set()) & provided)
     res.skipped = sorted(skipped)
     reasons = [f"latest {choice.latest} has no wheels; read {choice.version}"] if choice.latest else []
     if broken:

@@ -50,6 +50,7 @@ class ProjectResult:
     wheels: list[str] = field(default_factory=list)
     provides: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)  # one level below provided packages
+    loose: list[str] = field(default_factory=list)  # provided directories without __init__.py
     skipped: list[str] = field(default_factory=list)
     import_names: list[str] | None = None  # PEP 794, when the metadata declares it
     import_namespaces: list[str] = field(default_factory=list)

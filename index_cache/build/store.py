@@ -97,16 +97,25 @@ def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
     A path several distributions provide (``databricks`` with an
     ``__init__.py`` in each of databricks-sdk and databricks-sql-connector)
     also gets its providers' subpackages, so ``databricks.sdk`` finds its own.
+    A directory without ``__init__.py`` inside another distribution's path
+    (django-utils-six's ``django/utils/``, inside Django's ``django``) is
+    recorded by the modules it holds (``django.utils.six``): the directory
+    itself is the other distribution's, and a row for it would take
+    ``from django.utils import timezone`` away from Django.
     """
     indexed = [r for r in results if r.status == INDEXED]
     providers: dict[str, set[str]] = {}
     for r in indexed:
         for path in r.provides:
             providers.setdefault(path, set()).add(canonicalize_name(r.project))
-    rows = set()
+    rows: set[tuple[str, str, int]] = set()
     for r in indexed:
         dist = r.distribution or r.project
+        mine = canonicalize_name(r.project)
         for path in r.provides:
+            if path in r.loose and _inside_another(path, mine, providers):
+                rows.update((child, dist, r.rank) for child in r.children if child.rsplit(".", 1)[0] == path)
+                continue
             rows.add((path, dist, r.rank))
         for child in r.children:
             if len(providers.get(child.rsplit(".", 1)[0], ())) > 1:
@@ -114,6 +123,12 @@ def index_rows(results: Iterable[ProjectResult]) -> list[tuple[str, str, int]]:
     # noise at the top (tests/, bin/) never maps, whichever way it came in (top_level.txt, Import-Name)
     return sorted((row for row in rows if row[0].split(".", 1)[0] not in NOISE),
                   key=lambda row: (row[0], row[2], row[1]))
+
+
+def _inside_another(path: str, project: str, providers: dict[str, set[str]]) -> bool:
+    """True when a package above ``path`` is provided by a distribution other than ``project``."""
+    parts = path.split(".")
+    return any(providers.get(".".join(parts[:i]), {project}) - {project} for i in range(1, len(parts)))
 
 
 def render_index(results: Iterable[ProjectResult]) -> str:

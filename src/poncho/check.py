@@ -25,6 +25,7 @@ from poncho.lock.parse import LockedEntry, LockedFile
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
 
+    from poncho.analysis.declared import Declarations
     from poncho.installed import Environment
     from poncho.resolver.target import Target
 
@@ -36,6 +37,7 @@ class Finding:
     code: ClassVar[str] = "PR000"
     summary: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.ERROR  # errors fail `check` (exit 1); warnings are shown only
+    strict: ClassVar[bool] = False  # a warning that makes `check --strict` fail (advice about declarations)
     subject: str
     detail: str
     file: str = ""  # where the finding points (the import site, or the lock line)
@@ -44,8 +46,9 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.code} {self.subject}: {self.detail}"
 
-    def diagnostic(self) -> Diagnostic:
-        return Diagnostic(self.file, self.line, f"{self.subject}: {self.detail}", self.severity, None,
+    def diagnostic(self, severity: Severity | None = None) -> Diagnostic:
+        """The finding as a Diagnostic (``severity`` overrides its own: a lock reports advice as notes)."""
+        return Diagnostic(self.file, self.line, f"{self.subject}: {self.detail}", severity or self.severity, None,
                           Code(self.code))
 
 
@@ -86,12 +89,58 @@ class UnmetRequirement(Finding):
     summary: ClassVar[str] = "a locked distribution requires what the other pins do not provide (a hand edit?)"
 
 
+@dataclass(frozen=True)
+class UndeclaredImport(Finding):
+    code: ClassVar[str] = "PR007"
+    summary: ClassVar[str] = "the code imports a distribution the project does not declare"
+    severity: ClassVar[Severity] = Severity.WARNING
+    strict: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class DeclaredUnused(Finding):
+    code: ClassVar[str] = "PR008"
+    summary: ClassVar[str] = "the project declares a runtime dependency that no analyzed code imports"
+    severity: ClassVar[Severity] = Severity.WARNING
+    strict: ClassVar[bool] = True
+
+
+def declaration_findings(requirements: Requirements, declared: Declarations,
+                         without: Sequence[str] = (), whole_project: bool = True) -> list[Finding]:
+    """Where the imports and the project's own declarations disagree (nothing when it declares nothing).
+
+    An import whose distribution no declaration names (any group counts) is
+    PR007; a runtime declaration that nothing imports (and ``--with`` does not
+    add) is PR008, only when ``whole_project`` (a directory) was analyzed: one
+    file or function needs a part of the declarations. Both are advice: the lock follows the code.
+    """
+    if not declared:
+        return []
+    findings: list[Finding] = []
+    for r in requirements.direct:
+        if r.sites and declared.get(r.name) is None:
+            findings.append(UndeclaredImport(r.name, f"imported at {_where(r)} but not among the project's "
+                                             "declared dependencies; declare it", *_site(r)))
+    used = {r.key for r in [*requirements.direct, *requirements.optional, *requirements.typing_only,
+                            *requirements.without]}
+    used |= {canonicalize_name(n) for n in without}
+    seen: set[str] = set()
+    for d in declared.runtime if whole_project else ():
+        if d.key in used or d.key in seen:
+            continue
+        seen.add(d.key)
+        findings.append(DeclaredUnused(d.requirement.name, f"declared at {d.file}:{d.line} but no analyzed code "
+                                       f"imports it; remove it, or lock it anyway with --with {d.requirement.name}",
+                                       d.file, d.line))
+    return findings
+
+
 def _site(r: DirectRequirement) -> tuple[str, int]:
     return (r.sites[0].file, r.sites[0].line) if r.sites else ("", 0)
 
 
 def _where(r: DirectRequirement) -> str:
-    return ", ".join(s.location for s in r.sites[:3])
+    return ", ".join(r.locations[:3])
 
 
 def check(requirements: Requirements, locked: LockedFile, current: LockInputs,

@@ -67,6 +67,18 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="ignore pip's configuration files and PIP_* variables (index-url, extra-index-url, cert)")
     p.add_argument("--map", action="append", default=[], metavar="IMPORT=DIST", dest="mappings",
                    help="map an import name to a distribution, overriding everything else (may repeat)")
+    p.add_argument("--with", action="append", default=[], metavar="REQ", dest="with_requirements",
+                   help="also lock this PEP 508 requirement, imported or not (gunicorn, 'uvicorn[standard]>=0.30'; "
+                        "may repeat; also [tool.poncho] with = [...])")
+    p.add_argument("--without", action="append", default=[], metavar="NAME",
+                   help="never lock this distribution as a direct requirement (one the platform provides, such as "
+                        "boto3 on AWS Lambda; may repeat; also [tool.poncho] without = [...])")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave matching files or directories out of the analysis (may repeat; also "
+                        "[tool.poncho] exclude = [...])")
+    p.add_argument("--include-tests", action="store_true", default=None,
+                   help="also analyze tests, docs, examples, benchmarks, noxfile.py and setup.py (left out of the "
+                        "runtime lock by default)")
     p.add_argument("--use-env", action="store_true",
                    help="prefer distributions installed in this environment when they provide an import")
     p.add_argument("--no-probe", action="store_true",
@@ -121,6 +133,10 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         find_links=getattr(args, "find_links", ()),
         from_env=getattr(args, "from_env", None),
         prefer_installed=getattr(args, "prefer_installed", None),
+        exclude=args.exclude,
+        include_tests=args.include_tests,
+        with_requirements=args.with_requirements,
+        without=args.without,
     )
 
 
@@ -314,7 +330,8 @@ def run_check(args: argparse.Namespace) -> int:
         from poncho.diagnostics import render
 
         sys.stdout.write(render((f.diagnostic() for f in findings), args.output_format))
-    failing = [f for f in findings if f.severity is Severity.ERROR]  # warnings (PR013) are shown, never fail
+    # warnings (PR013, and PR007/PR008 unless --strict) are shown, never fail
+    failing = [f for f in findings if f.severity is Severity.ERROR or (args.strict and f.strict)]
     stale = [f for f in failing if not isinstance(f, Drift)]
     if stale:
         print(f"{args.lock}: {len(stale)} finding(s); re-lock with: {pipeline.relock}", file=sys.stderr)
@@ -381,7 +398,7 @@ def run_explain(args: argparse.Namespace) -> int:
     paths, module = args.args[:-1], args.args[-1]
     pipeline = _pipeline(args, paths)
     analysis = pipeline.analyze(paths)
-    sys.stdout.write(explain(analysis, pipeline.mapper(paths), module))
+    sys.stdout.write(explain(analysis, pipeline.mapper(paths), module, pipeline.declarations(paths)))
     return ExitCode.OK
 
 

@@ -38,7 +38,8 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 #: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
 #: by the analyzer: poncho.analysis.roots.configured_first_party).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
-                "include-optional", "constraints", "first-party", "check")
+                "include-optional", "constraints", "first-party", "check", "exclude", "include-tests",
+                "with", "without")
 
 
 def default_cache_dir() -> Path:
@@ -85,6 +86,11 @@ class Options:
     from_env: str | None = None
     prefer_installed: str | None = None
     constraint_files: tuple[str, ...] = ()  # where ``constraints`` came from (pip, [tool.poncho], -c): the header
+    exclude: tuple[str, ...] = ()  # --exclude GLOB and [tool.poncho] exclude: files left out of the analysis
+    include_tests: bool = False  # analyze tests, docs, examples, setup.py too (left out by default)
+    # --with REQ / [tool.poncho] with: (PEP 508 requirement, who asked) pairs locked whatever imports them
+    with_requirements: tuple[tuple[str, str], ...] = ()
+    without: tuple[str, ...] = ()  # --without NAME / [tool.poncho] without: never locked as direct
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -208,6 +214,10 @@ def load_options(
     find_links: Sequence[str] = (),
     from_env: str | None = None,
     prefer_installed: str | None = None,
+    exclude: Sequence[str] = (),
+    include_tests: bool | None = None,
+    with_requirements: Sequence[str] = (),
+    without: Sequence[str] = (),
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -273,6 +283,13 @@ def load_options(
         from_env=from_env,
         prefer_installed=prefer_installed,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
+        exclude=(*(_typed(project, "exclude", list, pyproject) or ()), *exclude),
+        include_tests=bool(_typed(project, "include-tests", bool, pyproject)) if include_tests is None
+        else include_tests,
+        with_requirements=(*_with(_typed(project, "with", list, pyproject) or (), f"{pyproject}: [tool.poncho] with",
+                                  "[tool.poncho] with"),
+                           *_with(with_requirements, "--with", "--with")),
+        without=_without([*(_typed(project, "without", list, pyproject) or ()), *without], pyproject),
     )
     if keep_pins_from is not None and Path(keep_pins_from).is_file():
         # A re-lock onto an existing lock: what the user did not say now comes from its header.
@@ -339,6 +356,34 @@ def _usable_find_links(locations: Sequence[str], note: Any) -> list[str]:
         elif note is not None:
             note(f"pip's find-links {location} is not a directory; skipped")
     return out
+
+
+def _with(values: Sequence[str], where: str, origin: str) -> list[tuple[str, str]]:
+    """``--with`` / ``[tool.poncho] with`` values: any PEP 508 requirement (extras, range, marker), never a URL."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    out = []
+    for value in values:
+        try:
+            req = Requirement(value)
+        except InvalidRequirement as exc:
+            raise ConfigError(f"{where} {value!r}: not a PEP 508 requirement ({exc})") from None
+        if req.url:
+            raise ConfigError(f"{where} {value!r}: a direct URL cannot be locked with hashes from the index; "
+                              "give a name and a version range")
+        out.append((str(req), origin))
+    return out
+
+
+def _without(values: Sequence[str], where: Path | None) -> tuple[str, ...]:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    for value in values:
+        try:
+            canonicalize_name(value, validate=True)
+        except InvalidName:
+            raise ConfigError(f"{where or '--without'}: {value!r} is not a distribution name") from None
+    return tuple(values)
 
 
 def _with_upgrades(constraints: dict[str, SpecifierSet], upgrades: Sequence[str]) -> dict[str, SpecifierSet]:

@@ -37,6 +37,9 @@ class Code(str, enum.Enum):
     UNRESOLVED_IN_CHECK = "PR004"
     INPUTS_CHANGED = "PR005"
     UNMET_REQUIREMENT = "PR006"  # a pin's Requires-Dist not met by the other pins (a hand edit, a removed entry)
+    # check: the code against the project's declared dependencies (warnings; errors under --strict)
+    UNDECLARED_IMPORT = "PR007"  # imported, but not among the project's declared dependencies
+    DECLARED_UNUSED = "PR008"  # declared as a runtime dependency, but nothing imports it
     # check --env (the lock against an installed environment)
     NOT_INSTALLED = "PR011"  # locked, not installed
     OTHER_VERSION_INSTALLED = "PR012"  # locked at one version, installed at another
@@ -47,12 +50,15 @@ class Code(str, enum.Enum):
     DYNAMIC_UNKNOWN = "PR103"  # a dynamic import whose module is not known before run time
     PARTIAL_ANALYSIS = "PR104"  # a file analyzed in part: a fallback parser (static imports only), a bound met
     ENTRY_NOT_FOUND = "PR105"  # a callable entry that names nothing
+    OUT_OF_SCOPE = "PR106"  # files left out of the runtime analysis (tests, docs, --exclude)
     # mapping
     UNMAPPED = "PR201"  # an import no distribution provides
     OPTIONAL_LEFT_OUT = "PR202"
     TYPING_ONLY = "PR203"
     NOT_A_MODULE = "PR204"  # a string that no import statement could use
     INSTALL_HINT = "PR205"  # `%pip install x` in a notebook
+    RUNTIME_PROVIDED = "PR206"  # `__main__`, Jython's `java.*`: provided at run time, never mapped
+    USER_CHOICE = "PR207"  # a requirement added by `with` or dropped by `without`
     # resolution and the lock
     RESOLUTION_WARNING = "PR301"  # a yanked pin, a direct URL dependency, ...
     FORMAT_LIMIT = "PR302"  # a lock format that cannot carry hashes

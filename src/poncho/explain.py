@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from poncho.analysis import Analysis, Guard, ImportSite
 from poncho.index_cache import Mapper, Source
-from poncho.index_cache.requirements import map_site
+from poncho.index_cache.requirements import lazy_optional, map_site
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.analysis.declared import Declarations
 
 GUARD_TEXT = {
     Guard.REQUIRED: "required",
-    Guard.OPTIONAL: "optional (guarded by try/except ImportError; locked only with --include-optional)",
+    Guard.OPTIONAL: "optional (guarded by try/except ImportError, or loaded by an optional-import helper; "
+                    "locked only with --include-optional)",
     Guard.TYPING: "typing only (under `if TYPE_CHECKING:`; never locked)",
 }
 SOURCE_TEXT = {
@@ -24,7 +30,7 @@ def _matches(site: ImportSite, module: str) -> bool:
     return site.module == module or site.module.startswith(module + ".") or module.startswith(site.module + ".")
 
 
-def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
+def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarations | None = None) -> str:
     """A person-readable account; empty sites produce a message saying so, not an error."""
     sites = [s for s in analysis.sites if _matches(s, module)]
     if not sites:
@@ -55,6 +61,13 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
             lines.append(f"  also provided by: {', '.join(m.alternatives)}")
         if m.reason:
             lines.append(f"  why: {m.reason}")
+        said = declared.get(m.distribution or "") if declared else None
+        if said is not None:
+            lines.append(f"  declared: {said.requirement} in {said.where} ({said.file}:{said.line})")
+        mine = [s for s in third if s.guard == Guard.REQUIRED and map_site(s, mapper).distribution == m.distribution]
+        lazy = lazy_optional(mine, said.group if said is not None else None)
+        if lazy:
+            lines.append(f"  classified: optional integration, not locked without --include-optional: {lazy}")
         lines.append(f"  override: --map {(m.matched or site.module)}=DIST or "
                      f"[tool.poncho.mapping] \"{m.matched or site.module}\" = \"DIST\" in pyproject.toml")
     first = [s for s in sites if analysis.classify(s) == "first-party"]
@@ -65,6 +78,6 @@ def explain(analysis: Analysis, mapper: Mapper, module: str) -> str:
         lines.append(f"{std[0].top_level}: standard library of the target Python")
     gone = [s for s in sites if analysis.classify(s) == "missing-stdlib"]
     for site in gone:
-        said = [d.message for d in analysis.diagnostics if d.file == site.file and d.line == site.line]
-        lines.append(f"{site.top_level}: " + (said[0] if said else "standard library, but not in the target Python's"))
+        told = [d.message for d in analysis.diagnostics if d.file == site.file and d.line == site.line]
+        lines.append(f"{site.top_level}: " + (told[0] if told else "standard library, but not in the target Python's"))
     return "\n".join(lines) + "\n"

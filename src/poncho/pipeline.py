@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
 
     from poncho.analysis import Analysis
+    from poncho.analysis.declared import Declarations
     from poncho.check import Finding
     from poncho.index_cache import Mapper
     from poncho.index_cache.requirements import Requirements
@@ -65,6 +66,7 @@ class Pipeline:
         self._report = report
         self.progress = progress  # the CLI's status line on a terminal; stages say where they are
         self.relock: str | None = None  # after check: the command that re-locks with the lock's own flags
+        self._declared: dict[tuple[str, ...], Declarations] = {}
 
     def emit(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
@@ -134,7 +136,19 @@ class Pipeline:
                               use_env=self.options.use_env or from_env is not None,
                               env_path=from_env.path if from_env is not None else None,
                               probe_index=(lambda: self.indexes[0]) if self.options.probe else None,
-                              probe_cache_dir=Path(cache) / "probe" if cache else None)
+                              probe_cache_dir=Path(cache) / "probe" if cache else None,
+                              declared=self.declarations(paths).where())
+
+    def declarations(self, paths: Sequence[str | Path]) -> Declarations:
+        """What the analyzed project declares (pyproject, setup.cfg, requirements*.txt), read once per run."""
+        from poncho.analysis.declared import read_declarations
+
+        key = tuple(str(p) for p in paths)
+        if key not in self._declared:
+            self._declared[key] = found = read_declarations(paths)
+            for d in found.diagnostics:
+                self.emit(d)
+        return self._declared[key]
 
     @property
     def python_version(self) -> tuple[int, int]:
@@ -144,12 +158,15 @@ class Pipeline:
         """Analyze files and directories, or one callable given as ``file.py:func`` / ``pkg.mod:func``."""
         from poncho.analysis import analyze
         from poncho.analysis.cache import SiteCache
+        from poncho.analysis.scope import RuntimeScope
 
         self._stage("analyzing")
         entries = [str(p) for p in paths if is_entry(p)]
         if not entries:
             cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
-            analysis = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache)
+            runtime = RuntimeScope(tuple(self.options.exclude), self.options.include_tests)
+            analysis = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache,
+                               runtime=runtime)
         else:
             if len(paths) != 1:
                 raise EntryError("give one callable (file.py:function) alone, not mixed with other paths")
@@ -171,15 +188,26 @@ class Pipeline:
             raise AnalysisFailed(f"{len(analysis.diagnostics)} analysis problem(s) and --strict is set")
         return analysis
 
-    def map(self, analysis: Analysis, paths: Sequence[str | Path] = ()) -> Result:
-        """Map an Analysis's third-party sites to direct requirements."""
+    def map(self, analysis: Analysis, paths: Sequence[str | Path] = (), *, notes: bool = True) -> Result:
+        """Map an Analysis's third-party sites to direct requirements.
+
+        ``notes``: say where the imports and the project's declared dependencies disagree
+        (``check`` reports the same as findings instead).
+        """
         from poncho.index_cache.requirements import requirements_from_sites
 
         self._stage("mapping")
+        declared = self.declarations(paths)
         reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
-                                       include_optional=self.options.include_optional)
+                                       include_optional=self.options.include_optional, declared=declared)
+        reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
+        if declared and notes:
+            from poncho.check import declaration_findings
+
+            for finding in declaration_findings(reqs, declared, self.options.without, _whole_project(paths)):
+                self.emit(finding.diagnostic(severity=Severity.NOTE))
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
         return Result(analysis, reqs, diagnostics=self.diagnostics)
@@ -216,6 +244,7 @@ class Pipeline:
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
+        notes += _choice_notes(self.options.with_requirements, self.options.without)
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
         return result
@@ -307,9 +336,10 @@ class Pipeline:
         """Every way the lock at ``lock_path`` disagrees with the code or with itself; never resolves.
 
         With ``env`` (an interpreter or venv; ``""`` for the running one), also every way the installed
-        environment differs from the lock (``check --env``).
+        environment differs from the lock (``check --env``). Where the code and the project's declared
+        dependencies disagree is reported too (warnings).
         """
-        from poncho.check import check, drift
+        from poncho.check import check, declaration_findings, drift
         from poncho.config import adopt_header
         from poncho.lock.inputs import relock_command
         from poncho.lock.parse import read_lock
@@ -317,12 +347,14 @@ class Pipeline:
         locked = read_lock(lock_path)
         self.options = adopt_header(self.options, locked)
         self.__dict__.pop("target", None)  # the cached_property: the header may have set another target
-        result = self.requirements(paths)
+        result = self.map(self.analyze(paths), paths, notes=False)
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
+        findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
+                                         _whole_project(paths))
         if env is not None:
             from poncho.installed import query
 
@@ -471,6 +503,18 @@ class Pipeline:
         from packaging.markers import Marker
 
         return marker is None or self.target.evaluate(Marker(marker))
+
+
+def _whole_project(paths: Sequence[str | Path]) -> bool:
+    """True when a directory was analyzed: a program, not one file or one function, which need a part
+    of what the project declares."""
+    return any(not is_entry(p) and Path(p).is_dir() for p in paths)
+
+
+def _choice_notes(with_: Sequence[tuple[str, str]], without: Sequence[str]) -> list[str]:
+    """The lock header's record of the user's additions and removals (one short line each)."""
+    notes = [f"with: {', '.join(req for req, _ in with_)}"] if with_ else []
+    return notes + ([f"without: {', '.join(without)}"] if without else [])
 
 
 def _merged(*tables: Any) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""Runtime scope: which files of a tree the shipped program runs, and which only its developers do.
+
+Tests (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``), docs,
+examples, benchmarks, ``noxfile.py`` and ``setup.py`` import pytest, nox,
+sphinx themes and setuptools: none of that belongs in the lock shipped to
+workers. :class:`RuntimeScope` says what to leave out; the pipeline applies it
+by default (``--include-tests`` turns the defaults off, ``--exclude GLOB`` and
+``[tool.poncho] exclude`` add patterns). A file given by name is always
+analyzed. First-party names are still computed from the whole tree, so
+runtime code importing ``tests.fixtures`` is not sent to the index.
+
+Patterns are matched, ``fnmatch``-style, against the path relative to the
+directory given on the command line (``/`` separated) and against each
+directory on that path: ``scripts`` leaves out every ``scripts/``
+directory, ``app/legacy/*`` one subtree, ``*_pb2.py`` generated files. The
+defaults never apply inside a directory given by name that they would leave
+out: ``poncho-resolve tests/`` analyzes the tests.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .roots import SourceFile
+
+#: directories that hold tests, docs, examples and benchmarks, left out by default
+TEST_DIRS = ("tests", "test")
+DEV_DIRS = ("docs", "doc", "examples", "example", "benchmarks", "benchmark", "asv_bench")
+#: file names left out by default
+TEST_FILES = ("test_*.py", "*_test.py", "tests.py", "conftest.py")
+DEV_FILES = ("noxfile.py", "setup.py", "fabfile.py")
+DEFAULT_EXCLUDES = (*TEST_DIRS, *DEV_DIRS, *TEST_FILES, *DEV_FILES)
+
+
+@dataclass(frozen=True)
+class RuntimeScope:
+    """What to leave out of the runtime analysis: the defaults unless ``include_tests``, plus ``exclude``."""
+
+    exclude: tuple[str, ...] = ()
+    include_tests: bool = False
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return (*(() if self.include_tests else DEFAULT_EXCLUDES), *self.exclude)
+
+    def reason(self, file: SourceFile, base: Path | None = None) -> str | None:
+        """The pattern that leaves ``file`` out (matched below ``base``, else its root), or None."""
+        try:
+            rel = file.path.relative_to(base if base is not None else file.root).as_posix()
+        except ValueError:
+            rel = file.path.name
+        parts = rel.split("/")
+        for pattern in self.patterns:
+            pattern = pattern.strip().rstrip("/")
+            if not pattern:
+                continue
+            if "/" in pattern:
+                candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+            else:
+                candidates = parts
+            if any(fnmatch.fnmatchcase(c, pattern) for c in candidates):
+                return pattern
+        return None
+
+
+def split_runtime(files: Sequence[SourceFile], scope: RuntimeScope | None,
+                  given: Iterable[str | Path] = ()) -> tuple[list[SourceFile], dict[str, list[SourceFile]]]:
+    """(files to analyze, pattern -> files left out). Files named in ``given`` are always kept."""
+    if scope is None or not scope.patterns:
+        return list(files), {}
+    named = {os.path.abspath(p) for p in given if Path(p).is_file()}
+    dirs = sorted((Path(os.path.abspath(p)) for p in given if Path(p).is_dir()), key=lambda d: -len(d.parts))
+    kept: list[SourceFile] = []
+    left: dict[str, list[SourceFile]] = {}
+    for f in files:
+        path = Path(os.path.abspath(f.path))
+        base = next((d for d in dirs if path.is_relative_to(d)), None)
+        # A tests/ or docs/ directory given by name is what the user wants analyzed: defaults off inside it.
+        applies = scope if base is None or base.name not in (*TEST_DIRS, *DEV_DIRS) else \
+            RuntimeScope(scope.exclude, include_tests=True)
+        why = None if str(path) in named else applies.reason(replace(f, path=path), base)
+        if why is None:
+            kept.append(f)
+        else:
+            left.setdefault(why, []).append(f)
+    return kept, left
