@@ -1,6 +1,7 @@
 """poncho-resolve's command line: flags in, a lock or findings out.
 
     poncho-resolve PATH... [-o FILE] [--index-url URL] [--no-resolve]
+    poncho-resolve pack LOCK -o OUT / poncho-resolve run ARTIFACT -- COMMAND...
 
 Policy lives elsewhere: :mod:`poncho.config` merges flags with
 ``[tool.poncho]`` and pip's configuration, :mod:`poncho.pipeline` runs the
@@ -403,11 +404,63 @@ def run_index(args: argparse.Namespace) -> int:
     return index_cli.run(args)
 
 
+def _pack_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve pack",
+        description="Turn a lock into a runnable artifact with a real packer: a PEX (pex --pylock, or pex -r for "
+                    "a requirements lock), a relocatable venv archive (uv venv --relocatable + hashed install, "
+                    "tar.gz), or poncho_package_create / conda-pack tarballs from a poncho spec / environment.yml. "
+                    "The artifact records the lock's digest.",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("lock", metavar="LOCK", help="pylock.toml or a requirements lock (pex, venv); poncho-spec.json "
+                                                "(poncho); environment.yml (conda-pack)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the artifact: *.pex or *.tar.gz")
+    p.add_argument("--kind", choices=("pex", "venv", "poncho", "conda-pack"), default=None,
+                   help="which artifact (default: from OUT's name and the lock's format)")
+    p.add_argument("--python", default=None, metavar="PYTHON",
+                   help="the interpreter the venv is made with or the PEX is built for (default: this one)")
+    p.add_argument("--index-url", action="append", default=[], metavar="URL",
+                   help="for a requirements lock: the indexes to fetch from (default: the lock's header)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    return p
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    from poncho.ship import pack
+
+    record = pack(args.lock, args.output, args.kind, python=args.python, index_urls=tuple(args.index_url))
+    _say(args, f"packed {args.lock} into {args.output} ({record.kind}; lock {record.lock_digest[:19]}...)")
+    return ExitCode.OK
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve run",
+        description="Run COMMAND inside an artifact made by `pack`, unpacked once per lock digest into the cache "
+                    "(shared safely by concurrent runs); exits with COMMAND's exit code. Never touches the network.",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("artifact", metavar="ARTIFACT", help="a .pex or .tar.gz made by `poncho-resolve pack`")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND...", help="the command and arguments")
+    p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
+    return p
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from poncho.ship import run
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return run(args.artifact, command, args.cache_dir)
+
+
 COMMANDS = {
     "check": (_check_parser, run_check),
     "explain": (_explain_parser, run_explain),
     "export": (_export_parser, run_export),
     "index": (_index_parser, run_index),
+    "pack": (_pack_parser, run_pack),
+    "run": (_run_parser, run_run),
 }
 
 
