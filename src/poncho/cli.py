@@ -82,6 +82,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
                         "(default: this machine's)")
+    p.add_argument("--with-module-imports", action="store_true",
+                   help="for a callable entry (file.py:func), also lock the top-level imports of its module: what "
+                        "importing it by reference runs (Dask/Ray pickling by reference, an AWS Lambda handler)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="analysis worker processes (default: one per CPU; 1 = no subprocesses)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors and warnings on stderr")
@@ -122,6 +125,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         find_links=getattr(args, "find_links", ()),
         from_env=getattr(args, "from_env", None),
         prefer_installed=getattr(args, "prefer_installed", None),
+        with_module_imports=args.with_module_imports,
     )
 
 

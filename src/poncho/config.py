@@ -85,6 +85,7 @@ class Options:
     from_env: str | None = None
     prefer_installed: str | None = None
     constraint_files: tuple[str, ...] = ()  # where ``constraints`` came from (pip, [tool.poncho], -c): the header
+    with_module_imports: bool = False  # a function entry also locks its module's top-level imports
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -208,6 +209,7 @@ def load_options(
     find_links: Sequence[str] = (),
     from_env: str | None = None,
     prefer_installed: str | None = None,
+    with_module_imports: bool = False,
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -272,6 +274,7 @@ def load_options(
         find_links=tuple(dict.fromkeys([*find_links, *_usable_find_links(pip.find_links, verbose_note)])),
         from_env=from_env,
         prefer_installed=prefer_installed,
+        with_module_imports=with_module_imports,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
     if keep_pins_from is not None and Path(keep_pins_from).is_file():
