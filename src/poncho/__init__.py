@@ -51,7 +51,7 @@ def lock_for(fn: Callable[..., Any] | type | Sequence[Callable[..., Any] | type]
     from poncho.live import source_file
     from poncho.pipeline import Pipeline
 
-    fns = list(fn) if isinstance(fn, (list, tuple)) else [fn]
+    fns: list[Callable[..., Any] | type] = list(fn) if isinstance(fn, (list, tuple)) else [fn]  # type: ignore[list-item]
     # The functions' own files locate the project's pyproject.toml ([tool.poncho]).
     paths = list(dict.fromkeys(f for f in (source_file(one) for one in fns) if f))
     if options is not None and settings:
