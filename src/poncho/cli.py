@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.diagnostics import Diagnostic
     from poncho.pipeline import Pipeline
 
-LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
+LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json", "ray")
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 check found problems, 2 usage or unusable configuration/lock, "
                    "3 analysis problems (--strict), 4 unmapped imports (--strict), 5 no consistent set of "
                    "versions, 6 index unreachable or unusable, 70 internal error, 130 interrupted.")
@@ -216,7 +216,8 @@ def _lock_parser() -> argparse.ArgumentParser:
                    help="move only this pin (to VERSION, or the newest that fits); may repeat")
     p.add_argument("--format", choices=LOCK_FORMATS, default=None,
                    help="requirements (default; pip/uv/pex with --require-hashes), pylock (PEP 751 pylock.toml), "
-                        "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record). "
+                        "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record), "
+                        "ray (Ray's runtime_env with hashed pip packages). "
                         "Inferred from -o when it is pylock*.toml or *.yml")
     p.add_argument("--find-links", action="append", default=[], metavar="DIR|URL",
                    help="a directory (or an HTML page) of wheels and sdists, asked before the indexes (pip's "
