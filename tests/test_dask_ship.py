@@ -152,6 +152,11 @@ def test_install_mode_puts_the_lock_into_the_workers_own_environment(served, job
             lock = poncho.dask.lock_for(client, jobs.area, index_url=served.url, use_pip_config=False)
             poncho.dask.install(client, lock)
             assert set(client.run(lambda: __import__("geotools").VALUE).values()) == {3000}
+            # This worker has no poncho: submit's task and plugin travel by value.
+            assert set(client.run(lambda: importlib.util.find_spec("poncho") is None).values()) == {True}
+            shipped = poncho.dask.submit(client, jobs.area, 2, root=str(tmp_path / "envs"),
+                                         settings={"index_url": served.url, "use_pip_config": False})
+            assert shipped.result(timeout=300) == 6000
             other = poncho.dask.lock_for(client, jobs.extra, index_url=served.url, use_pip_config=False)
             served.stop()  # an install that cannot download is a ShipError naming the worker
             with pytest.raises(ShipError) as err:

@@ -204,6 +204,24 @@ def _pickled_call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[st
             cloudpickle.unregister_pickle_by_value(module)
 
 
+def _by_value(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A copy of a :mod:`poncho.worker_env` function that pickle cannot find by reference.
+
+    Dask pickles a whole task (not the function alone) with plain pickle first, which would
+    name ``poncho.worker_env`` and fail on a worker without poncho; a function whose module
+    cannot be imported makes it fall back to cloudpickle, which sends the code itself.
+    """
+    assert isinstance(fn, types.FunctionType)
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = fn.__qualname__
+    copy.__module__ = BY_VALUE_MODULE
+    return copy
+
+
+#: a module name no worker can import (see _by_value)
+BY_VALUE_MODULE = "poncho_worker_env_sent_by_value"
+
+
 def submit(client: Client, fn: Callable[..., Any], *args: Any, lock: Lock | None = None,
            workers: Sequence[str] | None = None, root: str | None = None, index_urls: Sequence[str] = (),
            settings: dict[str, Any] | None = None, **kwargs: Any) -> ShippedFuture:
@@ -222,7 +240,7 @@ def submit(client: Client, fn: Callable[..., Any], *args: Any, lock: Lock | None
     text = lock.render("requirements")
     _ensure_plugin(client, root)
     urls = list(index_urls) or list(lock.index_urls)
-    future = client.submit(worker_env.call_in_environment, _digest(text), text, _index_args(urls),
+    future = client.submit(_by_value(worker_env.call_in_environment), _digest(text), text, _index_args(urls),
                            _pickled_call(fn, args, kwargs), workers=list(workers) if workers else None, pure=False)
     return ShippedFuture(future, fn)
 
