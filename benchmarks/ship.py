@@ -25,7 +25,6 @@ test suite; the numbers depend on the machine (2 cores here, shared).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import site
 import statistics
@@ -39,11 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-JOB = '''
-def area(side):
+
+
+def area(side: int) -> int:
+    """The shipped function; defined here (``__main__``), so Dask and poncho both send it by value."""
     import geotools
+
     return geotools.VALUE * side
-'''
 
 
 def serve(tmp: Path):  # -> IndexServer
@@ -60,20 +61,10 @@ def serve(tmp: Path):  # -> IndexServer
     return server
 
 
-def load_job(tmp: Path):
-    path = tmp / "benchjobs.py"
-    path.write_text(JOB)
-    spec = importlib.util.spec_from_file_location("benchjobs", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["benchjobs"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def worker_venv(tmp: Path) -> Path:
     """A fresh venv that sees this one's packages (distributed, pip) after its own, through a .pth file."""
     path = tmp / "worker-venv"
-    venv.EnvBuilder(with_pip=False).create(path)
+    venv.EnvBuilder(with_pip=True).create(path)  # its own pip: PipInstall must install here, not in this venv
     (next(path.glob("lib/python*/site-packages")) / "driver.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     return path
 
@@ -93,7 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5, help="later calls to time (median)")
     args = parser.parse_args(argv)
 
-    import cloudpickle
     import distributed
     from distributed.diagnostics.plugin import PipInstall
 
@@ -105,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
                           UV_NO_CONFIG="1", PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
         say("serving the wheels")
         server = serve(tmp)
-        jobs = load_job(tmp)
         python = worker_venv(tmp) / "bin" / "python"
         rows = []
         with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster, \
@@ -120,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 envs = str(tmp / "envs")
 
                 def shipped():
-                    return poncho.dask.submit(client, jobs.area, 2, root=envs, settings=settings).result()
+                    return poncho.dask.submit(client, area, 2, root=envs, settings=settings).result()
 
                 first, value = timed(shipped)
                 assert value == 6000, value
@@ -128,12 +117,11 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(("poncho.dask.submit", first, statistics.median(later)))
 
                 say("PipInstall")
-                lock = poncho.dask.lock_for(client, jobs.area, **settings)
+                lock = poncho.dask.lock_for(client, area, **settings)
                 pins = [f"{e.name}=={e.version}" for e in lock.entries if e.name != "cloudpickle"]
-                cloudpickle.register_pickle_by_value(jobs)
 
                 def plain():
-                    return client.submit(jobs.area, 2, pure=False).result()
+                    return client.submit(area, 2, pure=False).result()
 
                 def pip_first():
                     client.register_plugin(PipInstall(packages=pins, pip_options=["--no-deps", "--index-url",

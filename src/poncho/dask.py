@@ -74,11 +74,18 @@ class WorkerTarget:
                 and lock.platform in self.platforms)
 
 
+_TARGETS: dict[tuple[int, frozenset[str]], dict[str, WorkerTarget]] = {}
+
+
 def worker_targets(client: Client, workers: Sequence[str] | None = None) -> dict[str, WorkerTarget]:
-    """Each worker's target, asked with ``client.run``."""
-    answers = client.run(worker_env.describe, workers=list(workers) if workers else None)
-    return {address: WorkerTarget(a["python"], a["implementation"], a["platform"], tuple(a["platforms"]))
-            for address, a in answers.items()}
+    """Each worker's target, asked with ``client.run``; asked again only when the set of workers changes."""
+    addresses = frozenset(workers or client.scheduler_info().get("workers", {}))
+    key = (id(client), addresses)
+    if key not in _TARGETS or not addresses:
+        answers = client.run(worker_env.describe, workers=sorted(addresses) if addresses else None)
+        _TARGETS[key] = {address: WorkerTarget(a["python"], a["implementation"], a["platform"],
+                                               tuple(a["platforms"])) for address, a in answers.items()}
+    return _TARGETS[key]
 
 
 def _one_target(client: Client, workers: Sequence[str] | None) -> tuple[WorkerTarget, list[str]]:

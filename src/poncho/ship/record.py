@@ -42,16 +42,16 @@ class ArtifactRecord:
     def from_json(cls, text: bytes | str, where: str) -> ArtifactRecord:
         try:
             data = json.loads(text)
-            if not isinstance(data, dict) or data.get("poncho-artifact") != SCHEMA:
-                raise ValueError("not a poncho-resolve artifact record")
-            kind, digest = data.get("kind"), data.get("lock_digest")
-            if not (isinstance(kind, str) and isinstance(digest, str) and digest.startswith("sha256:")):
-                raise ValueError("kind and lock_digest are missing")
-            optional = {k: v if isinstance(v := data.get(k), str) else None for k in ("input_digest", "target")}
-            return cls(kind=kind, lock_digest=digest, lock_name=str(data.get("lock_name", "")),
-                       tool_version=str(data.get("tool_version", "")), **optional)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        except ValueError as exc:  # json.JSONDecodeError, or bytes that are not UTF-8
             raise ArtifactError(f"{where}: unreadable artifact record ({exc})") from None
+        if not isinstance(data, dict) or data.get("poncho-artifact") != SCHEMA:
+            raise ArtifactError(f"{where}: not a poncho-resolve artifact record (schema {SCHEMA})")
+        kind, digest = data.get("kind"), data.get("lock_digest")
+        if not (isinstance(kind, str) and isinstance(digest, str) and digest.startswith("sha256:")):
+            raise ArtifactError(f"{where}: the artifact record has no kind or lock digest")
+        optional = {k: v if isinstance(v := data.get(k), str) else None for k in ("input_digest", "target")}
+        return cls(kind=kind, lock_digest=digest, lock_name=str(data.get("lock_name", "")),
+                   tool_version=str(data.get("tool_version", "")), **optional)
 
     @property
     def cache_key(self) -> str:
