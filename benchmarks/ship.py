@@ -3,9 +3,8 @@
 
     python benchmarks/ship.py [--calls 5]
 
-One scheduler (``LocalCluster(n_workers=0)``) and one worker started by
-``dask worker`` from its own fresh virtual environment, which lacks the
-function's dependency (``python-geotools`` -> ``unitconv``, real wheels on the
+A ``LocalCluster`` (one worker process) started from its own fresh virtual
+environment, which lacks the function's dependency (``python-geotools`` -> ``unitconv``, real wheels on the
 test suite's loopback PEP 691 index, with a real cloudpickle wheel). Measured,
 as wall time from submit to result:
 
@@ -61,6 +60,18 @@ def serve(tmp: Path):  # -> IndexServer
     return server
 
 
+CLUSTER = """\
+import sys
+
+import distributed
+
+if __name__ == "__main__":
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        print(c.scheduler_address, flush=True)
+        sys.stdin.read()
+"""
+
+
 def worker_venv(tmp: Path) -> Path:
     """A fresh venv that sees this one's packages (distributed, pip) after its own, through a .pth file."""
     path = tmp / "worker-venv"
@@ -97,11 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         server = serve(tmp)
         python = worker_venv(tmp) / "bin" / "python"
         rows = []
-        with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
-            worker = subprocess.Popen([str(python), "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
-                                       "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
-                                      stdout=subprocess.DEVNULL, stderr=open(tmp / "worker.log", "w"))
+        # The whole LocalCluster (scheduler and worker processes) runs on the worker venv's Python:
+        # PipInstall installs on the scheduler too, and must not touch this environment.
+        script = tmp / "cluster.py"
+        script.write_text(CLUSTER)
+        cluster = subprocess.Popen([str(python), str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=open(tmp / "worker.log", "w"), text=True)
+        address = cluster.stdout.readline().strip()
+        with distributed.Client(address) as client:
+            worker = cluster
             try:
                 client.wait_for_workers(1, timeout=120)
                 say("worker up; shipping with poncho.dask")
@@ -133,10 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                 later = [timed(plain)[0] for _ in range(args.calls)]
                 rows.append(("PipInstall + client.submit", first, statistics.median(later)))
             finally:
-                worker.terminate()
-                worker.wait(timeout=60)
-                say((tmp / "worker.log").read_text()[-3000:])
                 server.stop()
+        worker.stdin.close()  # the cluster script ends when its standard input does
+        worker.wait(timeout=120)
     print(f"{'':28} {'first call (s)':>15} {'later call (s)':>15}")
     for label, first, later in rows:
         print(f"{label:28} {first:15.3f} {later:15.3f}")
