@@ -198,7 +198,8 @@ def _lock_parser() -> argparse.ArgumentParser:
                     "(pinned, hashed) for the machines that will run it. "
                     "Other commands: `poncho-resolve check PATH... --lock FILE`, "
                     "`poncho-resolve explain PATH... MODULE`, `poncho-resolve export LOCK --format FMT`, "
-                    "`poncho-resolve index build`.",
+                    "`poncho-resolve index build`, `poncho-resolve pack LOCK -o OUT`, "
+                    "`poncho-resolve run ARTIFACT -- COMMAND...`.",
         epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
