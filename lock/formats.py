@@ -20,6 +20,7 @@ MODULES: dict[str, str] = {
     "poncho": "poncho_spec",
     "conda": "conda_env",
     "json": "json_lock",
+    "ray": "ray_env",
 }
 
 # The file name each format is conventionally read from (pylock.toml is fixed by PEP 751).
@@ -29,6 +30,7 @@ FILENAMES: dict[str, str] = {
     "poncho": "poncho-spec.json",
     "conda": "environment.yml",
     "json": "poncho-lock.json",
+    "ray": "ray-runtime-env.json",
 }
 
 #: formats that pin versions but cannot carry hashes
@@ -59,8 +61,8 @@ def choose_format(fmt: str | None, output: str | Path | None) -> tuple[str, Path
         elif path.name.endswith((".yml", ".yaml")):
             fmt = "conda"
         elif path.name.endswith(".json"):
-            raise UsageError(f"{output}: say which JSON: --format poncho (poncho_package_create spec) "
-                             "or --format json (the lock record)")
+            raise UsageError(f"{output}: say which JSON: --format poncho (poncho_package_create spec), "
+                             "--format json (the lock record) or --format ray (Ray's runtime_env)")
     fmt = fmt or "requirements"
     if fmt not in MODULES:
         raise UsageError(f"unknown lock format {fmt!r}; choose one of {', '.join(MODULES)}")

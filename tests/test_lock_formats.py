@@ -64,7 +64,7 @@ def locked(tmp_path_factory):
 
 def test_registry_names_every_format_and_renders_deterministically(locked):
     lock, _ = locked
-    assert set(MODULES) == {"requirements", "pylock", "poncho", "conda", "json"} == set(FILENAMES)
+    assert set(MODULES) == {"requirements", "pylock", "poncho", "conda", "json", "ray"} == set(FILENAMES)
     assert lock.render() == render(lock)
     assert FILENAMES["pylock"] == "pylock.toml"
     for name in MODULES:

@@ -13,7 +13,7 @@ For distributed-framework users, two calls work on live function objects
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -24,49 +24,45 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.pipeline import Options
 
 
-def requirements_for(fn: Callable[..., Any] | type, **kwargs: Any) -> Analysis:
-    """The import sites ``fn`` needs, from its source and its live globals; calls nothing."""
+def requirements_for(fn: Callable[..., Any] | type | Sequence[Callable[..., Any] | type],
+                     **kwargs: Any) -> Analysis:
+    """The import sites ``fn`` (or a list of functions) needs, from source and live globals; calls nothing.
+
+    ``target="cp311-manylinux_2_28_x86_64"`` judges the standard library for that Python;
+    ``with_module_imports=True`` adds the top-level imports of each function's module.
+    """
     from poncho.live import requirements_for as _requirements_for
 
     return _requirements_for(fn, **kwargs)
 
 
-def lock_for(fn: Callable[..., Any] | type, options: Options | None = None, **settings: Any) -> Lock:
-    """Analyze ``fn``, map, resolve for the options' target and return the Lock.
+def lock_for(fn: Callable[..., Any] | type | Sequence[Callable[..., Any] | type], options: Options | None = None,
+             *, with_module_imports: bool = False, **settings: Any) -> Lock:
+    """Analyze ``fn`` (or a list of functions: one lock for all), map, resolve for the target; return the Lock.
 
     Without ``options``, they are loaded as the CLI loads them (pip's index,
     certificate and constraints, the project's ``[tool.poncho]``), with
-    ``settings`` as the flags: ``lock_for(fn, target="cp311-manylinux_2_28_x86_64")``.
+    ``settings`` as the flags: ``lock_for([f, g], target="cp311-manylinux_2_28_x86_64")``.
+    ``with_module_imports`` (or ``options.with_module_imports``) adds what
+    importing each function's module runs.
     """
     from poncho.config import load_options
     from poncho.live import requirements_for as _requirements_for
+    from poncho.live import source_file
     from poncho.pipeline import Pipeline
 
-    # The function's own file locates the project's pyproject.toml ([tool.poncho]).
-    paths = _source_paths(fn)
+    fns: list[Callable[..., Any] | type] = list(fn) if isinstance(fn, (list, tuple)) else [fn]  # type: ignore[list-item]
+    # The functions' own files locate the project's pyproject.toml ([tool.poncho]).
+    paths = list(dict.fromkeys(f for f in (source_file(one) for one in fns) if f))
     if options is not None and settings:
         raise TypeError("give options or keyword settings, not both")
     pipeline = Pipeline(options or load_options(paths, **settings))
-    analysis = pipeline.accept_analysis(_requirements_for(fn, python_version=pipeline.python_version))
+    module_imports = with_module_imports or getattr(pipeline.options, "with_module_imports", False)
+    analysis = pipeline.accept_analysis(_requirements_for(fns, python_version=pipeline.python_version,
+                                                          with_module_imports=module_imports))
     result = pipeline.resolve(pipeline.map(analysis, paths))
     assert result.lock is not None
     return result.lock
-
-
-def _source_paths(fn: Any) -> list[str]:
-    import inspect
-
-    inner = fn
-    for _ in range(10):  # partials, bound methods and wrappers, without calling anything
-        nxt = getattr(inner, "func", None) or getattr(inner, "__func__", None) or getattr(inner, "__wrapped__", None)
-        if nxt is None:
-            break
-        inner = nxt
-    try:
-        path = inspect.getsourcefile(inner)
-    except TypeError:
-        return []
-    return [path] if path else []
 
 
 __all__ = ["__version__", "lock_for", "requirements_for"]

@@ -1,6 +1,7 @@
 """poncho-resolve's command line: flags in, a lock or findings out.
 
     poncho-resolve PATH... [-o FILE] [--index-url URL] [--no-resolve]
+    poncho-resolve pack LOCK -o OUT / poncho-resolve run ARTIFACT -- COMMAND...
 
 Policy lives elsewhere: :mod:`poncho.config` merges flags with
 ``[tool.poncho]`` and pip's configuration, :mod:`poncho.pipeline` runs the
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.diagnostics import Diagnostic
     from poncho.pipeline import Pipeline
 
-LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json")
+LOCK_FORMATS = ("requirements", "pylock", "poncho", "conda", "json", "ray")
 EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 check found problems, 2 usage or unusable configuration/lock, "
                    "3 analysis problems (--strict), 4 unmapped imports (--strict), 5 no consistent set of "
                    "versions, 6 index unreachable or unusable, 70 internal error, 130 interrupted.")
@@ -93,6 +94,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
                         "(default: this machine's)")
+    p.add_argument("--with-module-imports", action="store_true",
+                   help="for a callable entry (file.py:func), also lock the top-level imports of its module: what "
+                        "importing it by reference runs (Dask/Ray pickling by reference, an AWS Lambda handler)")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="analysis worker processes (default: one per CPU; 1 = no subprocesses)")
     p.add_argument("-q", "--quiet", action="store_true", help="only errors and warnings on stderr")
@@ -137,6 +141,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         include_tests=args.include_tests,
         with_requirements=args.with_requirements,
         without=args.without,
+        with_module_imports=args.with_module_imports,
     )
 
 
@@ -209,7 +214,8 @@ def _lock_parser() -> argparse.ArgumentParser:
                     "(pinned, hashed) for the machines that will run it. "
                     "Other commands: `poncho-resolve check PATH... --lock FILE`, "
                     "`poncho-resolve explain PATH... MODULE`, `poncho-resolve export LOCK --format FMT`, "
-                    "`poncho-resolve index build`.",
+                    "`poncho-resolve index build`, `poncho-resolve pack LOCK -o OUT`, "
+                    "`poncho-resolve run ARTIFACT -- COMMAND...`.",
         epilog=EXIT_CODES_HELP,
     )
     p.add_argument("paths", nargs="+", metavar="PATH",
@@ -227,7 +233,8 @@ def _lock_parser() -> argparse.ArgumentParser:
                    help="move only this pin (to VERSION, or the newest that fits); may repeat")
     p.add_argument("--format", choices=LOCK_FORMATS, default=None,
                    help="requirements (default; pip/uv/pex with --require-hashes), pylock (PEP 751 pylock.toml), "
-                        "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record). "
+                        "poncho (poncho_package_create JSON spec), conda (environment.yml), json (the Lock record), "
+                        "ray (Ray's runtime_env with hashed pip packages). "
                         "Inferred from -o when it is pylock*.toml or *.yml")
     p.add_argument("--find-links", action="append", default=[], metavar="DIR|URL",
                    help="a directory (or an HTML page) of wheels and sdists, asked before the indexes (pip's "
@@ -420,11 +427,63 @@ def run_index(args: argparse.Namespace) -> int:
     return index_cli.run(args)
 
 
+def _pack_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve pack",
+        description="Turn a lock into a runnable artifact with a real packer: a PEX (pex --pylock, or pex -r for "
+                    "a requirements lock), a relocatable venv archive (uv venv --relocatable + hashed install, "
+                    "tar.gz), or poncho_package_create / conda-pack tarballs from a poncho spec / environment.yml. "
+                    "The artifact records the lock's digest.",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("lock", metavar="LOCK", help="pylock.toml or a requirements lock (pex, venv); poncho-spec.json "
+                                                "(poncho); environment.yml (conda-pack)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the artifact: *.pex or *.tar.gz")
+    p.add_argument("--kind", choices=("pex", "venv", "poncho", "conda-pack"), default=None,
+                   help="which artifact (default: from OUT's name and the lock's format)")
+    p.add_argument("--python", default=None, metavar="PYTHON",
+                   help="the interpreter the venv is made with or the PEX is built for (default: this one)")
+    p.add_argument("--index-url", action="append", default=[], metavar="URL",
+                   help="for a requirements lock: the indexes to fetch from (default: the lock's header)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    return p
+
+
+def run_pack(args: argparse.Namespace) -> int:
+    from poncho.ship import pack
+
+    record = pack(args.lock, args.output, args.kind, python=args.python, index_urls=tuple(args.index_url))
+    _say(args, f"packed {args.lock} into {args.output} ({record.kind}; lock {record.lock_digest[:19]}...)")
+    return ExitCode.OK
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="poncho-resolve run",
+        description="Run COMMAND inside an artifact made by `pack`, unpacked once per lock digest into the cache "
+                    "(shared safely by concurrent runs); exits with COMMAND's exit code. Never touches the network.",
+        epilog=EXIT_CODES_HELP,
+    )
+    p.add_argument("artifact", metavar="ARTIFACT", help="a .pex or .tar.gz made by `poncho-resolve pack`")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND...", help="the command and arguments")
+    p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
+    return p
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from poncho.ship import run
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return run(args.artifact, command, args.cache_dir)
+
+
 COMMANDS = {
     "check": (_check_parser, run_check),
     "explain": (_explain_parser, run_explain),
     "export": (_export_parser, run_export),
     "index": (_index_parser, run_index),
+    "pack": (_pack_parser, run_pack),
+    "run": (_run_parser, run_run),
 }
 
 

@@ -91,6 +91,7 @@ class Options:
     # --with REQ / [tool.poncho] with: (PEP 508 requirement, who asked) pairs locked whatever imports them
     with_requirements: tuple[tuple[str, str], ...] = ()
     without: tuple[str, ...] = ()  # --without NAME / [tool.poncho] without: never locked as direct
+    with_module_imports: bool = False  # a function entry also locks its module's top-level imports
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -218,6 +219,7 @@ def load_options(
     include_tests: bool | None = None,
     with_requirements: Sequence[str] = (),
     without: Sequence[str] = (),
+    with_module_imports: bool = False,
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -282,6 +284,7 @@ def load_options(
         find_links=tuple(dict.fromkeys([*find_links, *_usable_find_links(pip.find_links, verbose_note)])),
         from_env=from_env,
         prefer_installed=prefer_installed,
+        with_module_imports=with_module_imports,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
         exclude=(*(_typed(project, "exclude", list, pyproject) or ()), *exclude),
         include_tests=bool(_typed(project, "include-tests", bool, pyproject)) if include_tests is None

@@ -225,3 +225,19 @@ class BuildIncomplete(PonchoError):
         self.failed = failed
         self.total = total
         super().__init__(f"{failed} of {total} project(s) could not be read; re-run to retry them")
+
+
+class ShipError(UsageError):
+    """``pack``, ``run`` and ``poncho.dask`` cannot go on; the message names the file, tool or worker."""
+
+
+class PackError(ShipError):
+    """``pack``: a packer (pex, uv, conda-pack, poncho_package_create) is missing or failed; nothing was written."""
+
+
+class ArtifactError(ShipError):
+    """``run``: a file that is not an artifact ``pack`` made, or one that cannot be unpacked."""
+
+
+class TargetMismatch(ShipError):
+    """A lock made for another target (Python version, platform) than the workers that would run it."""

@@ -24,7 +24,7 @@ import sys
 import sysconfig
 import textwrap
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,9 @@ from poncho.analysis.function_entry import analyze_definition, display_path
 from poncho.analysis.roots import file_roots
 from poncho.analysis.sites import Code
 from poncho.analysis.stdlib import normalize_version, stdlib_names
+from poncho.errors import ConfigError
 
-__all__ = ["requirements_for", "roots_of"]
+__all__ = ["requirements_for", "roots_of", "source_file"]
 
 #: attributes frameworks use to keep the user's function inside their wrapper object
 #: (functools.wraps, Parsl apps and functools.partial, numba dispatchers, Ray remote functions)
@@ -46,24 +47,61 @@ NOT_MODULES = frozenset({"builtins", "__main__", "__mp_main__", "__builtin__"})
 
 
 def requirements_for(
-    fn: Callable[..., Any] | type,
+    fn: Callable[..., Any] | type | Sequence[Callable[..., Any] | type],
     *,
     roots: list[Path] | list[str] | None = None,
     python_version: tuple[int, int] | str | None = None,
+    target: str | None = None,
+    with_module_imports: bool = False,
 ) -> Analysis:
     """The import sites ``fn`` needs, from its source and its live globals; calls nothing.
 
     ``fn`` may be a function, a lambda, a nested function or closure, a bound or
     unbound method, a ``functools.partial``, a decorated function (followed
-    through ``__wrapped__``), a class or a callable instance. ``roots`` are the
+    through ``__wrapped__``), a class or a callable instance, or a list of
+    them (what all of them need, for one lock). ``roots`` are the
     directories the program's own imports resolve from; by default the one
     ``fn``'s module was imported from. ``python_version`` is the target's
-    ``(major, minor)``; it decides the stdlib list and annotation semantics.
+    ``(major, minor)``, or give a ``target`` string (``"cp311-manylinux_2_28_x86_64"``,
+    ``"3.12"``); it decides the stdlib list and annotation semantics.
+    ``with_module_imports`` adds the top-level imports of each function's
+    module: what importing it by reference runs (Dask/Ray by reference, Lambda).
     """
+    if target is not None:
+        if python_version is not None:
+            raise ConfigError("give a target or a python version, not both")
+        from poncho.config import parse_target
+
+        parsed = parse_target(target)
+        python_version = (parsed.python_version.major, parsed.python_version.minor)
+    fns = list(fn) if isinstance(fn, (list, tuple)) else [fn]
+    if not fns:
+        raise ConfigError("requirements_for: give at least one function")
     walk = _LiveWalk(roots=[Path(r) for r in roots] if roots else None, python_version=python_version)
-    walk.push(fn, how="the callable")
+    for one in fns:
+        walk.push(one, how="the callable")
     walk.run()
-    return walk.result()
+    analysis = walk.result()
+    if with_module_imports:
+        from poncho.module_imports import with_module_imports as add_module_imports
+
+        files = [Path(f) for f in (source_file(one) for one in fns) if f]
+        analysis = add_module_imports(analysis, files, python_version)
+    return analysis
+
+
+def source_file(fn: Any) -> str | None:
+    """The file ``fn`` was defined in, through partials, bound methods and wrappers; calls nothing."""
+    inner = fn
+    for _ in range(10):
+        nxt = getattr(inner, "func", None) or getattr(inner, "__func__", None) or getattr(inner, "__wrapped__", None)
+        if nxt is None:
+            break
+        inner = nxt
+    try:
+        return inspect.getsourcefile(inner)
+    except TypeError:
+        return None
 
 
 def roots_of(fn: types.FunctionType | type, file: Path) -> list[Path]:

@@ -176,6 +176,12 @@ class Pipeline:
             missing = [d for d in analysis.diagnostics if d.code is Code.ENTRY_NOT_FOUND]
             if missing:
                 raise EntryError(str(missing[0]))
+            if self.options.with_module_imports:
+                from poncho.module_imports import entry_module_file, with_module_imports
+
+                module = entry_module_file(entries[0])
+                if module is not None:
+                    analysis = with_module_imports(analysis, [module], self.python_version)
         return self.accept_analysis(analysis)
 
     def accept_analysis(self, analysis: Analysis) -> Analysis:
