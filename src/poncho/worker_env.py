@@ -188,10 +188,11 @@ def call_in_environment(digest: str, lock_text: str, index_args: Sequence[str], 
 
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     # Duck-typed: each task brings its own by-value copy of this module, so the plugin's class is not ours.
-    if not callable(getattr(plugin, "environment", None)):
+    environment = getattr(plugin, "environment", None)
+    if not callable(environment):
         return ("build-failed", None, f"the {PLUGIN_NAME} plugin is not registered on this worker")
     try:
-        env = plugin.environment(digest, lock_text, index_args)
+        env = environment(digest, lock_text, index_args)
     except BuildFailed as exc:
         return ("build-failed", None, str(exc))
     with tempfile.TemporaryDirectory(prefix="poncho-call-") as tmp:
