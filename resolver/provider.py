@@ -135,9 +135,14 @@ class Provider(AbstractProvider):
             matching = sorted(matching, key=lambda r: r.version != self.preferred[name])
         installable = (r for r in matching if r.installable)  # file compatibility is worked out lazily
         upcoming = next(installable, None)
+        tried = 0
         while upcoming is not None:
             release, upcoming = upcoming, next(installable, None)
-            if upcoming is not None:  # fetch the next candidate's metadata while this one is tried
+            tried += 1
+            # Past the first candidate the resolver is walking back: fetch the next one's metadata while
+            # this one is tried. (The first is almost always kept; fetching its runner-up cold would
+            # double the metadata requests of a resolution that never backtracks.)
+            if upcoming is not None and tried > 1:
                 self.repository.prefetch_metadata(upcoming)
             try:
                 meta = self.repository.metadata(release)
@@ -173,7 +178,7 @@ class Provider(AbstractProvider):
             deps.extend(r for r in meta.requires_dist if self.target.evaluate(r.marker, ""))
         for dep in deps:
             if dep.url is None:
-                self.repository.prefetch(dep.name)
+                self.repository.prefetch(dep.name, dep)
             else:
                 self.metadata_warnings.append(
                     f"{candidate.name} {candidate.version} requires {dep} (a direct URL); not locked: "

@@ -118,6 +118,10 @@ def make_session(
         adapter = requests.adapters.HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=32)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    if cache_dir is not None:
+        from .page_cache import PageCache
+
+        session.page_cache = PageCache(Path(cache_dir), ttl=page_ttl, offline=offline)
     return session
 
 
@@ -195,6 +199,9 @@ class _TimeoutSession(requests.Session):
     (requests lets REQUESTS_CA_BUNDLE override ``Session.verify``; an explicit
     ``--cert`` or pip ``cert`` must not be silently replaced.)
     """
+
+    #: Project pages in parsed form (:mod:`poncho.net.page_cache`); set by make_session when it caches.
+    page_cache: Any = None
 
     def __init__(self, timeout: float, cert: str | None) -> None:
         super().__init__()
