@@ -96,6 +96,8 @@ def resolve(
         repository.prefetch(r.name, r)
     provider = Provider(repository, target, allow_prereleases=allow_prereleases, constraints=constraints,
                         preferred=preferred)
+    for i, r in enumerate(reqs):
+        provider.user_order.setdefault(canonicalize_name(r.name), i)
     reporter = _CountingReporter()
     try:
         result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)
