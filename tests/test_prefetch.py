@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from poncho.net import SimpleIndex, make_session
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.cli import run
 from support.wheels import build_wheel
 
 MIDDLE = ["mid-a", "mid-b", "mid-c", "mid-d"]
@@ -69,3 +70,15 @@ def test_cached_answers_cost_no_round_trip(index_server, tmp_path):
         assert {p.name: p.version for p in again} == {p.name: p.version for p in cold}
     assert len(index_server.log) == requests_before
 
+
+
+def test_verbose_reports_the_round_trips(index_server, tmp_path):
+    _tree(index_server, tmp_path / "w")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "job.py").write_text("import app\n")
+    done = run("job.py", "--index-url", index_server.url, "--map", "app=app", "-v", cwd=tmp_path / "proj")
+    assert done.returncode == 0, done.stderr
+    stats = [line for line in done.stderr.splitlines() if "PR303" in line]
+    assert len(stats) == 1 and "9 pins" in stats[0] and "6 sequential round trips" in stats[0]
+    quiet = run("job.py", "--index-url", index_server.url, "--map", "app=app", cwd=tmp_path / "proj")
+    assert quiet.returncode == 0 and "PR303" not in quiet.stderr

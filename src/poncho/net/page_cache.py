@@ -16,7 +16,7 @@ decoding anything; a changed page is parsed again and the entry rewritten.
 Its modification time is when the page was last fetched, which is how page
 freshness is judged, since the index sends no caching headers. An entry that
 is truncated, foreign or corrupt reads as a miss and is rewritten. A release's
-entries are stored with :mod:`marshal` (see ``_slice``).
+entries are stored with :mod:`marshal` (see ``ReleaseRows.entries``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,14 +73,47 @@ def version_text(filename: str, name: NormalizedName) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
 class ReleaseRows:
-    """One release of a page: its version text, whether every file is yanked, and its files on demand."""
+    """One release of a page: its version text, whether every file is yanked, and its files on demand.
 
-    version: str
-    yanked: bool
-    load: Callable[[], tuple[IndexFile, ...]] = field(repr=False, compare=False)
-    entries: Callable[[], list] = field(repr=False, compare=False)  # as stored: JSON entries or rows
+    ``stored`` is the release's entries (PEP 691 entries for a ``json``
+    page, rows for a ``rows`` one), or their bytes in an entry on disk,
+    decoded on first use. (A plain slotted class: a page makes thousands.)
+    """
+
+    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url")
+
+    def __init__(self, version: str, yanked: bool, stored: list | memoryview, kind: str, page_url: str) -> None:
+        self.version = version
+        self.yanked = yanked
+        self._stored = stored
+        self._kind = kind
+        self._page_url = page_url
+
+    def entries(self) -> list:
+        """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
+        page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
+        if isinstance(self._stored, memoryview):
+            entries = marshal.loads(self._stored)
+            if not isinstance(entries, list):
+                raise TypeError("a cached release is not a list")
+            return entries
+        return self._stored
+
+    def load(self) -> tuple[IndexFile, ...]:
+        return _decode(self._kind, self.entries(), self._page_url)
+
+
+def _decode(kind: str, entries: list, page_url: str) -> tuple[IndexFile, ...]:
+    """Stored entries as checked IndexFile records: PEP 691 entries are joined and checked here, on first
+    read; a bad one is the index's error, naming the page."""
+    if kind == "rows":
+        return tuple(file_of(row) for row in entries)
+    try:
+        files = tuple(from_json(e, page_url) for e in entries)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise BadResponse(page_url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
+    return checked(files, page_url)
 
 
 @dataclass
@@ -105,8 +138,7 @@ class CompactPage:
                           groups: dict[str | None, list[dict]]) -> CompactPage:
         """From a PEP 691 page's ``files`` grouped by version text (``None``: not a release file of ``name``)."""
         other = groups.pop(None, [])
-        releases = [ReleaseRows(text, all(e.get("yanked") for e in group), _decoder("json", group, url),
-                                _constant(group))
+        releases = [ReleaseRows(text, all(e.get("yanked") for e in group), group, "json", url)
                     for text, group in groups.items() if text is not None]
         return cls(name, url, digest, "json", releases, other)
 
@@ -116,13 +148,13 @@ class CompactPage:
         for f in files:
             groups.setdefault(version_text(f.filename, name), []).append(row_of(f))
         other = groups.pop(None, [])
-        releases = [ReleaseRows(text, all(r[4] for r in rows), _decoder("rows", rows, url), _constant(rows))
+        releases = [ReleaseRows(text, all(r[4] for r in rows), rows, "rows", url)
                     for text, rows in groups.items() if text is not None]
         return cls(name, url, digest, "rows", releases, other)
 
     def files(self) -> tuple[IndexFile, ...]:
         """Every file of the page (this decodes every release: for callers that need them all)."""
-        return tuple(f for r in self.releases for f in r.load()) + _decoder(self.kind, self.other, self.url)()
+        return tuple(f for r in self.releases for f in r.load()) + _decode(self.kind, self.other, self.url)
 
     def serialize(self) -> bytes:
         """The entry's bytes: a frame line, the JSON header, then each release's entries (see the module doc)."""
@@ -159,54 +191,11 @@ class CompactPage:
                 return None
             releases = []
             for v, y, off, n in header["releases"]:
-                entries = _slice(body, int(off), int(n))
-                releases.append(ReleaseRows(str(v), bool(y), _lazy_decoder(kind, entries, url), entries))
+                releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url))
             return cls(NormalizedName(header["name"]), url, str(header["digest"]), kind, releases,
                        header["other"])
         except (ValueError, TypeError, KeyError, IndexError):
             return None
-
-
-def _constant(entries: list) -> Callable[[], list]:
-    return lambda: entries
-
-
-def _decoder(kind: str, entries: list, page_url: str) -> Callable[[], tuple[IndexFile, ...]]:
-    return _lazy_decoder(kind, _constant(entries), page_url)
-
-
-def _lazy_decoder(kind: str, entries: Callable[[], list], page_url: str) -> Callable[[], tuple[IndexFile, ...]]:
-    """Turn a release's stored entries into checked IndexFile records: PEP 691 entries are joined and checked
-    here, on first read; a bad one is the index's error, naming the page."""
-    def load() -> tuple[IndexFile, ...]:
-        if kind == "rows":
-            return tuple(file_of(row) for row in entries())
-        try:
-            files = tuple(from_json(e, page_url) for e in entries())
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise BadResponse(page_url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
-        return checked(files, page_url)
-
-    return load
-
-
-def _slice(body: memoryview, offset: int, length: int) -> Callable[[], list]:
-    """One release's stored entries, decoded when first asked.
-
-    ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
-    page's entries about 8 times faster than ``json``; it is read only from
-    an entry this process's own format wrote and whose CRC matched, so it
-    never sees a byte the cache did not write.
-    """
-    view = body[offset:offset + length]
-
-    def load() -> list:
-        entries = marshal.loads(view)
-        if not isinstance(entries, list):
-            raise TypeError("a cached release is not a list")
-        return entries
-
-    return load
 
 
 class PageCache:
