@@ -57,6 +57,10 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
     return NormalizedName(identifier), frozenset()
 
 
+#: After this many conflicts a project is decided before unconflicted ones (uv's PubGrub "conflict early").
+CONFLICTS_FIRST = 5
+
+
 class Provider(AbstractProvider):
     """Answers resolvelib's questions from a Repository, for one Target."""
 
@@ -77,6 +81,9 @@ class Provider(AbstractProvider):
         self.unreadable: dict[str, dict[Version, IndexProblem | LookupError]] = {}
         # The user's requirements in the order given: a tie-breaker of get_preference (set by resolve()).
         self.user_order: dict[str, int] = {}
+        # How many conflicts each project took part in: past CONFLICTS_FIRST it is decided early (uv's rule).
+        self.conflicts: dict[str, int] = {}
+        self._counted: tuple[int, ...] = ()
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
@@ -102,6 +109,11 @@ class Provider(AbstractProvider):
             names.add(canonicalize_name(cause.requirement.name))
             if cause.parent is not None:
                 names.add(cause.parent.name)
+        conflict = tuple(map(id, backtrack_causes))  # resolvelib copies the list each round, not its items
+        if conflict != self._counted:  # one count per conflict, however often resolvelib asks
+            self._counted = conflict
+            for name in names:
+                self.conflicts[name] = self.conflicts.get(name, 0) + 1
         chosen = [i for i in identifiers if split_identifier(i)[0] in names]
         return chosen or identifiers
 
@@ -129,7 +141,8 @@ class Provider(AbstractProvider):
         upper_bounded = any(op in ("<", "<=", "~=") or (op == "==" and "*" in version)
                             for op, version in operators)
         requested = self.user_order.get(name, math.inf)
-        return (not pinned, not upper_bounded, requested, not operators, identifier)
+        conflicted = self.conflicts.get(name, 0) >= CONFLICTS_FIRST
+        return (not pinned, not conflicted, not upper_bounded, requested, not operators, identifier)
 
     # candidates --------------------------------------------------------------
     def find_matches(  # type: ignore[override]

@@ -8,6 +8,8 @@ a resolver that asked one question at a time would need far more.
 
 from __future__ import annotations
 
+import os
+
 from poncho.net import SimpleIndex, make_session
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
 from support.cli import run
@@ -82,3 +84,30 @@ def test_verbose_reports_the_round_trips(index_server, tmp_path):
     assert len(stats) == 1 and "9 pins" in stats[0] and "6 sequential round trips" in stats[0]
     quiet = run("job.py", "--index-url", index_server.url, "--map", "app=app", cwd=tmp_path / "proj")
     assert quiet.returncode == 0 and "PR303" not in quiet.stderr
+
+
+def test_metadata_by_range_costs_one_request(index_server, tmp_path):
+    """Without a .metadata file, a wheel's METADATA comes from the zip's tail: one range request, not three."""
+    index_server.serve_metadata = index_server.advertise_metadata = False
+    # An incompressible payload, sized so the wheel ends a few bytes into a 64 KiB block: reading the end
+    # record by blocks would take a request for it, one for the central directory, one for METADATA.
+    size = 300_000
+    for attempt in range(6):
+        wheel = build_wheel(tmp_path / f"w{attempt}", "big", "1.0", files={"big/data.bin": os.urandom(size)})
+        over = wheel.stat().st_size % 65536
+        if 16 <= over <= 200:
+            break
+        size += (65536 - over) + 64
+    else:
+        raise AssertionError("could not size the wheel")
+    index_server.add(wheel)
+    session = make_session(None)
+    target = Target.current()
+    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, None), target)
+    try:
+        res = resolve(["big"], repo, target)
+    finally:
+        repo.close()
+    assert str(res.pins["big"].version) == "1.0" and repo.fetcher.stats["range"] == 1
+    ranges = [r for r in index_server.requests_for("/files/big-1.0") if "Range" in r[2]]
+    assert len(ranges) == 1 and ranges[0][2]["Range"].startswith("bytes=")
