@@ -38,8 +38,8 @@ class Release:
     name: NormalizedName
     version: Version
     source: tuple[IndexFile, ...] | Callable[[], tuple[IndexFile, ...]] = field(repr=False, compare=False)
-    yanked: bool = False
-    target: Target = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    yanked: bool
+    target: Target = field(repr=False, compare=False)
     index_url: str = field(default="", compare=False)  # the index that listed these files
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
@@ -24,7 +25,7 @@ def _info(req: str, parent: str | None = None) -> RequirementInformation:
     cand = None
     if parent is not None:
         name, _, version = parent.partition("==")
-        cand = Candidate(Release(name, Version(version), ()))  # type: ignore[arg-type]
+        cand = Candidate(Release(canonicalize_name(name), Version(version), (), False, Target.current()))
     return RequirementInformation(Requirement(req), cand)
 
 

@@ -28,7 +28,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,21 +56,31 @@ def file_of(row: Sequence) -> IndexFile:
     return IndexFile(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
 
 
-def version_text(filename: str, name: NormalizedName) -> str | None:
-    """The version part of a wheel or sdist filename of project ``name``, cheaply (no tag parsing)."""
-    if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) not in (5, 6) or canonicalize_name(parts[0]) != name:
-            return None
-        return parts[1]
-    for suffix in (".tar.gz", ".zip"):
-        if filename.endswith(suffix):
-            stem = filename[: -len(suffix)]
-            project, sep, version = stem.rpartition("-")
-            if not sep or canonicalize_name(project) != name:
+def version_texts(name: str) -> Callable[[str], str | None]:
+    """The version part of wheel and sdist filenames of project ``name`` (None for another project's or
+    another kind of file), cheaply: no tag parsing, and each distinct name part canonicalized once."""
+    names: dict[str, bool] = {}
+
+    def version_of(filename: str) -> str | None:
+        if filename.endswith(".whl"):
+            parts = filename[:-4].split("-")
+            if len(parts) not in (5, 6):
                 return None
-            return version
-    return None
+            project, version = parts[0], parts[1]
+        else:
+            for suffix in (".tar.gz", ".zip"):
+                if filename.endswith(suffix):
+                    project, sep, version = filename[: -len(suffix)].rpartition("-")
+                    if sep:
+                        break
+            else:
+                return None
+        ours = names.get(project)
+        if ours is None:
+            ours = names[project] = canonicalize_name(project) == name
+        return version if ours else None
+
+    return version_of
 
 
 class ReleaseRows:
@@ -145,8 +155,9 @@ class CompactPage:
     @classmethod
     def from_files(cls, name: NormalizedName, url: str, digest: str, files: Iterable[IndexFile]) -> CompactPage:
         groups: dict[str | None, list[Row]] = {}
+        version_of = version_texts(name)
         for f in files:
-            groups.setdefault(version_text(f.filename, name), []).append(row_of(f))
+            groups.setdefault(version_of(f.filename), []).append(row_of(f))
         other = groups.pop(None, [])
         releases = [ReleaseRows(text, all(r[4] for r in rows), rows, "rows", url)
                     for text, rows in groups.items() if text is not None]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -22,7 +21,7 @@ from poncho.net.local import local_path, read_regular
 from poncho.net.session import OfflineMiss, read_body
 
 from .index_file import IndexFile, checked
-from .page_cache import CompactPage, PageCache, body_digest
+from .page_cache import CompactPage, PageCache, body_digest, version_texts
 
 __all__ = ["DEFAULT_INDEX", "IndexFile", "ProjectPage", "SimpleIndex", "parse_compact", "parse_project_page"]
 
@@ -173,7 +172,7 @@ def parse_compact(name: str, url: str, body: bytes, content_type: str, digest: s
             if not isinstance(files, list):
                 raise TypeError(f"files is {type(files).__name__}, not a list")
             groups: dict[str | None, list[dict]] = {}
-            version_of = _version_texts(key)
+            version_of = version_texts(key)
             for f in files:
                 filename = f["filename"]
                 if type(filename) is not str:
@@ -188,32 +187,6 @@ def parse_compact(name: str, url: str, body: bytes, content_type: str, digest: s
     except Exception as exc:  # pragma: no cover - html.parser is lenient
         raise BadResponse(url, f"invalid PEP 503 HTML: {exc}") from exc
     return CompactPage.from_files(key, url, digest, checked(tuple(parser.files), url))
-
-
-def _version_texts(name: str) -> Callable[[str], str | None]:
-    """``version_text`` for one project's filenames, canonicalizing each distinct name part once."""
-    names: dict[str, bool] = {}
-
-    def version_of(filename: str) -> str | None:
-        if filename.endswith(".whl"):
-            parts = filename[:-4].split("-")
-            if len(parts) not in (5, 6):
-                return None
-            project, version = parts[0], parts[1]
-        else:
-            for suffix in (".tar.gz", ".zip"):
-                if filename.endswith(suffix):
-                    project, sep, version = filename[: -len(suffix)].rpartition("-")
-                    if sep:
-                        break
-            else:
-                return None
-        ours = names.get(project)
-        if ours is None:
-            ours = names[project] = canonicalize_name(project) == name
-        return version if ours else None
-
-    return version_of
 
 
 class _LinkParser(HTMLParser):
