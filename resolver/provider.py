@@ -83,6 +83,8 @@ class Provider(AbstractProvider):
         self.user_order: dict[str, int] = {}
         # How many conflicts each project took part in: past CONFLICTS_FIRST it is decided early (uv's rule).
         self.conflicts: dict[str, int] = {}
+        self._satisfied: dict[tuple[int, str, Version], bool] = {}
+        self._kept: list[Requirement] = []
         self._counted: tuple[int, ...] = ()
 
     # identity ----------------------------------------------------------------
@@ -212,9 +214,17 @@ class Provider(AbstractProvider):
             yield Candidate(release, extras)
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:  # type: ignore[override]
-        if canonicalize_name(requirement.name) != candidate.name:
-            return False
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        """Answered from a memo: resolvelib asks again about every pin each round (O(pins x criteria)),
+        so a 300-pin resolution asked this ~10^6 times. Requirements live as long as the run (metadata
+        and the user's list keep them), so their ids are stable keys."""
+        key = (id(requirement), candidate.release.name, candidate.release.version)
+        answer = self._satisfied.get(key)
+        if answer is None:
+            answer = self._satisfied[key] = (
+                canonicalize_name(requirement.name) == candidate.release.name
+                and requirement.specifier.contains(candidate.release.version, prereleases=True))
+            self._kept.append(requirement)  # an id is unique only while its object lives
+        return answer
 
     # dependencies ------------------------------------------------------------
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:  # type: ignore[override]
