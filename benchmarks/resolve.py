@@ -126,7 +126,7 @@ def measure(cmd: list[str], env: dict[str, str], timeout: float = 3600) -> tuple
         stdout, stderr = out.read().decode(), err.read().decode()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}):\n{stderr[-3000:]}")
-    pins = dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", stdout, re.M))
+    pins = dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", stdout, re.M))
     pins = {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in pins.items()}
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, pins), stderr
 
