@@ -149,12 +149,17 @@ class MetadataFetcher:
         return self.cache_dir / index / key[:2] / f"{key}.metadata"
 
     def fetch(self, file: IndexFile, index_url: str = "") -> DistMetadata:
+        """Metadata of ``file`` (see :meth:`fetch_traced`)."""
+        return self.fetch_traced(file, index_url)[0]
+
+    def fetch_traced(self, file: IndexFile, index_url: str = "") -> tuple[DistMetadata, bool]:
         """Metadata of ``file`` as listed by ``index_url``, checked against its filename before it is cached.
 
         Only metadata that parses and names the file's own project and version
         is written to the cache; an entry that is not whole (truncated, empty,
         garbage, another layout or key) or no longer parses is a miss: fetched
-        again and rewritten. ``index_url`` defaults to the file's own URL.
+        again and rewritten. ``index_url`` defaults to the file's own URL. The flag says whether the
+        network was asked (a round trip), as opposed to the cache.
         """
         index, key = self._cache_key(file, index_url)
         path = self._cache_path(index, key)
@@ -169,13 +174,13 @@ class MetadataFetcher:
                 else:
                     with self._lock:
                         self.stats["cache"] += 1
-                    return meta
+                    return meta, False
         raw = self._fetch_fresh(file)
         meta = parse_metadata(raw, file.url)
         self._check_identity(meta, file)
         if path is not None:
             write_cache_entry(path, _frame(index, key, raw), "metadata")
-        return meta
+        return meta, True
 
     def _fetch_fresh(self, file: IndexFile) -> bytes:
         if self.offline:

@@ -8,6 +8,7 @@ version, the way pip models extras, so extras never split a project's pin.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -56,6 +57,10 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
     return NormalizedName(identifier), frozenset()
 
 
+#: After this many conflicts a project is decided before unconflicted ones (uv's PubGrub "conflict early").
+CONFLICTS_FIRST = 5
+
+
 class Provider(AbstractProvider):
     """Answers resolvelib's questions from a Repository, for one Target."""
 
@@ -74,10 +79,45 @@ class Provider(AbstractProvider):
         # Releases whose metadata could not be read (not a Requires-Python mismatch):
         # if an older one is pinned instead, the user must hear about it.
         self.unreadable: dict[str, dict[Version, IndexProblem | LookupError]] = {}
+        # The user's requirements in the order given: a tie-breaker of get_preference (set by resolve()).
+        self.user_order: dict[str, int] = {}
+        # How many conflicts each project took part in: past CONFLICTS_FIRST it is decided early (uv's rule).
+        self.conflicts: dict[str, int] = {}
+        self._satisfied: dict[tuple[int, str, Version], bool] = {}
+        self._kept: list[Requirement] = []
+        self._counted: tuple[int, ...] = ()
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
         return identifier_for(requirement_or_candidate.name, requirement_or_candidate.extras)
+
+    def narrow_requirement_selection(  # type: ignore[override]
+        self,
+        identifiers: Iterable[str],
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[RequirementInformation]],
+        backtrack_causes: Sequence[RequirementInformation],
+    ) -> Iterable[str]:
+        """After a conflict, work on what it was about first (pip's rule): the projects the last
+        backtrack named and the candidates that asked for them. The resolver then revisits the real
+        conflict (an old release of its parent drops the clashing bound) instead of walking older
+        releases of projects that had nothing to do with it."""
+        identifiers = list(identifiers)
+        if not backtrack_causes:
+            return identifiers
+        names: set[str] = set()
+        for cause in backtrack_causes:
+            names.add(canonicalize_name(cause.requirement.name))
+            if cause.parent is not None:
+                names.add(cause.parent.name)
+        conflict = tuple(map(id, backtrack_causes))  # resolvelib copies the list each round, not its items
+        if conflict != self._counted:  # one count per conflict, however often resolvelib asks
+            self._counted = conflict
+            for name in names:
+                self.conflicts[name] = self.conflicts.get(name, 0) + 1
+        chosen = [i for i in identifiers if split_identifier(i)[0] in names]
+        return chosen or identifiers
 
     def get_preference(  # type: ignore[override]
         self,
@@ -86,15 +126,25 @@ class Provider(AbstractProvider):
         candidates: Mapping[str, Iterator[Candidate]],
         information: Mapping[str, Iterator[RequirementInformation]],
         backtrack_causes: Sequence[RequirementInformation],
-    ) -> tuple[bool, bool, bool, str]:
-        """Conflicting projects first (pip's heuristic), then pinned, then direct; ties by name."""
-        causes = {identifier_for(c.requirement.name) for c in backtrack_causes}
-        pinned = any(
-            any(s.operator in ("==", "===") and "*" not in s.version for s in info.requirement.specifier)
-            for info in information[identifier]
-        )
-        direct = any(info.parent is None for info in information[identifier])
-        return (identifier not in causes, not pinned, not direct, identifier)
+    ) -> tuple:
+        """Which project to pin next: the most constrained first, so a conflict shows up early.
+
+        pip's order (provider.py ``get_preference``): pinned with ``==``, then
+        upper-bounded (``<``, ``<=``, ``~=``, ``==X.*``), then what the user
+        asked for in the order asked, then anything with a specifier, then
+        free projects; ties by name, so the result never depends on dict order.
+        """
+        operators = [(spec.operator, spec.version) for info in information[identifier]
+                     for spec in info.requirement.specifier]
+        name = split_identifier(identifier)[0]
+        if name in self.constraints:
+            operators += [(spec.operator, spec.version) for spec in self.constraints[name]]
+        pinned = any(op in ("==", "===") and "*" not in version for op, version in operators)
+        upper_bounded = any(op in ("<", "<=", "~=") or (op == "==" and "*" in version)
+                            for op, version in operators)
+        requested = self.user_order.get(name, math.inf)
+        conflicted = self.conflicts.get(name, 0) >= CONFLICTS_FIRST
+        return (not pinned, not conflicted, not upper_bounded, requested, not operators, identifier)
 
     # candidates --------------------------------------------------------------
     def find_matches(  # type: ignore[override]
@@ -134,11 +184,20 @@ class Provider(AbstractProvider):
         if name in self.preferred:  # the existing pin first, when it still fits (pip-compile's rule)
             matching = sorted(matching, key=lambda r: r.version != self.preferred[name])
         installable = (r for r in matching if r.installable)  # file compatibility is worked out lazily
-        upcoming = next(installable, None)
-        while upcoming is not None:
-            release, upcoming = upcoming, next(installable, None)
-            if upcoming is not None:  # fetch the next candidate's metadata while this one is tried
-                self.repository.prefetch_metadata(upcoming)
+        ahead: Release | None = None  # the next release, once looked at
+        tried = 0
+        while True:
+            release, ahead = (ahead if ahead is not None else next(installable, None)), None
+            if release is None:
+                break
+            tried += 1
+            # Past the first candidate the resolver is walking back: fetch the next one's metadata while
+            # this one is tried. (The first is almost always kept; looking past it would decode and fetch
+            # a release that a resolution without backtracking never needs.)
+            if tried > 1:
+                ahead = next(installable, None)
+                if ahead is not None:
+                    self.repository.prefetch_metadata(ahead)
             try:
                 meta = self.repository.metadata(release)
             except (IndexProblem, LookupError) as exc:
@@ -155,9 +214,17 @@ class Provider(AbstractProvider):
             yield Candidate(release, extras)
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:  # type: ignore[override]
-        if canonicalize_name(requirement.name) != candidate.name:
-            return False
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        """Answered from a memo: resolvelib asks again about every pin each round (O(pins x criteria)),
+        so a 300-pin resolution asked this ~10^6 times. Requirements live as long as the run (metadata
+        and the user's list keep them), so their ids are stable keys."""
+        key = (id(requirement), candidate.release.name, candidate.release.version)
+        answer = self._satisfied.get(key)
+        if answer is None:
+            answer = self._satisfied[key] = (
+                canonicalize_name(requirement.name) == candidate.release.name
+                and requirement.specifier.contains(candidate.release.version, prereleases=True))
+            self._kept.append(requirement)  # an id is unique only while its object lives
+        return answer
 
     # dependencies ------------------------------------------------------------
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:  # type: ignore[override]
@@ -173,7 +240,7 @@ class Provider(AbstractProvider):
             deps.extend(r for r in meta.requires_dist if self.target.evaluate(r.marker, ""))
         for dep in deps:
             if dep.url is None:
-                self.repository.prefetch(dep.name)
+                self.repository.prefetch(dep.name, dep)
             else:
                 self.metadata_warnings.append(
                     f"{candidate.name} {candidate.version} requires {dep} (a direct URL); not locked: "

@@ -9,34 +9,42 @@ protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
+from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from poncho.errors import NotFound
 from poncho.net import IndexFile, ProjectPage
+from poncho.net.page_cache import CompactPage
 
 from .metadata import DistMetadata, MetadataFetcher
 from .target import Target
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
 class Release:
-    """One version of a project and its files; which of them the target can use is
-    worked out on first use, so a project with thousands of files costs little
-    until the resolver looks at a version."""
+    """One version of a project and its files. The files are decoded from the page on first use
+    (``source`` may be a loader), and which of them the target can use is worked out on first use
+    too, so a project with thousands of files costs little until the resolver looks at a version."""
 
     name: NormalizedName
     version: Version
-    files: tuple[IndexFile, ...] = field(repr=False)
+    source: tuple[IndexFile, ...] | Callable[[], tuple[IndexFile, ...]] = field(repr=False, compare=False)
     yanked: bool
     target: Target = field(repr=False, compare=False)
     index_url: str = field(default="", compare=False)  # the index that listed these files
+
+    @cached_property
+    def files(self) -> tuple[IndexFile, ...]:
+        return self.source() if callable(self.source) else self.source
 
     @cached_property
     def usable_files(self) -> tuple[IndexFile, ...]:
@@ -95,11 +103,27 @@ class Repository(Protocol):
     def metadata(self, release: Release) -> DistMetadata:
         """Core metadata of ``release`` (from its best file)."""
 
-    def prefetch(self, name: str) -> None:
-        """Hint: ``releases(name)`` will be asked soon."""
+    def prefetch(self, name: str, requirement: Requirement | None = None) -> None:
+        """Hint: ``releases(name)`` will be asked soon (for ``requirement``, when known)."""
 
     def prefetch_metadata(self, release: Release) -> None:
         """Hint: ``metadata(release)`` will be asked soon."""
+
+
+@dataclass
+class FetchStats:
+    """What a resolution cost on the wire.
+
+    ``round_trips`` is the critical path: the longest chain of network
+    answers each of which was needed to ask the next (a page, then the
+    metadata of the release picked from it, then a dependency's page, ...).
+    Answers from the caches add no round trip.
+    """
+
+    pages: int = 0  # project pages fetched over the network
+    metadata: int = 0  # metadata files fetched over the network
+    round_trips: int = 0
+    speculated: int = 0  # fetches started before the resolver asked
 
 
 class SimpleRepository:
@@ -109,96 +133,173 @@ class SimpleRepository:
     "first-index" rule), never from a merge: an extra index cannot slip a
     same-named project past the main one (dependency confusion).
 
-    Project pages and metadata are fetched on a small thread pool so the
-    resolver's next questions are usually answered before it asks them.
+    The network leads the resolver: as soon as a page arrives, the metadata
+    of the release the resolver will most likely pick (the newest one that
+    fits what was asked) is fetched; as soon as that arrives, its
+    dependencies' pages are, breadth-first on a small thread pool. The
+    resolver finds most answers waiting when it asks.
     """
 
     def __init__(self, indexes: Sequence[ProjectSource], fetcher: MetadataFetcher, target: Target,
-                 workers: int = 8) -> None:
+                 workers: int = 12, speculate: bool = True) -> None:
         self.indexes = list(indexes)
         self.fetcher = fetcher
         self.target = target
+        self.speculate = speculate
+        self.stats = FetchStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
-        self._pages: dict[str, Future[list[Release]]] = {}
-        self._meta: dict[tuple[str, str], Future[DistMetadata]] = {}
+        self._pages: dict[str, Future[tuple[list[Release], int]]] = {}
+        self._meta: dict[tuple[str, str], Future[tuple[DistMetadata, int]]] = {}
+        self._wanted: dict[str, list[Requirement]] = {}  # what was asked of a project, for speculation
+        self._used_depth = 0  # the deepest answer the resolver has used: where its own questions start
         self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    # pages -----------------------------------------------------------------
-    def prefetch(self, name: str) -> None:
-        key = canonicalize_name(name)
+    def _submit(self, fn: Callable[..., _T], *args: object) -> Future[_T] | None:
+        """Submit on the pool, unless the repository closed while a fetch thread was still speculating."""
+        if self._closed:
+            return None
+        try:
+            return self._pool.submit(fn, *args)
+        except RuntimeError:  # shut down between the check and the submit
+            return None
+
+    def _answered(self, depth: int) -> None:
         with self._lock:
-            if key not in self._pages:
-                self._pages[key] = self._pool.submit(self._load_releases, key)
+            self._used_depth = max(self._used_depth, depth)
+            self.stats.round_trips = max(self.stats.round_trips, depth)
+
+    # pages -----------------------------------------------------------------
+    def prefetch(self, name: str, requirement: Requirement | None = None) -> None:
+        self._prefetch(canonicalize_name(name), requirement, None)
+
+    def _prefetch(self, key: NormalizedName, requirement: Requirement | None, depth: int | None) -> None:
+        with self._lock:
+            if requirement is not None:
+                self._wanted.setdefault(key, []).append(requirement)
+            if key in self._pages:
+                return
+            if depth is None:
+                depth = self._used_depth
+            else:
+                self.stats.speculated += 1
+            future = self._submit(self._load_releases, key, depth)
+            if future is not None:
+                self._pages[key] = future
 
     def releases(self, name: str) -> list[Release]:
-        self.prefetch(name)
-        return self._pages[canonicalize_name(name)].result()
+        key = canonicalize_name(name)
+        self.prefetch(key)
+        future = self._pages.get(key)
+        if future is None:  # closed: answer on this thread
+            releases, depth = self._load_releases(key, self._used_depth)
+        else:
+            releases, depth = future.result()
+        self._answered(depth)
+        return releases
 
-    def _load_releases(self, name: NormalizedName) -> list[Release]:
+    def _load_releases(self, name: NormalizedName, depth: int) -> tuple[list[Release], int]:
         last_missing: NotFound | None = None
         for index in self.indexes:
             try:
-                page = index.project(name)
+                page = _compact(index, name)
             except NotFound as exc:
                 last_missing = exc
                 continue
-            return self._group(name, list(page.files), index.index_url)
+            if page.from_network:
+                depth += 1
+                with self._lock:
+                    self.stats.pages += 1
+            releases = self._group(name, page, index.index_url)
+            if self.speculate:
+                likely = self._likely(name, releases)
+                if likely is not None:
+                    self._prefetch_metadata(likely, depth)
+            return releases, depth
         assert last_missing is not None, "a repository needs at least one index"
         raise last_missing
 
-    def _group(self, name: NormalizedName, files: list[IndexFile], index_url: str = "") -> list[Release]:
-        by_text: dict[str, list[IndexFile]] = {}
-        for f in files:
-            text = _version_text(f.filename, name)
-            if text is not None:
-                by_text.setdefault(text, []).append(f)
+    def _group(self, name: NormalizedName, page: CompactPage, index_url: str = "") -> list[Release]:
         releases = []
-        for text, group in by_text.items():
+        for rows in page.releases:
             try:
-                version = Version(text)
+                version = Version(rows.version)
             except InvalidVersion:
                 continue
-            releases.append(Release(name, version, tuple(group), all(f.yanked for f in group), self.target,
-                                    index_url))
+            releases.append(Release(name, version, rows.load, rows.yanked, self.target, index_url))
         releases.sort(key=lambda r: r.version, reverse=True)
         return releases
 
+    def _likely(self, name: NormalizedName, releases: list[Release]) -> Release | None:
+        """The release the resolver will most likely try first: the newest final one that fits every
+        requirement seen so far and has a file for the target (what the provider yields first)."""
+        with self._lock:
+            specs = [r.specifier for r in self._wanted.get(name, ())]
+        for release in releases:
+            if release.yanked or release.version.is_prerelease:
+                continue
+            if all(spec.contains(release.version, prereleases=True) for spec in specs) and release.installable:
+                return release
+        return None
+
     # metadata --------------------------------------------------------------
     def prefetch_metadata(self, release: Release) -> None:
+        self._prefetch_metadata(release, None)
+
+    def _prefetch_metadata(self, release: Release, depth: int | None) -> None:
         file = release.best_file
         if file is None:
             return
         key = (release.name, str(release.version))
         with self._lock:
-            if key not in self._meta:
-                self._meta[key] = self._pool.submit(self.fetcher.fetch, file, release.index_url)
+            if key in self._meta:
+                return
+            if depth is None:
+                depth = self._used_depth
+            else:
+                self.stats.speculated += 1
+            future = self._submit(self._load_metadata, release, file, depth)
+            if future is not None:
+                self._meta[key] = future
 
     def metadata(self, release: Release) -> DistMetadata:
         file = release.best_file
         if file is None:
             raise LookupError(f"{release.name} {release.version} has no file for the target")
         self.prefetch_metadata(release)
-        return self._meta[(release.name, str(release.version))].result()
+        future = self._meta.get((release.name, str(release.version)))
+        if future is None:  # closed: answer on this thread
+            meta, depth = self._load_metadata(release, file, self._used_depth)
+        else:
+            meta, depth = future.result()
+        self._answered(depth)
+        return meta
+
+    def _load_metadata(self, release: Release, file: IndexFile, depth: int) -> tuple[DistMetadata, int]:
+        meta, from_network = self.fetcher.fetch_traced(file, release.index_url)
+        if from_network:
+            depth += 1
+            with self._lock:
+                self.stats.metadata += 1
+        if self.speculate:
+            with self._lock:
+                extras = {e for r in self._wanted.get(release.name, ()) for e in r.extras}
+            for dep in meta.requires_dist:
+                if dep.url is None and (self.target.evaluate(dep.marker, "")
+                                        or any(self.target.evaluate(dep.marker, e) for e in extras)):
+                    self._prefetch(canonicalize_name(dep.name), dep, depth)
+        return meta, depth
 
 
-def _version_text(filename: str, name: NormalizedName) -> str | None:
-    """The version part of a wheel or sdist filename of project ``name``, cheaply.
-
-    Full parsing (tags, normalization) waits until a version is looked at.
-    """
-    if filename.endswith(".whl"):
-        parts = filename[:-4].split("-")
-        if len(parts) not in (5, 6) or canonicalize_name(parts[0]) != name:
-            return None
-        return parts[1]
-    for suffix in (".tar.gz", ".zip"):
-        if filename.endswith(suffix):
-            stem = filename[: -len(suffix)]
-            project, sep, version = stem.rpartition("-")
-            if not sep or canonicalize_name(project) != name:
-                return None
-            return version
-    return None
+def _compact(source: ProjectSource, name: NormalizedName) -> CompactPage:
+    """A source's page grouped by release: an index keeps one (``SimpleIndex.compact``, decoded once per
+    change); another source (find-links) lists its files."""
+    compact = getattr(source, "compact", None)
+    if compact is not None:
+        return compact(name)
+    page = source.project(name)
+    return CompactPage.from_files(name, page.url, "", page.files)

@@ -16,7 +16,7 @@ from poncho.errors import BadResponse, IndexProblem, NoSuchProject, NotFound, Re
 from poncho.net import IndexFile
 
 from .provider import Candidate, Provider, split_identifier
-from .repository import Repository
+from .repository import FetchStats, Repository
 from .target import Target
 
 
@@ -42,6 +42,17 @@ class Resolution:
     rounds: int = 0
     # "name version": newer releases skipped because the index failed to serve them (--allow-fallback)
     fallbacks: list[str] = field(default_factory=list)
+    # what it cost on the wire (pages, metadata, critical-path round trips), when the repository counts
+    fetches: FetchStats | None = None
+
+    def summary(self) -> str:
+        """One line for -v: pins, rounds, and the network's share."""
+        text = f"{len(self.pins)} pins in {self.rounds} rounds"
+        if self.fetches is not None:
+            f = self.fetches
+            text += (f"; {f.pages} pages and {f.metadata} metadata files fetched, {f.round_trips} sequential "
+                     f"round trips on the critical path ({f.speculated} fetched ahead of the resolver)")
+        return text
 
     def __iter__(self):
         return iter(sorted(self.pins.values(), key=lambda p: p.name))
@@ -82,9 +93,11 @@ def resolve(
     reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
     reqs = [r for r in reqs if target.evaluate(r.marker)]
     for r in reqs:
-        repository.prefetch(r.name)
+        repository.prefetch(r.name, r)
     provider = Provider(repository, target, allow_prereleases=allow_prereleases, constraints=constraints,
                         preferred=preferred)
+    for i, r in enumerate(reqs):
+        provider.user_order.setdefault(canonicalize_name(r.name), i)
     reporter = _CountingReporter()
     try:
         result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)
@@ -163,7 +176,9 @@ def resolve(
             fallbacks.append(f"{name} {pin.version} (newer {failed[0]} unreadable)")
         warnings.append(f"{pin.display_name}: pinned {pin.version}, but newer {', '.join(map(str, newer[:3]))} "
                         f"could not be used: {skipped[newer[0]]}")
-    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds, fallbacks=fallbacks)
+    stats = getattr(repository, "stats", None)
+    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds, fallbacks=fallbacks,
+                      fetches=stats if isinstance(stats, FetchStats) else None)
 
 
 def _index_failed(problem: Exception) -> bool:

@@ -49,6 +49,7 @@ def test_no_plain_builtin_exceptions_as_domain_errors(repo):
         ("analysis/cache.py", "ValueError"),  # a cache entry of another schema: caught two lines below
         ("lock/parse.py", "TypeError"),  # a pylock field of the wrong type: caught and made a LockFileError
         ("src/poncho/net/simple_api.py", "TypeError"),  # a page name of the wrong type: made a BadResponse
+        ("src/poncho/net/index_file.py", "TypeError"),  # a PEP 691 entry of the wrong shape: made a BadResponse
         ("src/poncho/__init__.py", "TypeError"),  # lock_for(options=..., target=...): a programming error
     }
     found = set()

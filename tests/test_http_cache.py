@@ -1,4 +1,4 @@
-"""The HTTP cache heals and is shared safely: concurrent cold runs, damaged entries, an unusable directory."""
+"""The HTTP and page caches heal and is shared safely: concurrent cold runs, damaged entries, an unusable directory."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from poncho.net.page_cache import PAGE_CACHE
 from poncho.net.session import HTTP_CACHE
 from support.wheels import build_wheel
 
@@ -44,8 +45,9 @@ def test_damaged_entries_are_refetched_not_fatal(project, index_server, tmp_path
     first = lock(project, index_server.url, cache)
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    entries = [p for p in (cache / HTTP_CACHE).rglob("*") if p.is_file() and not p.name.endswith(".lock")]
-    assert entries
+    entries = [p for d in (HTTP_CACHE, PAGE_CACHE) for p in (cache / d).rglob("*")
+               if p.is_file() and not p.name.endswith(".lock")]
+    assert entries and any(p.suffix == ".page" for p in entries)
     for i, entry in enumerate(entries):  # truncated, emptied, or overwritten with garbage
         data = entry.read_bytes()
         entry.write_bytes([data[: len(data) // 2], b"", b"\x00garbage"][i % 3])

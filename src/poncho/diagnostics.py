@@ -62,6 +62,7 @@ class Code(str, enum.Enum):
     # resolution and the lock
     RESOLUTION_WARNING = "PR301"  # a yanked pin, a direct URL dependency, ...
     FORMAT_LIMIT = "PR302"  # a lock format that cannot carry hashes
+    RESOLUTION_STATS = "PR303"  # info: rounds, fetches and critical-path round trips of a resolution
 
 
 @dataclass(frozen=True, order=True)

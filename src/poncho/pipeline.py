@@ -245,6 +245,7 @@ class Pipeline:
         self._stage("locking")
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
+        self.emit(diagnostic(Code.RESOLUTION_STATS, result.resolution.summary(), Severity.INFO))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]

@@ -23,6 +23,7 @@ from poncho.net.local import open_regular
 from poncho.net.session import read_body
 
 BLOCK = 64 * 1024
+TAIL = 2 * BLOCK  # the first request of a file of known size: its last 128 KiB
 MAX_FULL = 200 * 1024 * 1024  # a whole file held in memory when the server ignores Range
 
 
@@ -101,6 +102,10 @@ class RangeFile(io.RawIOBase):
             return
         start = (start // BLOCK) * BLOCK
         end = min(self._size, -(-end // BLOCK) * BLOCK)
+        if not self._blocks and end > self._size - TAIL:
+            # The first read of a zip is its end record: take the whole tail, where a wheel keeps its
+            # central directory and (written last) its .dist-info, so METADATA usually costs this one request.
+            start, end = min(start, max(0, self._size - TAIL)), self._size
         resp = self._get({"Range": f"bytes={start}-{end - 1}"})
         with resp:
             if resp.status_code == 206:

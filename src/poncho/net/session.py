@@ -10,7 +10,9 @@ verification is never turned off.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import sys
 import time
 from email.utils import formatdate
@@ -80,6 +82,60 @@ class OfflineAdapter(CacheControlAdapter, _NoNetwork):
         return super().send(request, *args, **kwargs)
 
 
+class _SharedTLS(requests.adapters.HTTPAdapter):
+    """Verify with a CA bundle loaded once per run, not once per connection.
+
+    requests hands urllib3 the bundle's path, and urllib3 loads it into a new
+    context for every connection: ~15-50 ms of CPU each (a 200 KB bundle),
+    and an index that closes every connection makes every request a new one
+    (a cold lock of 100 projects spent seconds there). Here the pool gets one
+    context, built by urllib3's own ``create_urllib3_context`` (what requests
+    does for its default bundle), with the same bundle: what is trusted does
+    not change, only how often it is parsed. A client certificate or a
+    directory of CAs keeps requests' own path.
+    """
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+        bundle = _bundle_file(verify)
+        if bundle is not None and cert is None and pool.get("cert_reqs") == "CERT_REQUIRED":
+            pool.pop("ca_certs", None)
+            pool["ssl_context"] = _tls_context(bundle)
+        return host, pool
+
+    def cert_verify(self, conn, url, verify, cert):  # type: ignore[no-untyped-def]
+        super().cert_verify(conn, url, verify, cert)
+        if url.lower().startswith("https") and cert is None and _bundle_file(verify) is not None:
+            conn.ca_certs = None  # the pool's context holds the bundle; naming it again would reload it
+            conn.ca_cert_dir = None
+
+
+def _bundle_file(verify: object) -> str | None:
+    """The CA bundle file ``verify`` means (requests' default for True), or None (a directory, no checks)."""
+    if verify is True:
+        from requests.utils import DEFAULT_CA_BUNDLE_PATH, extract_zipped_paths
+
+        verify = extract_zipped_paths(DEFAULT_CA_BUNDLE_PATH)
+    return verify if isinstance(verify, str) and os.path.isfile(verify) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context(bundle: str) -> Any:
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    context = create_urllib3_context()
+    context.load_verify_locations(cafile=bundle)
+    return context
+
+
+class CachingAdapter(_SharedTLS, CacheControlAdapter):
+    """CacheControl's adapter with the shared TLS context."""
+
+
+class PlainAdapter(_SharedTLS):
+    """No HTTP cache (``--no-cache``), the shared TLS context."""
+
+
 def make_session(
     cache_dir: Path | None = None,
     *,
@@ -110,14 +166,18 @@ def make_session(
     )
     if cache_dir is not None:
         cache = HealingFileCache(str(Path(cache_dir) / HTTP_CACHE))
-        adapter: requests.adapters.HTTPAdapter = (OfflineAdapter if offline else CacheControlAdapter)(
+        adapter: requests.adapters.HTTPAdapter = (OfflineAdapter if offline else CachingAdapter)(
             cache=cache, heuristic=IndexFreshness(page_ttl), max_retries=retry,
             pool_connections=16, pool_maxsize=32,
         )
     else:
-        adapter = requests.adapters.HTTPAdapter(max_retries=retry, pool_connections=16, pool_maxsize=32)
+        adapter = PlainAdapter(max_retries=retry, pool_connections=16, pool_maxsize=32)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    if cache_dir is not None:
+        from .page_cache import PageCache
+
+        session.page_cache = PageCache(Path(cache_dir), ttl=page_ttl, offline=offline)
     return session
 
 
@@ -195,6 +255,9 @@ class _TimeoutSession(requests.Session):
     (requests lets REQUESTS_CA_BUNDLE override ``Session.verify``; an explicit
     ``--cert`` or pip ``cert`` must not be silently replaced.)
     """
+
+    #: Project pages in parsed form (:mod:`poncho.net.page_cache`); set by make_session when it caches.
+    page_cache: Any = None
 
     def __init__(self, timeout: float, cert: str | None) -> None:
         super().__init__()

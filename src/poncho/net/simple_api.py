@@ -7,9 +7,8 @@ local mirror works the same way as a remote one.
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import requests
@@ -21,34 +20,16 @@ from poncho.net import session as session_mod
 from poncho.net.local import local_path, read_regular
 from poncho.net.session import OfflineMiss, read_body
 
+from .index_file import IndexFile, checked
+from .page_cache import CompactPage, PageCache, body_digest, version_texts
+
+__all__ = ["DEFAULT_INDEX", "IndexFile", "ProjectPage", "SimpleIndex", "parse_compact", "parse_project_page"]
+
 ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, "
     "text/html;q=0.01"
 )
-
-
-@dataclass(frozen=True)
-class IndexFile:
-    """One downloadable file of a project, as the index describes it."""
-
-    filename: str
-    url: str
-    hashes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    requires_python: str | None = None
-    yanked: bool = False
-    size: int | None = None
-    # PEP 658/714: True/False when the index said; None when it did not say.
-    core_metadata: bool | None = None
-    metadata_sha256: str | None = None
-
-    @property
-    def sha256(self) -> str | None:
-        return self.hashes.get("sha256")
-
-    @property
-    def is_wheel(self) -> bool:
-        return self.filename.endswith(".whl")
 
 
 @dataclass(frozen=True)
@@ -61,8 +42,11 @@ class ProjectPage:
 class SimpleIndex:
     """The project pages of one index URL."""
 
-    def __init__(self, session: requests.Session, index_url: str = DEFAULT_INDEX) -> None:
+    def __init__(self, session: requests.Session, index_url: str = DEFAULT_INDEX,
+                 pages: PageCache | None = None) -> None:
         self.session = session
+        # The session's page cache unless one is given (make_session attaches one to a caching session).
+        self.pages = pages if pages is not None else getattr(session, "page_cache", None)
         self.index_url = index_url if index_url.endswith("/") else index_url + "/"
 
     def project_url(self, name: str) -> str:
@@ -71,11 +55,50 @@ class SimpleIndex:
 
     def project(self, name: str) -> ProjectPage:
         """The files of project ``name``; raises NotFound when the index has none."""
+        page = self.compact(name)
+        return ProjectPage(page.name, page.url, page.files())
+
+    def compact(self, name: str) -> CompactPage:
+        """Project ``name``'s page grouped by release, each release decoded only when asked.
+
+        With a page cache, a page fetched within its lifetime (any age with
+        ``--offline``) is answered from disk; a refetched page whose bytes did
+        not change reuses its parsed form; only a changed page is decoded.
+        """
+        key = canonicalize_name(name)
         url = self.project_url(name)
         if url.startswith("file:"):
-            return self._file_project(name, url)
+            local = self._file_project(name, url)
+            return CompactPage.from_files(key, local.url, "", local.files)
+        cache = self.pages
+        if cache is not None:
+            stored = cache.load(self.index_url, key, fresh_only=True)
+            if stored is not None:
+                return stored
+        body, page_url, ctype = self._get_page(url, cache is not None)
+        digest = body_digest(body)
+        if cache is not None:
+            stored = cache.load(self.index_url, key, fresh_only=False)
+            if stored is not None and stored.digest == digest and stored.url == page_url:
+                cache.touch(self.index_url, key)
+                cache.count("reused")
+                stored.from_network = True
+                return stored
+        page = parse_compact(name, page_url, body, ctype, digest)
+        page.from_network = True
+        if cache is not None:
+            cache.count("decoded")
+            cache.store(self.index_url, page)
+        return page
+
+    def _get_page(self, url: str, cached_elsewhere: bool) -> tuple[bytes, str, str]:
+        """(body, final URL, content type) of a project page; the HTTP cache keeps no copy when the page
+        cache does (``no-store``), and is asked only offline (a cache from before the page cache)."""
+        headers = {"Accept": ACCEPT}
+        if cached_elsewhere:
+            headers["Cache-Control"] = "no-cache, no-store"
         try:
-            resp = self.session.get(url, headers={"Accept": ACCEPT}, stream=True)
+            resp = self.session.get(url, headers=headers, stream=True)
         except requests.exceptions.SSLError as exc:
             raise IndexUnreachable(url, f"TLS verification failed: {exc}",
                                    "set REQUESTS_CA_BUNDLE or pip's `cert` to your proxy's CA bundle") from exc
@@ -98,7 +121,7 @@ class SimpleIndex:
             raise BadResponse(url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
         ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip()
         body = read_body(resp, url)  # bounded: MAX_PAGE_BYTES, REQUEST_DEADLINE
-        return parse_project_page(name, resp.url or url, body, ctype)
+        return body, resp.url or url, ctype
 
     def _file_project(self, name: str, url: str) -> ProjectPage:
         """A project of a ``file://`` index: its ``index.json`` / ``index.html``, else the directory's files.
@@ -126,79 +149,44 @@ class SimpleIndex:
 
 def parse_project_page(name: str, url: str, body: bytes, content_type: str) -> ProjectPage:
     """Parse a project page in whichever format the index chose to send; what it lists is checked."""
+    page = parse_compact(name, url, body, content_type)
+    return ProjectPage(page.name, page.url, page.files())
+
+
+def parse_compact(name: str, url: str, body: bytes, content_type: str, digest: str = "") -> CompactPage:
+    """A project page grouped by release; no file is decoded (joined, checked) until its release is read.
+
+    A JSON page costs one ``json.loads`` and a pass over the filenames; its
+    entries stay as the index sent them, and each release is turned into
+    checked :class:`IndexFile` records when first read, so a bad entry is
+    reported when (and only if) its release is looked at.
+    """
+    key = canonicalize_name(name)
     if content_type == "application/vnd.pypi.simple.v1+json" or body.lstrip().startswith(b"{"):
         try:
             data = json.loads(body)
-            files = tuple(_file_from_json(f, url) for f in data.get("files", []))
             page_name = data.get("name", name)
             if not isinstance(page_name, str):
                 raise TypeError(f"name is {type(page_name).__name__}, not a string")
-            checked = _checked(files, url)
-        except BadResponse:
-            raise
+            files = data.get("files", [])
+            if not isinstance(files, list):
+                raise TypeError(f"files is {type(files).__name__}, not a list")
+            groups: dict[str | None, list[dict]] = {}
+            version_of = version_texts(key)
+            for f in files:
+                filename = f["filename"]
+                if type(filename) is not str:
+                    raise TypeError("a file's filename must be a string")
+                groups.setdefault(version_of(filename), []).append(f)
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise BadResponse(url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
-        return ProjectPage(canonicalize_name(page_name), url, checked)
+        return CompactPage.from_json_entries(key, url, digest, groups)
     parser = _LinkParser(url)
     try:
         parser.feed(body.decode("utf-8", "replace"))
     except Exception as exc:  # pragma: no cover - html.parser is lenient
         raise BadResponse(url, f"invalid PEP 503 HTML: {exc}") from exc
-    return ProjectPage(canonicalize_name(name), url, _checked(tuple(parser.files), url))
-
-
-_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-def _checked(files: tuple[IndexFile, ...], page_url: str) -> tuple[IndexFile, ...]:
-    """Refuse what no honest index sends: a remote page pointing at local files, malformed hashes.
-
-    A ``file:`` URL is honoured only on a page the user's own ``file://``
-    index served; a hash that is not 64 hex digits could smuggle text into
-    a lock and is an index error naming the file.
-    """
-    remote = not page_url.startswith("file:")
-    for f in files:
-        scheme = urllib.parse.urlsplit(f.url).scheme.lower()
-        if remote and scheme not in ("http", "https"):
-            raise BadResponse(page_url, f"lists {f.filename!r} at a {scheme or 'relative'}: URL; a remote index "
-                                        "may only point at http(s) files", kind=Reason.UNSUPPORTED)
-        for value in (f.sha256, f.metadata_sha256):
-            if value is not None and not _SHA256.fullmatch(value):
-                raise BadResponse(page_url, f"lists {f.filename!r} with sha256 {value[:80]!r}; expected 64 hex "
-                                            "digits", kind=Reason.BAD_PAGE)
-    return files
-
-
-def _bool_or_hash(value: object) -> tuple[bool | None, str | None]:
-    if value is None:
-        return None, None
-    if isinstance(value, dict):
-        return True, value.get("sha256")
-    return bool(value), None
-
-
-def _file_from_json(f: dict, base: str) -> IndexFile:
-    meta = f.get("core-metadata", f.get("data-dist-info-metadata"))
-    has_meta, meta_hash = _bool_or_hash(meta)
-    yanked = f.get("yanked", False)
-    filename, size = f["filename"], f.get("size")
-    if not isinstance(filename, str) or not isinstance(f["url"], str):
-        raise TypeError("a file's filename and url must be strings")
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        size = None  # PEP 700's size is optional: a bad one is no size, never a bad lock
-    if meta_hash is not None and not isinstance(meta_hash, str):
-        raise TypeError("core-metadata sha256 must be a string")
-    return IndexFile(
-        filename=filename,
-        url=urllib.parse.urljoin(base, f["url"]),
-        hashes={str(k): str(v) for k, v in dict(f.get("hashes") or {}).items()},
-        requires_python=f.get("requires-python") or None,
-        yanked=bool(yanked),
-        size=size,
-        core_metadata=has_meta,
-        metadata_sha256=meta_hash,
-    )
+    return CompactPage.from_files(key, url, digest, checked(tuple(parser.files), url))
 
 
 class _LinkParser(HTMLParser):
@@ -254,5 +242,3 @@ def _short(exc: BaseException) -> str:
     text = str(exc)
     return text if len(text) < 200 else text[:200] + "..."
 
-
-__all__ = ["DEFAULT_INDEX", "IndexFile", "ProjectPage", "SimpleIndex", "parse_project_page"]

@@ -1,0 +1,217 @@
+#!/usr/bin/env python
+"""Benchmark poncho-resolve's resolver against ``uv pip compile --generate-hashes``, in one run.
+
+    python benchmarks/resolve.py [--set scientific|flask|airflow] [--rounds 3] [--uv PATH]
+
+Both tools get the same direct requirements and the same target (CPython
+3.11 on manylinux_2_28_x86_64), each with its own empty cache directory per
+round, and run as subprocesses measured the same way (wall time, CPU time and
+peak RSS from ``os.wait4``):
+
+* cold: empty caches;
+* warm: the same caches again (poncho answers pages fetched within its page
+  lifetime from its page cache; uv revalidates what the index sent without
+  caching headers);
+* offline: ``--offline`` for both, from those caches.
+
+poncho runs ``resolve()`` plus ``build_lock()`` and renders the hashed
+requirements file (what ``poncho-resolve -o`` writes), through the public
+Python API, so the timing is resolution and locking, not import analysis.
+Its bytecode is compiled once before timing (``PYTHONPYCACHEPREFIX`` in the
+scratch directory), as an installed package would be; ``uv`` is a binary.
+
+Sets (``--set``):
+
+* ``scientific``: the issue's 12-library app; pins must be identical (the
+  script exits 1 when they are not).
+* ``flask``: 54 direct requirements of a Flask application (flask and its
+  extensions, litellm, playwright, pyppeteer, selenium, openapi-core,
+  opencv-python, pydantic, websockets, urllib3, ...: ``FLASK`` below). Before
+  conflict-driven preferences poncho gave up after 20,000 rounds. Pins are
+  compared; where they differ, uv is asked to resolve the same set with
+  poncho's pins as constraints, which proves poncho's answer is a valid
+  resolution (two valid answers of a backtracking search may differ).
+* ``airflow``: apache-airflow with 26 provider extras, 318 pins: time and
+  peak memory (target: within 500 MB). (With the ``google`` extra added,
+  poncho still gives up: google-cloud-aiplatform caps litellm, litellm caps
+  openai below the openai pinned early through azure-ai-projects, and
+  resolvelib's backjumping walks aiplatform's 227 releases instead of
+  moving openai; ``openai<3`` as a constraint makes it resolve, 402 pins.)
+
+The ratio column is poncho / uv. Targets from the issue: cold <= 1.5x,
+warm <= 1.0x, offline <= 2x and under 0.5 s. Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON_VERSION = "3.11"
+PLATFORM = "manylinux_2_28_x86_64"
+UV_PLATFORM = "x86_64-manylinux_2_28"
+INDEX = "https://pypi.org/simple/"
+
+SCIENTIFIC = ["numpy", "scipy", "pandas", "matplotlib", "scikit-learn", "requests", "pyyaml", "boto3",
+              "sqlalchemy", "flask", "coffea", "dask[distributed]"]
+FLASK = [
+    "flask", "flask-sqlalchemy", "flask-migrate", "flask-login", "flask-wtf", "flask-cors", "flask-limiter",
+    "flask-caching", "flask-mail", "flask-socketio", "flask-restful", "flask-jwt-extended", "flask-babel",
+    "flask-session", "flask-bcrypt", "flask-marshmallow", "flask-admin", "litellm", "playwright", "pyppeteer",
+    "selenium", "openapi-core", "opencv-python", "pydantic", "websockets", "urllib3", "requests",
+    "beautifulsoup4", "lxml", "celery", "redis", "gunicorn", "python-dotenv", "openai", "anthropic", "numpy",
+    "pandas", "pillow", "boto3", "sqlalchemy", "psycopg2-binary", "marshmallow", "jinja2", "werkzeug", "pyjwt",
+    "cryptography", "httpx", "aiohttp", "tiktoken", "pyyaml", "jsonschema", "python-dateutil", "tenacity",
+    "sentry-sdk",
+]
+AIRFLOW = ["apache-airflow[amazon,postgres,celery,cncf.kubernetes,http,ssh,slack,microsoft.azure,databricks,"
+           "snowflake,apache.spark,elasticsearch,mysql,redis,sftp,docker,odbc,jdbc,openlineage,common.sql,trino,"
+           "oracle,microsoft.mssql,hashicorp,grpc,sendgrid]"]
+SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "airflow": AIRFLOW}
+
+IMPORTS = """
+import sys
+from pathlib import Path
+from poncho.net import SimpleIndex, make_session
+from poncho.lock import build_lock
+from poncho.resolver.metadata import MetadataFetcher
+from poncho.resolver.repository import SimpleRepository
+from poncho.resolver.resolve import resolve
+from poncho.resolver.target import Target
+"""
+PONCHO_SNIPPET = IMPORTS + f"""
+PYTHON_VERSION, PLATFORM = {PYTHON_VERSION!r}, {PLATFORM!r}
+cache, offline, index, reqs = Path(sys.argv[1]), sys.argv[2] == "offline", sys.argv[3], sys.argv[4:]
+target = Target.for_platform(PYTHON_VERSION, PLATFORM)
+session = make_session(cache, offline=offline)
+repository = SimpleRepository([SimpleIndex(session, index)], MetadataFetcher(session, cache, offline=offline), target)
+try:
+    resolution = resolve(reqs, repository, target)
+finally:
+    repository.close()
+sys.stdout.write(build_lock(resolution, [], [index]).render("requirements"))
+print(resolution.summary(), file=sys.stderr)
+"""
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    pins: dict[str, str]
+    note: str = ""
+
+
+def measure(cmd: list[str], env: dict[str, str], timeout: float = 3600) -> tuple[Run, str]:
+    """Run ``cmd``; its wall and CPU time and peak RSS come from ``os.wait4`` on that one child."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}):\n{stderr[-3000:]}")
+    pins = dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", stdout, re.M))
+    pins = {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in pins.items()}
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, pins), stderr
+
+
+def poncho_cmd(cache: Path, mode: str, reqs: list[str]) -> list[str]:
+    return [sys.executable, "-c", PONCHO_SNIPPET, str(cache), mode, INDEX, *reqs]
+
+
+def uv_cmd(uv: str, cache: Path, mode: str, infile: Path) -> list[str]:
+    cmd = [uv, "pip", "compile", str(infile), "--generate-hashes", "--python-version", PYTHON_VERSION,
+           "--python-platform", UV_PLATFORM, "--index-url", INDEX, "--cache-dir", str(cache), "--no-header",
+           "--quiet", "--no-config"]
+    return cmd + (["--offline"] if mode == "offline" else [])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="scientific")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--uv", default=shutil.which("uv") or str(Path(sys.executable).with_name("uv")))
+    parser.add_argument("--modes", default="cold,warm,offline")
+    args = parser.parse_args()
+    reqs = SETS[args.set]
+    modes = args.modes.split(",")
+    scratch = Path(tempfile.mkdtemp(prefix="poncho-bench-resolve-"))
+    env = dict(os.environ, PIP_CONFIG_FILE="/dev/null", PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode; compile it once, below
+    env.pop("UV_CACHE_DIR", None)
+    infile = scratch / "requirements.in"
+    infile.write_text("\n".join(reqs) + "\n")
+    subprocess.run([sys.executable, "-c", IMPORTS], env=env, check=True)  # bytecode, as pip install leaves it
+
+    results: dict[tuple[str, str], list[Run]] = {}
+    try:
+        for n in range(args.rounds):
+            pcache, ucache = scratch / f"poncho-{n}", scratch / f"uv-{n}"
+            for mode in modes:
+                run_mode = "offline" if mode == "offline" else "online"
+                p, perr = measure(poncho_cmd(pcache, run_mode, reqs), env)
+                u, _ = measure(uv_cmd(args.uv, ucache, mode, infile), env)
+                results.setdefault(("poncho", mode), []).append(p)
+                results.setdefault(("uv", mode), []).append(u)
+                summary = perr.strip().splitlines()[-1] if perr.strip() else ""
+                print(f"round {n + 1} {mode:8s} poncho {p.wall:6.2f} s ({p.cpu:5.2f} CPU, {p.rss_mb:4.0f} MB, "
+                      f"{len(p.pins)} pins)  uv {u.wall:6.2f} s ({u.cpu:5.2f} CPU, {u.rss_mb:4.0f} MB, "
+                      f"{len(u.pins)} pins)\n    poncho: {summary}", flush=True)
+            shutil.rmtree(pcache, ignore_errors=True)
+            shutil.rmtree(ucache, ignore_errors=True)
+
+        print(f"\nset {args.set}: {len(reqs)} direct requirements, CPython {PYTHON_VERSION} {PLATFORM}, "
+              f"{args.rounds} rounds, medians")
+        print(f"{'run':8s} | {'poncho wall':>11s} | {'CPU':>6s} | {'RSS MB':>6s} | {'uv wall':>8s} | {'CPU':>6s} "
+              f"| {'ratio':>6s}")
+        for mode in modes:
+            p_runs, u_runs = results[("poncho", mode)], results[("uv", mode)]
+            pw = statistics.median(r.wall for r in p_runs)
+            uw = statistics.median(r.wall for r in u_runs)
+            p_cpu = statistics.median(r.cpu for r in p_runs)
+            u_cpu = statistics.median(r.cpu for r in u_runs)
+            print(f"{mode:8s} | {pw:9.2f} s | {p_cpu:6.2f} | {max(r.rss_mb for r in p_runs):6.0f} | "
+                  f"{uw:6.2f} s | {u_cpu:6.2f} | {pw / uw:5.2f}x")
+
+        poncho_pins, uv_pins = results[("poncho", modes[0])][0].pins, results[("uv", modes[0])][0].pins
+        for tool, pins in (("poncho", poncho_pins), ("uv", uv_pins)):
+            if any(r.pins != pins for mode in modes for r in results[(tool, mode)]):
+                print(f"{tool}'s pins differ between runs")
+                return 1
+        diff = sorted(set(poncho_pins.items()) ^ set(uv_pins.items()))
+        if not diff:
+            print(f"\npins identical: {len(poncho_pins)}")
+            return 0
+        print(f"\npins differ ({len(poncho_pins)} poncho, {len(uv_pins)} uv):")
+        for name in sorted({k for k, _ in diff}):
+            print(f"  {name}: poncho {poncho_pins.get(name, '-')}, uv {uv_pins.get(name, '-')}")
+        if args.set == "scientific":
+            return 1
+        constraints = scratch / "poncho-pins.txt"
+        constraints.write_text("".join(f"{k}=={v}\n" for k, v in sorted(poncho_pins.items())))
+        check, _ = measure(uv_cmd(args.uv, scratch / "uv-check", "online", infile) + ["-c", str(constraints)], env)
+        valid = check.pins == poncho_pins
+        print(f"uv with poncho's pins as constraints {'accepts them: a valid resolution' if valid else 'disagrees'}")
+        return 0 if valid else 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Project pages in a compact, parsed form: decoded once per change, releases read only when asked.
+
+A PyPI project page can list thousands of files (botocore: ~5,000); turning
+every one into an :class:`~poncho.net.simple_api.IndexFile` on every run cost
+more than resolving. A :class:`CompactPage` keeps a page as rows grouped by
+release (the version text in each filename), and a release's rows become
+``IndexFile`` records only when the resolver looks at that version.
+
+On disk (``pages-v1/<index digest>/<project>.page``, written atomically) an
+entry is one frame line (layout and a CRC-32 of the rest), a JSON header
+(the sha256 of the page body it was parsed from, the page URL, and per
+release: version text, all-yanked flag, where its rows are), then the entries
+of each release. The entry is *keyed by the body's
+digest*: a refetched page whose bytes are unchanged reuses the entry without
+decoding anything; a changed page is parsed again and the entry rewritten.
+Its modification time is when the page was last fetched, which is how page
+freshness is judged, since the index sends no caching headers. An entry that
+is truncated, foreign or corrupt reads as a miss and is rewritten. A release's
+entries are stored with :mod:`marshal` (see ``ReleaseRows.entries``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from poncho.errors import BadResponse
+from poncho.fileio import write_cache_entry
+from poncho.paths import index_digest
+
+from .index_file import IndexFile, checked, from_json
+
+PAGE_CACHE = "pages-v1"
+_MAGIC = b"poncho-page-1"
+
+# A file as stored for a PEP 503 page or a bare directory (already checked):
+# filename, url, hashes, requires-python, yanked, size, core-metadata, metadata sha256.
+Row = list
+
+
+def row_of(f: IndexFile) -> Row:
+    return [f.filename, f.url, f.hashes, f.requires_python, f.yanked, f.size, f.core_metadata, f.metadata_sha256]
+
+
+def file_of(row: Sequence) -> IndexFile:
+    return IndexFile(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+
+
+def version_texts(name: str) -> Callable[[str], str | None]:
+    """The version part of wheel and sdist filenames of project ``name`` (None for another project's or
+    another kind of file), cheaply: no tag parsing, and each distinct name part canonicalized once."""
+    names: dict[str, bool] = {}
+
+    def version_of(filename: str) -> str | None:
+        if filename.endswith(".whl"):
+            parts = filename[:-4].split("-")
+            if len(parts) not in (5, 6):
+                return None
+            project, version = parts[0], parts[1]
+        else:
+            for suffix in (".tar.gz", ".zip"):
+                if filename.endswith(suffix):
+                    project, sep, version = filename[: -len(suffix)].rpartition("-")
+                    if sep:
+                        break
+            else:
+                return None
+        ours = names.get(project)
+        if ours is None:
+            ours = names[project] = canonicalize_name(project) == name
+        return version if ours else None
+
+    return version_of
+
+
+class ReleaseRows:
+    """One release of a page: its version text, whether every file is yanked, and its files on demand.
+
+    ``stored`` is the release's entries (PEP 691 entries for a ``json``
+    page, rows for a ``rows`` one), or their bytes in an entry on disk,
+    decoded on first use. (A plain slotted class: a page makes thousands.)
+    """
+
+    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url")
+
+    def __init__(self, version: str, yanked: bool, stored: list | memoryview, kind: str, page_url: str) -> None:
+        self.version = version
+        self.yanked = yanked
+        self._stored = stored
+        self._kind = kind
+        self._page_url = page_url
+
+    def entries(self) -> list:
+        """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
+        page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
+        if isinstance(self._stored, memoryview):
+            return marshal.loads(self._stored)  # what serialize() wrote: a list (anything else fails _decode)
+        return self._stored
+
+    def load(self) -> tuple[IndexFile, ...]:
+        return _decode(self._kind, self.entries(), self._page_url)
+
+
+def _decode(kind: str, entries: list, page_url: str) -> tuple[IndexFile, ...]:
+    """Stored entries as checked IndexFile records: PEP 691 entries are joined and checked here, on first
+    read; a bad one is the index's error, naming the page."""
+    if kind == "rows":
+        return tuple(file_of(row) for row in entries)
+    try:
+        files = tuple(from_json(e, page_url) for e in entries)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise BadResponse(page_url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
+    return checked(files, page_url)
+
+
+@dataclass
+class CompactPage:
+    """A project page grouped by release; ``from_network`` says whether this run fetched it.
+
+    ``kind`` is ``"json"`` when releases hold a PEP 691 page's own entries
+    (decoded and checked when a release is read), ``"rows"`` when they hold
+    checked rows (a PEP 503 page, a bare directory).
+    """
+
+    name: NormalizedName
+    url: str
+    digest: str
+    kind: str
+    releases: list[ReleaseRows]
+    other: list = field(default_factory=list)  # entries that are not a wheel or sdist of this project
+    from_network: bool = False
+
+    @classmethod
+    def from_json_entries(cls, name: NormalizedName, url: str, digest: str,
+                          groups: dict[str | None, list[dict]]) -> CompactPage:
+        """From a PEP 691 page's ``files`` grouped by version text (``None``: not a release file of ``name``)."""
+        other = groups.pop(None, [])
+        releases = [ReleaseRows(text, all(e.get("yanked") for e in group), group, "json", url)
+                    for text, group in groups.items() if text is not None]
+        return cls(name, url, digest, "json", releases, other)
+
+    @classmethod
+    def from_files(cls, name: NormalizedName, url: str, digest: str, files: Iterable[IndexFile]) -> CompactPage:
+        groups: dict[str | None, list[Row]] = {}
+        version_of = version_texts(name)
+        for f in files:
+            groups.setdefault(version_of(f.filename), []).append(row_of(f))
+        other = groups.pop(None, [])
+        releases = [ReleaseRows(text, all(r[4] for r in rows), rows, "rows", url)
+                    for text, rows in groups.items() if text is not None]
+        return cls(name, url, digest, "rows", releases, other)
+
+    def files(self) -> tuple[IndexFile, ...]:
+        """Every file of the page (this decodes every release: for callers that need them all)."""
+        return tuple(f for r in self.releases for f in r.load()) + _decode(self.kind, self.other, self.url)
+
+    def serialize(self) -> bytes:
+        """The entry's bytes: a frame line, the JSON header, then each release's entries (see the module doc)."""
+        header: dict = {"digest": self.digest, "url": self.url, "name": self.name, "kind": self.kind,
+                        "other": self.other, "releases": []}
+        chunks: list[bytes] = []
+        offset = 0
+        for r in self.releases:
+            chunk = marshal.dumps(r.entries())
+            header["releases"].append([r.version, r.yanked, offset, len(chunk)])
+            chunks.append(chunk)
+            offset += len(chunk)
+        rest = json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(chunks)
+        return b"%s %08x\n%s" % (_MAGIC, zlib.crc32(rest), rest)
+
+    @classmethod
+    def deserialize(cls, raw: bytes) -> CompactPage | None:
+        """The page in ``raw``, or None when it is not a whole entry of this layout.
+
+        The frame's CRC-32 catches a truncated or damaged entry (entries are
+        written atomically, so damage comes from outside, and a CRC reads a
+        botocore-sized entry in a millisecond or two).
+        """
+        first = raw.find(b"\n")
+        second = raw.find(b"\n", first + 1)
+        view = memoryview(raw)  # slices without copies: an entry can weigh tens of megabytes
+        if first < 0 or second < 0 or raw[:first] != b"%s %08x" % (_MAGIC, zlib.crc32(view[first + 1:])):
+            return None
+        body = view[second + 1:]
+        try:
+            header = json.loads(raw[first + 1:second])
+            kind, url = str(header["kind"]), str(header["url"])
+            if kind not in ("json", "rows") or not isinstance(header["other"], list):
+                return None
+            releases = []
+            for v, y, off, n in header["releases"]:
+                releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url))
+            return cls(NormalizedName(header["name"]), url, str(header["digest"]), kind, releases,
+                       header["other"])
+        except (ValueError, TypeError, KeyError, IndexError):
+            return None
+
+
+class PageCache:
+    """Compact pages on disk for one cache directory; ``ttl`` is how long a fetched page counts as fresh.
+
+    ``stats`` counts ``decoded`` (a page body parsed), ``reused`` (a refetched
+    page found unchanged), ``fresh`` (answered without the network) and
+    ``rewritten`` (an entry written).
+    """
+
+    def __init__(self, directory: Path, ttl: float = 600, offline: bool = False) -> None:
+        self.directory = Path(directory) / PAGE_CACHE
+        self.ttl = ttl
+        self.offline = offline
+        self.stats = {"decoded": 0, "reused": 0, "fresh": 0, "rewritten": 0}
+        self._lock = threading.Lock()  # pages load on the fetch threads
+
+    def path(self, index_url: str, name: NormalizedName) -> Path:
+        return self.directory / index_digest(index_url) / f"{name}.page"
+
+    def load(self, index_url: str, name: NormalizedName, *, fresh_only: bool) -> CompactPage | None:
+        """The stored page; with ``fresh_only``, only if fetched within ``ttl`` (or at all, offline)."""
+        path = self.path(index_url, name)
+        try:
+            if fresh_only and not self.offline and time.time() - path.stat().st_mtime > self.ttl:
+                return None
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        page = CompactPage.deserialize(raw)
+        if page is not None and fresh_only:
+            self.count("fresh")
+        return page
+
+    def store(self, index_url: str, page: CompactPage) -> None:
+        if write_cache_entry(self.path(index_url, page.name), page.serialize(), "project page"):
+            self.count("rewritten")
+
+    def touch(self, index_url: str, name: NormalizedName) -> None:
+        """The page was refetched unchanged: it is fresh again."""
+        try:
+            os.utime(self.path(index_url, name))
+        except OSError:
+            pass
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self.stats[key] += 1
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()

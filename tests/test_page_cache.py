@@ -1,0 +1,109 @@
+"""Project pages are decoded once per change and read lazily, against a real loopback index."""
+
+from __future__ import annotations
+
+from packaging.utils import canonicalize_name
+
+from poncho.net import SimpleIndex, make_session
+from poncho.net.page_cache import CompactPage, PageCache
+from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.wheels import build_wheel
+
+
+def _index(server, cache, *, ttl: float = 600, offline: bool = False) -> tuple[SimpleIndex, PageCache]:
+    """One run's view of the index: a fresh session and page cache over the same cache directory."""
+    pages = PageCache(cache, ttl=ttl, offline=offline)
+    return SimpleIndex(make_session(cache, offline=offline), server.url, pages=pages), pages
+
+
+def _page_requests(server) -> int:
+    return len(server.requests_for("/simple/lib/"))
+
+
+def _serve_lib(server, w, versions=("1.0", "2.0")) -> None:
+    for v in versions:
+        server.add(build_wheel(w, "lib", v))
+
+
+def test_a_page_is_decoded_once_then_answered_from_disk(index_server, tmp_path):
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    index, pages = _index(index_server, cache)
+    first = index.compact("lib")
+    assert pages.stats["decoded"] == 1 and first.from_network
+    assert sorted(r.version for r in first.releases) == ["1.0", "2.0"]
+
+    index, pages = _index(index_server, cache)  # the next run, within the page lifetime
+    again = index.compact("lib")
+    assert pages.stats == {"decoded": 0, "reused": 0, "fresh": 1, "rewritten": 0}
+    assert _page_requests(index_server) == 1 and not again.from_network
+    assert [f.filename for f in again.files()] == [f.filename for f in first.files()]
+
+
+def test_a_refetched_unchanged_page_is_not_decoded_again(index_server, tmp_path):
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    _index(index_server, cache)[0].compact("lib")
+    index, pages = _index(index_server, cache, ttl=0)  # expired: ask the index, whose page is the same
+    page = index.compact("lib")
+    assert _page_requests(index_server) == 2
+    assert pages.stats["decoded"] == 0 and pages.stats["reused"] == 1 and page.from_network
+
+
+def test_a_changed_page_is_decoded_and_replaces_the_entry(index_server, tmp_path):
+    w = tmp_path / "w"
+    _serve_lib(index_server, w)
+    cache = tmp_path / "cache"
+    _index(index_server, cache)[0].compact("lib")
+    index_server.add(build_wheel(w, "lib", "3.0"))  # a new release: the page's bytes change
+    index, pages = _index(index_server, cache, ttl=0)
+    assert sorted(r.version for r in index.compact("lib").releases) == ["1.0", "2.0", "3.0"]
+    assert pages.stats["decoded"] == 1 and pages.stats["rewritten"] == 1
+    index, pages = _index(index_server, cache)
+    assert sorted(r.version for r in index.compact("lib").releases) == ["1.0", "2.0", "3.0"]
+    assert pages.stats["fresh"] == 1
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(index_server, tmp_path):
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    index, pages = _index(index_server, cache)
+    index.compact("lib")
+    entry = pages.path(index.index_url, canonicalize_name("lib"))
+    good = entry.read_bytes()
+    middle = len(good) // 2
+    for damaged in (good[:middle], b"", b"\x00garbage", good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1:]):
+        entry.write_bytes(damaged)
+        assert CompactPage.deserialize(damaged) is None
+        index, pages = _index(index_server, cache)
+        page = index.compact("lib")
+        assert pages.stats["decoded"] == 1 and pages.stats["rewritten"] == 1
+        assert sorted(r.version for r in page.releases) == ["1.0", "2.0"]
+        assert CompactPage.deserialize(entry.read_bytes()) is not None
+
+
+def test_offline_answers_from_an_entry_of_any_age(index_server, tmp_path):
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    _index(index_server, cache)[0].compact("lib")
+    index_server.down = True
+    index, pages = _index(index_server, cache, ttl=0, offline=True)
+    assert sorted(r.version for r in index.compact("lib").releases) == ["1.0", "2.0"]
+    assert pages.stats["fresh"] == 1
+
+
+def test_releases_the_resolver_never_looks_at_are_never_decoded(index_server, tmp_path):
+    w = tmp_path / "w"
+    _serve_lib(index_server, w, versions=("1.0", "1.1", "1.2", "2.0"))
+    index_server.add(build_wheel(w, "app", "1.0", requires_dist=["lib"]))
+    cache = tmp_path / "cache"
+    session = make_session(cache)
+    target = Target.current()
+    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, cache), target)
+    try:
+        res = resolve(["app"], repo, target)
+        assert str(res.pins["lib"].version) == "2.0"
+        decoded = {str(r.version) for r in repo.releases("lib") if "files" in vars(r)}
+    finally:
+        repo.close()
+    assert decoded == {"2.0"}  # Release.files is decoded on first use only
