@@ -13,7 +13,7 @@ from poncho.lazy import lazy_names
 
 from .formats import FILENAMES, MODULES, renderer
 from .inputs import LockInputs, changes, relock_command
-from .records import Artifact, Lock, LockEntry
+from .records import Artifact, Lock, LockEntry, LockTarget
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import build_lock
@@ -29,5 +29,5 @@ _LAZY = {
 __getattr__ = lazy_names(__name__, _LAZY)
 
 
-__all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "LockInputs", "build_lock", "changes",
-           "relock_command", "render", "render_direct", "renderer"]
+__all__ = ["FILENAMES", "MODULES", "Artifact", "Lock", "LockEntry", "LockInputs", "LockTarget", "build_lock",
+           "changes", "relock_command", "render", "render_direct", "renderer"]

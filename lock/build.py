@@ -1,4 +1,9 @@
-"""Resolution + direct requirements -> Lock (the only place the two meet)."""
+"""Resolution + direct requirements -> Lock (the only place the two meet).
+
+A universal resolution (several targets) gives one entry per pin and version,
+with the marker that selects the targets it serves; a single-target
+Resolution is the one-target case.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ from poncho.index_cache.requirements import DirectRequirement
 from poncho.net import IndexFile
 from poncho.net.local import open_regular
 from poncho.resolver import Resolution
+from poncho.resolver.universal import UniversalResolution, merge
 
 from . import validate
 from .inputs import LockInputs, normalize_index_url
-from .records import Artifact, Lock, LockEntry
+from .records import Artifact, Lock, LockEntry, LockTarget
 
 
 def _artifact(file: IndexFile) -> Artifact:
@@ -52,17 +58,19 @@ def sha256_of_local(url: str) -> str:
     return digest.hexdigest()
 
 
-def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],
-               notes: Sequence[str] = (), inputs: LockInputs | None = None) -> Lock:
+def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
+               index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
-    here: the target, the fallbacks and this tool's version.
+    here: the targets, the fallbacks and this tool's version.
     """
+    if isinstance(resolution, Resolution):
+        resolution = merge((resolution.target,), (resolution,), [r.requirement for r in direct])
     by_key = {r.key: r for r in direct}
     entries = []
     for pin in resolution:
-        req = by_key.get(canonicalize_name(pin.name))
+        req = by_key.get(canonicalize_name(pin.name)) if pin.direct else None
         via: list[str] = []
         if req is not None:
             via.extend(dict.fromkeys(validate.comment(loc) for loc in req.locations))
@@ -72,32 +80,35 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
             raise BadResponse(pin.index_url or "", f"{pin.display_name} {pin.version}: no file to lock",
                               kind=Reason.NO_HASH)
         origin = redact_url(pin.index_url)
+        where = req.locations[0] if req is not None and req.locations else pin.name
         entries.append(LockEntry(
             name=validate.name(pin.display_name, origin),
             version=validate.version(str(pin.version), origin),
             artifacts=artifacts,
             direct=req is not None,
             via=tuple(via),
-            marker=validate.marker(req.marker, req.locations[0]) if req is not None else None,
+            marker=validate.marker(pin.marker, where),
             extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
             index_url=normalize_index_url(pin.index_url) if pin.index_url else "",
         ))
-    t = resolution.target
+    targets = tuple(LockTarget(t.python, t.implementation, t.platform_label) for t in resolution.targets)
+    first = targets[0]
     inputs = inputs or LockInputs.of(requirements=[str(r) for r in direct], targets=(), index_urls=index_urls)
-    inputs = dataclasses.replace(inputs, targets=(t.describe(),), tool_version=__version__,
+    inputs = dataclasses.replace(inputs, targets=tuple(t.describe() for t in targets), tool_version=__version__,
                                  fallbacks=tuple(sorted(set(resolution.fallbacks))))
     return Lock(
         entries=tuple(entries),
-        python=t.python_full_version,
-        implementation=t.implementation,
-        platform=t.platform_label,
+        python=first.python,
+        implementation=first.implementation,
+        platform=first.platform,
         tool_version=__version__,
         input_digest=inputs.digest(),
         index_urls=inputs.index_urls,
         notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls),
                                                    *(f"fallback: {f}" for f in resolution.fallbacks))),
         inputs=inputs,
+        targets=targets,
     )
 
 

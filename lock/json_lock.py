@@ -18,7 +18,7 @@ from poncho.errors import LockFileError, PonchoError
 
 from . import validate
 from .inputs import LockInputs
-from .records import Artifact, Lock, LockEntry
+from .records import Artifact, Lock, LockEntry, LockTarget
 
 FORMAT = "poncho-resolve-lock/1"
 
@@ -49,7 +49,8 @@ def load(text: str) -> Lock:
     try:
         entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
                         for e in data["entries"])
-        lock = _build(Lock, data, entries=lambda _: entries, inputs=lambda v: _build(LockInputs, v))
+        lock = _build(Lock, data, entries=lambda _: entries, inputs=lambda v: _build(LockInputs, v),
+                      targets=lambda v: tuple(_build(LockTarget, t) for t in v))
         for e in lock.entries:  # the record feeds installers: the same checks as a freshly built lock
             validate.name(e.name, "lock")
             validate.version(e.version, "lock")

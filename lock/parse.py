@@ -56,9 +56,9 @@ class LockedEntry:
 @dataclass
 class LockedFile:
     path: str
-    entries: dict[str, LockedEntry]
+    entries: dict[str, LockedEntry]  # by canonical name: the first entry of a split pin
     input_digest: str | None = None
-    target: str | None = None  # "cpython 3.11.7 on manylinux_2_28_x86_64", as the header says
+    target: str | None = None  # the first target, "cpython 3.11 on manylinux_2_28_x86_64", as the header says
     generated_by_poncho: bool = False
     index_urls: tuple[str, ...] = ()  # the indexes the header names (credential-free)
     inputs: LockInputs | None = None  # what the header says shaped the lock (poncho-resolve's locks only)
@@ -66,13 +66,26 @@ class LockedFile:
     format: str = "requirements"  # requirements, pylock or json
     notes: tuple[str, ...] = ()
     dependencies: dict[str, list[str]] = field(default_factory=dict)  # pylock: name -> the names it requires
+    targets: list[str] = field(default_factory=list)  # every target the header names, the first one first
+    all_entries: list[LockedEntry] = field(default_factory=list)  # every entry, a split pin's versions each
+
+    def __post_init__(self) -> None:
+        if self.target and not self.targets:
+            self.targets = [self.target]
+        if not self.all_entries:
+            self.all_entries = list(self.entries.values())
+
+    def add(self, entry: LockedEntry) -> None:
+        """Record an entry; a second version of a split pin joins ``all_entries`` only."""
+        self.entries.setdefault(entry.key, entry)
+        self.all_entries.append(entry)
 
     @property
     def current_pins_digest(self) -> str:
         """The digest of the pins as they are in the file now (a hand edit changes it)."""
         from .inputs import pins_digest
 
-        return pins_digest((e.name, e.version, e.marker, e.extras) for e in self.entries.values())
+        return pins_digest((e.name, e.version, e.marker, e.extras) for e in self.all_entries)
 
     @property
     def untouched(self) -> bool:
@@ -81,14 +94,20 @@ class LockedFile:
 
     @property
     def python_and_platform(self) -> tuple[str, str] | None:
-        """(python version, platform tag) from the header's target, when it has one."""
-        if not self.target:
-            return None
-        head, sep, platform = self.target.partition(" on ")
-        implementation, _, python = head.partition(" ")
-        if not sep or implementation != "cpython" or not python or not platform:
-            return None
-        return python, platform
+        """(python version, platform tag) of the header's first target, when it has one."""
+        parts = self.targets_parts
+        return parts[0] if parts else None
+
+    @property
+    def targets_parts(self) -> list[tuple[str, str]]:
+        """(python version, platform tag) of every target the header names that this tool can target."""
+        out = []
+        for text in self.targets:
+            head, sep, platform = text.partition(" on ")
+            implementation, _, python = head.partition(" ")
+            if sep and implementation == "cpython" and python and platform:
+                out.append((python, platform))
+        return out
 
 
 def read_lock(path: str | Path) -> LockedFile:
@@ -116,16 +135,15 @@ def _read_json(p: Path, text: str) -> LockedFile:
         lock = load(text)
     except LockFileError as exc:
         raise LockFileError(f"{p}: {exc}") from None
-    entries = {}
-    for e in lock.entries:
-        entry = LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
-                            tuple(e.extras))
-        entries[entry.key] = entry
-    target = f"{lock.implementation} {lock.python} on {lock.platform}"
+    targets = [t.describe() for t in lock.targets]
     pins = json.loads(text).get("pinned_digest")
-    return LockedFile(str(p), entries, lock.input_digest, target, True, tuple(lock.index_urls),
-                      lock.inputs if lock.inputs != LockInputs() else None, pins if isinstance(pins, str) else None,
-                      "json", lock.notes)
+    out = LockedFile(str(p), {}, lock.input_digest, targets[0], True, tuple(lock.index_urls),
+                     lock.inputs if lock.inputs != LockInputs() else None, pins if isinstance(pins, str) else None,
+                     "json", lock.notes, targets=targets)
+    for e in lock.entries:
+        out.add(LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
+                            tuple(e.extras)))
+    return out
 
 
 def _read_pylock(p: Path, text: str) -> LockedFile:
@@ -142,7 +160,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
         raise LockFileError(f"{p}: not a PEP 751 lock (no lock-version)")
     try:
         header = data.get("tool", {}).get("poncho", {})
-        entries = {}
+        entries = []
         deps: dict[str, list[str]] = {}
         for pkg in data.get("packages", []):
             tool = pkg.get("tool", {}).get("poncho", {})
@@ -153,13 +171,13 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
             if version is not None and not _is_version(version):
                 raise LockFileError(f"{p}: {name}: {version!r} is not a version")
             sdist = pkg.get("sdist", {}).get("hashes", {}).get("sha256") if pkg.get("sdist") else None
-            deps[canonicalize_name(name)] = [canonicalize_name(str(d["name"])) for d in pkg.get("dependencies", [])]
+            deps.setdefault(canonicalize_name(name), []).extend(  # a split pin: every version's
+                canonicalize_name(str(d["name"])) for d in pkg.get("dependencies", []))
             name = str(tool.get("display-name", name))  # the project's own spelling (PEP 751 `name` is normalized)
-            entry = LockedEntry(name, version, marker, hashes + ([str(sdist)] if sdist else []),
-                                [str(v) for v in tool.get("via", [])], 0,
-                                bool(tool.get("direct")) if "direct" in tool else None,
-                                tuple(str(x) for x in tool.get("extras", [])))
-            entries[entry.key] = entry
+            entries.append(LockedEntry(name, version, marker, hashes + ([str(sdist)] if sdist else []),
+                                       [str(v) for v in tool.get("via", [])], 0,
+                                       bool(tool.get("direct")) if "direct" in tool else None,
+                                       tuple(str(x) for x in tool.get("extras", []))))
         digest = header.get("input-digest")
         made_by_poncho = "poncho" in str(data.get("created-by", ""))
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
@@ -167,22 +185,29 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     target = header.get("target") if isinstance(header.get("target"), str) else None
     urls = header.get("index-urls")
     index_urls = tuple(u for u in urls if isinstance(u, str)) if isinstance(urls, list) else ()
+    listed = header.get("targets")
+    targets = [t for t in listed if isinstance(t, str)] if isinstance(listed, list) else []
+    targets = targets or ([target] if target else [])
     pins = header.get("pinned-digest")
     notes = header.get("notes")
-    return LockedFile(str(p), entries, digest if isinstance(digest, str) else None, target, made_by_poncho,
-                      index_urls, _pylock_inputs(header, target, index_urls) if made_by_poncho and pins else None,
-                      pins if isinstance(pins, str) else None, "pylock",
-                      tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps)
+    out = LockedFile(str(p), {}, digest if isinstance(digest, str) else None, targets[0] if targets else None,
+                     made_by_poncho, index_urls,
+                     _pylock_inputs(header, targets, index_urls) if made_by_poncho and pins else None,
+                     pins if isinstance(pins, str) else None, "pylock",
+                     tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps, targets)
+    for entry in entries:
+        out.add(entry)
+    return out
 
 
-def _pylock_inputs(header: dict, target: str | None, index_urls: tuple[str, ...]) -> LockInputs:
+def _pylock_inputs(header: dict, targets: list[str], index_urls: tuple[str, ...]) -> LockInputs:
     from .inputs import LIST_FIELDS as INPUT_KEYS
 
     def strings(key: str) -> tuple[str, ...]:
         value = header.get(key.replace("_", "-"), [])
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-    return LockInputs(targets=(target,) if target else (), index_urls=index_urls,
+    return LockInputs(targets=tuple(targets), index_urls=index_urls,
                       include_optional=header.get("include-optional") is True,
                       tool_version=str(header.get("tool-version", "")),
                       **{key: strings(key) for key in INPUT_KEYS})
@@ -223,15 +248,16 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
             continue  # other global options (--trusted-host, ...)
         line, _, inline = line.partition(" # ")  # pip-compile --annotation-style=line: `flask==3.0  # via x, y`
         current = _entry(p, n, line)
-        out.entries[current.key] = current
+        out.add(current)
         if inline.strip().startswith("via "):
             current.via += [v.strip() for v in inline.strip()[4:].split(",") if v.strip()]
-    out.target = header["target"][0] if header.get("target") else None
+    out.targets = list(header.get("target", ()))  # one `# target:` line per target
+    out.target = out.targets[0] if out.targets else None
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
     if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
-        out.inputs = LockInputs(targets=(out.target,) if out.target else (), index_urls=out.index_urls,
+        out.inputs = LockInputs(targets=tuple(out.targets), index_urls=out.index_urls,
                                 include_optional=(header.get("include-optional") or [""])[0] == "true",
                                 tool_version=header["tool"][0],
                                 fallbacks=tuple(sorted(n.partition(":")[2].strip() for n in out.notes

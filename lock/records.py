@@ -35,9 +35,28 @@ class LockEntry:
 
 
 @dataclass(frozen=True)
+class LockTarget:
+    """One machine kind the lock serves, as its header records it."""
+
+    python: str  # "3.11" (any patch) or "3.11.7" (pinned)
+    implementation: str
+    platform: str
+
+    def describe(self) -> str:
+        """``cpython 3.11 on manylinux_2_28_x86_64``: the header's spelling, which ``check`` reads back."""
+        return f"{self.implementation} {self.python} on {self.platform}"
+
+
+@dataclass(frozen=True)
 class Lock:
+    """A lock for one or more targets; ``python``/``implementation``/``platform`` are the first target's.
+
+    An entry's ``marker`` is true on exactly the targets it serves (a pin split
+    across targets has one entry per version).
+    """
+
     entries: tuple[LockEntry, ...]
-    python: str  # target Python, e.g. "3.11.7"
+    python: str  # the first target's Python: "3.11" (any patch) or "3.11.7"
     implementation: str
     platform: str
     tool_version: str
@@ -45,6 +64,17 @@ class Lock:
     index_urls: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
     inputs: LockInputs = LockInputs()  # what shaped the lock, written into every format's header
+    targets: tuple[LockTarget, ...] = ()  # every target, the first one first; filled from the fields above
+
+    def __post_init__(self) -> None:
+        first = LockTarget(self.python, self.implementation, self.platform)
+        if not self.targets:
+            object.__setattr__(self, "targets", (first,))
+        elif self.targets[0] != first:
+            from poncho.errors import LockFileError  # a hand-edited JSON lock; json_lock.load names the file
+
+            raise LockFileError(f"the first target {self.targets[0].describe()!r} is not the lock's "
+                                f"python/implementation/platform {first.describe()!r}")
 
     @property
     def pins_digest(self) -> str:
@@ -70,6 +100,7 @@ class Lock:
         return write(self.render(fmt), target)
 
     def entry(self, name: str) -> LockEntry | None:
+        """The first entry named ``name`` (a split pin has one per version)."""
         from packaging.utils import canonicalize_name
 
         key = canonicalize_name(name)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .repository import Release, Repository, SimpleRepository
     from .resolve import Pin, Resolution, resolve
     from .target import Target
+    from .universal import UniversalPin, UniversalResolution, resolve_universal
 
 _LAZY = {
     "DistMetadata": ".metadata", "MetadataFetcher": ".metadata", "parse_metadata": ".metadata",
@@ -24,6 +25,7 @@ _LAZY = {
     "Release": ".repository", "Repository": ".repository", "SimpleRepository": ".repository",
     "Pin": ".resolve", "Resolution": ".resolve", "resolve": ".resolve",
     "Target": ".target",
+    "UniversalPin": ".universal", "UniversalResolution": ".universal", "resolve_universal": ".universal",
 }
 
 
@@ -32,4 +34,4 @@ __getattr__ = lazy_names(__name__, _LAZY)
 
 __all__ = ["Candidate", "DistMetadata", "MetadataFetcher", "NoSuchProject", "Pin", "Provider", "Release",
            "Repository", "Resolution", "ResolutionConflict", "ResolutionError", "SimpleRepository", "Target",
-           "parse_metadata", "resolve"]
+           "UniversalPin", "UniversalResolution", "parse_metadata", "resolve", "resolve_universal"]

@@ -138,6 +138,10 @@ class SimpleRepository:
     fits what was asked) is fetched; as soon as that arrives, its
     dependencies' pages are, breadth-first on a small thread pool. The
     resolver finds most answers waiting when it asks.
+
+    ``for_target`` gives a view for another target that shares the pool, the
+    pages and the metadata: a universal lock reads each page once, and a
+    file's metadata once.
     """
 
     def __init__(self, indexes: Sequence[ProjectSource], fetcher: MetadataFetcher, target: Target,
@@ -149,11 +153,23 @@ class SimpleRepository:
         self.stats = FetchStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
         self._pages: dict[str, Future[tuple[list[Release], int]]] = {}
-        self._meta: dict[tuple[str, str], Future[tuple[DistMetadata, int]]] = {}
+        self._meta: dict[tuple[str, str, str], Future[tuple[DistMetadata, int]]] = {}
         self._wanted: dict[str, list[Requirement]] = {}  # what was asked of a project, for speculation
         self._used_depth = 0  # the deepest answer the resolver has used: where its own questions start
         self._lock = threading.Lock()
         self._closed = False
+        # name -> (page, the index that listed it) or the NotFound: one read for every target's view
+        self._shared_pages: dict[NormalizedName, tuple[CompactPage, str] | NotFound] = {}
+        self._page_gates: dict[NormalizedName, threading.Lock] = {}
+
+    def for_target(self, target: Target) -> SimpleRepository:
+        """The same indexes, pool, pages and metadata, filtered for ``target``."""
+        view = object.__new__(SimpleRepository)
+        view.__dict__.update(self.__dict__)
+        view.target = target
+        view._pages = {}  # releases are judged for the target
+        view._wanted = {}
+        return view
 
     def close(self) -> None:
         self._closed = True
@@ -203,25 +219,43 @@ class SimpleRepository:
         return releases
 
     def _load_releases(self, name: NormalizedName, depth: int) -> tuple[list[Release], int]:
+        page, index_url, fetched = self._page(name)
+        if fetched:
+            depth += 1
+            with self._lock:
+                self.stats.pages += 1
+        releases = self._group(name, page, index_url)
+        if self.speculate:
+            likely = self._likely(name, releases)
+            if likely is not None:
+                self._prefetch_metadata(likely, depth)
+        return releases, depth
+
+    def _page(self, name: NormalizedName) -> tuple[CompactPage, str, bool]:
+        """(page, its index, read from the network by this call): the first index's page, read once for
+        every target's view (a view waits while another reads it)."""
+        with self._lock:
+            gate = self._page_gates.setdefault(name, threading.Lock())
+        with gate:
+            known = self._shared_pages.get(name)
+            fetched = False
+            if known is None:
+                known = self._first_page(name)
+                fetched = not isinstance(known, NotFound) and known[0].from_network
+                self._shared_pages[name] = known
+        if isinstance(known, NotFound):
+            raise known
+        return known[0], known[1], fetched
+
+    def _first_page(self, name: NormalizedName) -> tuple[CompactPage, str] | NotFound:
         last_missing: NotFound | None = None
         for index in self.indexes:
             try:
-                page = _compact(index, name)
+                return _compact(index, name), index.index_url
             except NotFound as exc:
                 last_missing = exc
-                continue
-            if page.from_network:
-                depth += 1
-                with self._lock:
-                    self.stats.pages += 1
-            releases = self._group(name, page, index.index_url)
-            if self.speculate:
-                likely = self._likely(name, releases)
-                if likely is not None:
-                    self._prefetch_metadata(likely, depth)
-            return releases, depth
         assert last_missing is not None, "a repository needs at least one index"
-        raise last_missing
+        return last_missing
 
     def _group(self, name: NormalizedName, page: CompactPage, index_url: str = "") -> list[Release]:
         releases = []
@@ -254,7 +288,7 @@ class SimpleRepository:
         file = release.best_file
         if file is None:
             return
-        key = (release.name, str(release.version))
+        key = (release.name, str(release.version), file.filename)  # a pure wheel is read once for every target
         with self._lock:
             if key in self._meta:
                 return
@@ -271,7 +305,7 @@ class SimpleRepository:
         if file is None:
             raise LookupError(f"{release.name} {release.version} has no file for the target")
         self.prefetch_metadata(release)
-        future = self._meta.get((release.name, str(release.version)))
+        future = self._meta.get((release.name, str(release.version), file.filename))
         if future is None:  # closed: answer on this thread
             meta, depth = self._load_metadata(release, file, self._used_depth)
         else:

@@ -2,6 +2,13 @@
 
 The lock describes the environment that will *run* the code, which need not
 be the one writing the lock. ``Target.current()`` describes this interpreter.
+
+A target's Python is its minor version (``3.11``: any 3.11.x) unless a patch
+is pinned (``3.11.7``). For an unpinned patch the lock must work on every
+patch release of the minor, so ``Requires-Python`` must hold at ``X.Y.0`` and at
+the newest patch, and a marker on ``python_full_version`` holds when it holds
+for *some* patch (a dependency needed on 3.11.2 is locked; an extra one on
+3.11.9 is harmless, a missing one is not).
 """
 
 from __future__ import annotations
@@ -9,6 +16,7 @@ from __future__ import annotations
 import platform
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,6 +30,21 @@ from packaging.version import Version
 from poncho.errors import ConfigError
 
 MAX_MINOR = 40  # far beyond any CPython release; the bound keeps tag generation finite
+NEWEST_PATCH = 99  # stands in for "the newest patch release" of an unpinned minor
+_VERSION_LITERAL = re.compile(r"""["'](\d+)\.(\d+)\.(\d+)""")
+
+
+def _patches_named(marker: str, minor: str) -> Sequence[int | None]:
+    """Patch numbers where ``marker``'s value may change within ``minor``: each one a literal of that
+    minor names, its neighbours, and both ends. None alone when the marker does not look at the patch."""
+    if "python_full_version" not in marker and "implementation_version" not in marker:
+        return [None]
+    major, _, mnr = minor.partition(".")
+    points: set[int] = {0, NEWEST_PATCH}
+    for a, b, c in _VERSION_LITERAL.findall(marker):
+        if (a, b) == (major, mnr):
+            points.update(p for p in (int(c) - 1, int(c), int(c) + 1) if 0 <= p <= NEWEST_PATCH)
+    return [*sorted(points)]
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,7 @@ class Target:
     tags: tuple[Tag, ...] = field(default=(), repr=False)
     environment: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     platform_label: str = ""
+    patch_pinned: bool = True  # False: any patch release of the minor (see the module docstring)
 
     @classmethod
     def current(cls) -> Target:
@@ -47,6 +71,7 @@ class Target:
             tags=tuple(tags_mod.sys_tags()),
             environment=tuple(sorted((k, str(v)) for k, v in env.items())),
             platform_label=plat,
+            patch_pinned=False,  # a lock made here serves every machine with this minor
         )
 
     @classmethod
@@ -81,7 +106,7 @@ class Target:
         tags += list(tags_mod.compatible_tags(pyver, f"cp{pyver[0]}{pyver[1]}", platforms=platforms))
         env = marker_environment(full, platform)
         return cls(python_full_version=full, implementation="cpython", tags=tuple(dict.fromkeys(tags)),
-                   environment=tuple(sorted(env.items())), platform_label=platform)
+                   environment=tuple(sorted(env.items())), platform_label=platform, patch_pinned=len(parts) == 3)
 
     @cached_property
     def python_version(self) -> Version:
@@ -90,6 +115,16 @@ class Target:
     @property
     def python_minor(self) -> str:
         return f"{self.python_version.major}.{self.python_version.minor}"
+
+    @property
+    def python(self) -> str:
+        """The Python the lock is for, as recorded: ``3.11`` (any patch) or ``3.11.7`` (pinned)."""
+        return self.python_full_version if self.patch_pinned else self.python_minor
+
+    @property
+    def tag(self) -> str:
+        """``cp311-manylinux_2_28_x86_64``: the ``--target`` spelling (a pinned patch is not shown)."""
+        return f"cp{self.python_version.major}{self.python_version.minor}-{self.platform_label}"
 
     @cached_property
     def _tag_rank(self) -> dict[Tag, int]:
@@ -100,7 +135,15 @@ class Target:
         return dict(self.environment)
 
     def describe(self) -> str:
-        return f"{self.implementation} {self.python_full_version} on {self.platform_label}"
+        """``cpython 3.11 on manylinux_2_28_x86_64``: how headers and messages name the target."""
+        return f"{self.implementation} {self.python} on {self.platform_label}"
+
+    @cached_property
+    def _patch_range(self) -> tuple[Version, ...]:
+        """The versions Requires-Python must allow: the one pinned, else X.Y.0 and the newest patch."""
+        if self.patch_pinned:
+            return (self.python_version,)
+        return (Version(f"{self.python_minor}.0"), Version(f"{self.python_minor}.{NEWEST_PATCH}"))
 
     def allows_python(self, requires_python: str | SpecifierSet | None) -> bool:
         if not requires_python:
@@ -109,14 +152,31 @@ class Target:
             spec = requires_python if isinstance(requires_python, SpecifierSet) else SpecifierSet(requires_python)
         except Exception:
             return True  # an unparsable Requires-Python is ignored, as pip does
-        return spec.contains(self.python_version, prereleases=True)
+        return all(spec.contains(v, prereleases=True) for v in self._patch_range)
+
+    @cached_property
+    def _evaluated(self) -> dict[tuple[str, str], bool]:
+        return {}
 
     def evaluate(self, marker: Marker | None, extra: str = "") -> bool:
+        """Whether ``marker`` holds on the target (for an unpinned patch: on some patch of the minor)."""
         if marker is None:
             return True
-        env = dict(self.marker_environment)
-        env["extra"] = extra
-        return marker.evaluate(env)
+        key = (str(marker), extra)
+        known = self._evaluated.get(key)
+        if known is None:
+            env = dict(self.marker_environment)
+            env["extra"] = extra
+            patches = [None] if self.patch_pinned else _patches_named(key[0], self.python_minor)
+            known = False
+            for patch in patches:
+                if patch is not None:
+                    env["python_full_version"] = env["implementation_version"] = f"{self.python_minor}.{patch}"
+                if marker.evaluate(env):
+                    known = True
+                    break
+            self._evaluated[key] = known
+        return known
 
     def wheel_rank(self, filename: str) -> int | None:
         """Lower is better; None when the wheel cannot be installed on the target."""

@@ -205,7 +205,7 @@ def unmet_requirements(locked: LockedFile, metadata: Callable[[LockedEntry], Seq
     """PR006 for each locked entry whose Requires-Dist (for its locked extras) the other pins do not meet, on
     every target; ``metadata(entry)`` gives an entry's Requires-Dist (None: unknown, so not judged)."""
     findings: list[Finding] = []
-    for entry in sorted(locked.entries.values(), key=lambda e: e.key):
+    for entry in sorted(locked.all_entries, key=lambda e: e.key):  # each version of a split pin
         requires = metadata(entry)
         if requires is None or entry.version is None:
             continue
@@ -286,7 +286,8 @@ def _unmet(locked: LockedFile, entry: LockedEntry, req: Requirement, target: Tar
            ) -> Finding | None:
     from packaging.utils import canonicalize_name
 
-    dep = locked.entries.get(canonicalize_name(req.name))
+    key = canonicalize_name(req.name)  # a split pin: the entry for this target
+    dep = next((e for e in locked.all_entries if e.key == key and _holds(e.marker, target)), None)
     on = f" on {target.describe()}" if name_target else ""
     where = f"{locked.path}:{entry.line}" if entry.line else locked.path
     if dep is None or not _holds(dep.marker, target):

@@ -88,12 +88,14 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="narrow versions with a constraints file (pip format: name<spec> per line; may repeat)")
     p.add_argument("--target", action="append", default=[], metavar="TARGET",
                    help="lock for this target: cp311-manylinux_2_28_x86_64, cp313-win_amd64, or a Python "
-                        "version such as 3.12 (this machine's platform)")
-    p.add_argument("--python-version", default=None, metavar="X.Y[.Z]",
-                   help="lock for this CPython version (default: the running interpreter)")
+                        "version such as 3.12 (this machine's platform); repeat it for one lock that serves "
+                        "every target")
+    p.add_argument("--python-version", action="append", default=[], metavar="X.Y[.Z]",
+                   help="lock for this CPython version (default: the running interpreter's minor; X.Y.Z pins "
+                        "the patch); may repeat: each with each --platform")
     p.add_argument("--platform", action="append", default=[], metavar="TAG",
                    help="lock for this platform, e.g. manylinux_2_28_x86_64, macosx_11_0_arm64, win_amd64 "
-                        "(default: this machine's)")
+                        "(default: this machine's); may repeat: each is another target")
     p.add_argument("--with-module-imports", action="store_true",
                    help="for a callable entry (file.py:func), also lock the top-level imports of its module: what "
                         "importing it by reference runs (Dask/Ray pickling by reference, an AWS Lambda handler)")
@@ -107,17 +109,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
     from poncho.config import load_options
 
-    if len(args.target) > 1 or len(args.platform) > 1:
-        raise UsageError("one target per lock: give --target (or --platform) once")
     return load_options(
         paths,
         index_url=args.index_url,
         extra_index_urls=args.extra_index_url,
         cert=args.cert,
         constraint_files=args.constraint,
-        target=args.target[0] if args.target else None,
-        python_version=args.python_version,
-        platform=args.platform[0] if args.platform else None,
+        targets=args.target,
+        python_versions=args.python_version,
+        platforms=args.platform,
         mappings=args.mappings,
         include_optional=args.include_optional,
         strict=args.strict,
@@ -262,6 +262,10 @@ def run_lock(args: argparse.Namespace) -> int:
         args.keep_pins_from = output_path(output, args.paths)  # refuse a bad -o before resolving; keep its pins
     started = time.monotonic()
     pipeline = _pipeline(args, args.paths)
+    if fmt in ("conda", "poncho") and not args.no_resolve:
+        from poncho.lock.conda_env import one_python
+
+        one_python((t.python for t in pipeline.targets), fmt)  # refused before resolving, not after
     if (args.upgrade or args.upgrade_package) and output is None:
         from poncho.diagnostics import Code, Severity, diagnostic
 
@@ -285,7 +289,7 @@ def run_lock(args: argparse.Namespace) -> int:
                                  "the requirements and pylock formats can", Severity.NOTE))
     _emit(text, output, args.paths)
     _say(args, f"locked {len(result.lock.entries)} distributions ({len(result.requirements.direct)} direct) for "
-               f"{pipeline.target.describe()} in {time.monotonic() - started:.1f}s")
+               f"{', '.join(t.describe() for t in pipeline.targets)} in {time.monotonic() - started:.1f}s")
     return ExitCode.OK
 
 

@@ -37,7 +37,7 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 
 #: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
 #: by the analyzer: poncho.analysis.roots.configured_first_party).
-PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
+PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target", "targets",
                 "include-optional", "constraints", "first-party", "check", "exclude", "include-tests",
                 "with", "without")
 
@@ -53,10 +53,13 @@ class Options:
 
     ``target`` accepts a :class:`~poncho.resolver.target.Target` or a string:
     ``"3.11"``, ``"3.12.4"``, ``"cp311-manylinux_2_28_x86_64"``, ``"cp313-win_amd64"``.
+    ``targets`` holds every target of one lock (a universal lock); ``target`` is
+    always its first, so single-target callers keep working. Give either.
     """
 
     index_urls: Sequence[str] = (DEFAULT_INDEX,)
     target: Target | str | None = None
+    targets: Sequence[Target | str] = ()  # empty: this machine (or the one ``target``)
     include_optional: bool = False
     strict: bool = False  # analysis problems and unmapped imports are errors (exit 3, 4)
     cache_dir: Path | None = field(default_factory=default_cache_dir)
@@ -96,6 +99,11 @@ class Options:
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
             self.target = parse_target(self.target)
+        targets = tuple(parse_target(t) if isinstance(t, str) else t for t in self.targets)
+        if targets and self.target is not None and self.target != targets[0]:
+            raise ConfigError("give target or targets (whose first is the target), not both")
+        self.targets = tuple(dict.fromkeys(targets or ((self.target,) if self.target is not None else ())))
+        self.target = self.targets[0] if self.targets else None
         if self.offline and self.cache_dir is None:
             raise UsageError("--offline answers from the cache; it cannot be combined with --no-cache")
         if not self.index_urls:
@@ -195,6 +203,9 @@ def load_options(
     python_version: str | None = None,
     platform: str | None = None,
     target: str | None = None,
+    targets: Sequence[str] = (),
+    platforms: Sequence[str] = (),
+    python_versions: Sequence[str] = (),
     mappings: Sequence[str] = (),
     include_optional: bool | None = None,
     strict: bool = False,
@@ -223,6 +234,9 @@ def load_options(
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
+    ``targets``/``platforms``/``python_versions`` are the repeatable ``--target``,
+    ``--platform`` and ``--python-version`` (each platform with each Python); the
+    singular ``target``/``platform``/``python_version`` are one more of each.
     ``verbose_note`` (a callable taking a string) hears what was read but not
     used.
     """
@@ -240,18 +254,20 @@ def load_options(
     project_constraints = [str(pyproject.parent / c) for c in _typed(project, "constraints", list, pyproject) or ()
                            ] if pyproject is not None else []
 
-    # The target's two parts merge one by one: flags over [tool.poncho], so `--platform X` with a
-    # project `python-version = "3.12"` is 3.12 on X.
-    python_part, platform_part = _target_parts(
-        _typed(project, "target", str, pyproject), _typed(project, "python-version", str, pyproject),
-        _typed(project, "platform", str, pyproject), where=f"{pyproject}: [tool.poncho]")
-    flag_python, flag_platform = _target_parts(target, python_version, platform, where="--target")
-    python_part, platform_part = flag_python or python_part, flag_platform or platform_part
-    chosen = _target_of(python_part, platform_part)
+    # Targets: flags replace [tool.poncho]'s, except that one part alone merges part by part (so
+    # `--platform X` with a project `python-version = "3.12"` is 3.12 on X, and `--python-version 3.12`
+    # applies to every project target).
+    project_parts = _project_target_parts(project, pyproject)
+    flag_parts = _target_list([*([target] if target else []), *targets],
+                              [*([python_version] if python_version else []), *python_versions],
+                              [*([platform] if platform else []), *platforms])
+    parts = _merge_target_parts(flag_parts, project_parts)
+    chosen = _targets_of(parts)
     optional_given = include_optional is not None or project.get("include-optional") is not None
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
-    explicit = {name for name, given in (("python", python_part is not None), ("platform", platform_part is not None),
+    explicit = {name for name, given in (("python", any(p[0] is not None for p in parts)),
+                                         ("platform", any(p[1] is not None for p in parts)),
                                          ("index_urls", bool(index_url or extra_index_urls
                                                              or project.get("index-url")
                                                              or project.get("extra-index-urls"))),
@@ -262,7 +278,7 @@ def load_options(
     all_constraint_files = [*pip.constraints, *project_constraints, *constraint_files]
     options = Options(
         index_urls=(main_index, *dict.fromkeys(u for u in extra if u != main_index)),
-        target=chosen,
+        targets=chosen,
         include_optional=include_optional,
         strict=strict,
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
@@ -319,15 +335,20 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
 
     given = options.explicit
     changes: dict[str, Any] = {}
-    header_target = locked.python_and_platform
-    if header_target is not None and not {"python", "platform"} <= given:
+    header_targets = locked.targets_parts
+    if header_targets and not {"python", "platform"} <= given:
+        # Every target of the header; each part the user did give (python or platform) wins over its part.
         current = None if isinstance(options.target, str) else options.target
-        python = current.python_full_version if current is not None and "python" in given else header_target[0]
-        platform = current.platform_label if current is not None and "platform" in given else header_target[1]
-        try:
-            changes["target"] = parse_target(python, platform)
-        except ConfigError:
-            pass  # a platform this version cannot target: keep this machine's; the check names the target
+        targets: list[Target] = []
+        for header_python, header_platform in header_targets:
+            python = current.python if current is not None and "python" in given else header_python
+            platform = current.platform_label if current is not None and "platform" in given else header_platform
+            try:
+                targets.append(parse_target(python, platform))
+            except ConfigError:
+                pass  # a platform this version cannot target: keep this machine's; the check names the target
+        if targets:
+            changes["target"], changes["targets"] = None, tuple(targets)
     if "index_urls" not in given and locked.index_urls:
         # The header's URLs carry no credentials: use the configured spelling of the same index when there is one.
         configured = {normalize_index_url(u): u for u in options.index_urls}
@@ -449,6 +470,64 @@ def _target_parts(target: str | None, python_version: str | None, platform: str 
                               f"with {platform!r}")
         return f"{digits[0]}.{digits[1:]}", plat
     return target, platform or None
+
+
+_Part = tuple[str | None, str | None, str]  # (python, platform, where it was said)
+
+
+def _target_list(targets: Sequence[str], pythons: Sequence[str], platforms: Sequence[str]) -> list[_Part]:
+    """Targets from repeatable flags: every --target; else each --platform with each --python-version.
+    Several platforms are several targets, never last-wins."""
+    if targets:
+        if pythons:
+            raise UsageError("--target: give a target or a python version, not both")
+        if platforms and (len(targets) > 1 or len(platforms) > 1):
+            raise UsageError("--target: with several targets, name each one's platform in it "
+                             "(--target cp311-macosx_11_0_arm64 --target cp311-manylinux_2_28_x86_64)")
+        return [(*_target_parts(t, None, platforms[0] if platforms else None, where="--target"),
+                 f"--target {t}") for t in targets]
+    python_list: list[str | None] = [*pythons] or [None]
+    platform_list: list[str | None] = [*platforms] or [None]
+    return [(python, plat, "--python-version/--platform") for python in python_list for plat in platform_list
+            if python is not None or plat is not None]
+
+
+def _project_target_parts(project: Mapping[str, Any], pyproject: Path | None) -> list[_Part]:
+    """``[tool.poncho]`` ``targets = [...]``, or the one ``target`` / ``python-version`` + ``platform``."""
+    where = f"{pyproject}: [tool.poncho]"
+    listed = _typed(project, "targets", list, pyproject)
+    if listed is not None:
+        if any(project.get(k) is not None for k in ("target", "python-version", "platform")):
+            raise ConfigError(f"{where}: give targets = [...] or target/python-version/platform, not both")
+        if not listed:
+            raise ConfigError(f"{where} targets: name at least one target, e.g. [\"cp311-manylinux_2_28_x86_64\"]")
+        return [(*_target_parts(t, None, None, where=f"{where} targets"), f"{where} targets") for t in listed]
+    python, plat = _target_parts(_typed(project, "target", str, pyproject),
+                                 _typed(project, "python-version", str, pyproject),
+                                 _typed(project, "platform", str, pyproject), where=where)
+    return [(python, plat, where)] if (python, plat) != (None, None) else []
+
+
+def _merge_target_parts(flags: list[_Part], project: list[_Part]) -> list[_Part]:
+    if not flags or not project:
+        return flags or project
+    if len(flags) == 1 and (len(project) == 1 or flags[0][1] is None):
+        python, plat, where = flags[0]
+        return [(python or p_python, plat or p_plat, where) for p_python, p_plat, _ in project]
+    return flags
+
+
+def _targets_of(parts: Sequence[_Part]) -> tuple[Target, ...]:
+    """The Targets for ``parts``; a bad one names the flag or key that gave it (exit 2)."""
+    out = []
+    for python, plat, where in parts:
+        try:
+            target = _target_of(python, plat)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if target is not None:
+            out.append(target)
+    return tuple(out)
 
 
 def _target_of(python: str | None, platform: str | None) -> Target | None:

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.lock import Lock, LockInputs
     from poncho.lock.parse import LockedEntry, LockedFile
     from poncho.net import SimpleIndex
-    from poncho.resolver import Resolution, Target
+    from poncho.resolver import Target, UniversalResolution
     from poncho.resolver.repository import ProjectSource
     from poncho.terminal import Progress
 
@@ -47,7 +47,7 @@ class Result:
 
     analysis: Analysis
     requirements: Requirements
-    resolution: Resolution | None = None
+    resolution: UniversalResolution | None = None  # every target's pins, merged
     lock: Lock | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -74,19 +74,24 @@ class Pipeline:
             self._report(diagnostic)
 
     @cached_property
-    def target(self) -> Target:
+    def targets(self) -> tuple[Target, ...]:
+        """Every target of the lock (``Options.targets``; this interpreter when none is given)."""
         from poncho.resolver.target import Target
 
-        target = self.options.target
-        assert not isinstance(target, str)  # Options turns strings into Targets
-        if target is None and self.options.from_env is not None:
+        targets = tuple(t for t in self.options.targets if not isinstance(t, str))  # Options parsed strings
+        if not targets and self.options.from_env is not None:
             import platform
 
             from poncho.config import parse_target
 
             if self.installed is not None and self.installed.python_full_version != platform.python_version():
-                return parse_target(self.installed.python_full_version)  # lock for the environment's Python
-        return target or Target.current()
+                return (parse_target(self.installed.python_full_version),)  # lock for the environment's Python
+        return targets or (Target.current(),)
+
+    @cached_property
+    def target(self) -> Target:
+        """The first target: the one analysis judges the standard library by."""
+        return self.targets[0]
 
     @cached_property
     def installed(self) -> Environment | None:
@@ -226,7 +231,7 @@ class Pipeline:
         from poncho.lock import build_lock
         from poncho.resolver.metadata import MetadataFetcher
         from poncho.resolver.repository import SimpleRepository
-        from poncho.resolver.resolve import resolve
+        from poncho.resolver.universal import resolve_universal
 
         env_pins = self._from_env(result.requirements)
         self._stage("resolving")
@@ -234,12 +239,12 @@ class Pipeline:
             self.sources, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
             self.target)
         try:
-            result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
-                                        self.target, reasons=result.requirements.reasons(),
-                                        constraints=_merged(self.options.constraints,
-                                                            self.options.upgrade_constraints, env_pins),
-                                        allow_fallback=self.options.allow_fallback,
-                                        preferred={**self.kept_pins(), **self._installed_pins()})
+            result.resolution = resolve_universal(
+                [r.requirement for r in result.requirements.direct], repository, self.targets,
+                reasons=result.requirements.reasons(),
+                constraints=_merged(self.options.constraints, self.options.upgrade_constraints, env_pins),
+                allow_fallback=self.options.allow_fallback,
+                preferred=[{**self.kept_pins(t), **self._installed_pins()} for t in self.targets])
         finally:
             repository.close()
         self._stage("locking")
@@ -256,8 +261,9 @@ class Pipeline:
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
         return result
 
-    def kept_pins(self) -> dict[str, str]:
-        """The pins of ``keep_pins_from`` that a re-lock prefers, less what the user asked to upgrade."""
+    def kept_pins(self, target: Target | None = None) -> dict[str, str]:
+        """The pins of ``keep_pins_from`` that a re-lock prefers on ``target`` (an entry whose marker
+        selects other targets is not kept here), less what the user asked to upgrade."""
         from packaging.utils import canonicalize_name
 
         from poncho.errors import LockFileError
@@ -275,7 +281,9 @@ class Pipeline:
         from packaging.requirements import Requirement
 
         moving = {canonicalize_name(Requirement(p).name) for p in self.options.upgrade_packages}  # checked by config
-        return {key: e.version for key, e in locked.entries.items() if e.version and key not in moving}
+        target = target or self.target
+        return {e.key: e.version for e in locked.all_entries
+                if e.version and e.key not in moving and self._holds(target, e.marker)}
 
     def _from_env(self, requirements: Requirements) -> dict[str, Any]:
         """``--from-env``: every installed version as an ``==`` constraint (for this resolution only, never
@@ -329,7 +337,7 @@ class Pipeline:
         names = {canonicalize_name(n) for n in locked}
         return LockInputs.of(
             requirements=[str(r) for r in result.requirements.direct],
-            targets=[self.target.describe()],
+            targets=[t.describe() for t in self.targets],
             index_urls=self.options.index_urls,
             constraint_files=files,
             constraints=[f"{key}{spec}" for key, spec in self.options.constraints.items() if key in names],
@@ -353,7 +361,8 @@ class Pipeline:
 
         locked = read_lock(lock_path)
         self.options = adopt_header(self.options, locked)
-        self.__dict__.pop("target", None)  # the cached_property: the header may have set another target
+        self.__dict__.pop("target", None)  # the cached_properties: the header may have set other targets
+        self.__dict__.pop("targets", None)
         result = self.map(self.analyze(paths), paths, notes=False)
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
@@ -382,7 +391,7 @@ class Pipeline:
             return []
         from poncho.check import unmet_requirements
 
-        return unmet_requirements(locked, self._requires_dist(locked), [self.target])
+        return unmet_requirements(locked, self._requires_dist(locked), list(self.targets))
 
     def _requires_dist(self, locked: LockedFile) -> Callable[[LockedEntry], Sequence[Requirement] | None]:
         from packaging.utils import canonicalize_name
@@ -507,9 +516,17 @@ class Pipeline:
         return False
 
     def _applies(self, marker: str | None) -> bool:
-        from packaging.markers import Marker
+        """A requirement applies when its marker holds on any of the lock's targets."""
+        return any(self._holds(t, marker) for t in self.targets)
 
-        return marker is None or self.target.evaluate(Marker(marker))
+    @staticmethod
+    def _holds(target: Target, marker: str | None) -> bool:
+        from packaging.markers import InvalidMarker, Marker
+
+        try:
+            return marker is None or target.evaluate(Marker(marker))
+        except InvalidMarker:  # a hand-edited foreign lock: the entry is taken to apply
+            return True
 
 
 def _whole_project(paths: Sequence[str | Path]) -> bool:

@@ -116,15 +116,16 @@ def _is_poncho_spec(lock: Path) -> bool:
 
 
 def _native(header: LockedFile) -> bool:
-    """Is the lock for this machine (same Python minor, a platform its installer accepts)?"""
+    """Is the lock for this machine (one of its targets has this Python minor and a platform this machine's
+    installer accepts)?"""
     from poncho.resolver.target import Target
 
-    parts = header.python_and_platform
-    if parts is None:
+    if not header.targets_parts:
         return True  # a hand-written lock says nothing: pack for this machine
-    python, plat = parts
     here = Target.current()
-    return python.split(".")[:2] == here.python_full_version.split(".")[:2] and plat in {t.platform for t in here.tags}
+    platforms = {t.platform for t in here.tags}
+    return any(python.split(".")[:2] == here.python_full_version.split(".")[:2] and plat in platforms
+               for python, plat in header.targets_parts)
 
 
 def _index_args(header: LockedFile, index_urls: tuple[str, ...], first: str = "--index-url") -> list[str]:
@@ -151,10 +152,10 @@ def _pex(lock: Path, header: LockedFile, built: Path, work: Path, record: Artifa
         cmd += ["--no-pypi", *_index_args(header, index_urls, "--index"), "--no-transitive", "-r", str(lock)]
     if python:
         cmd += ["--python", python]
-    elif not _native(header) and header.python_and_platform is not None:
-        python_version, plat = header.python_and_platform
-        xy = "".join(python_version.split(".")[:2])
-        cmd += ["--platform", f"{plat}-cp-{xy}-cp{xy}"]  # pex's abbreviated platform: wheels only
+    elif not _native(header):
+        for python_version, plat in header.targets_parts:  # a multi-platform PEX for a lock of several targets
+            xy = "".join(python_version.split(".")[:2])
+            cmd += ["--platform", f"{plat}-cp-{xy}-cp{xy}"]  # pex's abbreviated platform: wheels only
     run_tool(cmd, "pex", environ())
 
 
