@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from poncho.errors import ResolutionConflict
+from poncho.errors import ConfigError, ResolutionConflict
 from poncho.net import IndexFile
 
 from .repository import Repository
@@ -103,7 +103,7 @@ def resolve_universal(
     before what earlier targets chose. ``options`` go to :func:`resolve`.
     """
     if not targets:
-        raise ValueError("at least one target is needed")
+        raise ConfigError("at least one target is needed")
     reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
     resolutions = []
     chosen: dict[str, str] = {}  # name -> the version an earlier target pinned

@@ -209,6 +209,20 @@ def test_later_targets_take_the_first_targets_versions_wherever_they_serve(tmp_p
         "tool==2.0": 'python_version == "3.13"', "tool==1.5": 'python_version == "3.9"'}
 
 
+def test_a_relock_keeps_each_targets_pin_of_a_split_entry(three, index_server, tmp_path):
+    """Each target keeps the version its own entry pins; -P moves the pin on every target."""
+    _lock(three, index_server.url, *THREE, "--no-cache")
+    w = tmp_path / "newer"
+    for path in [*_fastlib(w, "2.1", ["manylinux_2_28_x86_64", "macosx_11_0_arm64"]),
+                 *_fastlib(w, "1.1", ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_11_0_arm64"])]:
+        index_server.add(path)
+    kept = _entries(_lock(three, index_server.url, *THREE, "--no-cache"))
+    assert [k for k in kept if k.startswith("fastlib")] == ["fastlib==2.0", "fastlib==1.0"]  # aarch64 kept 1.0
+    moved = _entries(_lock(three, index_server.url, *THREE, "--no-cache", "-P", "fastlib"))
+    assert moved["fastlib==2.1"] == 'platform_machine == "arm64" or platform_machine == "x86_64"'
+    assert moved["fastlib==1.1"] == 'platform_machine == "aarch64"'
+
+
 def test_pylock_lists_every_targets_artifacts_and_selects_one_set_per_target(three, index_server):
     _lock(three, index_server.url, *THREE, output="pylock.toml")
     data = tomllib.loads((three / "pylock.toml").read_text())
