@@ -20,6 +20,8 @@ from venvs import run as run_tool
 
 from poncho.config import load_options
 from poncho.errors import ResolutionConflict
+from poncho.lock.json_lock import load
+from poncho.lock.json_lock import render as render_json
 from poncho.lock.parse import read_lock
 from poncho.resolver.target import Target
 from poncho.resolver.universal import selecting_marker
@@ -245,12 +247,18 @@ def test_json_lock_keeps_every_target_and_conda_needs_one_python(three, index_se
     _lock(three, index_server.url, *THREE, "--format", "json", output="lock.json")
     locked = read_lock(three / "lock.json")
     assert len(locked.targets) == 3 and len(locked.all_entries) == 4
+    record = load((three / "lock.json").read_text())
+    assert [t.platform for t in record.targets] == ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64",
+                                                    "macosx_11_0_arm64"]
+    assert render_json(record) == (three / "lock.json").read_text()  # the record round-trips
     conda = _lock(three, index_server.url, "--target", X86, "--target", ARM, output="environment.yml")
     assert '"python=3.11"' in conda and '"fastlib==1.0 ; platform_machine == \\"aarch64\\""' in conda
+    asked = len(index_server.log)
     proc = run("job.py", "-o", "environment.yml", "--index-url", index_server.url, "--target", X86,
-               "--target", "cp313-manylinux_2_28_x86_64", cwd=three)
-    assert proc.returncode == 2 and "pins one Python" in proc.stderr
-    assert index_server.requests_for("/simple/fastlib") != [] and (three / "environment.yml").read_text() == conda
+               "--target", "cp313-manylinux_2_28_x86_64", "--no-cache", cwd=three)
+    assert proc.returncode == 2 and "pins one Python, but the targets use Python 3.11, 3.13" in proc.stderr
+    assert len(index_server.log) == asked  # refused before resolving
+    assert (three / "environment.yml").read_text() == conda  # and nothing was written
 
 
 def test_the_digest_covers_every_target(three, index_server):
@@ -363,3 +371,22 @@ def test_a_multi_target_pylock_installs_with_pip_and_uv(three, index_server, tmp
     proc = run_tool([str(UV), "pip", "install", "--python", str(uv_python), "-r", str(pylock)])
     assert proc.returncode == 0, proc.stderr
     assert run_tool([str(uv_python), str(three / "job.py")]).stdout.strip() == "2.0"
+
+
+def test_lock_for_a_live_function_takes_several_targets(three, index_server, tmp_path):
+    import importlib.util
+
+    import poncho
+
+    path = tmp_path / "multi_jobs.py"
+    path.write_text("def job():\n    import fastlib\n    return fastlib.VERSION\n")
+    spec = importlib.util.spec_from_file_location("multi_jobs", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    lock = poncho.lock_for(mod.job, targets=[X86, ARM], index_url=index_server.url, use_pip_config=False)
+    assert [t.describe() for t in lock.targets] == ["cpython 3.11 on manylinux_2_28_x86_64",
+                                                    "cpython 3.11 on manylinux_2_28_aarch64"]
+    assert [(e.name, e.version, e.marker) for e in lock.entries if e.name == "fastlib"] == [
+        ("fastlib", "2.0", 'platform_machine == "x86_64"'), ("fastlib", "1.0", 'platform_machine == "aarch64"')]
+    assert lock.python == "3.11" and lock.platform == "manylinux_2_28_x86_64"  # the first target, as before
