@@ -14,21 +14,23 @@ of ``sys_platform``, ``platform_machine``, ``python_version`` (then
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Protocol
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from poncho.errors import ConfigError, ResolutionConflict
 from poncho.net import IndexFile
 
+# Through the package, whose lazy names bind the function ``resolve`` over the submodule of that name.
+from . import Pin, Resolution, resolve
 from .repository import Repository
-from .resolve import Pin, Resolution, resolve
 from .target import Target
 
 #: the marker variables that tell targets apart, in the order a reader expects them
@@ -61,7 +63,7 @@ class UniversalResolution:
     warnings: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[UniversalPin]:
         return iter(self.pins)
 
     @property
@@ -94,13 +96,19 @@ def resolve_universal(
     repository: SharedRepository,
     targets: Sequence[Target],
     *,
+    reasons: Mapping[str, str] | None = None,
+    constraints: Mapping[str, SpecifierSet] | None = None,
+    allow_fallback: bool = False,
     preferred: Sequence[Mapping[str, str]] = (),
-    **options,
 ) -> UniversalResolution:
-    """Pin ``requirements`` for every target, agreeing on versions wherever one version serves all.
+    """Pin ``requirements`` for every target, in order, agreeing on versions wherever one version serves all.
 
-    ``preferred`` holds, per target, the pins an existing lock keeps; they come
-    before what earlier targets chose. ``options`` go to :func:`resolve`.
+    The first target gets the newest versions that fit it; each later target
+    prefers the versions already chosen, so it differs only where they cannot
+    serve it. ``preferred`` holds, per target, the pins an existing lock keeps;
+    they come before what earlier targets chose. The other arguments are
+    :func:`~poncho.resolver.resolve.resolve`'s, applied to every target; a
+    conflict on any target fails the whole lock, naming that target.
     """
     if not targets:
         raise ConfigError("at least one target is needed")
@@ -110,7 +118,8 @@ def resolve_universal(
     for i, target in enumerate(targets):
         kept = dict(preferred[i]) if i < len(preferred) else {}
         repo = repository if target == repository.target else repository.for_target(target)
-        res = resolve(reqs, repo, target, preferred={**chosen, **kept}, **options)
+        res = resolve(reqs, repo, target, reasons=reasons, constraints=constraints, allow_fallback=allow_fallback,
+                      preferred={**chosen, **kept})
         resolutions.append(res)
         for name, pin in res.pins.items():
             chosen.setdefault(name, str(pin.version))
@@ -119,7 +128,13 @@ def resolve_universal(
 
 def merge(targets: tuple[Target, ...], resolutions: tuple[Resolution, ...],
           requirements: Sequence[Requirement] = ()) -> UniversalResolution:
-    """One pin per (name, version); a pin that does not serve every target gets a selecting marker."""
+    """One pin per (name, version); a pin that does not serve every target gets a selecting marker.
+
+    A pin that only the code asks for keeps its requirement's own marker
+    (``pywin32 ; sys_platform == "win32"``) when that marker already selects
+    exactly its targets; a pin something else also needs gets the selecting
+    marker, since the guard alone would leave it out where it is a dependency.
+    """
     requested = {canonicalize_name(r.name): r.marker for r in requirements}
     by_name: dict[NormalizedName, dict[Version, list[tuple[int, Pin]]]] = {}
     for i, res in enumerate(resolutions):
