@@ -181,6 +181,16 @@ def test_three_targets_agree_where_they_can_and_split_where_they_cannot(three, i
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
+def test_repeated_platforms_and_project_targets_lock_every_target(three, index_server):
+    both = {"fastlib==2.0": 'platform_machine == "x86_64"', "fastlib==1.0": 'platform_machine == "aarch64"',
+            "common==1.0": None}
+    text = _lock(three, index_server.url, "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
+                 "--platform", "manylinux_2_28_aarch64")
+    assert _entries(text) == both and text.count("# target: cpython 3.11 on manylinux_2_28_") == 2
+    (three / "pyproject.toml").write_text(f'[tool.poncho]\ntargets = ["{X86}", "{ARM}"]\n')
+    assert _lock(three, index_server.url, output="project.lock") == text  # the same lock from the project table
+
+
 def test_a_requirement_for_one_target_only_is_checked_on_that_target(three, index_server):
     (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import common\n")
     text = _lock(three, index_server.url, "--target", X86, "--target", MAC)
