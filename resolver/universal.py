@@ -2,7 +2,7 @@
 
 The way uv's universal lock behaves, built from the single-target resolver:
 each target is resolved in turn against one shared repository (each index
-page and metadata file is read once), and every target prefers the versions
+page is read once, and each file's metadata), and every target prefers the versions
 the earlier ones chose, so versions agree wherever one version can serve
 every target. Where it cannot (the newest release has no wheel for one
 machine, a dependency exists only on Windows, a requirement is guarded by

@@ -185,7 +185,10 @@ def test_repeated_platforms_and_project_targets_lock_every_target(three, index_s
     both = {"fastlib==2.0": 'platform_machine == "x86_64"', "fastlib==1.0": 'platform_machine == "aarch64"',
             "common==1.0": None}
     text = _lock(three, index_server.url, "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
-                 "--platform", "manylinux_2_28_aarch64")
+                 "--platform", "manylinux_2_28_aarch64", "--no-cache")
+    # No HTTP cache: one shared repository still reads each page, and a pure wheel's metadata, once.
+    assert len([r for r in index_server.log if r[1].startswith("/simple/common")]) == 1
+    assert len(index_server.requests_for("common-1.0-py3-none-any.whl.metadata")) == 1
     assert _entries(text) == both and text.count("# target: cpython 3.11 on manylinux_2_28_") == 2
     (three / "pyproject.toml").write_text(f'[tool.poncho]\ntargets = ["{X86}", "{ARM}"]\n')
     assert _lock(three, index_server.url, output="project.lock") == text  # the same lock from the project table
