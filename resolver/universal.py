@@ -212,5 +212,6 @@ def selecting_marker(targets: Sequence[Target], chosen: Sequence[int], name: str
     names = ", ".join(targets[i].describe() for i in sorted(inside))
     raise ResolutionConflict(
         f"{name}: the targets need different versions, but no PEP 508 marker tells {names} apart from "
-        f"{', '.join(t.describe() for i, t in enumerate(targets) if i not in inside)}; "
-        "lock those targets separately, or pin the version with --constraint")
+        f"{', '.join(t.describe() for i, t in enumerate(targets) if i not in inside)}; list the target that "
+        "needs the older version first (later targets take its pins where they fit), lock those targets "
+        "separately, or pin the version with --constraint")

@@ -194,6 +194,23 @@ def test_repeated_platforms_and_project_targets_lock_every_target(three, index_s
     assert _lock(three, index_server.url, output="project.lock") == text  # the same lock from the project table
 
 
+def test_no_version_for_one_target_or_twins_that_need_two_are_conflicts(three, index_server, tmp_path):
+    index_server.add(build_wheel(tmp_path / "w", "x86only", "1.0", tag="py3-none-manylinux_2_28_x86_64"))
+    (three / "job.py").write_text("import fastlib\nimport x86only\n")
+    proc = run("job.py", "--index-url", index_server.url, *THREE, "--map", "x86only=x86only", cwd=three)
+    assert proc.returncode == 5 and "on cpython 3.11 on manylinux_2_28_aarch64" in proc.stderr, proc.stderr
+    (three / "job.py").write_text("import fastlib\n")
+    # fastlib 2.0's x86_64 wheel needs glibc 2.28: a manylinux_2_17 machine gets 1.0, which no marker separates.
+    index_server.add(build_wheel(tmp_path / "w", "fastlib", "1.0", tag="py3-none-manylinux_2_17_x86_64",
+                                 requires_dist=["common>=1"]))
+    twins = ("--target", "cp311-manylinux_2_28_x86_64", "--target", "cp311-manylinux_2_17_x86_64")
+    proc = run("job.py", "--index-url", index_server.url, *twins, "--no-cache", cwd=three)
+    assert proc.returncode == 5 and "fastlib: the targets need different versions, but no PEP 508 marker tells " \
+        "cpython 3.11 on manylinux_2_28_x86_64 apart from cpython 3.11 on manylinux_2_17_x86_64" in proc.stderr
+    text = _lock(three, index_server.url, *twins[2:], *twins[:2], "--no-cache")  # the older platform first: agree
+    assert _entries(text)["fastlib==1.0"] is None
+
+
 def test_a_requirement_for_one_target_only_is_checked_on_that_target(three, index_server):
     (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import common\n")
     text = _lock(three, index_server.url, "--target", X86, "--target", MAC)
