@@ -420,3 +420,22 @@ def test_lock_for_a_live_function_takes_several_targets(three, index_server, tmp
     assert [(e.name, e.version, e.marker) for e in lock.entries if e.name == "fastlib"] == [
         ("fastlib", "2.0", 'platform_machine == "x86_64"'), ("fastlib", "1.0", 'platform_machine == "aarch64"')]
     assert lock.python == "3.11" and lock.platform == "manylinux_2_28_x86_64"  # the first target, as before
+
+
+@pytest.mark.slow
+def test_check_env_compares_an_environment_with_its_own_entry_of_a_split_pin(tmp_path, index_server):
+    """aarch64 (first) gets armlib 2.0, this x86_64 machine 1.0: the drift check reads the entry for here."""
+    w = tmp_path / "wheels"
+    index_server.add(build_wheel(w, "armlib", "2.0", tag="py3-none-manylinux_2_28_aarch64"))
+    for plat in ("manylinux_2_28_aarch64", "manylinux_2_28_x86_64"):
+        index_server.add(build_wheel(w, "armlib", "1.0", tag=f"py3-none-{plat}"))
+    (tmp_path / "job.py").write_text("import armlib\n")
+    text = _lock(tmp_path, index_server.url, "--target", ARM, "--target", X86)
+    assert list(_entries(text)) == ["armlib==2.0", "armlib==1.0"]  # this machine's entry is the second
+    python = make_venv(tmp_path / "venv")
+    _pip_install(python, tmp_path / "env.lock", index_server.url)
+    base = ("check", "job.py", "--lock", "env.lock", "--index-url", index_server.url, "--env", str(python))
+    assert run(*base, cwd=tmp_path).returncode == 0
+    assert run_tool([str(python), "-m", "pip", "uninstall", "-y", "armlib"]).returncode == 0
+    gone = run(*base, cwd=tmp_path)
+    assert gone.returncode == 1 and "PR011 armlib: 1.0 is locked but not installed" in gone.stdout, gone.stdout

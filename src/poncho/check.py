@@ -256,7 +256,8 @@ def drift(locked: LockedFile, env: Environment) -> list[Finding]:
     not hold in ``env`` are not expected there."""
     findings: list[Finding] = []
     where = f"the environment of {env.python}"
-    for key, entry in sorted(locked.entries.items()):
+    for entry in sorted(locked.all_entries, key=lambda e: e.key):  # a split pin: the entry for this machine
+        key = entry.key
         if not entry.version or not env.applies(entry.marker):
             continue
         installed = env.distributions.get(canonicalize_name(key))
