@@ -229,11 +229,16 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
 
 
 def target_flags(described: str) -> list[str]:
-    """``cpython 3.11.7 on macosx_11_0_arm64`` -> ``--python-version 3.11.7 --platform macosx_11_0_arm64``."""
+    """``cpython 3.11 on macosx_11_0_arm64`` -> ``--target cp311-macosx_11_0_arm64`` (one flag per target, so
+    several targets re-lock as they were given); a pinned patch, ``cpython 3.11.7 on ...``, ->
+    ``--python-version 3.11.7 --platform ...``."""
     head, sep, platform = described.partition(" on ")
     _, _, python = head.partition(" ")
     if not sep or not python:
         return []
+    parts = python.split(".")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        return ["--target", f"cp{parts[0]}{parts[1]}-{platform}"]
     return ["--python-version", python, "--platform", platform]
 
 

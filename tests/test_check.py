@@ -101,7 +101,7 @@ def test_unmapped_imports_and_changed_inputs(project, index_server, tmp_path):
                "--python-version", "3.10", "--platform", "manylinux_2_17_x86_64", cwd=project)
     assert proc.returncode == 1, proc.stdout
     assert proc.stdout.startswith("PR005 env.lock: target: cpython 3.1"), proc.stdout
-    assert "-> cpython 3.10.0 on manylinux_2_17_x86_64; re-lock with: poncho-resolve app -o env.lock " in proc.stdout
+    assert "-> cpython 3.10 on manylinux_2_17_x86_64; re-lock with: poncho-resolve app -o env.lock " in proc.stdout
 
 
 def test_requirements_for_other_platforms_are_not_missing(project, index_server):
