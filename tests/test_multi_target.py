@@ -227,6 +227,26 @@ def test_the_printed_relock_command_keeps_every_target(three, index_server):
     assert run("check", "job.py", "--lock", "env.lock", cwd=three).returncode == 0
 
 
+def test_a_hand_edit_of_a_split_lock_is_checked_on_every_target(three, index_server):
+    text = _lock(three, index_server.url, *THREE)
+    head, _, rest = text.partition("common==1.0")
+    edited = head + rest[rest.index("fastlib=="):]  # the common entry removed by hand
+    (three / "env.lock").write_text(edited)
+    proc = run("check", "job.py", "--lock", "env.lock", cwd=three)
+    unmet = [ln for ln in proc.stdout.splitlines() if ln.startswith("PR006")]
+    # Each version of the split pin is judged on the targets its marker selects.
+    two, one = _line_of(edited, "fastlib==2.0"), _line_of(edited, "fastlib==1.0")
+    assert proc.returncode == 1 and sorted(unmet) == sorted(
+        f"PR006 fastlib: fastlib {version} requires common>=1 on cpython 3.11 on {plat}, which the lock does not "
+        f"contain (env.lock:{line})" for version, plat, line in (
+            ("1.0", "manylinux_2_28_aarch64", one), ("2.0", "manylinux_2_28_x86_64", two),
+            ("2.0", "macosx_11_0_arm64", two))), proc.stdout
+
+
+def _line_of(text: str, start: str) -> int:
+    return next(n for n, ln in enumerate(text.splitlines(), 1) if ln.startswith(start))
+
+
 def test_a_requirement_for_one_target_only_is_checked_on_that_target(three, index_server):
     (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import common\n")
     text = _lock(three, index_server.url, "--target", X86, "--target", MAC)
