@@ -2,7 +2,7 @@
 
 The loopback index serves ``fastlib`` whose newest release (2.0) has no
 aarch64 wheel, so a lock for x86_64 Linux, aarch64 Linux and arm64 macOS must
-pin 2.0 on two machines and 1.0 on the third; ``common`` is one pure wheel
+pin 2.0 on two machines and 1.0 on the third; ``sharedcore`` is one pure wheel
 for everyone; ``macdep`` is a dependency on macOS only.
 """
 
@@ -40,8 +40,8 @@ UV = Path(sys.executable).with_name("uv")
 
 def _fastlib(dest: Path, version: str, platforms: list[str]) -> list[Path]:
     return [build_wheel(dest, "fastlib", version, tag=f"py3-none-{plat}",
-                        requires_dist=["common>=1", 'macdep; sys_platform == "darwin"'],
-                        files={"fastlib/__init__.py": f"import common\nVERSION = {version!r}\n"})
+                        requires_dist=["sharedcore>=1", 'macdep; sys_platform == "darwin"'],
+                        files={"fastlib/__init__.py": f"import sharedcore\nVERSION = {version!r}\n"})
             for plat in platforms]
 
 
@@ -51,7 +51,7 @@ def three(tmp_path, index_server):
     w = tmp_path / "wheels"
     for path in [*_fastlib(w, "2.0", ["manylinux_2_28_x86_64", "macosx_11_0_arm64"]),
                  *_fastlib(w, "1.0", ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "macosx_11_0_arm64"]),
-                 build_wheel(w, "common", "1.0", files={"common/__init__.py": "OK = True\n"}),
+                 build_wheel(w, "sharedcore", "1.0", files={"sharedcore/__init__.py": "OK = True\n"}),
                  build_wheel(w, "macdep", "1.0", files={"macdep/__init__.py": ""})]:
         index_server.add(path)
     root = tmp_path / "proj"
@@ -163,7 +163,7 @@ def test_three_targets_agree_where_they_can_and_split_where_they_cannot(three, i
         "# target: cpython 3.11 on manylinux_2_28_x86_64", "# target: cpython 3.11 on manylinux_2_28_aarch64",
         "# target: cpython 3.11 on macosx_11_0_arm64"]
     assert _entries(text) == {
-        "common==1.0": None,  # one version serves every target: no marker
+        "sharedcore==1.0": None,  # one version serves every target: no marker
         "fastlib==2.0": 'platform_machine == "arm64" or platform_machine == "x86_64"',
         "fastlib==1.0": 'platform_machine == "aarch64"',  # 2.0 has no aarch64 wheel
         "macdep==1.0": 'sys_platform == "darwin"',
@@ -183,12 +183,12 @@ def test_three_targets_agree_where_they_can_and_split_where_they_cannot(three, i
 
 def test_repeated_platforms_and_project_targets_lock_every_target(three, index_server):
     both = {"fastlib==2.0": 'platform_machine == "x86_64"', "fastlib==1.0": 'platform_machine == "aarch64"',
-            "common==1.0": None}
+            "sharedcore==1.0": None}
     text = _lock(three, index_server.url, "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
                  "--platform", "manylinux_2_28_aarch64", "--no-cache")
     # No HTTP cache: one shared repository still reads each page, and a pure wheel's metadata, once.
-    assert len([r for r in index_server.log if r[1].startswith("/simple/common")]) == 1
-    assert len(index_server.requests_for("common-1.0-py3-none-any.whl.metadata")) == 1
+    assert len([r for r in index_server.log if r[1].startswith("/simple/sharedcore")]) == 1
+    assert len(index_server.requests_for("sharedcore-1.0-py3-none-any.whl.metadata")) == 1
     assert _entries(text) == both and text.count("# target: cpython 3.11 on manylinux_2_28_") == 2
     (three / "pyproject.toml").write_text(f'[tool.poncho]\ntargets = ["{X86}", "{ARM}"]\n')
     assert _lock(three, index_server.url, output="project.lock") == text  # the same lock from the project table
@@ -202,7 +202,7 @@ def test_no_version_for_one_target_or_twins_that_need_two_are_conflicts(three, i
     (three / "job.py").write_text("import fastlib\n")
     # fastlib 2.0's x86_64 wheel needs glibc 2.28: a manylinux_2_17 machine gets 1.0, which no marker separates.
     index_server.add(build_wheel(tmp_path / "w", "fastlib", "1.0", tag="py3-none-manylinux_2_17_x86_64",
-                                 requires_dist=["common>=1"]))
+                                 requires_dist=["sharedcore>=1"]))
     twins = ("--target", "cp311-manylinux_2_28_x86_64", "--target", "cp311-manylinux_2_17_x86_64")
     proc = run("job.py", "--index-url", index_server.url, *twins, "--no-cache", cwd=three)
     assert proc.returncode == 5 and "fastlib: the targets need different versions, but no PEP 508 marker tells " \
@@ -215,9 +215,9 @@ def test_the_printed_relock_command_keeps_every_target(three, index_server):
     import shlex
 
     _lock(three, index_server.url, *THREE)
-    (three / "job.py").write_text("import fastlib\nimport common\n")
+    (three / "job.py").write_text("import fastlib\nimport sharedcore\n")
     proc = run("check", "job.py", "--lock", "env.lock", cwd=three)
-    assert proc.returncode == 1 and "PR002 common" in proc.stdout, proc.stdout
+    assert proc.returncode == 1 and "PR002 sharedcore" in proc.stdout, proc.stdout
     line = next(ln for ln in proc.stderr.splitlines() if "re-lock with: " in ln)
     argv = shlex.split(line.partition("re-lock with: ")[2])
     assert [a for a in argv if a.startswith("cp311-")] == [X86, ARM, MAC]
@@ -229,18 +229,27 @@ def test_the_printed_relock_command_keeps_every_target(three, index_server):
 
 def test_a_hand_edit_of_a_split_lock_is_checked_on_every_target(three, index_server):
     text = _lock(three, index_server.url, *THREE)
-    head, _, rest = text.partition("common==1.0")
-    edited = head + rest[rest.index("fastlib=="):]  # the common entry removed by hand
+    edited = _without_entry(text, "sharedcore==1.0")  # removed by hand
     (three / "env.lock").write_text(edited)
     proc = run("check", "job.py", "--lock", "env.lock", cwd=three)
     unmet = [ln for ln in proc.stdout.splitlines() if ln.startswith("PR006")]
     # Each version of the split pin is judged on the targets its marker selects.
     two, one = _line_of(edited, "fastlib==2.0"), _line_of(edited, "fastlib==1.0")
     assert proc.returncode == 1 and sorted(unmet) == sorted(
-        f"PR006 fastlib: fastlib {version} requires common>=1 on cpython 3.11 on {plat}, which the lock does not "
+        f"PR006 fastlib: fastlib {version} requires sharedcore>=1 on cpython 3.11 on {plat}, which the lock does not "
         f"contain (env.lock:{line})" for version, plat, line in (
             ("1.0", "manylinux_2_28_aarch64", one), ("2.0", "manylinux_2_28_x86_64", two),
             ("2.0", "macosx_11_0_arm64", two))), proc.stdout
+
+
+def _without_entry(text: str, start: str) -> str:
+    out, skipping = [], False
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            skipping = line.startswith(start)
+        if not skipping:
+            out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def _line_of(text: str, start: str) -> int:
@@ -248,9 +257,9 @@ def _line_of(text: str, start: str) -> int:
 
 
 def test_a_requirement_for_one_target_only_is_checked_on_that_target(three, index_server):
-    (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import common\n")
+    (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import sharedcore\n")
     text = _lock(three, index_server.url, "--target", X86, "--target", MAC)
-    assert _entries(text)["common==1.0"] is None  # fastlib needs it everywhere anyway
+    assert _entries(text)["sharedcore==1.0"] is None  # fastlib needs it everywhere anyway
     (three / "job.py").write_text("import sys\nimport fastlib\n\nif sys.platform == 'darwin':\n    import macdep\n")
     proc = run("check", "job.py", "--lock", "env.lock", "--index-url", index_server.url, cwd=three)
     assert proc.returncode == 1 and "PR002 macdep" in proc.stdout  # applies on the macOS target
