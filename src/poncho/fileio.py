@@ -7,8 +7,11 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, sync: bool = True) -> None:
     """Write ``data`` to ``path`` through a synced temporary file in the same directory.
+
+    ``sync=False`` skips the fsync, for entries that are checked when read
+    (caches): a crash can leave one damaged, which reads as a miss.
 
     The file appears whole or not at all (``os.replace``), with ordinary
     permissions (mkstemp's 0600 is for secrets); on any failure the temporary
@@ -28,8 +31,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -49,7 +53,7 @@ def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: st
     or a file where a directory should be must not cost the user a lock.
     """
     try:
-        write_atomic(path, data)
+        write_atomic(path, data, sync=False)  # every reader checks an entry; a torn one is a miss
     except OSError as exc:
         if cache not in _warned:
             _warned.add(cache)
