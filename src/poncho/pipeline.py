@@ -222,26 +222,15 @@ class Pipeline:
         return self.map(self.analyze(paths), paths)
 
     def resolve(self, result: Result) -> Result:
-        """Resolve a mapped Result and build its Lock."""
+        """Resolve a mapped Result and build its Lock (a repeated lock comes from the resolution cache)."""
         from poncho.lock import build_lock
-        from poncho.resolver.metadata import MetadataFetcher
-        from poncho.resolver.repository import SimpleRepository
-        from poncho.resolver.resolve import resolve
 
         env_pins = self._from_env(result.requirements)
+        constraints = _merged(self.options.constraints, self.options.upgrade_constraints, env_pins)
+        preferred = {**self.kept_pins(), **self._installed_pins()}
         self._stage("resolving")
-        repository = SimpleRepository(
-            self.sources, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
-            self.target)
-        try:
-            result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
-                                        self.target, reasons=result.requirements.reasons(),
-                                        constraints=_merged(self.options.constraints,
-                                                            self.options.upgrade_constraints, env_pins),
-                                        allow_fallback=self.options.allow_fallback,
-                                        preferred={**self.kept_pins(), **self._installed_pins()})
-        finally:
-            repository.close()
+        cached = self._cached_resolution(result, constraints, preferred)
+        result.resolution = cached or self._resolve_fresh(result, constraints, preferred)
         self._stage("locking")
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
@@ -255,6 +244,78 @@ class Pipeline:
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
         return result
+
+    def _resolve_fresh(self, result: Result, constraints: dict[str, Any], preferred: dict[str, str]) -> Resolution:
+        """Run resolvelib against the indexes, and store the answer with the pages it read."""
+        from time import time
+
+        from poncho.resolver.cache import ResolutionCache
+        from poncho.resolver.metadata import MetadataFetcher
+        from poncho.resolver.page_log import PageLog
+        from poncho.resolver.repository import SimpleRepository
+        from poncho.resolver.resolve import resolve
+
+        started, logs = time(), [PageLog(source) for source in self.sources]
+        repository = SimpleRepository(
+            logs, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline), self.target)
+        try:
+            resolution = resolve([r.requirement for r in result.requirements.direct], repository, self.target,
+                                 reasons=result.requirements.reasons(), constraints=constraints,
+                                 allow_fallback=self.options.allow_fallback, preferred=preferred)
+        finally:
+            repository.close()
+        if self.options.cache_dir:
+            ResolutionCache(Path(self.options.cache_dir) / "resolutions").put(
+                self._resolution_key(result, constraints), resolution, preferred, logs, started)
+        return resolution
+
+    def _resolution_key(self, result: Result, constraints: dict[str, Any]) -> str:
+        from poncho.resolver.cache import resolution_key
+
+        return resolution_key([str(r.requirement) for r in result.requirements.direct], self.target,
+                              self._source_urls(), constraints, self.options.allow_fallback)
+
+    def _source_urls(self) -> list[str]:
+        """The URLs of ``sources``, in order, as they spell them; without find-links, without making
+        their clients (a cache hit needs no HTTP session)."""
+        if self.options.find_links:
+            return [source.index_url for source in self.sources]
+        return [u if u.endswith("/") else u + "/" for u in self.options.index_urls]  # as SimpleIndex does
+
+    def _cached_resolution(self, result: Result, constraints: dict[str, Any],
+                           preferred: dict[str, str]) -> Resolution | None:
+        """A repeated lock's answer from the resolution cache (see poncho.resolver.cache), or None.
+
+        An existing ``-o`` lock made from these same inputs (its header digest) and holding exactly the
+        cached pins vouches for the entry: it is kept with no request at all, as a re-lock keeps its pins.
+        """
+        if not self.options.cache_dir:
+            return None
+        from poncho.resolver.cache import ResolutionCache
+
+        cache = ResolutionCache(Path(self.options.cache_dir) / "resolutions")
+        digest = self.input_digest(result)
+
+        def vouched(resolution: Resolution) -> bool:
+            lock = self._existing_lock()
+            return (lock is not None and lock.input_digest == digest and not resolution.fallbacks
+                    and {k: e.version for k, e in lock.entries.items()}
+                    == {k: str(p.version) for k, p in resolution.pins.items()})
+
+        return cache.get(self._resolution_key(result, constraints), preferred, self._source_urls(), self.target,
+                         indexes=lambda: self.sources, offline=self.options.offline, trusted=vouched)
+
+    def _existing_lock(self) -> LockedFile | None:
+        from poncho.errors import LockFileError
+        from poncho.lock.parse import read_lock
+
+        source = self.options.keep_pins_from
+        if source is None or self.options.upgrade or self.options.upgrade_packages or not Path(source).is_file():
+            return None
+        try:
+            return read_lock(source)
+        except LockFileError:
+            return None
 
     def kept_pins(self) -> dict[str, str]:
         """The pins of ``keep_pins_from`` that a re-lock prefers, less what the user asked to upgrade."""
