@@ -96,9 +96,9 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+def measure(cmd: list[str], env: dict[str, str | None] | None = None, cwd: Path | None = None) -> Run:
     """Wall time, CPU time and peak memory (whole process tree) of one command."""
-    full_env = {**os.environ, **(env or {})}
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}  # None: unset
     use_proc = sys.platform.startswith("linux") and Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
     if not use_proc:
         # One-shot wrapper: its RUSAGE_CHILDREN covers exactly this command.
@@ -197,12 +197,18 @@ def bench_target(name: str, tree: Path, repeat: int, bindir: Path | None) -> lis
     with tempfile.TemporaryDirectory(prefix="poncho-bench-") as tmp:
         scratch = Path(tmp)
         poncho = [str(Path(sys.executable).with_name("poncho-resolve")), str(tree), *PONCHO_ARGS]
+        # Bytecode as an installed tool has it (pip compiles .pyc files at install, as it did for the
+        # anchors): an editable checkout under PYTHONDONTWRITEBYTECODE would compile every module on
+        # every run. One untimed run on the corpora writes the .pyc files into the scratch directory.
+        code: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None,
+                                       "PYTHONPYCACHEPREFIX": str(scratch / "pycache")}
+        measure([poncho[0], str(REPO / "corpora"), *PONCHO_ARGS], env={**code, "PONCHO_CACHE_DIR": str(scratch)})
         cold, warm = Row("poncho cold"), Row("poncho warm")
         for i in range(repeat):
             cache = scratch / f"cache-{i}"
             cache.mkdir()
-            cold.runs.append(measure(poncho, env={"PONCHO_CACHE_DIR": str(cache)}))
-            warm.runs.append(measure(poncho, env={"PONCHO_CACHE_DIR": str(cache)}))
+            cold.runs.append(measure(poncho, env={**code, "PONCHO_CACHE_DIR": str(cache)}))
+            warm.runs.append(measure(poncho, env={**code, "PONCHO_CACHE_DIR": str(cache)}))
         rows += [cold, warm]
         if bindir is not None:
             for tool, cmd in anchor_commands(bindir, tree, scratch).items():
