@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,11 @@ def _entries() -> list[Path]:
     return sorted((_cache() / "resolutions").glob("*/*.json"))
 
 
+def _stamps() -> dict[Path, int]:
+    """Each entry's inode: a resolution (or a revalidation) replaces its entry, a cache hit leaves it."""
+    return {p: p.stat().st_ino for p in _entries()}
+
+
 def _lock(app: Path, served, *extra: str) -> str:
     proc = run("main.py", "-o", "env.lock", "--index-url", served.url, *extra, cwd=app)
     assert proc.returncode == 0, proc.stderr
@@ -60,22 +66,23 @@ def _age(seconds: float) -> None:
 
 def test_a_repeated_lock_makes_no_request_and_writes_the_same_lock(app, served):
     first = _lock(app, served)
-    assert len(_entries()) == 1
+    stamps = _stamps()
+    assert len(stamps) == 1
     served.log.clear()
     assert _lock(app, served) == first
-    assert served.log == []  # neither pages nor metadata: resolvelib never ran
+    assert served.log == [] and _stamps() == stamps  # no request, and resolvelib never ran
     # and to stdout, without an existing lock
     proc = run("main.py", "--index-url", served.url, cwd=app)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == first and served.log == []
+    assert proc.stdout == first and served.log == [] and _stamps() == stamps
 
 
 def test_via_lines_follow_the_code_when_the_answer_comes_from_the_cache(app, served):
     _lock(app, served)
+    stamps = _stamps()
     (app / "main.py").write_text("\n\nimport fastjson\nimport yaml\n")
-    served.log.clear()
     text = _lock(app, served)
-    assert served.log == []  # same requirements: still the fast path
+    assert _stamps() == stamps  # same requirements: still the fast path
     assert "# via main.py:4" in text.split("PyYAML==6.0")[1].split("==")[0]
 
 
@@ -91,9 +98,9 @@ def test_a_new_requirement_resolves_again(app, served, tmp_path):
 
 def test_another_target_resolves_again(app, served):
     _lock(app, served)
-    served.log.clear()
+    stamps = _stamps()
     _lock(app, served, "--python-version", "3.12")
-    assert len(_entries()) == 2  # resolved again (its pages came from the HTTP cache) and stored apart
+    assert len(_entries()) == 2 and all(_stamps()[p] == ino for p, ino in stamps.items())  # resolved, stored apart
 
 
 def test_a_new_constraint_resolves_again(app, served, tmp_path):
@@ -122,15 +129,18 @@ def test_an_old_entry_whose_pages_did_not_change_is_served_after_checking_them(a
     assert run("main.py", "--index-url", served.url, cwd=app).stdout == first
     pages = {r[1] for r in served.log}
     assert pages == {"/simple/pyyaml/", "/simple/fastjson/", "/simple/speedups/"}  # the pages, no metadata
+    (entry,) = _entries()
+    assert json.loads(entry.read_text())["read_at"] > time.time() - 600  # checked now: fresh again
 
 
 def test_an_existing_lock_of_the_same_inputs_is_kept_without_asking_the_index(app, served, tmp_path):
     first = _lock(app, served)
     served.add(build_wheel(tmp_path / "wheels", "speedups", "2.6"))
     _age(3600)
+    stamps = _stamps()
     served.log.clear()
     assert _lock(app, served) == first  # kept pins: speedups stays 2.5, as a re-lock keeps it
-    assert served.log == []
+    assert served.log == [] and _stamps() == stamps  # not even revalidated
     shutil.rmtree(_cache() / HTTP_CACHE)  # the pages are as old as the entry
     assert "speedups==2.6" in _lock(app, served, "-U")  # an upgrade is not vouched for: the pages are read
 
@@ -149,7 +159,8 @@ def test_a_corrupt_entry_is_a_miss_and_is_rewritten(app, served):
 def test_offline_serves_an_old_entry(app, served):
     first = run("main.py", "--index-url", served.url, cwd=app).stdout
     _age(10 * 24 * 3600)
+    stamps = _stamps()
     served.down = True
     proc = run("main.py", "--index-url", served.url, "--offline", cwd=app)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == first
+    assert proc.stdout == first and _stamps() == stamps  # the entry answered, unchecked
