@@ -114,13 +114,13 @@ class ResolutionCache:
         try:
             resolution = _resolution(entry, index_urls, target)
             used = _str_map(entry["preferred"])
-            pages = [(int(i), str(n), str(d)) for i, n, d in entry["pages"]]
-            read_at = float(entry["read_at"])
+            pages = [(_typed(i, int), _typed(n, str), _typed(d, str)) for i, n, d in _typed(entry["pages"], list)]
+            read_at = _typed(entry["read_at"], (int, float))  # a time in the future is checked, never trusted
         except (KeyError, TypeError, ValueError, IndexError, InvalidVersion):
             return None  # damaged: a miss, rewritten by the caller's put
         if not _answers(resolution, used, preferred):
             return None
-        if offline or self.clock() - read_at < PAGE_TTL or (trusted is not None and trusted(resolution)):
+        if offline or 0 <= self.clock() - read_at < PAGE_TTL or (trusted is not None and trusted(resolution)):
             return resolution
         if any(not 0 <= i < len(index_urls) for i, _, _ in pages):
             return None

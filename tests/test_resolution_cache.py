@@ -112,10 +112,11 @@ def test_a_new_constraint_resolves_again(app, served, tmp_path):
     assert "speedups==2.0" in text and len(_entries()) == 2
 
 
-def test_an_old_entry_is_checked_against_the_pages_and_never_served_stale(app, served, tmp_path):
+@pytest.mark.parametrize("age", [3600, -3600], ids=["old", "from-the-future"])
+def test_an_old_entry_is_checked_against_the_pages_and_never_served_stale(app, served, tmp_path, age):
     assert "speedups==2.5" in _lock(app, served)
     served.add(build_wheel(tmp_path / "wheels", "speedups", "2.6"))
-    _age(3600)
+    _age(age)
     shutil.rmtree(_cache() / HTTP_CACHE)  # the HTTP cache's pages are as old
     text = run("main.py", "--index-url", served.url, cwd=app).stdout  # no -o lock vouching for old pins
     assert "speedups==2.6" in text
