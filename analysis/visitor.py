@@ -131,13 +131,14 @@ class SiteCollector:
     """Collect ImportSite records from one parsed module (``ast.Module``)."""
 
     def __init__(self, file: str, package: str = "", module: str = "", rules: RuleSet | None = None,
-                 triggers: list[int] | None = None, busy: list[int] | None = None) -> None:
+                 triggers: list[int] | None = None, busy: list[int] | None = None, folds: bool = True) -> None:
         self.file = file
         self.package = package
         self.module = module
         self.rules = rules or load_rules()
         self.triggers = triggers  # None: look at every expression
         self.busy = busy  # lines a function body must reach to be visited (busy_lines); None: visit all
+        self.folds = folds  # False: nothing will fold a value here, so module constants are not bound
         self.sites: list[ImportSite] = []
         self.diagnostics: list[Diagnostic] = []
         self.aliases: dict[str, str] = {}
@@ -166,7 +167,7 @@ class SiteCollector:
                 self._bind_aliases(stmt)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 value = stmt.value
-                foldable = isinstance(value, _FOLDABLE)
+                foldable = self.folds and isinstance(value, _FOLDABLE)
                 condition = isinstance(value, _CONDITIONS)
                 if not (foldable or condition):
                     continue
@@ -605,6 +606,10 @@ def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = 
         words = _scan(rules).words(text)
         triggers = trigger_lines(text, rules, words)
         busy = busy_lines(text, rules, triggers, words)
-    c = SiteCollector(file, package, module, rules, triggers, busy).collect(tree)
+    # Values are folded only for trigger lines and watched assignments. With neither, only an aliased
+    # trigger function (which sets triggers to None) could ask, and its name would be a word of an ASCII
+    # text; a non-ASCII one may spell it in NFKC-equivalent letters, so it keeps the constants.
+    folds = not (triggers == [] and busy is not None and text is not None and text.isascii())
+    c = SiteCollector(file, package, module, rules, triggers, busy, folds).collect(tree)
     return c.sites, c.diagnostics
 
