@@ -11,7 +11,8 @@ Freshness is the HTTP cache's: an entry is served without any request for
 serve the same pages from the HTTP cache without asking either); after that
 each page is fetched again (conditional requests through the HTTP cache) and
 the entry is served only if every page digest is unchanged; ``--offline``
-serves it however old, as it serves pages. The caller may also vouch for it
+serves it however old, as it serves pages. Pages of a local source (file://)
+bypass the HTTP cache, so with one the pages are always read again. The caller may also vouch for it
 (``trusted``): an existing lock made from the same inputs holding exactly
 these pins is kept without a request, as a re-lock keeps its pins.
 
@@ -120,7 +121,11 @@ class ResolutionCache:
             return None  # damaged: a miss, rewritten by the caller's put
         if not _answers(resolution, used, preferred):
             return None
-        if offline or 0 <= self.clock() - read_at < PAGE_TTL or (trusted is not None and trusted(resolution)):
+        # A local source (a file:// index, a find-links directory) is listed afresh by every run, with no
+        # HTTP cache in between: it is checked every time (cheaply, without the network).
+        remote = all(u.startswith(("http://", "https://")) for u in index_urls)
+        fresh = remote and 0 <= self.clock() - read_at < PAGE_TTL
+        if offline or fresh or (trusted is not None and trusted(resolution)):
             return resolution
         if any(not 0 <= i < len(index_urls) for i, _, _ in pages):
             return None

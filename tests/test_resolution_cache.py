@@ -165,3 +165,19 @@ def test_offline_serves_an_old_entry(app, served):
     proc = run("main.py", "--index-url", served.url, "--offline", cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == first and _stamps() == stamps  # the entry answered, unchecked
+
+
+def test_a_local_index_is_read_again_every_time(app, served, tmp_path):
+    """A file:// index has no HTTP cache in front of it: a wheel dropped into it counts at once."""
+    index = tmp_path / "local"
+    for f in served.files.values():
+        project = index / f.project
+        project.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f.path, project / f.filename)
+    url = index.as_uri() + "/"
+    assert "speedups==2.5" in run("main.py", "--index-url", url, cwd=app).stdout
+    stamps = _stamps()
+    shutil.copy(build_wheel(tmp_path / "wheels", "speedups", "2.6"), index / "speedups")
+    proc = run("main.py", "--index-url", url, cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "speedups==2.6" in proc.stdout and _stamps() != stamps
