@@ -172,6 +172,10 @@ class ResolutionCache:
                                               "resolution")
 
 
+class _Damaged(ValueError):
+    """An entry field of the wrong type: the entry is a miss (caught in ResolutionCache.get)."""
+
+
 def _answers(resolution: Resolution, used: Mapping[str, str], preferred: Mapping[str, str]) -> bool:
     """Whether a fresh resolution preferring ``preferred`` would give this one (made preferring ``used``)."""
     if dict(used) == dict(preferred):
@@ -182,7 +186,7 @@ def _answers(resolution: Resolution, used: Mapping[str, str], preferred: Mapping
 
 def _str_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise TypeError("preferred")
+        raise _Damaged("preferred")
     return value
 
 
@@ -198,7 +202,7 @@ def _pin_row(pin: Pin, position: Mapping[str, int]) -> dict:
 
 def _typed(value: object, kind: type | tuple[type, ...]) -> Any:
     if not isinstance(value, kind):
-        raise TypeError(kind)
+        raise _Damaged(str(kind))
     return value
 
 
