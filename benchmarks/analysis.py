@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = {}
     for t in args.target or ["stdlib", "corpora"]:
         if t in ("stdlib", "stdlib-all"):
-            targets["stdlib"] = Path(sysconfig.get_paths()["stdlib"])
+            targets[t] = Path(sysconfig.get_paths()["stdlib"])
         elif t == "corpora":
             targets["corpora"] = REPO / "corpora"
         else:
