@@ -286,19 +286,22 @@ class Pipeline:
                            preferred: dict[str, str]) -> Resolution | None:
         """A repeated lock's answer from the resolution cache (see poncho.resolver.cache), or None.
 
-        An existing ``-o`` lock made from these same inputs (its header digest) and holding exactly the
-        cached pins vouches for the entry: it is kept with no request at all, as a re-lock keeps its pins.
+        An existing ``-o`` lock made from these same inputs (its header's record) and holding exactly the
+        cached pins, unedited, vouches for the entry: it is kept with no request at all, as a re-lock keeps
+        its pins.
         """
         if not self.options.cache_dir:
             return None
         from poncho.resolver.cache import ResolutionCache
 
         cache = ResolutionCache(Path(self.options.cache_dir) / "resolutions")
-        digest = self.input_digest(result)
 
         def vouched(resolution: Resolution) -> bool:
             lock = self._existing_lock()
-            return (lock is not None and lock.input_digest == digest and not resolution.fallbacks
+            if lock is None or lock.inputs is None or not lock.untouched or resolution.fallbacks:
+                return False
+            current = self.lock_inputs(result, Path(lock.path).parent, (p.name for p in resolution))
+            return (lock.inputs.digest() == current.digest()
                     and {k: e.version for k, e in lock.entries.items()}
                     == {k: str(p.version) for k, p in resolution.pins.items()})
 
