@@ -66,9 +66,12 @@ def resolution_key(requirements: Sequence[str], target: Target, index_urls: Sequ
         "schema": SCHEMA, "tool": __version__,
         "requirements": sorted(requirements),
         "constraints": sorted(f"{k} {v}" for k, v in constraints.items()),
+        # The target as a lock's header names it: a re-lock adopts the header's target, whose tag list and
+        # marker environment are built from that name and differ in detail from Target.current()'s for the
+        # same machine; the header contract (and check) treat the two as the same input, and so does this.
+        "target": target.describe(),
         "python": target.python_full_version, "implementation": target.implementation,
-        "platform": target.platform_label, "tags": [str(t) for t in target.tags],
-        "environment": sorted(target.environment),
+        "platform": target.platform_label,
         "indexes": list(index_urls),  # hashed: credentials never reach the disk
         "allow_fallback": allow_fallback,
     }
