@@ -124,21 +124,25 @@ class ResolutionCache:
             return None  # damaged: a miss, rewritten by the caller's put
         if not _answers(resolution, used, preferred):
             return None
-        # A local source (a file:// index, a find-links directory) is listed afresh by every run, with no
-        # HTTP cache in between: it is checked every time (cheaply, without the network).
-        remote = all(u.startswith(("http://", "https://")) for u in index_urls)
-        fresh = remote and 0 <= self.clock() - read_at < PAGE_TTL
-        if offline or fresh or (trusted is not None and trusted(resolution)):
+        if offline:
             return resolution
         if any(not 0 <= i < len(index_urls) for i, _, _ in pages):
             return None
+        # A page from an http(s) index is trusted while the HTTP cache would serve it without asking. A local
+        # source (a file:// index, a find-links directory) is listed afresh by every run, with no HTTP cache
+        # in between: its pages are read again every time (cheaply, without the network).
+        young = 0 <= self.clock() - read_at < PAGE_TTL
+        due = [p for p in pages if not (young and index_urls[p[0]].startswith(("http://", "https://")))]
+        if not due or (trusted is not None and trusted(resolution)):
+            return resolution
         clients = indexes()
         with ThreadPoolExecutor(max_workers=8, thread_name_prefix="poncho-revalidate") as pool:
-            now = list(pool.map(lambda p: current_digest(clients[p[0]], p[1]), pages))
-        if now != [d for _, _, d in pages]:
+            now = list(pool.map(lambda p: current_digest(clients[p[0]], p[1]), due))
+        if now != [d for _, _, d in due]:
             return None
-        entry["read_at"] = self.clock()
-        self._write(key, entry)
+        if not young:  # every page was read again just now: fresh for another PAGE_TTL
+            entry["read_at"] = self.clock()
+            self._write(key, entry)
         return resolution
 
     def put(self, key: str, resolution: Resolution, preferred: Mapping[str, str], logs: Sequence[PageLog],
