@@ -11,8 +11,9 @@ Freshness is the HTTP cache's: an entry is served without any request for
 serve the same pages from the HTTP cache without asking either); after that
 each page is fetched again (conditional requests through the HTTP cache) and
 the entry is served only if every page digest is unchanged; ``--offline``
-serves it however old, as it serves pages. Pages of a local source (file://)
-bypass the HTTP cache, so with one the pages are always read again. The caller may also vouch for it
+serves it however old, as it serves pages. Pages of a local source (a file://
+index, find-links) bypass the HTTP cache, so they are read again every time.
+The caller may also vouch for it
 (``trusted``): an existing lock made from the same inputs holding exactly
 these pins is kept without a request, as a re-lock keeps its pins.
 
