@@ -6,8 +6,8 @@
 Every tool runs as a subprocess on the same tree in the same run, so wall time
 and peak memory are measured the same way for all of them:
 
-* poncho cold: ``poncho-resolve TREE --no-resolve --no-probe -q`` (analysis and
-  mapping, as a user runs it) with an empty cache (``PONCHO_CACHE_DIR`` set to a
+* poncho cold: ``poncho-resolve TREE --no-resolve --no-probe -q --include-tests``
+  (analysis and mapping of every file, as a user runs it) with an empty cache (``PONCHO_CACHE_DIR`` set to a
   fresh directory for each repetition);
 * poncho warm: the same command again on the unchanged tree, cache kept;
 * pipreqs ``--print --mode no-pin --use-local`` (imports only: ``--use-local``
@@ -51,7 +51,8 @@ REPO = Path(__file__).resolve().parent.parent
 ANCHORS = {"pipreqs": "pipreqs", "deptry": "deptry", "fawltydeps": "fawltydeps"}
 POLL = 0.05
 
-PONCHO_ARGS = ["--no-resolve", "--no-probe", "-q"]
+# --include-tests: every file, as the anchors read them (by default tests/, docs/ ... are out of a runtime lock)
+PONCHO_ARGS = ["--no-resolve", "--no-probe", "-q", "--include-tests"]
 
 
 # ------------------------------------------------------------------ measuring one run
