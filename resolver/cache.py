@@ -49,6 +49,7 @@ from .resolve import Pin, Resolution
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.net import ProjectPage
+    from poncho.net.page_cache import CompactPage
 
     from .page_log import PageLog
     from .repository import ProjectSource
@@ -86,10 +87,20 @@ def page_digest(page: ProjectPage) -> str:
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
-def current_digest(index: ProjectSource, name: str) -> str:
-    """The digest of ``name``'s page as the index serves it now (through the HTTP cache)."""
+def compact_digest(page: CompactPage) -> str:
+    """A compact page's digest: the index's page-content digest (``poncho.net.page_cache``), or, for a
+    local listing that has none, one over its rows."""
+    if page.digest:
+        return page.digest
+    return hashlib.sha256(repr((page.url, page.releases, page.other)).encode()).hexdigest()
+
+
+def current_digest(source: ProjectSource, name: str) -> str:
+    """The digest of ``name``'s page as the source serves it now (an index through its caches), read the
+    way the repository reads it (``compact`` where the source has it), as :class:`.page_log.PageLog` does."""
+    compact = getattr(source, "compact", None)
     try:
-        return page_digest(index.project(name))
+        return compact_digest(compact(name)) if compact is not None else page_digest(source.project(name))
     except NotFound:
         return MISSING
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from poncho.net.page_cache import PAGE_CACHE
 from poncho.net.session import HTTP_CACHE
 from support.cli import run
 from support.wheels import build_wheel
@@ -43,6 +44,12 @@ def _cache() -> Path:
 
 def _entries() -> list[Path]:
     return sorted((_cache() / "resolutions").glob("*/*.json"))
+
+
+def _expire_pages() -> None:
+    """Pages as old as the entries: the HTTP cache and the parsed-page cache both forget them."""
+    shutil.rmtree(_cache() / HTTP_CACHE)
+    shutil.rmtree(_cache() / PAGE_CACHE, ignore_errors=True)
 
 
 def _stamps() -> dict[Path, int]:
@@ -119,7 +126,7 @@ def test_an_old_entry_is_checked_against_the_pages_and_never_served_stale(app, s
     assert "speedups==2.5" in _lock(app, served)
     served.add(build_wheel(tmp_path / "wheels", "speedups", "2.6"))
     _age(age)
-    shutil.rmtree(_cache() / HTTP_CACHE)  # the HTTP cache's pages are as old
+    _expire_pages()  # the HTTP cache's pages are as old
     text = run("main.py", "--index-url", served.url, cwd=app).stdout  # no -o lock vouching for old pins
     assert "speedups==2.6" in text
 
@@ -127,7 +134,7 @@ def test_an_old_entry_is_checked_against_the_pages_and_never_served_stale(app, s
 def test_an_old_entry_whose_pages_did_not_change_is_served_after_checking_them(app, served):
     first = run("main.py", "--index-url", served.url, cwd=app).stdout
     _age(3600)
-    shutil.rmtree(_cache() / HTTP_CACHE)
+    _expire_pages()
     served.log.clear()
     assert run("main.py", "--index-url", served.url, cwd=app).stdout == first
     pages = {r[1] for r in served.log}
@@ -144,7 +151,7 @@ def test_an_existing_lock_of_the_same_inputs_is_kept_without_asking_the_index(ap
     served.log.clear()
     assert _lock(app, served) == first  # kept pins: speedups stays 2.5, as a re-lock keeps it
     assert served.log == [] and _stamps() == stamps  # not even revalidated
-    shutil.rmtree(_cache() / HTTP_CACHE)  # the pages are as old as the entry
+    _expire_pages()  # the pages are as old as the entry
     assert "speedups==2.6" in _lock(app, served, "-U")  # an upgrade is not vouched for: the pages are read
 
 
