@@ -14,7 +14,7 @@ of ``sys_platform``, ``platform_machine``, ``python_version`` (then
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Protocol
@@ -110,20 +110,35 @@ def resolve_universal(
     :func:`~poncho.resolver.resolve.resolve`'s, applied to every target; a
     conflict on any target fails the whole lock, naming that target.
     """
+    reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
+
+    def one(target: Target, wanted: dict[str, str]) -> Resolution:
+        repo = repository if target == repository.target else repository.for_target(target)
+        return resolve(reqs, repo, target, reasons=reasons, constraints=constraints, allow_fallback=allow_fallback,
+                       preferred=wanted)
+
+    return merge(tuple(targets), in_turn(targets, preferred, one), reqs)
+
+
+def in_turn(targets: Sequence[Target], preferred: Sequence[Mapping[str, str]],
+            one: Callable[[Target, dict[str, str]], Resolution]) -> tuple[Resolution, ...]:
+    """Each target's Resolution from ``one(target, preferred_pins)``, in order, each target preferring the
+    versions earlier targets chose (after its own ``preferred`` pins): how versions come to agree.
+
+    Apart from :func:`resolve_universal` so a caller can answer a target another way (the pipeline's
+    resolution cache) while keeping the same order of preferences.
+    """
     if not targets:
         raise ConfigError("at least one target is needed")
-    reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
     resolutions = []
     chosen: dict[str, str] = {}  # name -> the version an earlier target pinned
     for i, target in enumerate(targets):
         kept = dict(preferred[i]) if i < len(preferred) else {}
-        repo = repository if target == repository.target else repository.for_target(target)
-        res = resolve(reqs, repo, target, reasons=reasons, constraints=constraints, allow_fallback=allow_fallback,
-                      preferred={**chosen, **kept})
+        res = one(target, {**chosen, **kept})
         resolutions.append(res)
         for name, pin in res.pins.items():
             chosen.setdefault(name, str(pin.version))
-    return merge(tuple(targets), tuple(resolutions), reqs)
+    return tuple(resolutions)
 
 
 def merge(targets: tuple[Target, ...], resolutions: tuple[Resolution, ...],

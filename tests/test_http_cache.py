@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ def test_damaged_entries_are_refetched_not_fatal(project, index_server, tmp_path
     for i, entry in enumerate(entries):  # truncated, emptied, or overwritten with garbage
         data = entry.read_bytes()
         entry.write_bytes([data[: len(data) // 2], b"", b"\x00garbage"][i % 3])
+    shutil.rmtree(cache / "resolutions")  # else the resolution cache answers without reading a page
     pages_before = len(index_server.requests_for("/simple/"))
     again = lock(project, index_server.url, cache)
     out2, err2 = again.communicate(timeout=120)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -40,6 +42,38 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
 
 
 _warned: set[str] = set()
+_serial = itertools.count()
+
+
+def _write_entry(path: Path, data: bytes) -> None:
+    """``write_atomic`` for cache entries, in four system calls (open, write, close, rename).
+
+    Every reader checks an entry, so a torn one (a crash before the data reached the disk) is a miss:
+    no fsync. A new file's mode is the umask's (os.open applies it), as for any entry. The directory is
+    made only when the open says it is missing. On a cold analysis of the standard library the general
+    path's extra calls (mkdir, stat, umask, fchmod, fsync) were 0.45 s of system time for 1,790 entries.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{next(_serial)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: str) -> bool:
@@ -49,7 +83,7 @@ def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: st
     or a file where a directory should be must not cost the user a lock.
     """
     try:
-        write_atomic(path, data)
+        _write_entry(Path(path), data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         if cache not in _warned:
             _warned.add(cache)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.lock import Lock, LockInputs
     from poncho.lock.parse import LockedEntry, LockedFile
     from poncho.net import SimpleIndex
-    from poncho.resolver import Target, UniversalResolution
+    from poncho.resolver import Resolution, Target, UniversalResolution
     from poncho.resolver.repository import ProjectSource
     from poncho.terminal import Progress
 
@@ -227,26 +227,22 @@ class Pipeline:
         return self.map(self.analyze(paths), paths)
 
     def resolve(self, result: Result) -> Result:
-        """Resolve a mapped Result and build its Lock."""
+        """Resolve a mapped Result and build its Lock (a repeated lock comes from the resolution cache)."""
         from poncho.lock import build_lock
-        from poncho.resolver.metadata import MetadataFetcher
-        from poncho.resolver.repository import SimpleRepository
-        from poncho.resolver.universal import resolve_universal
+        from poncho.resolver.universal import in_turn, merge
 
         env_pins = self._from_env(result.requirements)
+        constraints = _merged(self.options.constraints, self.options.upgrade_constraints, env_pins)
+        installed = self._installed_pins()
         self._stage("resolving")
-        repository = SimpleRepository(
-            self.sources, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
-            self.target)
-        try:
-            result.resolution = resolve_universal(
-                [r.requirement for r in result.requirements.direct], repository, self.targets,
-                reasons=result.requirements.reasons(),
-                constraints=_merged(self.options.constraints, self.options.upgrade_constraints, env_pins),
-                allow_fallback=self.options.allow_fallback,
-                preferred=[{**self.kept_pins(t), **self._installed_pins()} for t in self.targets])
-        finally:
-            repository.close()
+        with _LazyRepository(self) as repository:
+            def one(target: Target, preferred: dict[str, str]) -> Resolution:
+                return (self._cached_resolution(result, constraints, preferred, target)
+                        or self._resolve_fresh(result, constraints, preferred, target, repository))
+
+            resolutions = in_turn(self.targets, [{**self.kept_pins(t), **installed} for t in self.targets], one)
+        result.resolution = merge(tuple(self.targets), resolutions,
+                                  [r.requirement for r in result.requirements.direct])
         self._stage("locking")
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
@@ -260,6 +256,74 @@ class Pipeline:
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
         return result
+
+    def _resolve_fresh(self, result: Result, constraints: dict[str, Any], preferred: dict[str, str],
+                       target: Target, repository: _LazyRepository) -> Resolution:
+        """Run resolvelib for ``target`` against the indexes, and store the answer with the pages it read."""
+        from poncho.resolver.cache import ResolutionCache
+        from poncho.resolver.resolve import resolve
+
+        resolution = resolve([r.requirement for r in result.requirements.direct], repository.for_target(target),
+                             target, reasons=result.requirements.reasons(), constraints=constraints,
+                             allow_fallback=self.options.allow_fallback, preferred=preferred)
+        if self.options.cache_dir:
+            ResolutionCache(Path(self.options.cache_dir) / "resolutions").put(
+                self._resolution_key(result, constraints, target), resolution, preferred, repository.logs,
+                repository.started)
+        return resolution
+
+    def _resolution_key(self, result: Result, constraints: dict[str, Any], target: Target) -> str:
+        from poncho.resolver.cache import resolution_key
+
+        return resolution_key([str(r.requirement) for r in result.requirements.direct], target,
+                              self._source_urls(), constraints, self.options.allow_fallback)
+
+    def _source_urls(self) -> list[str]:
+        """The URLs of ``sources``, in order, as they spell them; without find-links, without making
+        their clients (a cache hit needs no HTTP session)."""
+        if self.options.find_links:
+            return [source.index_url for source in self.sources]
+        return [u if u.endswith("/") else u + "/" for u in self.options.index_urls]  # as SimpleIndex does
+
+    def _cached_resolution(self, result: Result, constraints: dict[str, Any],
+                           preferred: dict[str, str], target: Target) -> Resolution | None:
+        """A repeated lock's answer from the resolution cache (see poncho.resolver.cache), or None.
+
+        An existing ``-o`` lock made from these same inputs (its header's record) and holding exactly the
+        cached pins, unedited, vouches for the entry: it is kept with no request at all, as a re-lock keeps
+        its pins. Only a one-target lock vouches this way: a universal lock's entries are the merge of its
+        targets' resolutions, which the pages are checked for instead.
+        """
+        if not self.options.cache_dir:
+            return None
+        from poncho.resolver.cache import ResolutionCache
+
+        cache = ResolutionCache(Path(self.options.cache_dir) / "resolutions")
+
+        def vouched(resolution: Resolution) -> bool:
+            lock = self._existing_lock()
+            if lock is None or lock.inputs is None or not lock.untouched or resolution.fallbacks:
+                return False
+            current = self.lock_inputs(result, Path(lock.path).parent, (p.name for p in resolution))
+            return (lock.inputs.digest() == current.digest()
+                    and {k: e.version for k, e in lock.entries.items()}
+                    == {k: str(p.version) for k, p in resolution.pins.items()})
+
+        return cache.get(self._resolution_key(result, constraints, target), preferred, self._source_urls(), target,
+                         indexes=lambda: self.sources, offline=self.options.offline,
+                         trusted=vouched if len(self.targets) == 1 else None)
+
+    def _existing_lock(self) -> LockedFile | None:
+        from poncho.errors import LockFileError
+        from poncho.lock.parse import read_lock
+
+        source = self.options.keep_pins_from
+        if source is None or self.options.upgrade or self.options.upgrade_packages or not Path(source).is_file():
+            return None
+        try:
+            return read_lock(source)
+        except LockFileError:
+            return None
 
     def kept_pins(self, target: Target | None = None) -> dict[str, str]:
         """The pins of ``keep_pins_from`` that a re-lock prefers on ``target`` (an entry whose marker
@@ -539,6 +603,39 @@ def _choice_notes(with_: Sequence[tuple[str, str]], without: Sequence[str]) -> l
     """The lock header's record of the user's additions and removals (one short line each)."""
     notes = [f"with: {', '.join(req for req, _ in with_)}"] if with_ else []
     return notes + ([f"without: {', '.join(without)}"] if without else [])
+
+
+class _LazyRepository:
+    """The run's one repository, made on first use (a run answered from the resolution cache makes no HTTP
+    session), its project sources wrapped in page logs that the resolution cache records."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+        self._repository: Any = None
+        self.logs: list[Any] = []
+        self.started = 0.0
+
+    def for_target(self, target: Target) -> Any:
+        if self._repository is None:
+            from time import time
+
+            from poncho.resolver.metadata import MetadataFetcher
+            from poncho.resolver.page_log import PageLog
+            from poncho.resolver.repository import SimpleRepository
+
+            p = self._pipeline
+            self.started, self.logs = time(), [PageLog(source) for source in p.sources]
+            self._repository = SimpleRepository(
+                self.logs, MetadataFetcher(p.session, p.options.cache_dir, offline=p.options.offline), target)
+        repo = self._repository
+        return repo if target == repo.target else repo.for_target(target)
+
+    def __enter__(self) -> _LazyRepository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._repository is not None:
+            self._repository.close()
 
 
 def _merged(*tables: Any) -> dict[str, Any]:
