@@ -52,9 +52,18 @@ def sha256_of_local(url: str) -> str:
 
 
 def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], index_urls: Sequence[str],
-               notes: Sequence[str] = (), constraints: Mapping[str, object] | None = None) -> Lock:
-    """Join pins with the import sites that asked for them; ``notes`` land in the header."""
+               notes: Sequence[str] = (), constraints: Mapping[str, object] | None = None, *,
+               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None) -> Lock:
+    """Join pins with the import sites that asked for them; ``notes`` land in the header.
+
+    ``variants`` maps an imported project to the binary variant locked for it (its import sites carry
+    over); ``left_out`` names direct requirements the target cannot install (PEP 508, with the marker
+    where they do install). Neither enters the input digest: like versions, they follow from the index.
+    """
     by_key = {r.key: r for r in direct}
+    for plain, variant in (variants or {}).items():
+        if plain in by_key:
+            by_key[variant] = by_key[plain]
     entries = []
     for pin in resolution:
         req = by_key.get(canonicalize_name(pin.name))
@@ -89,6 +98,9 @@ def build_lock(resolution: Resolution, direct: Sequence[DirectRequirement], inde
         index_urls=tuple(redact_url(u) for u in index_urls),
         notes=tuple(validate.comment(n) for n in (*notes, *_credential_note(index_urls),
                                                    *(f"fallback: {f}" for f in resolution.fallbacks))),
+        left_out=tuple(validate.comment(r) for r in left_out),
+        variants=tuple(validate.comment(f"{plain} -> {variant}")
+                       for plain, variant in sorted((variants or {}).items())),
     )
 
 

@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from poncho.errors import LockFileError
 
-from .requirements_txt import DIGEST_PREFIX
+from .requirements_txt import DIGEST_PREFIX, LEFT_OUT_PREFIX, VARIANT_PREFIX
 
 
 @dataclass
@@ -48,6 +48,22 @@ class LockedFile:
     target: str | None = None  # "cpython 3.11.7 on manylinux_2_28_x86_64", as the header says
     generated_by_poncho: bool = False
     index_urls: tuple[str, ...] = ()  # the indexes the header names (credential-free)
+    # canonical name -> the marker where it installs (None: nowhere the lock is for), from the header
+    left_out: dict[str, str | None] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)  # imported project -> binary variant locked for it
+
+    def note_left_out(self, text: str) -> None:
+        """One ``left-out`` header value (PEP 508); an unreadable one is ignored, as a hand edit."""
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            return
+        self.left_out[canonicalize_name(req.name)] = str(req.marker) if req.marker else None
+
+    def note_variant(self, text: str) -> None:
+        plain, sep, variant = text.partition("->")
+        if sep and plain.strip() and variant.strip():
+            self.variants[canonicalize_name(plain.strip())] = canonicalize_name(variant.strip())
 
     @property
     def python_and_platform(self) -> tuple[str, str] | None:
@@ -89,7 +105,18 @@ def _read_json(p: Path, text: str) -> LockedFile:
         entry = LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct)
         entries[entry.key] = entry
     target = f"{lock.implementation} {lock.python} on {lock.platform}"
-    return LockedFile(str(p), entries, lock.input_digest, target, True, tuple(lock.index_urls))
+    out = LockedFile(str(p), entries, lock.input_digest, target, True, tuple(lock.index_urls))
+    _header_lists(out, lock.left_out, lock.variants)
+    return out
+
+
+def _header_lists(out: LockedFile, left_out: object, variants: object) -> None:
+    for text in left_out if isinstance(left_out, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_left_out(text)
+    for text in variants if isinstance(variants, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_variant(text)
 
 
 def _read_pylock(p: Path, text: str) -> LockedFile:
@@ -125,8 +152,10 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     target = header.get("target") if isinstance(header.get("target"), str) else None
     urls = header.get("index-urls")
     index_urls = tuple(u for u in urls if isinstance(u, str)) if isinstance(urls, list) else ()
-    return LockedFile(str(p), entries, digest if isinstance(digest, str) else None, target, made_by_poncho,
-                      index_urls)
+    out = LockedFile(str(p), entries, digest if isinstance(digest, str) else None, target, made_by_poncho,
+                     index_urls)
+    _header_lists(out, header.get("left-out"), header.get("variants"))
+    return out
 
 
 def _read_requirements(p: Path, text: str) -> LockedFile:
@@ -158,6 +187,10 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
             body = line[1:].strip()
             if line.startswith(DIGEST_PREFIX):
                 out.input_digest = line[len(DIGEST_PREFIX):].strip()
+            elif line.startswith(LEFT_OUT_PREFIX):
+                out.note_left_out(line[len(LEFT_OUT_PREFIX):].strip())
+            elif line.startswith(VARIANT_PREFIX):
+                out.note_variant(line[len(VARIANT_PREFIX):].strip())
             elif body.startswith("target:"):
                 out.target = body.split(":", 1)[1].strip()
             elif body.startswith("index:"):

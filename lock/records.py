@@ -42,6 +42,11 @@ class Lock:
     input_digest: str  # sha256 over the direct requirements, target and indexes
     index_urls: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # Direct requirements not in the lock because the target cannot install them, as PEP 508 text:
+    # "pywin32; sys_platform == \"win32\"" (published only there) or "name" (installable nowhere here).
+    left_out: tuple[str, ...] = field(default=())
+    # Binary-wheel variants locked instead of the imported project: "psycopg2 -> psycopg2-binary".
+    variants: tuple[str, ...] = field(default=())
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

@@ -12,6 +12,8 @@ from .records import Lock
 from .validate import comment
 
 DIGEST_PREFIX = "# input-digest: "
+LEFT_OUT_PREFIX = "# left-out: "
+VARIANT_PREFIX = "# variant: "
 
 
 def render(lock: Lock) -> str:
@@ -22,6 +24,8 @@ def render(lock: Lock) -> str:
         comment(f"{DIGEST_PREFIX}{lock.input_digest}"),
     ]
     lines += [f"# NOTE: {comment(note)}" for note in lock.notes]
+    lines += [f"{LEFT_OUT_PREFIX}{comment(req)}" for req in lock.left_out]
+    lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}=={e.version}"

@@ -51,6 +51,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="more indexes, consulted for projects the first lacks (may repeat)")
     p.add_argument("--include-optional", action="store_true", default=None,
                    help="also lock imports guarded by try/except ImportError")
+    p.add_argument("--only-binary", action="store_true", default=None,
+                   help="a pin with no wheel for the target (built from its sdist at install time) is an error "
+                        "(exit 5), not a warning; also [tool.poncho] only-binary")
     p.add_argument("--strict", action="store_true",
                    help="fail on analysis problems and on imports that map to no distribution")
     p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
@@ -121,6 +124,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         find_links=getattr(args, "find_links", ()),
         from_env=getattr(args, "from_env", None),
         prefer_installed=getattr(args, "prefer_installed", None),
+        only_binary=getattr(args, "only_binary", None),
     )
 
 

@@ -37,7 +37,7 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 #: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
 #: by the analyzer: poncho.analysis.roots.configured_first_party).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target",
-                "include-optional", "constraints", "first-party", "check")
+                "include-optional", "constraints", "first-party", "check", "only-binary")
 
 
 def default_cache_dir() -> Path:
@@ -82,6 +82,7 @@ class Options:
     # exactly (from_env), or tried first (prefer_installed)
     from_env: str | None = None
     prefer_installed: str | None = None
+    only_binary: bool = False  # a pin that has only an sdist for the target is an error (exit 5), not a warning
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -205,6 +206,7 @@ def load_options(
     find_links: Sequence[str] = (),
     from_env: str | None = None,
     prefer_installed: str | None = None,
+    only_binary: bool | None = None,
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -235,6 +237,8 @@ def load_options(
     chosen = _target_of(python_part, platform_part)
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    if only_binary is None:
+        only_binary = bool(_typed(project, "only-binary", bool, pyproject))
     explicit = {name for name, given in (("python", python_part is not None), ("platform", platform_part is not None),
                                          ("index_urls", bool(index_url or extra_index_urls
                                                              or project.get("index-url")
@@ -263,6 +267,7 @@ def load_options(
         find_links=tuple(dict.fromkeys([*find_links, *_usable_find_links(pip.find_links, verbose_note)])),
         from_env=from_env,
         prefer_installed=prefer_installed,
+        only_binary=only_binary,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
     )
 

@@ -188,6 +188,7 @@ class Pipeline:
     def resolve(self, result: Result) -> Result:
         """Resolve a mapped Result and build its Lock."""
         from poncho.lock import build_lock
+        from poncho.resolver import installable
         from poncho.resolver.metadata import MetadataFetcher
         from poncho.resolver.repository import SimpleRepository
         from poncho.resolver.resolve import resolve
@@ -197,24 +198,31 @@ class Pipeline:
         repository = SimpleRepository(
             self.sources, MetadataFetcher(self.session, self.options.cache_dir, offline=self.options.offline),
             self.target)
-        try:
-            result.resolution = resolve([r.requirement for r in result.requirements.direct], repository,
-                                        self.target, reasons=result.requirements.reasons(),
-                                        constraints=_merged(self.options.constraints,
-                                                            self.options.upgrade_constraints, env_pins),
-                                        allow_fallback=self.options.allow_fallback,
-                                        preferred={**self.kept_pins(), **self._installed_pins()})
+        constraints = _merged(self.options.constraints, self.options.upgrade_constraints, env_pins)
+
+        def resolve_with(requirements: list[Any], preferred: dict[str, str]) -> Resolution:
+            return resolve(requirements, repository, self.target, reasons=result.requirements.reasons(),
+                           constraints=constraints, allow_fallback=self.options.allow_fallback, preferred=preferred)
+
+        try:  # what the target cannot install is swapped, preferred older or left out (resolver/installable.py)
+            result.resolution, plan = installable.lock_installable(
+                result.requirements.direct, repository, self.target, resolve_with,
+                preferred={**self.kept_pins(), **self._installed_pins()},
+                constraints=constraints, strict=self.options.strict, only_binary=self.options.only_binary)
         finally:
             repository.close()
         self._stage("locking")
+        for d in plan.diagnostics:
+            self.emit(d)
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
-        notes += result.resolution.warnings
+        notes += result.resolution.warnings + plan.notes
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
-                                 self.options.constraints)
+                                 self.options.constraints, left_out=[str(lo) for lo in plan.left_out],
+                                 variants=plan.variants)
         return result
 
     def kept_pins(self) -> dict[str, str]:
