@@ -135,20 +135,19 @@ def plan(wanted: Sequence[Wanted], repository: Repository, target: Target, *,
             continue
         spec = req.specifier & constraints.get(w.key, SpecifierSet())
         matching = _matching(releases, spec)
-        installable = [r for r in matching if r.installable]
+        newest = next((r for r in matching if r.installable), None)  # lazily: file tags are parsed on demand
         variant = variants.get(w.key)
-        if variant is not None and (variant.always or not any(r.wheels for r in installable[:1])):
-            swapped = _swap(w, variant, repository, target, constraints, out)
-            if swapped:
+        if variant is not None and (variant.always or newest is None or not newest.wheels):
+            if _swap(w, variant, repository, target, constraints, out):
                 continue
-        if matching and not installable:
+        if matching and newest is None:
             _leave_out(w, matching, target, strict, out)
             continue
-        if installable and not installable[0].wheels:
-            older = next((r for r in installable if r.wheels), None)
+        if newest is not None and not newest.wheels:
+            older = next((r for r in matching if r.wheels), None)
             if older is not None and w.key not in out.preferred:
                 out.preferred[w.key] = str(older.version)
-                message = (f"{installable[0].name} {installable[0].version} is an sdist only (built at install "
+                message = (f"{newest.name} {newest.version} is an sdist only (built at install "
                            f"time); preferring {older.version}, which has a wheel for {target.describe()}")
                 out.diagnostics.append(_at(w, Code.OLDER_WHEEL_PREFERRED, Severity.NOTE, message))
                 out.notes.append(message)
