@@ -51,9 +51,6 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="more indexes, consulted for projects the first lacks (may repeat)")
     p.add_argument("--include-optional", action="store_true", default=None,
                    help="also lock imports guarded by try/except ImportError")
-    p.add_argument("--only-binary", action="store_true", default=None,
-                   help="a pin with no wheel for the target (built from its sdist at install time) is an error "
-                        "(exit 5), not a warning; also [tool.poncho] only-binary")
     p.add_argument("--strict", action="store_true",
                    help="fail on analysis problems and on imports that map to no distribution")
     p.add_argument("--cache-dir", type=Path, default=None, help="cache directory (default: the user cache dir)")
@@ -227,6 +224,9 @@ def _lock_parser() -> argparse.ArgumentParser:
     installed.add_argument("--prefer-installed", nargs="?", const="", default=None, metavar="PYTHON",
                            help="try the installed versions first (this interpreter's, or PYTHON's) where they "
                                 "fit; others are the newest that fit")
+    p.add_argument("--only-binary", action="store_true", default=None,
+                   help="a pin with no wheel for the target (built from its sdist at install time) is an error "
+                        "(exit 5), not a warning; also [tool.poncho] only-binary")
     _add_common(p)
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
     return p
