@@ -192,7 +192,7 @@ def sdist_only(resolution: Resolution, only_binary: bool) -> tuple[list[Diagnost
                         "(--constraint) or drop --only-binary")
     diags = [diagnostic(Code.SDIST_ONLY, f"{p.display_name} {p.version} has no wheel for "
                         f"{resolution.target.describe()}: it will be built from its sdist at install time "
-                        "(a compiler and its build dependencies are needed there)") for p in built]
+                        "(its build backend runs there, and a compiler if it has C code)") for p in built]
     return diags, [f"built from an sdist at install time (no wheel for the target): {', '.join(names)}"]
 
 
