@@ -247,3 +247,14 @@ def test_the_shipped_variant_table_is_well_formed():
     assert variants["psycopg2"].binary.name == "psycopg2-binary" and not variants["psycopg2"].always
     assert variants["psycopg"].binary.extras == {"binary"} and variants["psycopg"].wheel_of == "psycopg-binary"
     assert all(v.why for v in variants.values())
+
+
+def test_an_older_wheel_that_does_not_fit_is_not_forced(index_server, tmp_path):
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib>=3"]))
+    index_server.add(build_wheel(w, "deplib", "2.0"))
+    index_server.add(build_sdist(w, "deplib", "3.0"))
+    app = _app(tmp_path, {"main.py": "import toplib\n"})
+    proc = poncho("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "toplib=toplib", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "deplib==3.0" in proc.stdout and "PR314" not in proc.stderr and "warning: PR313" in proc.stderr
