@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import re
@@ -176,7 +175,7 @@ def download_sdist(project: Project, work: Path) -> Path:
     page = s.get(f"{INDEX}{canonicalize_name(project.name)}/",
                  headers={"Accept": "application/vnd.pypi.simple.v1+json"}, timeout=120)
     page.raise_for_status()
-    prefix = re.compile(rf"^{re.escape(canonicalize_name(project.name)).replace('-', '[-_.]')}-"
+    prefix = re.compile(rf"^{'[-_.]'.join(map(re.escape, canonicalize_name(project.name).split('-')))}-"
                         rf"{re.escape(project.version)}\.(tar\.gz|zip)$", re.IGNORECASE)
     files = [f for f in page.json()["files"] if prefix.match(f["filename"])]
     if not files:
@@ -217,10 +216,21 @@ def extract_commit(project: Project, mirrors: Path, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    blob = subprocess.run(["git", "-C", str(gitdir), "archive", "--format=tar", commit], capture_output=True,
-                          check=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(blob)) as tf:
-        tf.extractall(dest, filter="data")
+    # File by file rather than `git archive`: a snapshot may lack its largest blobs (data files), which
+    # the lock never reads; those are skipped.
+    listing = subprocess.run(["git", "-C", str(gitdir), "ls-tree", "-r", "-z", commit], capture_output=True,
+                             check=True).stdout.decode(errors="surrogateescape")
+    for entry in filter(None, listing.split("\0")):
+        meta, _, path = entry.partition("\t")
+        mode, kind, sha = meta.split()
+        if kind != "blob" or mode == "120000" or ".." in Path(path).parts:
+            continue
+        body = subprocess.run(["git", "-C", str(gitdir), "cat-file", "blob", sha], capture_output=True)
+        if body.returncode != 0:
+            continue
+        target = dest / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body.stdout)
     (dest / ".commit").write_text(commit)
     return dest
 
