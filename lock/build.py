@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -59,15 +59,22 @@ def sha256_of_local(url: str) -> str:
 
 
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
-               index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None) -> Lock:
+               index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
+               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
-    here: the targets, the fallbacks and this tool's version.
+    here: the targets, the fallbacks and this tool's version. ``variants`` maps an imported project to the
+    binary variant locked for it (its import sites carry over); ``left_out`` names direct requirements a
+    target cannot install (PEP 508, with the marker where they do install). Neither enters the inputs: like
+    versions, they follow from the index.
     """
     if isinstance(resolution, Resolution):
         resolution = merge((resolution.target,), (resolution,), [r.requirement for r in direct])
     by_key = {r.key: r for r in direct}
+    for plain, variant in (variants or {}).items():
+        if plain in by_key:
+            by_key[variant] = by_key[plain]
     entries = []
     for pin in resolution:
         req = by_key.get(canonicalize_name(pin.name)) if pin.direct else None
@@ -109,6 +116,9 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
                                                    *(f"fallback: {f}" for f in resolution.fallbacks))),
         inputs=inputs,
         targets=targets,
+        left_out=tuple(validate.comment(r) for r in left_out),
+        variants=tuple(validate.comment(f"{plain} -> {variant}")
+                       for plain, variant in sorted((variants or {}).items())),
     )
 
 

@@ -92,6 +92,23 @@ class LockedFile:
         """The pins are exactly what poncho-resolve resolved (so they were consistent when written)."""
         return self.pins_digest is not None and self.pins_digest == self.current_pins_digest
 
+    # canonical name -> the marker where it installs (None: nowhere the lock is for), from the header
+    left_out: dict[str, str | None] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)  # imported project -> binary variant locked for it
+
+    def note_left_out(self, text: str) -> None:
+        """One ``left-out`` header value (PEP 508); an unreadable one is ignored, as a hand edit."""
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            return
+        self.left_out[canonicalize_name(req.name)] = str(req.marker) if req.marker else None
+
+    def note_variant(self, text: str) -> None:
+        plain, sep, variant = text.partition("->")
+        if sep and plain.strip() and variant.strip():
+            self.variants[canonicalize_name(plain.strip())] = canonicalize_name(variant.strip())
+
     @property
     def python_and_platform(self) -> tuple[str, str] | None:
         """(python version, platform tag) of the header's first target, when it has one."""
@@ -143,7 +160,17 @@ def _read_json(p: Path, text: str) -> LockedFile:
     for e in lock.entries:
         out.add(LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
                             tuple(e.extras)))
+    _header_lists(out, lock.left_out, lock.variants)
     return out
+
+
+def _header_lists(out: LockedFile, left_out: object, variants: object) -> None:
+    for text in left_out if isinstance(left_out, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_left_out(text)
+    for text in variants if isinstance(variants, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_variant(text)
 
 
 def _read_pylock(p: Path, text: str) -> LockedFile:
@@ -197,6 +224,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
                      tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps, targets)
     for entry in entries:
         out.add(entry)
+    _header_lists(out, header.get("left-out"), header.get("variants"))
     return out
 
 
@@ -255,6 +283,7 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
     out.target = out.targets[0] if out.targets else None
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
+    _header_lists(out, header.get("left-out", []), header.get("variant", []))
     if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
         out.inputs = LockInputs(targets=tuple(out.targets), index_urls=out.index_urls,

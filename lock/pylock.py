@@ -131,6 +131,10 @@ def to_pylock(lock: Lock) -> Any:
     }
     if lock.notes:
         header["notes"] = list(lock.notes)
+    if lock.left_out:
+        header["left-out"] = list(lock.left_out)
+    if lock.variants:
+        header["variants"] = list(lock.variants)
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),
         environments=[Marker(m) for m in dict.fromkeys(environment_marker(t) for t in lock.targets)],

@@ -80,6 +80,11 @@ class Lock:
     def pins_digest(self) -> str:
         """The digest of the pinned set (names, versions, markers, extras) as poncho-resolve wrote it."""
         return pins_digest((e.name, e.version, e.marker, e.extras) for e in self.entries)
+    # Direct requirements not in the lock because the target cannot install them, as PEP 508 text:
+    # "pywin32; sys_platform == \"win32\"" (published only there) or "name" (installable nowhere here).
+    left_out: tuple[str, ...] = field(default=())
+    # Binary-wheel variants locked instead of the imported project: "psycopg2 -> psycopg2-binary".
+    variants: tuple[str, ...] = field(default=())
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

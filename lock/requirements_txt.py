@@ -21,6 +21,8 @@ PINS_PREFIX = "# pinned-digest: "
 # `# KEY: value` header lines, one per item, in this order: the LockInputs fields they hold.
 INPUT_LINES = (("requirement", "requirements"), ("constraint-file", "constraint_files"),
                ("constraint", "constraints"), ("map", "map_flags"), ("mapping", "mappings"))
+LEFT_OUT_PREFIX = "# left-out: "
+VARIANT_PREFIX = "# variant: "
 
 
 def render(lock: Lock) -> str:
@@ -35,6 +37,8 @@ def render(lock: Lock) -> str:
         lines.append("# include-optional: true")
     lines += [f"{PINS_PREFIX}{lock.pins_digest}", comment(f"{DIGEST_PREFIX}{lock.input_digest}")]
     lines += [f"# NOTE: {comment(note)}" for note in lock.notes]
+    lines += [f"{LEFT_OUT_PREFIX}{comment(req)}" for req in lock.left_out]
+    lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

@@ -194,10 +194,21 @@ def test_repeated_platforms_and_project_targets_lock_every_target(three, index_s
     assert _lock(three, index_server.url, output="project.lock") == text  # the same lock from the project table
 
 
-def test_no_version_for_one_target_or_twins_that_need_two_are_conflicts(three, index_server, tmp_path):
+def test_no_version_for_one_target_is_left_out_there_and_twins_that_need_two_are_conflicts(three, index_server,
+                                                                                          tmp_path):
     index_server.add(build_wheel(tmp_path / "w", "x86only", "1.0", tag="py3-none-manylinux_2_28_x86_64"))
     (three / "job.py").write_text("import fastlib\nimport x86only\n")
-    proc = run("job.py", "--index-url", index_server.url, *THREE, "--map", "x86only=x86only", cwd=three)
+    # An inferred requirement no release of which installs on a target is left out there (issue 9), not a
+    # conflict: locked for x86_64 alone, by a marker; --strict makes it exit 5, naming the target.
+    proc = run("job.py", "--index-url", index_server.url, *THREE, "--map", "x86only=x86only", "-o", "x.lock",
+               cwd=three)
+    assert proc.returncode == 0, proc.stderr
+    assert "PR312" in proc.stderr and "x86only has no release installable on cpython 3.11 on " \
+        "manylinux_2_28_aarch64" in proc.stderr
+    (entry,) = [line for line in (three / "x.lock").read_text().splitlines() if line.startswith("x86only==1.0")]
+    assert 'platform_machine == "x86_64"' in entry
+    proc = run("job.py", "--index-url", index_server.url, *THREE, "--map", "x86only=x86only", "--strict",
+               cwd=three)
     assert proc.returncode == 5 and "on cpython 3.11 on manylinux_2_28_aarch64" in proc.stderr, proc.stderr
     (three / "job.py").write_text("import fastlib\n")
     # fastlib 2.0's x86_64 wheel needs glibc 2.28: a manylinux_2_17 machine gets 1.0, which no marker separates.

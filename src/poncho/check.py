@@ -135,6 +135,16 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
     return findings
 
 
+@dataclass(frozen=True)
+class LeftOutNotInstallable(Finding):
+    code: ClassVar[str] = "PR009"
+    summary: ClassVar[str] = "the code imports a distribution the lock left out: nothing installs on its target"
+
+
+def _variant_of_wanted(key: str, locked: LockedFile, wanted: dict[str, DirectRequirement]) -> bool:
+    return any(variant == key and plain in wanted for plain, variant in locked.variants.items())
+
+
 def _site(r: DirectRequirement) -> tuple[str, int]:
     return (r.sites[0].file, r.sites[0].line) if r.sites else ("", 0)
 
@@ -155,13 +165,22 @@ def check(requirements: Requirements, locked: LockedFile, current: LockInputs,
     wanted = {r.key: r for r in requirements.direct if applies(r.marker)}
     for key, req in sorted(wanted.items()):
         entry = locked.entries.get(key)
+        if entry is None and key in locked.variants:  # psycopg2 imported, psycopg2-binary locked for it
+            entry = locked.entries.get(locked.variants[key])
+        if entry is None and key in locked.left_out:
+            marker = locked.left_out[key]
+            if marker is None or applies(marker):  # a platform-only project the target cannot install is fine
+                findings.append(LeftOutNotInstallable(
+                    req.name, f"imported at {_where(req)}, but left out of the lock: no release installs on "
+                    "its target", *_site(req)))
+            continue
         if entry is None:
             findings.append(MissingFromLock(req.name, f"imported at {_where(req)}; re-lock", *_site(req)))
         elif not entry.direct:
             findings.append(LockedOnlyTransitively(
                 req.name, f"imported at {_where(req)} but locked only via {', '.join(entry.via)}", *_site(req)))
     for key, entry in sorted(locked.entries.items()):
-        if entry.direct and entry.via and key not in wanted:
+        if entry.direct and entry.via and key not in wanted and not _variant_of_wanted(key, locked, wanted):
             where = f"{locked.path}:{entry.line}" if entry.line else locked.path
             findings.append(NoLongerImported(entry.name, f"{where} (was via {', '.join(entry.via)})",
                                              locked.path, entry.line or 0))

@@ -142,6 +142,7 @@ def _options(args: argparse.Namespace, paths: Sequence[str]) -> Options:
         with_requirements=args.with_requirements,
         without=args.without,
         with_module_imports=args.with_module_imports,
+        only_binary=getattr(args, "only_binary", None),
     )
 
 
@@ -247,6 +248,9 @@ def _lock_parser() -> argparse.ArgumentParser:
     installed.add_argument("--prefer-installed", nargs="?", const="", default=None, metavar="PYTHON",
                            help="try the installed versions first (this interpreter's, or PYTHON's) where they "
                                 "fit; others are the newest that fit")
+    p.add_argument("--only-binary", action="store_true", default=None,
+                   help="a pin with no wheel for the target (built from its sdist at install time) is an error "
+                        "(exit 5), not a warning; also [tool.poncho] only-binary")
     _add_common(p)
     p.add_argument("--version", action="version", version=f"poncho-resolve {__version__}")
     return p

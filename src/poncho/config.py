@@ -39,7 +39,7 @@ DEFAULT_INDEX = "https://pypi.org/simple/"
 #: by the analyzer: poncho.analysis.roots.configured_first_party).
 PROJECT_KEYS = ("mapping", "index-url", "extra-index-urls", "python-version", "platform", "target", "targets",
                 "include-optional", "constraints", "first-party", "check", "exclude", "include-tests",
-                "with", "without")
+                "with", "without", "only-binary")
 
 
 def default_cache_dir() -> Path:
@@ -95,6 +95,7 @@ class Options:
     with_requirements: tuple[tuple[str, str], ...] = ()
     without: tuple[str, ...] = ()  # --without NAME / [tool.poncho] without: never locked as direct
     with_module_imports: bool = False  # a function entry also locks its module's top-level imports
+    only_binary: bool = False  # a pin that has only an sdist for the target is an error (exit 5), not a warning
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -231,6 +232,7 @@ def load_options(
     with_requirements: Sequence[str] = (),
     without: Sequence[str] = (),
     with_module_imports: bool = False,
+    only_binary: bool | None = None,
 ) -> Options:
     """Options for analyzing ``paths``, merged from every place a user may have said something.
 
@@ -266,6 +268,8 @@ def load_options(
     optional_given = include_optional is not None or project.get("include-optional") is not None
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    if only_binary is None:
+        only_binary = bool(_typed(project, "only-binary", bool, pyproject))
     explicit = {name for name, given in (("python", any(p[0] is not None for p in parts)),
                                          ("platform", any(p[1] is not None for p in parts)),
                                          ("index_urls", bool(index_url or extra_index_urls
@@ -301,6 +305,7 @@ def load_options(
         from_env=from_env,
         prefer_installed=prefer_installed,
         with_module_imports=with_module_imports,
+        only_binary=only_binary,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
         exclude=(*(_typed(project, "exclude", list, pyproject) or ()), *exclude),
         include_tests=bool(_typed(project, "include-tests", bool, pyproject)) if include_tests is None

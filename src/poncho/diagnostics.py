@@ -40,6 +40,7 @@ class Code(str, enum.Enum):
     # check: the code against the project's declared dependencies (warnings; errors under --strict)
     UNDECLARED_IMPORT = "PR007"  # imported, but not among the project's declared dependencies
     DECLARED_UNUSED = "PR008"  # declared as a runtime dependency, but nothing imports it
+    NOT_INSTALLABLE_IN_CHECK = "PR009"  # imported, but left out of the lock: nothing installs on its target
     # check --env (the lock against an installed environment)
     NOT_INSTALLED = "PR011"  # locked, not installed
     OTHER_VERSION_INSTALLED = "PR012"  # locked at one version, installed at another
@@ -63,6 +64,12 @@ class Code(str, enum.Enum):
     RESOLUTION_WARNING = "PR301"  # a yanked pin, a direct URL dependency, ...
     FORMAT_LIMIT = "PR302"  # a lock format that cannot carry hashes
     RESOLUTION_STATS = "PR303"  # info: rounds, fetches and critical-path round trips of a resolution
+    # a lock that installs (poncho.resolver.installable)
+    PLATFORM_ONLY = "PR311"  # published only for other platforms: a marker, left out of this target's lock
+    NOT_INSTALLABLE = "PR312"  # no release installable on the target: left out (--strict: exit 5)
+    SDIST_ONLY = "PR313"  # a pin with no wheel for the target: built at install time (--only-binary: exit 5)
+    OLDER_WHEEL_PREFERRED = "PR314"  # the newest release is an sdist only; an older one with a wheel is locked
+    BINARY_VARIANT = "PR315"  # a binary-wheel variant locked instead of the plain project (psycopg2-binary)
 
 
 @dataclass(frozen=True, order=True)

@@ -121,6 +121,22 @@ class NoSuchProject(ResolutionError):
         super().__init__(message)
 
 
+class NotInstallable(ResolutionError):
+    """Under ``--strict``: direct requirements with no release installable on the target."""
+
+    def __init__(self, projects: tuple[str, ...], message: str) -> None:
+        self.projects = projects
+        super().__init__(message)
+
+
+class SdistOnly(ResolutionError):
+    """Under ``--only-binary``: pins that have no wheel for the target (they would be built at install)."""
+
+    def __init__(self, projects: tuple[str, ...], message: str) -> None:
+        self.projects = projects
+        super().__init__(message)
+
+
 class Reason(enum.Enum):
     """Why an index answer was unusable: the data callers branch on."""
 

@@ -229,53 +229,68 @@ class Pipeline:
     def resolve(self, result: Result) -> Result:
         """Resolve a mapped Result and build its Lock (a repeated lock comes from the resolution cache)."""
         from poncho.lock import build_lock
+        from poncho.resolver import installable
         from poncho.resolver.universal import in_turn, merge
 
         env_pins = self._from_env(result.requirements)
         constraints = _merged(self.options.constraints, self.options.upgrade_constraints, env_pins)
         installed = self._installed_pins()
         self._stage("resolving")
+        plans: list[installable.Plan] = []
         with _LazyRepository(self) as repository:
             def one(target: Target, preferred: dict[str, str]) -> Resolution:
-                return (self._cached_resolution(result, constraints, preferred, target)
-                        or self._resolve_fresh(result, constraints, preferred, target, repository))
+                def resolve_with(requirements: list[Requirement], wanted: dict[str, str]) -> Resolution:
+                    return (self._cached_resolution(result, requirements, constraints, wanted, target)
+                            or self._resolve_fresh(result, requirements, constraints, wanted, target, repository))
+
+                # What the target cannot install is swapped, preferred older or left out (resolver/installable.py).
+                resolution, plan = installable.lock_installable(
+                    result.requirements.direct, repository.for_target(target), target, resolve_with,
+                    preferred=preferred, constraints=constraints, strict=self.options.strict,
+                    only_binary=self.options.only_binary)
+                plans.append(plan)
+                return resolution
 
             resolutions = in_turn(self.targets, [{**self.kept_pins(t), **installed} for t in self.targets], one)
-        result.resolution = merge(tuple(self.targets), resolutions,
-                                  [r.requirement for r in result.requirements.direct])
+        asked = {str(r): r for plan in plans for r in plan.requirements}
+        result.resolution = merge(tuple(self.targets), resolutions, list(asked.values()))
+        plan = installable.Plan.combined(plans, {p.name for p in result.resolution})
         self._stage("locking")
+        for d in plan.diagnostics:
+            self.emit(d)
         for warning in result.resolution.warnings:
             self.emit(diagnostic(Code.RESOLUTION_WARNING, warning))
         self.emit(diagnostic(Code.RESOLUTION_STATS, result.resolution.summary(), Severity.INFO))
         notes = [f"not locked: no distribution provides {module!r} (imported at "
                  f"{', '.join(s.location for s in sites[:3])})"
                  for module, sites in result.requirements.unresolved.items()]
-        notes += result.resolution.warnings
+        notes += result.resolution.warnings + plan.notes
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
         notes += _choice_notes(self.options.with_requirements, self.options.without)
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
-                                 self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)))
+                                 self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)),
+                                 left_out=[str(lo) for lo in plan.left_out], variants=plan.variants)
         return result
 
-    def _resolve_fresh(self, result: Result, constraints: dict[str, Any], preferred: dict[str, str],
-                       target: Target, repository: _LazyRepository) -> Resolution:
+    def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
+                       preferred: dict[str, str], target: Target, repository: _LazyRepository) -> Resolution:
         """Run resolvelib for ``target`` against the indexes, and store the answer with the pages it read."""
         from poncho.resolver.cache import ResolutionCache
         from poncho.resolver.resolve import resolve
 
-        resolution = resolve([r.requirement for r in result.requirements.direct], repository.for_target(target),
+        resolution = resolve(requirements, repository.for_target(target),
                              target, reasons=result.requirements.reasons(), constraints=constraints,
                              allow_fallback=self.options.allow_fallback, preferred=preferred)
         if self.options.cache_dir:
             ResolutionCache(Path(self.options.cache_dir) / "resolutions").put(
-                self._resolution_key(result, constraints, target), resolution, preferred, repository.logs,
+                self._resolution_key(requirements, constraints, target), resolution, preferred, repository.logs,
                 repository.started)
         return resolution
 
-    def _resolution_key(self, result: Result, constraints: dict[str, Any], target: Target) -> str:
+    def _resolution_key(self, requirements: list[Requirement], constraints: dict[str, Any], target: Target) -> str:
         from poncho.resolver.cache import resolution_key
 
-        return resolution_key([str(r.requirement) for r in result.requirements.direct], target,
+        return resolution_key([str(r) for r in requirements], target,
                               self._source_urls(), constraints, self.options.allow_fallback)
 
     def _source_urls(self) -> list[str]:
@@ -285,7 +300,7 @@ class Pipeline:
             return [source.index_url for source in self.sources]
         return [u if u.endswith("/") else u + "/" for u in self.options.index_urls]  # as SimpleIndex does
 
-    def _cached_resolution(self, result: Result, constraints: dict[str, Any],
+    def _cached_resolution(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
                            preferred: dict[str, str], target: Target) -> Resolution | None:
         """A repeated lock's answer from the resolution cache (see poncho.resolver.cache), or None.
 
@@ -309,8 +324,8 @@ class Pipeline:
                     and {k: e.version for k, e in lock.entries.items()}
                     == {k: str(p.version) for k, p in resolution.pins.items()})
 
-        return cache.get(self._resolution_key(result, constraints, target), preferred, self._source_urls(), target,
-                         indexes=lambda: self.sources, offline=self.options.offline,
+        return cache.get(self._resolution_key(requirements, constraints, target), preferred, self._source_urls(),
+                         target, indexes=lambda: self.sources, offline=self.options.offline,
                          trusted=vouched if len(self.targets) == 1 else None)
 
     def _existing_lock(self) -> LockedFile | None:
