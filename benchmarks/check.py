@@ -9,10 +9,9 @@ still match the code's imports? The app comes from ``benchmarks/startup.py``
 (stdlib, first-party and a few PyPI imports across 20 packages).
 
 * The lock is made once (it talks to PyPI, or pip's configured index) for the
-  ``--target`` given, by default another machine's (manylinux_2_28 x86_64,
-  CPython 3.11), so ``check`` reads its target from the lock's header. One
-  target per lock until multi-target locks are on main; several ``--target``
-  flags are then passed through as they are.
+  ``--target`` flags given, by default three other machines (CPython 3.11 on
+  manylinux_2_28 x86_64 and aarch64, and macOS 11 arm64: one multi-target
+  lock), so ``check`` reads its targets from the lock's header.
 * ``check`` is warmed by one run (analysis cache, mapping), then timed, its
   runs interleaved with deptry's so both see the same load.
 * deptry is installed into a venv this script makes (``PONCHO_BENCH_DEPTRY``,
@@ -71,11 +70,12 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--target", action="append", default=[],
-                    help="lock target(s) (default: cp311-manylinux_2_28_x86_64)")
+                    help="lock target(s) (default: three, see above)")
     ap.add_argument("--poncho", default=str(Path(sys.executable).with_name("poncho-resolve")),
                     help="the poncho-resolve executable (default: the one next to this Python)")
     args = ap.parse_args()
-    targets = args.target or ["cp311-manylinux_2_28_x86_64"]
+    targets = args.target or ["cp311-manylinux_2_28_x86_64", "cp311-manylinux_2_28_aarch64",
+                              "cp311-macosx_11_0_arm64"]
     deptry = deptry_bin()
     tmp = Path(tempfile.mkdtemp(prefix="poncho-check-bench-"))
     try:
