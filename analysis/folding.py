@@ -71,6 +71,25 @@ def strings_in(node: ast.expr | None, env: Env | None = None, keys: frozenset[st
     return _Folder(env or {}).strings(node, keys)
 
 
+def environment_default(call: ast.Call) -> ast.expr | None:
+    """The default of an environment lookup: ``os.environ.get("DATABASE_URL", "postgresql://...")``,
+    ``os.getenv("X", default=...)``, ``os.environ.setdefault(...)``; the value the program has when
+    the variable is unset, which names the back end its author runs (None for any other call)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault"):
+        owner = func.value
+        name = owner.attr if isinstance(owner, ast.Attribute) else owner.id if isinstance(owner, ast.Name) else ""
+        if name != "environ":
+            return None
+    elif not ((isinstance(func, ast.Attribute) and func.attr == "getenv")
+              or (isinstance(func, ast.Name) and func.id == "getenv")):
+        return None
+    for k in call.keywords:
+        if k.arg in ("default", "value"):
+            return k.value
+    return call.args[1] if len(call.args) > 1 and not isinstance(call.args[0], ast.Starred) else None
+
+
 def _operands(node: ast.expr) -> list[ast.expr]:
     """``a + b + c`` (left-nested BinOps) as ``[a, b, c]``, without recursion: chains may be thousands long."""
     out = []
@@ -204,6 +223,8 @@ class _Folder:
             out = self._percent(self.fold(node.left), node.right)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
             out = self._format(self.fold(node.func.value), node)
+        elif isinstance(node, ast.Call) and (default := environment_default(node)) is not None:
+            out = self.fold(default)
         else:
             out = []
         self.depth -= 1

@@ -31,8 +31,12 @@ class Need:
     """What a rule implies: a module the program will import, maybe its distribution and a marker."""
 
     module: str
-    distribution: str | None = None
+    distribution: str | None = None  # may carry extras: "django-storages[s3]"
     marker: str | None = None
+    # a requirement on another distribution under which this need holds ("sqlalchemy>=2.1": the
+    # dialect SQLAlchemy loads for a bare URL scheme); a rule lists the alternatives, the mapping
+    # stage keeps one (index_cache.conditions) and carries the condition into resolution
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Rule:
     url: str | None = None
     module_prefix: str | None = None
     dotted: bool = False
+    # dotted module (or a package above it) -> needs
+    modules: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ def _needs(raw) -> tuple[Need, ...]:
         if isinstance(item, str):
             out.append(Need(item))
         else:
-            out.append(Need(item["module"], item.get("distribution"), item.get("marker")))
+            out.append(Need(item["module"], item.get("distribution"), item.get("marker"), item.get("when")))
     return tuple(out)
 
 
@@ -110,6 +116,7 @@ def parse_rules(text: str) -> RuleSet:
                 suffixes={k.lower(): _needs(v) for k, v in entry.get("suffixes", {}).items()},
                 default=_needs(entry.get("default")), url=entry.get("url"),
                 module_prefix=entry.get("module_prefix"), dotted=bool(entry.get("dotted", False)),
+                modules={k: _needs(v) for k, v in entry.get("modules", {}).items()},
             ))
     urls: dict[str, dict[str, tuple]] = {}
     for entry in data.get("url", []):
@@ -180,6 +187,15 @@ def value_hits(ruleset: RuleSet, rule: Rule, values: list[Folded], what: str) ->
                     hits += [Hit(n, rule.id, f"{what} {text!r} ({suffix} file)") for n in needs]
                     matched = True
                     break
+        if rule.modules and v.exact and not matched:
+            dotted = dotted_module(text)
+            parts = dotted.split(".") if dotted else []
+            for n in range(len(parts), 0, -1):
+                found = rule.modules.get(".".join(parts[:n]))
+                if found:
+                    hits += [Hit(need, rule.id, f"{what} {text!r}") for need in found]
+                    matched = True
+                    break
         if rule.url:
             needs, _ = url_needs(ruleset, rule.url, text)
             scheme = text.split("://", 1)[0]
@@ -235,9 +251,33 @@ def call_hits(ruleset: RuleSet, call: ast.Call, qualname: str | None, env: Env) 
     return hits
 
 
-def assign_hits(ruleset: RuleSet, target_name: str, value: ast.expr, env: Env) -> list[Hit]:
+def assign_hits(ruleset: RuleSet, target_name: str, value: ast.expr, env: Env,
+                under: tuple[str, ...] = ()) -> list[Hit]:
+    """Needs implied by ``target_name = value`` (or ``+=``, ``.append(value)``, ...).
+
+    ``under`` holds the keys of a subscripted target (``STORAGES["default"]["BACKEND"] = v``
+    is ``("default", "BACKEND")``): when one of them is a key the rule watches, ``value``
+    itself is the watched value.
+    """
     hits: list[Hit] = []
     for rule in ruleset.by_name.get(target_name, ()):
-        values = strings_in(value, env, rule.keys)
+        if under and rule.keys and rule.keys.intersection(under):
+            values = fold(value, env) or strings_in(value, env)
+        else:
+            values = strings_in(value, env, rule.keys)
         hits += value_hits(ruleset, rule, values, target_name)
     return hits
+
+
+MUTATORS = {"append": 0, "extend": 0, "insert": 1, "add": 0, "update": 0}  # method -> position of the value
+
+
+def mutation_hits(ruleset: RuleSet, call: ast.Call, target_name: str, env: Env) -> list[Hit]:
+    """Needs implied by a settings list built by mutation: ``MIDDLEWARE.append("whitenoise...")``,
+    ``INSTALLED_APPS.insert(0, "x")``, ``.extend([...])``."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in MUTATORS:
+        return []
+    position = MUTATORS[call.func.attr]
+    if len(call.args) <= position or any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return []
+    return assign_hits(ruleset, target_name, call.args[position], env)

@@ -50,6 +50,9 @@ class ImportSite:
     imported_name: str | None = None  # `c` in `from a.b import c` (may be the submodule a.b.c); "*" for star imports
     # the module an `except ImportError:` branch stands in for (`simplejson` under a failed `import json`)
     fallback_for: str | None = field(default=None, compare=False)
+    # a requirement on another distribution under which a plugin rule's need holds ("sqlalchemy>=2.1"
+    # for psycopg from a bare postgresql:// URL); sites of one place with conditions are alternatives
+    condition: str | None = None
 
     @property
     def top_level(self) -> str:

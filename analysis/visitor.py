@@ -15,14 +15,15 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left
 from collections import ChainMap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from . import guards
 from .dynamic import DISCOVERY, DYNAMIC_IMPORTS, OPTIONAL_HELPERS, TRIGGER_WORDS
 from .folding import Env, Folded, FoldLimit, bind, fold
 from .relative import resolve_relative
-from .rules import RuleSet, assign_hits, call_hits, load_rules
+from .rules import MUTATORS, Hit, RuleSet, assign_hits, call_hits, load_rules, mutation_hits
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import added_in, stdlib_names
 
@@ -226,7 +227,8 @@ class SiteCollector:
     # sites --------------------------------------------------------------------------------
     def _site(self, node: ast.AST, module: str, kind: Kind = Kind.STATIC, *, binds: str | None = None,
               imported_name: str | None = None, probe: bool = False, distribution: str | None = None,
-              note: str | None = None, rule: str | None = None, marker: str | None = None) -> None:
+              note: str | None = None, rule: str | None = None, marker: str | None = None,
+              condition: str | None = None) -> None:
         guard = Guard.REQUIRED
         if self._typing:
             guard = Guard.TYPING
@@ -261,7 +263,7 @@ class SiteCollector:
             file=self.file, line=getattr(node, "lineno", 1), column=getattr(node, "col_offset", 0),
             module=module, kind=kind, scope=self.scope, guard=guard, marker=text,
             distribution=distribution, binds=binds, alternative=alternative, note=note, rule=rule,
-            imported_name=imported_name, fallback_for=fallback_for,
+            imported_name=imported_name, fallback_for=fallback_for, condition=condition,
         ))
 
     def _too_many_conditions(self, node: ast.AST) -> None:
@@ -283,6 +285,8 @@ class SiteCollector:
         if kind in _SIMPLE:  # the common case first: no nested statements
             if kind in _ASSIGNS and stmt.value is not None:  # type: ignore[attr-defined]
                 self._assign(stmt)  # type: ignore[arg-type]  # _ASSIGNS holds exactly the assignment kinds
+            elif kind is ast.Expr and isinstance(stmt.value, ast.Call):  # type: ignore[attr-defined]
+                self._mutation(stmt.value)  # type: ignore[attr-defined]
             if self.triggers is None or self.triggers:
                 self._exprs([stmt])
             return
@@ -485,7 +489,7 @@ class SiteCollector:
             hits = []
         for hit in hits:
             self._site(call, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
-                       note=hit.note, rule=hit.rule, marker=hit.need.marker)
+                       note=hit.note, rule=hit.rule, marker=hit.need.marker, condition=hit.need.when)
 
     @staticmethod
     def _argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
@@ -575,8 +579,10 @@ class SiteCollector:
 
     def _assign(self, stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        by_name = self.rules.by_name
         for t in targets:
             name = None
+            under: tuple[str, ...] = ()
             if isinstance(t, ast.Name):
                 name = t.id
                 if (self._in_function and self._wants_env() and isinstance(stmt, (ast.Assign, ast.AnnAssign))
@@ -584,17 +590,78 @@ class SiteCollector:
                     bind(self.env, name, stmt.value)
             elif isinstance(t, ast.Attribute):
                 name = t.attr
-            elif isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
-                name = t.slice.value
-            if name and name in self.rules.by_name and stmt.value is not None:
-                try:
-                    hits = assign_hits(self.rules, name, stmt.value, self.env)
-                except FoldLimit as exc:
-                    self._limit(stmt, f"{name} =", exc, Severity.INFO)
-                    hits = []
-                for hit in hits:
-                    self._site(stmt, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
-                               note=hit.note, rule=hit.rule, marker=hit.need.marker)
+            elif isinstance(t, ast.Subscript):
+                name, under = _subscripted(t, by_name)
+            if name and name in by_name and stmt.value is not None:
+                self._rule_hits(stmt, name, partial(assign_hits, self.rules, name, stmt.value, self.env, under))
+        if stmt.value is not None and isinstance(stmt.value, (ast.Dict, ast.Call)):
+            self._watched_keys(stmt, stmt.value)
+
+    def _watched_keys(self, stmt: ast.AST, value: ast.expr) -> None:
+        """A watched setting given as a dict key or keyword: ``CONFIG = {"DATABASE_URL": "postgresql://..."}``,
+        ``app.config.update(SQLALCHEMY_DATABASE_URI=...)``."""
+        pairs: list[tuple[str, ast.expr]] = []
+        if isinstance(value, ast.Dict):
+            pairs = [(k.value, v) for k, v in zip(value.keys, value.values)
+                     if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(value, ast.Call):
+            pairs = [(k.arg, k.value) for k in value.keywords if k.arg]
+        for key, v in pairs:
+            if key in self.rules.by_name:
+                self._rule_hits(stmt, key, partial(assign_hits, self.rules, key, v, self.env))
+            elif isinstance(v, ast.Dict):
+                self._watched_keys(stmt, v)
+
+    def _mutation(self, call: ast.Call) -> None:
+        """``MIDDLEWARE.append(...)``, ``settings.INSTALLED_APPS.insert(0, ...)``, ``.extend([...])``."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr not in MUTATORS:
+            return
+        owner = func.value
+        name: str | None = None
+        under: tuple[str, ...] = ()
+        if isinstance(owner, ast.Name):
+            name = owner.id
+        elif isinstance(owner, ast.Attribute):
+            name = owner.attr
+        elif isinstance(owner, ast.Subscript):
+            name, under = _subscripted(owner, self.rules.by_name)
+        if name and name in self.rules.by_name and not under:
+            self._rule_hits(call, name, partial(mutation_hits, self.rules, call, name, self.env))
+        elif func.attr == "update" and call.args and isinstance(call.args[0], ast.Dict):
+            self._watched_keys(call, call.args[0])  # app.config.update({"SQLALCHEMY_DATABASE_URI": ...})
+        elif func.attr == "update" and call.keywords:
+            self._watched_keys(call, call)
+
+    def _rule_hits(self, node: ast.AST, name: str, find: Callable[[], list[Hit]]) -> None:
+        try:
+            hits = find()
+        except FoldLimit as exc:
+            self._limit(node, f"{name} =", exc, Severity.INFO)
+            hits = []
+        for hit in hits:
+            self._site(node, hit.need.module, Kind.PLUGIN, distribution=hit.need.distribution,
+                       note=hit.note, rule=hit.rule, marker=hit.need.marker, condition=hit.need.when)
+
+
+def _subscripted(target: ast.Subscript, watched: dict) -> tuple[str | None, tuple[str, ...]]:
+    """The watched name a subscripted target writes into, and the keys below it.
+
+    ``config["DATABASE_URL"]`` is the setting ``DATABASE_URL`` itself (a config mapping);
+    ``STORAGES["default"]["BACKEND"]`` writes under ``STORAGES``, keys ``("default", "BACKEND")``.
+    """
+    keys: list[str] = []
+    node: ast.expr = target
+    while isinstance(node, ast.Subscript):
+        key = node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None, ()
+        keys.append(key.value)
+        node = node.value
+    if keys[0] in watched:
+        return keys[0], ()
+    root = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+    return root, tuple(reversed(keys))
 
 
 def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = "", text: bytes | None = None,

@@ -9,12 +9,14 @@ override. :func:`default_mapper` builds the chain in its fixed order:
 3. :class:`NameGate`: runtime names (``__main__``, ``java.*``) never map, and
    usually-local names (``config``, ``utils``) map only when the project
    declares a provider (:mod:`.names`, ``data/import-names.txt``);
-4. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
+4. :class:`DroppedModules`: a module newer releases dropped (``pkg_resources``) maps with an
+   upper bound on its distribution (``data/dropped-modules.tsv``);
+5. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
    (:mod:`.build`, ``python -m poncho.index_cache build``) from the top 15,000
    projects' wheels, preferring what the project declares;
-5. :class:`LiveProbe`, a project named like the import, accepted only when its
+6. :class:`LiveProbe`, a project named like the import, accepted only when its
    wheel's file list provides the module (only when given an index);
-6. otherwise unresolved.
+7. otherwise unresolved.
 
 Only the lookup lives at this level; importing it never loads the builder
 (:mod:`.build`: the crawler, the sdist streamer, ``tarfile``).
@@ -27,6 +29,7 @@ from collections.abc import Mapping as _Table
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .dropped import DroppedModules
 from .environment import EnvironmentSource
 from .mapping import Mapper, Mapping, MappingSource, Source, prefixes
 from .names import NameGate, name_rules
@@ -91,6 +94,7 @@ def default_mapper(
         sources.append(EnvironmentSource(env_path))
     shipped = index if index is not None else ShippedIndex()
     sources.append(NameGate(declared, shipped.providers))
+    sources.append(DroppedModules())
     sources.append(DeclaredIndex(shipped, declared) if declared else shipped)
     if probe_index is not None:
         sources.append(_DeferredProbe(probe_index, probe_cache_dir, frozenset(declared or ())))
@@ -121,6 +125,6 @@ class _DeferredProbe:
         return self._probe.lookup(module)
 
 
-__all__ = ["Candidate", "DeclaredIndex", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
+__all__ = ["Candidate", "DeclaredIndex", "DroppedModules", "EnvironmentSource", "LiveProbe", "Mapper", "Mapping",
            "MappingSource", "NameGate", "OverrideError", "Overrides", "ShippedIndex", "Source", "choose",
            "default_mapper", "name_rules", "prefixes", "provided_modules"]

@@ -35,6 +35,7 @@ class Mapping:
     extras: tuple[str, ...] = ()  # extras the code needs (``dask[distributed]`` from a mapping)
     namespace: bool = False  # ``matched`` is a namespace several distributions share (``azure.storage``)
     withheld: str | None = None  # the rule that kept it unmapped: "runtime", "usually-local", "namespace" (.names)
+    specifier: str = ""  # a version range the module needs (``setuptools<82`` for pkg_resources, .dropped)
 
     @property
     def resolved(self) -> bool:

@@ -13,8 +13,10 @@ from packaging.utils import canonicalize_name
 from poncho.analysis.sites import Guard, ImportSite, Kind
 from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 
+from .conditions import condition_requirements, settle
 from .mapping import Mapper, Mapping, Source
 from .names import NAMESPACE, RUNTIME, RUNTIME_REASON, namespace_reason
+from .overrides import split_extras
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis.declared import Declarations
@@ -128,7 +130,8 @@ class Requirements:
 
 
 def _joined(a: str, b: str) -> str:
-    return ",".join(x for x in (a, b) if x)
+    """Two specifier sets as one (a clause both carry is written once)."""
+    return ",".join(dict.fromkeys(p.strip() for x in (a, b) for p in x.split(",") if p.strip()))
 
 
 def _by_module(sites: Iterable[ImportSite]) -> dict[str, list[ImportSite]]:
@@ -182,7 +185,8 @@ def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
                 found = src.lookup(site.module)
                 if found is not None:
                     return found
-        return Mapping(site.module, site.distribution, Source.INDEX, matched=site.module,
+        dist, extras = split_extras(site.distribution)
+        return Mapping(site.module, dist, Source.INDEX, matched=site.module, extras=extras,
                        reason=f"named by the plugin rule {getattr(site, 'rule', None) or site.kind.value}")
     mapping = mapper.map(site.module)
     name = getattr(site, "imported_name", None)
@@ -225,6 +229,9 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
     names: dict[str, str] = {}
     out = Requirements()
     unresolved: dict[str, list[ImportSite]] = defaultdict(list)
+    sites = list(sites)
+    if any(s.condition for s in sites):  # alternatives that hold under another distribution's version
+        sites = settle(sites, declared, lambda s: map_site(s, mapper).distribution)
     for site in sites:
         if site.kind == Kind.HINT:
             out.hints.append(site)
@@ -258,6 +265,8 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         if said is not None:
             extras |= said.requirement.extras
             specifier = str(said.requirement.specifier)
+        for m in mappings:  # a range the module itself needs (pkg_resources: setuptools<82)
+            specifier = _joined(specifier, m.specifier)
         wanted = tuple(sorted(extras))
         lazy = lazy_optional(required, said.group if said is not None else None)
         if lazy:
@@ -275,6 +284,25 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         else:
             out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))
     out.unresolved = {m: tuple(s) for m, s in sorted(unresolved.items())}
+    _impose_conditions(out, declared)
     return out
+
+
+def _impose_conditions(out: Requirements, declared: Declarations | None) -> None:
+    """A kept alternative's condition (``sqlalchemy>=2.1`` for psycopg) joins the lock's requirements:
+    on the direct requirement of that name, or as a new one whose sites are the alternative's."""
+    imposed = condition_requirements(s for r in out.direct for s in r.sites if s.condition)
+    for key, (req, sites_) in sorted(imposed.items()):
+        same = next((r for r in out.direct if r.key == key), None)
+        spec = str(req.specifier)
+        if same is not None:
+            out.direct[out.direct.index(same)] = replace(same, specifier=_joined(same.specifier, spec))
+            continue
+        said = declared.get(key) if declared else None
+        out.direct.append(DirectRequirement(
+            said.requirement.name if said is not None else req.name, tuple(sorted(set(sites_))), (),
+            _merge_markers(sites_), extras=tuple(sorted(said.requirement.extras)) if said is not None else (),
+            specifier=_joined(str(said.requirement.specifier) if said is not None else "", spec)))
+    out.direct.sort(key=lambda r: r.key)
 
 

@@ -1,0 +1,137 @@
+"""Needs that hold under another distribution's version: one alternative per place, kept by evidence.
+
+A bare ``postgresql://`` URL loads the driver the *locked* SQLAlchemy defaults
+to: psycopg2 before 2.1, psycopg (3) from 2.1 on. The analyzer cannot know
+the locked version, so a plugin rule emits one site per alternative, each with
+the condition under which it holds (``ImportSite.condition``:
+``"sqlalchemy>=2.1"``, ``"sqlalchemy<2.1"``). :func:`settle` keeps one site per
+place, by evidence:
+
+1. the version range the project declares for the conditioned distribution
+   (``SQLAlchemy>=1.4,<2.1`` selects psycopg2);
+2. else a declared alternative (``psycopg2-binary`` in the dependencies selects
+   the psycopg2 alternative);
+3. else the rule's first alternative (the one the newest release needs).
+
+The kept condition then travels with the lock as a plain requirement
+(:func:`condition_requirements`): ``psycopg`` comes with ``sqlalchemy>=2.1``,
+so the resolver can only pin a SQLAlchemy that loads the locked driver, and
+every lock format, the header and ``check`` carry it without a new record
+kind. A project whose other requirements hold SQLAlchemy below 2.1 declares
+that range (or a driver), and the evidence picks the other alternative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from poncho.analysis.sites import ImportSite
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.analysis.declared import Declarations
+
+
+def _condition(site: ImportSite) -> Requirement | None:
+    try:
+        return Requirement(site.condition) if site.condition else None
+    except InvalidRequirement:
+        return None
+
+
+def _points(specs: Iterable[SpecifierSet]) -> list[Version]:
+    """Versions around every bound the specifiers mention: enough to tell whether two ranges meet."""
+    out = {Version("0"), Version("99999")}
+    for spec in specs:
+        for s in spec:
+            try:
+                v = Version(s.version.rstrip(".*"))
+            except InvalidVersion:
+                continue
+            release = list(v.release) + [0] * (3 - len(v.release))
+            out.add(v)
+            out.add(Version(".".join(map(str, release[:2] + [release[2] + 1]))))
+            out.add(Version(".".join(map(str, [release[0], release[1] + 1]))))
+            out.add(Version(".".join(map(str, [release[0] + 1]))))
+            if release[2]:
+                out.add(Version(".".join(map(str, release[:2] + [release[2] - 1]))))
+            if release[1]:
+                out.add(Version(f"{release[0]}.{release[1] - 1}.9999"))
+            elif release[0]:
+                out.add(Version(f"{release[0] - 1}.9999"))
+    return sorted(out)
+
+
+def meets(a: SpecifierSet, b: SpecifierSet) -> bool:
+    """Whether some version satisfies both ranges (judged at the versions around their bounds)."""
+    return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in _points([a, b]))
+
+
+def settle(sites: Sequence[ImportSite], declared: Declarations | None,
+           distribution_of: Callable[[ImportSite], str | None]) -> list[ImportSite]:
+    """``sites`` with one alternative kept per place (file, line, column, rule); others pass unchanged.
+
+    ``distribution_of(site)`` names the distribution a site maps to, to see
+    whether the project declares it. The kept site's note says why.
+    """
+    groups: dict[tuple, list[ImportSite]] = {}
+    out: list[ImportSite] = []
+    for s in sites:
+        if s.condition:
+            groups.setdefault((s.file, s.cell, s.line, s.column, s.rule, s.guard), []).append(s)
+        else:
+            out.append(s)
+    for group in groups.values():
+        out.append(_choose(group, declared, distribution_of))
+    return out
+
+
+def _choose(group: list[ImportSite], declared: Declarations | None,
+            distribution_of: Callable[[ImportSite], str | None]) -> ImportSite:
+    conditions = [(s, _condition(s)) for s in group]
+    usable = [(s, c) for s, c in conditions if c is not None]
+    if not usable:
+        return group[0]
+    if declared:
+        said = declared.get(usable[0][1].name)
+        if said is not None and str(said.requirement.specifier):
+            fits = [(s, c) for s, c in usable if meets(said.requirement.specifier, c.specifier)]
+            if len(fits) == 1:
+                return _noted(fits[0][0], f"the project declares {said.requirement} ({said.where})")
+        mine = []
+        for s, _ in usable:
+            dist = distribution_of(s)
+            found = declared.get(canonicalize_name(dist)) if dist else None
+            if found is not None:
+                mine.append((s, found))
+        if len(mine) == 1:
+            s, found = mine[0]
+            return _noted(s, f"the project declares {found.requirement.name} ({found.where})")
+    return _noted(usable[0][0], "no declared range or driver; the newest releases' choice")
+
+
+def _noted(site: ImportSite, why: str) -> ImportSite:
+    return replace(site, note=f"{site.note + '; ' if site.note else ''}needs {site.condition}: {why}")
+
+
+def condition_requirements(sites: Iterable[ImportSite]) -> dict[str, tuple[Requirement, list[ImportSite]]]:
+    """canonical name -> (the joined conditions on it, the sites that impose them)."""
+    out: dict[str, tuple[Requirement, list[ImportSite]]] = {}
+    for s in sites:
+        c = _condition(s)
+        if c is None:
+            continue
+        key = canonicalize_name(c.name)
+        if key in out:
+            old, where = out[key]
+            joined = Requirement(f"{old.name}{SpecifierSet(str(old.specifier)) & c.specifier}")
+            out[key] = (joined, [*where, s])
+        else:
+            out[key] = (c, [s])
+    return out

@@ -1,0 +1,153 @@
+"""Plugin needs that hold under another distribution's version, extras from rules, dropped modules.
+
+A bare ``postgresql://`` loads psycopg2 under SQLAlchemy < 2.1 and psycopg (3)
+from 2.1 on; the kept alternative travels with its condition, so the resolver
+can only lock a SQLAlchemy that loads the locked driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+from poncho.analysis.sites import ImportSite, Kind
+from poncho.index_cache import default_mapper
+from poncho.index_cache.conditions import meets
+from poncho.index_cache.dropped import DroppedListError, parse_dropped
+from poncho.index_cache.requirements import requirements_from_sites
+from poncho.pipeline import Options, Pipeline
+from support.wheels import build_wheel
+
+ENGINE = 'import os\nimport sqlalchemy\nengine = sqlalchemy.create_engine(os.getenv("DATABASE_URL", "postgresql://u@h/db"))\n'
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def direct(root: Path) -> dict[str, Requirement]:
+    result = Pipeline(Options(cache_dir=None, probe=False)).requirements([root])
+    return {r.name: r.requirement for r in result.requirements.direct}
+
+
+def reqs(*texts: str) -> set[Requirement]:
+    return {Requirement(t) for t in texts}
+
+
+def test_a_bare_dialect_without_evidence_takes_the_newest_driver_and_its_sqlalchemy(tmp_path):
+    got = direct(write(tmp_path, {"app.py": ENGINE}))
+    assert set(got.values()) == reqs("psycopg", "SQLAlchemy>=2.1")
+
+
+@pytest.mark.parametrize("declared, driver, sqlalchemy", [
+    ('"SQLAlchemy>=1.4,<2.1"', "psycopg2", "SQLAlchemy<2.1,>=1.4"),
+    ('"SQLAlchemy~=2.0.30"', "psycopg2", "SQLAlchemy~=2.0.30,<2.1"),
+    ('"SQLAlchemy>=2.1"', "psycopg", "SQLAlchemy>=2.1"),
+    ('"psycopg2-binary>=2.9"', "psycopg2-binary>=2.9", "SQLAlchemy<2.1"),  # a declared driver decides
+    ('"SQLAlchemy>=2.0", "psycopg[binary]"', "psycopg[binary]", "SQLAlchemy>=2.0,>=2.1"),  # range spans both
+])
+def test_the_declared_range_or_driver_chooses_the_alternative(tmp_path, declared, driver, sqlalchemy):
+    got = direct(write(tmp_path, {"pyproject.toml": f'[project]\nname = "svc"\ndependencies = [{declared}]\n',
+                                  "svc/__init__.py": ENGINE}))
+    assert set(got.values()) == reqs(driver, sqlalchemy)
+
+
+def test_django_postgresql_backend_follows_the_django_version(tmp_path):
+    settings = 'import django\nDATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n'
+    assert set(direct(write(tmp_path / "new", {"settings.py": settings})).values()) == reqs("Django>=4.2", "psycopg")
+    old = write(tmp_path / "old", {"pyproject.toml": '[project]\nname = "site"\ndependencies = ["Django>=3.2,<4.0"]\n',
+                                   "settings.py": settings})
+    assert set(direct(old).values()) == reqs("Django>=3.2,<4.0,<4.2", "psycopg2")
+
+
+def test_the_choice_is_explained_on_the_kept_site(tmp_path):
+    result = Pipeline(Options(cache_dir=None, probe=False)).requirements([write(tmp_path, {"app.py": ENGINE})])
+    psycopg = next(r for r in result.requirements.direct if r.name == "psycopg")
+    (site,) = psycopg.sites
+    assert site.condition == "sqlalchemy>=2.1" and "needs sqlalchemy>=2.1" in site.note
+
+
+def test_an_optional_driver_imposes_nothing():
+    s = ImportSite("app.py", 3, "psycopg", kind=Kind.PLUGIN, rule="r", condition="sqlalchemy>=2.1")
+    alt = ImportSite("app.py", 3, "psycopg2", kind=Kind.PLUGIN, rule="r", condition="sqlalchemy<2.1")
+    from dataclasses import replace
+
+    from poncho.analysis.sites import Guard
+    got = requirements_from_sites([replace(s, guard=Guard.OPTIONAL), replace(alt, guard=Guard.OPTIONAL)],
+                                  default_mapper())
+    assert got.direct == [] and [r.name for r in got.optional] == ["psycopg"]
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("<2.1", ">=2.1", False), (">=1.4,<2.1", "<2.1", True), ("~=2.0.30", ">=2.1", False),
+    ("==2.1.3", ">=2.1", True), (">=2.0", "<2.1", True), ("", ">=2.1", True),
+])
+def test_ranges_meet(a, b, expected):
+    assert meets(SpecifierSet(a), SpecifierSet(b)) is expected
+
+
+# --- extras named by a rule -------------------------------------------------------------------------
+
+def test_a_storage_backend_needs_the_extra_that_brings_its_sdk(tmp_path):
+    settings = ('STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}\n'
+                'STORAGES["default"] = {}\n'
+                'STORAGES["default"]["BACKEND"] = "storages.backends.s3boto3.S3Storage"\n'
+                'MIDDLEWARE = []\nMIDDLEWARE.append("whitenoise.middleware.WhiteNoiseMiddleware")\n')
+    got = direct(write(tmp_path, {"settings.py": settings}))
+    assert set(got.values()) == reqs("django-storages[s3]", "whitenoise")
+
+
+# --- modules newer releases dropped -----------------------------------------------------------------
+
+def test_pkg_resources_maps_to_the_last_setuptools_that_ships_it(tmp_path):
+    assert set(direct(write(tmp_path, {"app.py": "import pkg_resources\n"})).values()) == reqs("setuptools<82.0.0")
+    declared = write(tmp_path / "d", {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["setuptools>=70"]\n',
+                                      "x/__init__.py": "from pkg_resources import iter_entry_points\n"})
+    assert set(direct(declared).values()) == reqs("setuptools>=70,<82.0.0")
+
+
+def test_the_dropped_table_is_data_and_a_bad_row_is_caught():
+    assert parse_dropped("# c\nfoo.bar\tfoo\t2.0\twheel 1.9 has it\n")["foo.bar"].removed_in.major == 2
+    with pytest.raises(DroppedListError):
+        parse_dropped("foo\tfoo\tnot-a-version\tx\n")
+
+
+def test_a_user_mapping_beats_the_bound():
+    got = requirements_from_sites([ImportSite("a.py", 1, "pkg_resources")],
+                                  default_mapper(overrides={"pkg_resources": "setuptools"}))
+    assert [str(r.requirement) for r in got.direct] == ["setuptools"]
+
+
+# --- the lock: the driver and the SQLAlchemy that loads it ------------------------------------------
+
+@pytest.mark.parametrize("declared, expected", [
+    (None, {"sqlalchemy": "2.1.2", "psycopg": "3.2.0"}),
+    ('"SQLAlchemy<2.1"', {"sqlalchemy": "2.0.40", "psycopg2": "2.9.10"}),
+])
+def test_the_lock_pairs_the_driver_with_a_sqlalchemy_that_loads_it(tmp_path, index_server, declared, expected):
+    w = tmp_path / "w"
+    for name, version in [("SQLAlchemy", "2.0.40"), ("SQLAlchemy", "2.1.2"), ("psycopg", "3.2.0"),
+                          ("psycopg2", "2.9.10")]:
+        index_server.add(build_wheel(w, name, version))
+    files = {"app/__init__.py": ENGINE}
+    if declared:
+        files["pyproject.toml"] = f'[project]\nname = "app"\ndependencies = [{declared}]\n'
+    root = write(tmp_path / "src", files)
+    options = Options(index_urls=(index_server.url,), cache_dir=tmp_path / "cache", probe=False)
+    lock = Pipeline(options).lock([root]).lock
+    assert {e.name.lower(): e.version for e in lock.entries} == expected
+
+
+def test_the_corpus_settings_carry_the_extra_and_the_django_range(repo):
+    result = Pipeline(Options(cache_dir=None, probe=False)).requirements([repo / "corpora" / "tricky_patterns"])
+    got = {r.name: r for r in result.requirements.direct}
+    assert got["django-storages"].extras == ("s3",)
+    assert str(got["Django"].requirement) == "Django>=4.2"
+    assert got["whitenoise"].sites[0].line > 10  # the MIDDLEWARE.insert line
