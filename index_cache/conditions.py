@@ -73,6 +73,14 @@ def meets(a: SpecifierSet, b: SpecifierSet) -> bool:
     return any(a.contains(v, prereleases=True) and b.contains(v, prereleases=True) for v in _points([a, b]))
 
 
+def implies(a: SpecifierSet, b: SpecifierSet) -> bool:
+    """Whether every version in ``a`` is in ``b`` (judged like :func:`meets`); an empty ``a`` implies only
+    an empty ``b``."""
+    if not str(a):
+        return not str(b)
+    return all(b.contains(v, prereleases=True) for v in _points([a, b]) if a.contains(v, prereleases=True))
+
+
 def settle(sites: Sequence[ImportSite], declared: Declarations | None,
            distribution_of: Callable[[ImportSite], str | None]) -> list[ImportSite]:
     """``sites`` with one alternative kept per place (file, line, column, rule); others pass unchanged.

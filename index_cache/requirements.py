@@ -8,12 +8,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from poncho.analysis.sites import Guard, ImportSite, Kind
 from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 
-from .conditions import condition_requirements, settle
+from .conditions import condition_requirements, implies, settle
 from .mapping import Mapper, Mapping, Source
 from .names import NAMESPACE, RUNTIME, RUNTIME_REASON, namespace_reason
 from .overrides import split_extras
@@ -296,7 +297,8 @@ def _impose_conditions(out: Requirements, declared: Declarations | None) -> None
         same = next((r for r in out.direct if r.key == key), None)
         spec = str(req.specifier)
         if same is not None:
-            out.direct[out.direct.index(same)] = replace(same, specifier=_joined(same.specifier, spec))
+            if not implies(SpecifierSet(same.specifier), req.specifier):  # Django==6.1 already has >=4.2
+                out.direct[out.direct.index(same)] = replace(same, specifier=_joined(same.specifier, spec))
             continue
         said = declared.get(key) if declared else None
         out.direct.append(DirectRequirement(

@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 
 from poncho.analysis.sites import ImportSite, Kind
 from poncho.index_cache import default_mapper
-from poncho.index_cache.conditions import meets
+from poncho.index_cache.conditions import implies, meets
 from poncho.index_cache.dropped import DroppedListError, parse_dropped
 from poncho.index_cache.requirements import requirements_from_sites
 from poncho.pipeline import Options, Pipeline
@@ -48,7 +48,8 @@ def test_a_bare_dialect_without_evidence_takes_the_newest_driver_and_its_sqlalch
 
 @pytest.mark.parametrize("declared, driver, sqlalchemy", [
     ('"SQLAlchemy>=1.4,<2.1"', "psycopg2", "SQLAlchemy<2.1,>=1.4"),
-    ('"SQLAlchemy~=2.0.30"', "psycopg2", "SQLAlchemy~=2.0.30,<2.1"),
+    ('"SQLAlchemy~=2.0.30"', "psycopg2", "SQLAlchemy~=2.0.30"),  # the declared range implies <2.1
+    ('"SQLAlchemy==2.1.3"', "psycopg", "SQLAlchemy==2.1.3"),
     ('"SQLAlchemy>=2.1"', "psycopg", "SQLAlchemy>=2.1"),
     ('"psycopg2-binary>=2.9"', "psycopg2-binary>=2.9", "SQLAlchemy<2.1"),  # a declared driver decides
     ('"SQLAlchemy>=2.0", "psycopg[binary]"', "psycopg[binary]", "SQLAlchemy>=2.0,>=2.1"),  # range spans both
@@ -64,7 +65,7 @@ def test_django_postgresql_backend_follows_the_django_version(tmp_path):
     assert set(direct(write(tmp_path / "new", {"settings.py": settings})).values()) == reqs("Django>=4.2", "psycopg")
     old = write(tmp_path / "old", {"pyproject.toml": '[project]\nname = "site"\ndependencies = ["Django>=3.2,<4.0"]\n',
                                    "settings.py": settings})
-    assert set(direct(old).values()) == reqs("Django>=3.2,<4.0,<4.2", "psycopg2")
+    assert set(direct(old).values()) == reqs("Django>=3.2,<4.0", "psycopg2")
 
 
 def test_the_choice_is_explained_on_the_kept_site(tmp_path):
@@ -91,6 +92,13 @@ def test_an_optional_driver_imposes_nothing():
 ])
 def test_ranges_meet(a, b, expected):
     assert meets(SpecifierSet(a), SpecifierSet(b)) is expected
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ("==6.1", ">=4.2", True), (">=3.2,<4.0", "<4.2", True), (">=2.0", ">=2.1", False), ("", ">=2.1", False),
+])
+def test_ranges_imply(a, b, expected):
+    assert implies(SpecifierSet(a), SpecifierSet(b)) is expected
 
 
 # --- extras named by a rule -------------------------------------------------------------------------
