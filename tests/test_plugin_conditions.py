@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from venvs import make_venv, run
 
 from poncho.analysis.sites import ImportSite, Kind
+from poncho.errors import ExitCode, ResolutionError
 from poncho.index_cache import default_mapper
 from poncho.index_cache.conditions import implies, meets
 from poncho.index_cache.dropped import DroppedListError, parse_dropped
@@ -159,3 +161,50 @@ def test_the_corpus_settings_carry_the_extra_and_the_django_range(repo):
     assert got["django-storages"].extras == ("s3",)
     assert str(got["Django"].requirement) == "Django>=4.2"
     assert got["whitenoise"].sites[0].line > 10  # the MIDDLEWARE.insert line
+
+
+def _sqlalchemy_wheels(w: Path) -> list[Path]:
+    """SQLAlchemy releases whose create_engine imports each one's default postgresql driver, as the real ones do."""
+    engine = ("def create_engine(url):\n    import importlib\n    assert url.startswith('postgresql://')\n"
+              "    return importlib.import_module({driver!r})\n")
+    return [build_wheel(w, "SQLAlchemy", "2.0.40", files={"sqlalchemy/__init__.py": engine.format(driver="psycopg2")}),
+            build_wheel(w, "SQLAlchemy", "2.1.2", files={"sqlalchemy/__init__.py": engine.format(driver="psycopg")}),
+            build_wheel(w, "psycopg", "3.2.0"), build_wheel(w, "psycopg2", "2.9.10")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("declared", [None, '"SQLAlchemy>=1.4,<2.1"'])
+def test_the_locked_app_connects_with_the_driver_its_sqlalchemy_loads(tmp_path, index_server, declared):
+    for wheel in _sqlalchemy_wheels(tmp_path / "w"):
+        index_server.add(wheel)
+    files = {"app/__init__.py": "", "app/main.py": ENGINE + "print(engine.__name__)\n"}
+    if declared:
+        files["pyproject.toml"] = f'[project]\nname = "app"\ndependencies = [{declared}]\n'
+    root = write(tmp_path / "src", files)
+    options = Options(index_urls=(index_server.url,), cache_dir=tmp_path / "cache", probe=False)
+    Pipeline(options).lock([root]).lock.write(tmp_path / "env.lock")
+    python = make_venv(tmp_path / "venv")
+    inst = run([str(python), "-m", "pip", "install", "--no-deps", "--require-hashes", "--index-url",
+                index_server.url, "-r", str(tmp_path / "env.lock")])
+    assert inst.returncode == 0, inst.stdout + inst.stderr
+    out = run([str(python), "-m", "app.main"], cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ("psycopg2" if declared else "psycopg")
+
+
+def test_a_dependency_that_holds_sqlalchemy_back_is_a_conflict_not_a_broken_lock(tmp_path, index_server):
+    """Without the condition the lock would pair psycopg with SQLAlchemy 2.0, which imports psycopg2."""
+    for wheel in [*_sqlalchemy_wheels(tmp_path / "w"),
+                  build_wheel(tmp_path / "w", "oldorm", "1.0", requires_dist=["SQLAlchemy<2.1"])]:
+        index_server.add(wheel)
+    root = write(tmp_path / "src", {"app/__init__.py": ENGINE + "import oldorm\n"})
+    options = Options(index_urls=(index_server.url,), cache_dir=tmp_path / "cache", probe=False,
+                      mappings=("oldorm=oldorm",))
+    with pytest.raises(ResolutionError) as caught:
+        Pipeline(options).lock([root])
+    assert caught.value.exit_code == ExitCode.RESOLUTION and "app/__init__.py" in str(caught.value)
+    # the fix the evidence rule offers: declare the range (or the driver) and psycopg2 is chosen
+    write(root, {"requirements.txt": "SQLAlchemy<2.1\noldorm\n"})
+    lock = Pipeline(options).lock([root]).lock
+    assert {e.name.lower(): e.version for e in lock.entries} == {"sqlalchemy": "2.0.40", "psycopg2": "2.9.10",
+                                                                 "oldorm": "1.0"}
