@@ -77,6 +77,15 @@ def test_the_choice_is_explained_on_the_kept_site(tmp_path):
     assert site.condition == "sqlalchemy>=2.1" and "needs sqlalchemy>=2.1" in site.note
 
 
+def test_explain_names_each_alternative_and_its_condition(tmp_path):
+    from poncho.explain import explain
+
+    write(tmp_path, {"app.py": ENGINE})
+    pipeline = Pipeline(Options(cache_dir=None, probe=False))
+    text = explain(pipeline.analyze([tmp_path]), pipeline.mapper([tmp_path]), "psycopg2")
+    assert "an alternative, needed only with sqlalchemy<2.1" in text
+
+
 def test_an_optional_driver_imposes_nothing():
     s = ImportSite("app.py", 3, "psycopg", kind=Kind.PLUGIN, rule="r", condition="sqlalchemy>=2.1")
     alt = ImportSite("app.py", 3, "psycopg2", kind=Kind.PLUGIN, rule="r", condition="sqlalchemy<2.1")

@@ -41,6 +41,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
         rule = getattr(s, "rule", None)
         how = s.kind.value + (f", rule {rule}" if rule else "") + (f", {s.note}" if s.note else "")
         extra = f"; marker: {s.marker}" if s.marker else ""
+        if s.condition:  # one alternative of several: the mapping keeps the one the evidence selects
+            extra += f"; an alternative, needed only with {s.condition}"
         # a fallback's alternative is the module it stands in for, which its note already names
         alt = f"; falls back to {s.alternative}" if s.alternative and s.fallback_for is None else ""
         lines.append(f"  {s.location}: {s.module} [{how}; {where}; {GUARD_TEXT[s.guard]}{extra}{alt}] "
