@@ -4,14 +4,17 @@ A bare ``postgresql://`` URL loads the driver the *locked* SQLAlchemy defaults
 to: psycopg2 before 2.1, psycopg (3) from 2.1 on. The analyzer cannot know
 the locked version, so a plugin rule emits one site per alternative, each with
 the condition under which it holds (``ImportSite.condition``:
-``"sqlalchemy>=2.1"``, ``"sqlalchemy<2.1"``). :func:`settle` keeps one site per
-place, by evidence:
+``"sqlalchemy>=2.1"``, ``"sqlalchemy<2.1"``). :func:`settle` keeps one
+alternative, by evidence:
 
 1. the version range the project declares for the conditioned distribution
    (``SQLAlchemy>=1.4,<2.1`` selects psycopg2);
 2. else a declared alternative (``psycopg2-binary`` in the dependencies selects
    the psycopg2 alternative);
-3. else the rule's first alternative (the one the newest release needs).
+3. else the alternative the newest releases need (its condition holds for them).
+
+One condition is chosen per conditioned distribution for the whole program
+(one SQLAlchemy is locked), and every site under it is kept.
 
 The kept condition then travels with the lock as a plain requirement
 (:func:`condition_requirements`): ``psycopg`` comes with ``sqlalchemy>=2.1``,
@@ -36,6 +39,9 @@ from poncho.analysis.sites import ImportSite
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis.declared import Declarations
+
+
+NEWEST = Version("99999")  # a version past every release: the condition it meets is the newest releases'
 
 
 def _condition(site: ImportSite) -> Requirement | None:
@@ -83,45 +89,50 @@ def implies(a: SpecifierSet, b: SpecifierSet) -> bool:
 
 def settle(sites: Sequence[ImportSite], declared: Declarations | None,
            distribution_of: Callable[[ImportSite], str | None]) -> list[ImportSite]:
-    """``sites`` with one alternative kept per place (file, line, column, rule); others pass unchanged.
+    """``sites`` with the alternatives of one conditioned distribution settled; others pass unchanged.
 
-    ``distribution_of(site)`` names the distribution a site maps to, to see
-    whether the project declares it. The kept site's note says why.
+    One SQLAlchemy is locked, so every conditioned site of the program agrees:
+    one condition is chosen per conditioned distribution (``sqlalchemy>=2.1``),
+    and every site under it is kept (``postgresql://`` and ``oracle://`` on
+    one line keep psycopg *and* oracledb). ``distribution_of(site)`` names the
+    distribution a site maps to, to see whether the project declares it. The
+    kept sites' notes say why.
     """
-    groups: dict[tuple, list[ImportSite]] = {}
+    groups: dict[str, list[tuple[ImportSite, Requirement]]] = {}
     out: list[ImportSite] = []
     for s in sites:
-        if s.condition:
-            groups.setdefault((s.file, s.cell, s.line, s.column, s.rule, s.guard), []).append(s)
-        else:
+        c = _condition(s)
+        if c is None:
             out.append(s)
+        else:
+            groups.setdefault(canonicalize_name(c.name), []).append((s, c))
     for group in groups.values():
-        out.append(_choose(group, declared, distribution_of))
+        chosen, why = _choose(group, declared, distribution_of)
+        out.extend(_noted(s, why) for s, c in group if str(c) == chosen)
     return out
 
 
-def _choose(group: list[ImportSite], declared: Declarations | None,
-            distribution_of: Callable[[ImportSite], str | None]) -> ImportSite:
-    conditions = [(s, _condition(s)) for s in group]
-    usable = [(s, c) for s, c in conditions if c is not None]
-    if not usable:
-        return group[0]
+def _choose(group: list[tuple[ImportSite, Requirement]], declared: Declarations | None,
+            distribution_of: Callable[[ImportSite], str | None]) -> tuple[str, str]:
+    """The condition to keep (as written in the rules) and why."""
+    # without evidence, the condition the newest releases meet (sites arrive sorted, not in rule order)
+    conditions = sorted(dict.fromkeys(str(c) for _, c in group),
+                        key=lambda t: not Requirement(t).specifier.contains(NEWEST, prereleases=True))
     if declared:
-        said = declared.get(usable[0][1].name)
+        said = declared.get(group[0][1].name)
         if said is not None and str(said.requirement.specifier):
-            fits = [(s, c) for s, c in usable if meets(said.requirement.specifier, c.specifier)]
+            fits = [t for t in conditions if meets(said.requirement.specifier, Requirement(t).specifier)]
             if len(fits) == 1:
-                return _noted(fits[0][0], f"the project declares {said.requirement} ({said.where})")
-        mine = []
-        for s, _ in usable:
+                return fits[0], f"the project declares {said.requirement} ({said.where})"
+        mine: dict[str, str] = {}
+        for s, c in group:
             dist = distribution_of(s)
             found = declared.get(canonicalize_name(dist)) if dist else None
             if found is not None:
-                mine.append((s, found))
+                mine.setdefault(str(c), f"the project declares {found.requirement.name} ({found.where})")
         if len(mine) == 1:
-            s, found = mine[0]
-            return _noted(s, f"the project declares {found.requirement.name} ({found.where})")
-    return _noted(usable[0][0], "no declared range or driver; the newest releases' choice")
+            return next(iter(mine.items()))
+    return conditions[0], "no declared range or driver; the newest releases' choice"
 
 
 def _noted(site: ImportSite, why: str) -> ImportSite:

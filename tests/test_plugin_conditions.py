@@ -77,6 +77,17 @@ def test_the_choice_is_explained_on_the_kept_site(tmp_path):
     assert site.condition == "sqlalchemy>=2.1" and "needs sqlalchemy>=2.1" in site.note
 
 
+def test_every_conditioned_site_agrees_on_one_sqlalchemy(tmp_path):
+    app = ('import sqlalchemy as sa\nENGINES = [sa.create_engine("postgresql://h/a"), sa.create_engine("oracle://h/b")]\n'
+           'import pandas as pd\nframe = pd.read_sql("select 1", "postgres://h/c")\n')
+    got = direct(write(tmp_path, {"app.py": app}))
+    assert {"psycopg", "oracledb", "SQLAlchemy"} <= set(got) and not {"psycopg2", "cx-Oracle", "cx_Oracle"} & set(got)
+    assert got["SQLAlchemy"] == Requirement("SQLAlchemy>=2.1")
+    declared = write(tmp_path / "old", {"requirements.txt": "SQLAlchemy<2.1\npandas\n", "app.py": app})
+    got = direct(declared)
+    assert {"psycopg2", "cx-Oracle"} <= {n.replace("_", "-") for n in got} and "psycopg" not in got
+
+
 def test_explain_names_each_alternative_and_its_condition(tmp_path):
     from poncho.explain import explain
 
