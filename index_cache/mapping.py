@@ -36,6 +36,8 @@ class Mapping:
     namespace: bool = False  # ``matched`` is a namespace several distributions share (``azure.storage``)
     withheld: str | None = None  # the rule that kept it unmapped: "runtime", "usually-local", "namespace" (.names)
     specifier: str = ""  # a version range the module needs (``setuptools<82`` for pkg_resources, .dropped)
+    # (distribution, dependents) of every provider when several provide ``matched`` (dependents.tsv)
+    dependents: tuple[tuple[str, int], ...] = ()
 
     @property
     def resolved(self) -> bool:

@@ -31,6 +31,8 @@ from .mapping import Mapping, Source, prefixes
 
 DATA_DIR = Path(__file__).parent / "data"  # the runtime data shipped in the wheel
 INDEX_FILE = "import-index.tsv"
+DEPENDENTS_FILE = "dependents.tsv"  # next to the index: reverse-dependency counts (see .build.store)
+EXTRAS_FILE = "extras-index.tsv"  # next to the index: extras submodules need (see .build.extras)
 
 # An exact-name match beats a more popular provider unless that one is at
 # least this many times better ranked: ``import jwt`` is PyJWT (rank 44), not
@@ -40,10 +42,27 @@ INDEX_FILE = "import-index.tsv"
 EXACT_NAME_MARGIN = 5
 
 
+# Reverse dependencies settle a choice between providers only when they are clear: the most
+# depended-on candidate needs at least this many dependents and this many times the runner-up's.
+DEPENDENTS_MIN = 3
+DEPENDENTS_MARGIN = 2
+
+
 @dataclass(frozen=True)
 class Candidate:
     distribution: str
     rank: int
+    dependents: int = 0  # crawled projects that require it (dependents.tsv); 0 when unknown
+
+
+def _by_dependents(candidates: list[Candidate]) -> tuple[Candidate, str] | None:
+    """The candidate the reverse-dependency evidence clearly favours, and why; None when it does not."""
+    ordered = sorted(candidates, key=lambda c: (-c.dependents, c.rank, c.distribution))
+    top, runner = ordered[0], ordered[1]
+    if top.dependents >= DEPENDENTS_MIN and top.dependents >= DEPENDENTS_MARGIN * runner.dependents:
+        return top, (f"most depended on: {top.dependents} crawled projects require it, "
+                     f"{runner.dependents} require {runner.distribution}")
+    return None
 
 
 def choose(path: str, candidates: list[Candidate],
@@ -52,7 +71,9 @@ def choose(path: str, candidates: list[Candidate],
 
     A distribution the project declares (``declared``: canonical name -> where)
     comes first: ``psycopg2-binary`` in ``[project].dependencies`` beats
-    ``psycopg2``. Then a distribution named like the path (or like its longest
+    ``psycopg2``. Then the one far more projects depend on (``Candidate.dependents``,
+    see :data:`DEPENDENTS_MARGIN`): ``python-crontab`` for ``crontab`` when the
+    crawled projects say so. Then a distribution named like the path (or like its longest
     dotted prefix that names one: ``psycopg2`` for ``psycopg2.extras``), unless
     it is far less used than the most downloaded provider; then the most downloaded.
     """
@@ -64,6 +85,9 @@ def choose(path: str, candidates: list[Candidate],
             return pick, f"the project declares it ({declared[canonicalize_name(pick.distribution)]})"
     if len(candidates) == 1:
         return best, "the only distribution in the index that provides it"
+    evidence = _by_dependents(candidates)
+    if evidence is not None:
+        return evidence
     exact: list[Candidate] = []
     for prefix in prefixes(path):  # psycopg2.extras: psycopg2 is the name that matches
         want = canonicalize_name(prefix)
@@ -90,6 +114,52 @@ class ShippedIndex:
         self._lines: list[str] | None = None
         self._lock = threading.Lock()
         self._shared: dict[str, bool] = {}
+        self._dependents: dict[str, int] | None = None
+        self._extras: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+    def _side_table(self, name: str) -> list[list[str]]:
+        """Rows of a table next to the index (``dependents.tsv``, ``extras-index.tsv``); none when absent."""
+        try:
+            text = (self.path.parent / name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise OSError(f"{self.path.parent / name}: cannot read: {exc.strerror or exc}") from exc
+        return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+    def dependents(self, distribution: str) -> int:
+        """How many crawled projects require ``distribution`` (0 when the table does not say)."""
+        if self._dependents is None:
+            with self._lock:
+                if self._dependents is None:
+                    self._dependents = {canonicalize_name(r[0]): int(r[1]) for r in self._side_table(DEPENDENTS_FILE)
+                                        if len(r) == 2 and r[1].isdigit()}
+        return self._dependents.get(canonicalize_name(distribution), 0)
+
+    def extras_for(self, module: str, distribution: str) -> tuple[tuple[str, ...], str | None]:
+        """The extras of ``distribution`` that importing ``module`` needs, and the deepest module that says so.
+
+        Importing ``a.b.c`` runs ``a`` and ``a.b`` first, so the rows of every
+        package above it count (``extras-index.tsv``, built by :mod:`.build.extras`).
+        """
+        if self._extras is None:
+            with self._lock:
+                if self._extras is None:
+                    table: dict[str, dict[str, tuple[str, ...]]] = {}
+                    for row in self._side_table(EXTRAS_FILE):
+                        if len(row) == 3:
+                            table.setdefault(row[0], {})[canonicalize_name(row[1])] = \
+                                tuple(e for e in row[2].split(",") if e)
+                    self._extras = table
+        dist = canonicalize_name(distribution)
+        found: set[str] = set()
+        where = None
+        for prefix in reversed(prefixes(module)):
+            got = self._extras.get(prefix, {}).get(dist)
+            if got:
+                found.update(got)
+                where = prefix
+        return tuple(sorted(found)), where
 
     def _load(self) -> list[str]:
         if self._lines is None:
@@ -120,6 +190,8 @@ class ShippedIndex:
             found.append(Candidate(dist, int(rank)))
             i += 1
         found.sort(key=lambda c: (c.rank, c.distribution))
+        if len(found) > 1:  # only a choice needs the evidence
+            found = [Candidate(c.distribution, c.rank, self.dependents(c.distribution)) for c in found]
         return found
 
     def providers(self, module: str) -> list[str]:
@@ -178,8 +250,14 @@ class ShippedIndex:
                 reason += (f"; also provided by {shown}: to choose another, set "
                            f"[tool.poncho.mapping] {prefix!r} = \"DIST\" in pyproject.toml or pass "
                            f"--map {prefix}=DIST")
-            return Mapping(module, chosen.distribution, self.source, matched=prefix,
-                           alternatives=others, reason=reason, namespace=namespace)
+            extras, where = self.extras_for(module, chosen.distribution)
+            if extras:
+                reason += (f"; needs {chosen.distribution}[{','.join(extras)}]: {where} imports what only "
+                           f"{'that extra requires' if len(extras) == 1 else 'those extras require'} "
+                           f"(extras index)")
+            counts = tuple((c.distribution, c.dependents) for c in cands) if len(cands) > 1 else ()
+            return Mapping(module, chosen.distribution, self.source, matched=prefix, alternatives=others,
+                           reason=reason, namespace=namespace, extras=extras, dependents=counts)
         return None
 
 

@@ -157,9 +157,17 @@ def test_map_with_extras_locks_the_extra_and_the_header_records_with_and_without
 
 
 def test_map_without_extras_locks_only_the_base(served, index_server):
-    proc = run("app", "--index-url", index_server.url, "--without", "boto3", cwd=served)
+    proc = run("app", "--index-url", index_server.url, "--without", "boto3", "--map", "dask.distributed=dask",
+               cwd=served)
     assert proc.returncode == 0, proc.stderr
     assert "dask==2024.1.0" in proc.stdout and "distributed==" not in proc.stdout
+
+
+def test_the_shipped_extras_index_locks_dask_distributed_without_a_map(served, index_server):
+    """``index_cache/data/extras-index.tsv`` (built from dask's own code) says dask.distributed needs the extra."""
+    proc = run("app", "--index-url", index_server.url, "--without", "boto3", cwd=served)
+    assert proc.returncode == 0, proc.stderr
+    assert "dask[distributed]==2024.1.0" in proc.stdout and "distributed==2024.1.0" in proc.stdout
 
 
 def test_check_reports_declarations_as_advice_and_fails_under_strict(served, index_server):

@@ -18,6 +18,7 @@ from pathlib import Path
 from poncho.errors import BuildIncomplete, ExitCode, PonchoError, UsageError
 from poncho.net.simple_api import DEFAULT_INDEX
 
+from .extras import ExtrasLimits
 from .results import Outcome
 from .run import BuildOptions, build
 
@@ -65,6 +66,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "an indexed one such as 'sdist only; read its top_level.txt'); may repeat")
     parser.add_argument("--cert", default=None, metavar="BUNDLE",
                         help="CA bundle for HTTPS (default: pip's `cert`, else REQUESTS_CA_BUNDLE, else certifi)")
+    parser.add_argument("--extras-top", type=_positive, default=0, metavar="N",
+                        help="after the crawl, read the code of the N best-ranked projects that declare extras "
+                             "and write extras-index.tsv: which submodules need which extra")
+    parser.add_argument("--extras-project", action="append", default=[], metavar="NAME",
+                        help="read this project's code for extras-index.tsv too; may repeat")
+    parser.add_argument("--extras-max-files", type=_positive, default=ExtrasLimits.files, metavar="N",
+                        help=f".py files analyzed per wheel (default {ExtrasLimits.files})")
+    parser.add_argument("--extras-max-mib", type=_positive, default=ExtrasLimits.bytes // 1024 ** 2, metavar="MIB",
+                        help=f"MiB fetched per wheel (default {ExtrasLimits.bytes // 1024 ** 2})")
+    parser.add_argument("--extras-max-seconds", type=_positive, default=int(ExtrasLimits.seconds), metavar="S",
+                        help=f"seconds per project; past it the modules read so far decide "
+                             f"(default {int(ExtrasLimits.seconds)})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -77,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
     options = BuildOptions(out_dir=args.output, index_url=args.index_url, top=args.top, workers=args.workers,
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
                            recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr,
-                           cert=args.cert or _pip_cert())
+                           cert=args.cert or _pip_cert(), extras_top=args.extras_top,
+                           extras_projects=tuple(args.extras_project),
+                           extras_limits=ExtrasLimits(args.extras_max_files, args.extras_max_mib * 1024 ** 2,
+                                                      float(args.extras_max_seconds)))
     try:
         manifest = build(options)
     except OSError as exc:  # the output directory cannot be written, a disk is full...
@@ -90,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"indexed {manifest['indexed']} of {manifest['projects']} projects "
           f"({manifest['import_paths']} import paths, {manifest['wheels']} wheels, "
           f"{manifest['requests']} requests, {manifest['wall_time_s']} s) -> {args.output}", file=sys.stderr)
+    if "extras" in manifest:
+        print(f"extras: {manifest['extras']['rows']} rows from {len(manifest['extras']['projects'])} projects "
+              f"({manifest['extras']['wall_time_s']} s)", file=sys.stderr)
     if manifest["errors"]:
         raise BuildIncomplete(manifest["errors"], manifest["projects"])
     return int(ExitCode.OK)

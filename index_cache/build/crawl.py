@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from poncho.artifacts.limits import DEFAULT_LIMITS, ArchiveLimits
@@ -89,6 +90,22 @@ def _parse_metadata(data: bytes) -> tuple[str | None, list[str] | None, list[str
     raw, _ = parse_email(data)
     names = raw.get("import_names")
     return raw.get("name"), (list(names) if names is not None else None), list(raw.get("import_namespaces") or [])
+
+
+def _dependencies(data: bytes) -> tuple[list[str], list[str], list[str]]:
+    """Canonical names of every ``Requires-Dist`` (whatever its marker), of those needing no extra,
+    and the ``Provides-Extra`` values."""
+    raw, _ = parse_email(data)
+    names, base = set(), set()
+    for text in raw.get("requires_dist") or ():
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        names.add(canonicalize_name(req.name))
+        if req.marker is None or "extra" not in str(req.marker):
+            base.add(canonicalize_name(req.name))
+    return sorted(names), sorted(base), sorted({canonicalize_name(e) for e in raw.get("provides_extra") or ()})
 
 
 @dataclass
@@ -179,6 +196,13 @@ def _crawl_once(index: SimpleIndex, project: str, rank: int, limits: ArchiveLimi
             res.distribution = name
         res.import_names = import_names
         res.import_namespaces = namespaces
+        try:
+            requires, base, extras = _dependencies(meta)
+        except Exception:  # noqa: BLE001 - advisory, as above
+            requires, base, extras = [], [], []
+        res.requires = [r for r in requires if r != canonicalize_name(project)]
+        res.base_requires = [r for r in base if r != canonicalize_name(project)]
+        res.extras = extras
         for entry in import_names or ():
             path, _, flags = entry.partition(";")
             path = path.strip()

@@ -54,6 +54,9 @@ class ProjectResult:
     skipped: list[str] = field(default_factory=list)
     import_names: list[str] | None = None  # PEP 794, when the metadata declares it
     import_namespaces: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)  # canonical names in Requires-Dist (any marker, any extra)
+    base_requires: list[str] = field(default_factory=list)  # those required without an extra
+    extras: list[str] = field(default_factory=list)  # Provides-Extra
     reason: str = ""  # for people; code reads ``outcome``
     requests: int = 0
 

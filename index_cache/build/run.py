@@ -33,14 +33,15 @@ from packaging.utils import canonicalize_name
 
 from poncho import __version__
 from poncho.artifacts.limits import ArchiveLimits
-from poncho.errors import BuildError, ConfigError, NotFound
+from poncho.errors import BuildError, ConfigError, NotFound, PonchoError
 from poncho.net import SimpleIndex, make_session
 from poncho.net.simple_api import DEFAULT_INDEX
 
-from .crawl import CrawlSettings, crawl_project
+from .crawl import CrawlSettings, crawl_project, session_for
+from .extras import ExtrasLimits, ExtrasResult, project_extras
 from .journal import JOURNAL, Journal, read_journal
 from .results import ERROR, INDEXED, UNINDEXED, Outcome, ProjectResult
-from .store import default_input, load_top_list, write_outputs
+from .store import default_input, load_top_list, write_extras, write_manifest, write_outputs
 
 
 @dataclass
@@ -59,6 +60,9 @@ class BuildOptions:
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
     recrawl: tuple[Outcome | str, ...] = ()  # outcomes whose journaled projects are crawled again
     cert: str | None = None  # CA bundle for HTTPS
+    extras_top: int = 0  # the extras step: this many best-ranked indexed projects that declare extras ...
+    extras_projects: tuple[str, ...] = ()  # ... and these, by name
+    extras_limits: ExtrasLimits = field(default_factory=ExtrasLimits)
     progress: TextIO | None = field(default=sys.stderr, repr=False)
 
 
@@ -189,7 +193,63 @@ def build(options: BuildOptions) -> dict[str, Any]:
     results = [done[k] for k in sorted(wanted) if k in done]
     manifest = _manifest(options, source, settings, results, runs, len(projects) - len(todo))
     write_outputs(out, results, manifest)
+    if options.extras_top or options.extras_projects:
+        manifest["extras"] = _extras_step(options, settings, results)
+        write_manifest(out, manifest)
     return manifest
+
+
+def _extras_step(options: BuildOptions, settings: CrawlSettings, results: list[ProjectResult]) -> dict[str, Any]:
+    """Read the chosen projects' code and write ``extras-index.tsv`` (see :mod:`.extras`)."""
+    from ..shipped import INDEX_FILE, ShippedIndex
+
+    started = time.monotonic()
+    ranked = sorted((r for r in results if r.status == INDEXED and r.extras), key=lambda r: r.rank)
+    names = list(dict.fromkeys([r.project for r in ranked[: options.extras_top]] + list(options.extras_projects)))
+    built, shipped = ShippedIndex(Path(options.out_dir) / INDEX_FILE), ShippedIndex()
+
+    def to_dist(module: str) -> str | None:
+        for source in (built, shipped):  # this build's rows first; the shipped table knows the rest
+            found = source.lookup(module)
+            if found is not None and found.distribution:
+                return canonicalize_name(found.distribution)
+        return None
+
+    requires: dict[str, set[str]] = {canonicalize_name(r.project): set(r.base_requires) for r in results}
+
+    def base_closure(base: set[str]) -> set[str]:
+        """``base`` and what the crawled projects among them require without an extra, transitively."""
+        seen, todo = set(base), list(base)
+        while todo:
+            for dep in requires.get(todo.pop(), ()):
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    index = SimpleIndex(session_for(settings), settings.index_url)
+
+    def one(name: str) -> ExtrasResult:
+        try:
+            return project_extras(index, name, to_dist, options.extras_limits, base_closure)
+        except PonchoError as exc:
+            return ExtrasResult(project=name, reason=f"error: {exc}")
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.workers, 8)), thread_name_prefix="index-extras") as pool:
+        done = list(pool.map(one, names))
+    rows = [row for r in done for row in r.rows]
+    write_extras(Path(options.out_dir), rows)
+    wall = round(time.monotonic() - started, 1)
+    if options.progress:
+        print(f"[index build] extras: {len(rows)} rows from {len(names)} projects in {wall} s",
+              file=options.progress, flush=True)
+    return {
+        "wall_time_s": wall, "rows": len(rows), "limits": asdict(options.extras_limits),
+        "projects": [{"project": r.project, "version": r.version, "wheel": r.wheel, "extras": r.extras,
+                      "modules": r.files, "rows": len(r.rows),
+                      **({"truncated": r.truncated} if r.truncated else {}),
+                      **({"reason": r.reason} if r.reason else {})} for r in done],
+    }
 
 
 def _engine(options: BuildOptions) -> str:

@@ -7,6 +7,11 @@ re-build shows as a readable diff):
   path a distribution provides (several rows when several provide it);
 - ``projects.tsv``: ``rank  project  status  version  wheels  skipped  reason``
   for every project of the input, indexed or not, and why;
+- ``dependents.tsv``: ``distribution  dependents`` for every distribution
+  that shares an import path with another: how many crawled projects name it
+  in ``Requires-Dist`` (the evidence that settles ties before download rank);
+- ``extras-index.tsv`` (with ``--extras``, :mod:`.extras`): ``module
+  distribution  extras`` for submodules that need an extra;
 - ``manifest.json``: how, when and from where it was built.
 
 Every file is written to a temporary name and moved into place with
@@ -21,6 +26,7 @@ and never shipped in the wheel.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,7 +35,7 @@ from packaging.utils import canonicalize_name
 from poncho.errors import ProjectListError
 from poncho.fileio import write_atomic
 
-from ..shipped import INDEX_FILE
+from ..shipped import DEPENDENTS_FILE, EXTRAS_FILE, INDEX_FILE
 from ..wheel_files import NOISE
 from .results import INDEXED, ProjectResult
 
@@ -38,6 +44,9 @@ TOP_LIST = BUILD_DATA / "pypi-top15000.tsv"
 PROJECTS_FILE = "projects.tsv"
 MANIFEST_FILE = "manifest.json"
 INDEX_HEADER = "# import_path\tdistribution\trank  (poncho-resolve index; see manifest.json)\n"
+DEPENDENTS_HEADER = ("# distribution\tdependents  (crawled projects whose Requires-Dist names it; only distributions "
+                     "sharing an import path; see manifest.json)\n")
+EXTRAS_HEADER = "# module\tdistribution\textras  (poncho-resolve index build --extras; see manifest.json)\n"
 
 
 def default_input() -> Path:
@@ -135,6 +144,33 @@ def render_index(results: Iterable[ProjectResult]) -> str:
     return INDEX_HEADER + "".join(f"{p}\t{d}\t{r}\n" for p, d, r in index_rows(results))
 
 
+def dependents(results: Iterable[ProjectResult]) -> Counter[str]:
+    """How many of ``results`` name each (canonical) distribution in ``Requires-Dist``, once per project."""
+    counts: Counter[str] = Counter()
+    for r in results:
+        counts.update(set(r.requires) - {canonicalize_name(r.project)})
+    return counts
+
+
+def render_dependents(results: list[ProjectResult]) -> str:
+    """``dependents.tsv``: the counts of the distributions that share an import path with another.
+
+    Only those can be in a tie, so the table stays small; a distribution no
+    crawled project requires has no row (it counts as 0).
+    """
+    by_path: dict[str, set[str]] = {}
+    for path, dist, _ in index_rows(results):
+        by_path.setdefault(path, set()).add(dist)
+    contested = {canonicalize_name(d) for dists in by_path.values() if len(dists) > 1 for d in dists}
+    counts = dependents(results)
+    rows = sorted((d, counts[d]) for d in contested if counts[d])
+    return DEPENDENTS_HEADER + "".join(f"{d}\t{n}\n" for d, n in rows)
+
+
+def render_extras(rows: Iterable[tuple[str, str, str]]) -> str:
+    return EXTRAS_HEADER + "".join(f"{m}\t{d}\t{e}\n" for m, d, e in sorted(set(rows)))
+
+
 def render_projects(results: Iterable[ProjectResult]) -> str:
     lines = ["rank\tproject\tstatus\tversion\twheels\tskipped\treason\n"]
     for r in sorted(results, key=lambda r: (r.rank, canonicalize_name(r.project))):
@@ -144,7 +180,16 @@ def render_projects(results: Iterable[ProjectResult]) -> str:
 
 
 def write_outputs(out_dir: Path, results: list[ProjectResult], manifest: dict) -> None:
-    """The three tables, each atomically, the manifest last."""
+    """The tables, each atomically, the manifest last."""
     write_atomic(out_dir / INDEX_FILE, render_index(results))
+    write_atomic(out_dir / DEPENDENTS_FILE, render_dependents(results))
     write_atomic(out_dir / PROJECTS_FILE, render_projects(results))
+    write_manifest(out_dir, manifest)
+
+
+def write_extras(out_dir: Path, rows: Iterable[tuple[str, str, str]]) -> None:
+    write_atomic(out_dir / EXTRAS_FILE, render_extras(rows))
+
+
+def write_manifest(out_dir: Path, manifest: dict) -> None:
     write_atomic(out_dir / MANIFEST_FILE, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -59,8 +59,13 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
             lines.append(f"{site.module}: no distribution found ({m.reason})")
             continue
         lines.append(f"{site.module}: provided by {m.distribution} ({SOURCE_TEXT[m.source]}, matched {m.matched!r})")
+        if m.extras:
+            lines.append(f"  needs: {m.distribution}[{','.join(m.extras)}]")
         if m.alternatives:
             lines.append(f"  also provided by: {', '.join(m.alternatives)}")
+        if m.dependents:
+            lines.append("  required by crawled projects: "
+                         + ", ".join(f"{dist} {n}" for dist, n in sorted(m.dependents, key=lambda x: (-x[1], x[0]))))
         if m.reason:
             lines.append(f"  why: {m.reason}")
         said = declared.get(m.distribution or "") if declared else None
