@@ -43,7 +43,10 @@ EXACT_NAME_MARGIN = 5
 
 
 # Reverse dependencies settle a choice between providers only when they are clear: the most
-# depended-on candidate needs at least this many dependents and this many times the runner-up's.
+# depended-on candidate needs at least this many dependents and more than this many times the
+# runner-up's. In the shipped tables: `import Xlib` is python-xlib (3 to 0); `import delta` stays
+# delta-spark (databricks-connect, which bundles it, 4 to 2); `import psycopg2` stays psycopg2
+# (psycopg2-binary, 29 to 8, is its variant: see _by_dependents).
 DEPENDENTS_MIN = 3
 DEPENDENTS_MARGIN = 2
 
@@ -55,14 +58,24 @@ class Candidate:
     dependents: int = 0  # crawled projects that require it (dependents.tsv); 0 when unknown
 
 
-def _by_dependents(candidates: list[Candidate]) -> tuple[Candidate, str] | None:
-    """The candidate the reverse-dependency evidence clearly favours, and why; None when it does not."""
+def _by_dependents(path: str, candidates: list[Candidate]) -> tuple[Candidate, str] | None:
+    """The candidate the reverse-dependency evidence clearly favours, and why; None when it does not.
+
+    A candidate named like the import plus a suffix (``psycopg2-binary`` beside
+    ``psycopg2``) is a variant of the same-named project, not another project:
+    choosing a binary or a source build is the resolver's business, so the
+    evidence does not move the choice from one to the other.
+    """
     ordered = sorted(candidates, key=lambda c: (-c.dependents, c.rank, c.distribution))
     top, runner = ordered[0], ordered[1]
-    if top.dependents >= DEPENDENTS_MIN and top.dependents >= DEPENDENTS_MARGIN * runner.dependents:
-        return top, (f"most depended on: {top.dependents} crawled projects require it, "
-                     f"{runner.dependents} require {runner.distribution}")
-    return None
+    if top.dependents < DEPENDENTS_MIN or top.dependents <= DEPENDENTS_MARGIN * runner.dependents:
+        return None
+    names = {canonicalize_name(c.distribution) for c in candidates}
+    mine = canonicalize_name(top.distribution)
+    if any(mine.startswith(canonicalize_name(p) + "-") and canonicalize_name(p) in names for p in prefixes(path)):
+        return None
+    return top, (f"most depended on: {top.dependents} crawled projects require it, "
+                 f"{runner.dependents} require {runner.distribution}")
 
 
 def choose(path: str, candidates: list[Candidate],
@@ -85,7 +98,7 @@ def choose(path: str, candidates: list[Candidate],
             return pick, f"the project declares it ({declared[canonicalize_name(pick.distribution)]})"
     if len(candidates) == 1:
         return best, "the only distribution in the index that provides it"
-    evidence = _by_dependents(candidates)
+    evidence = _by_dependents(path, candidates)
     if evidence is not None:
         return evidence
     exact: list[Candidate] = []

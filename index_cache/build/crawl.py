@@ -92,6 +92,14 @@ def _parse_metadata(data: bytes) -> tuple[str | None, list[str] | None, list[str
     return raw.get("name"), (list(names) if names is not None else None), list(raw.get("import_namespaces") or [])
 
 
+def _without_extra(req: Requirement) -> bool:
+    """Whether ``req`` applies with no extra asked for (on this interpreter)."""
+    try:
+        return req.marker is None or req.marker.evaluate({"extra": ""})
+    except Exception:  # noqa: BLE001 - a marker this interpreter cannot evaluate: not counted as base
+        return False
+
+
 def _dependencies(data: bytes) -> tuple[list[str], list[str], list[str]]:
     """Canonical names of every ``Requires-Dist`` (whatever its marker), of those needing no extra,
     and the ``Provides-Extra`` values."""
@@ -103,7 +111,7 @@ def _dependencies(data: bytes) -> tuple[list[str], list[str], list[str]]:
         except InvalidRequirement:
             continue
         names.add(canonicalize_name(req.name))
-        if req.marker is None or "extra" not in str(req.marker):
+        if _without_extra(req):
             base.add(canonicalize_name(req.name))
     return sorted(names), sorted(base), sorted({canonicalize_name(e) for e in raw.get("provides_extra") or ()})
 

@@ -28,10 +28,12 @@ since importing it imports them.
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from packaging.markers import Marker
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -47,6 +49,7 @@ from poncho.net import SimpleIndex
 
 from ..wheel_files import NOISE
 
+_PARSE_LOCK = threading.Lock()
 _TEST_PARTS = frozenset({"tests", "test", "testing", "conftest", "_testing"})
 _NOT_IMPORTED = frozenset({"examples", "example", "benchmarks", "benchmark"})  # rows nobody looks up
 # extras for working on the project, not for running it (``test``, ``dev``, ``docs``, ``test-full``)
@@ -68,7 +71,7 @@ def public_module(module: str) -> bool:
 class ExtrasLimits:
     """What reading one project's code may cost."""
 
-    files: int = 2000  # .py members analyzed per wheel
+    files: int = 5000  # .py members analyzed per wheel
     bytes: int = 64 * 1024 ** 2  # bytes fetched from one wheel (range requests included)
     seconds: float = 120.0  # per project; past it the modules read so far decide
 
@@ -86,6 +89,16 @@ class ExtrasResult:
     truncated: str = ""  # the bound that stopped the reading early, if any
     rows: list[tuple[str, str, str]] = field(default_factory=list)  # (module, distribution, "a,b")
     reason: str = ""
+
+
+def _holds(marker: Marker | None, extra: str) -> bool:
+    """Whether a requirement with ``marker`` applies when ``extra`` is asked for ("" for none), here."""
+    if marker is None:
+        return True
+    try:
+        return marker.evaluate({"extra": extra})
+    except Exception:  # noqa: BLE001 - a marker this interpreter cannot evaluate says nothing
+        return False
 
 
 def extra_requirements(metadata: bytes) -> tuple[str, list[str], set[str], dict[str, set[str]]]:
@@ -109,16 +122,12 @@ def extra_requirements(metadata: bytes) -> tuple[str, list[str], set[str], dict[
             continue
         dist = canonicalize_name(req.name)
         marker = req.marker
-        if marker is None or "extra" not in str(marker):
+        if _holds(marker, ""):  # required with no extra asked for
             if dist != me:
                 base.add(dist)
             continue
         for extra in extras:
-            try:
-                holds = marker.evaluate({"extra": extra})
-            except Exception:  # noqa: BLE001 - a marker this interpreter cannot evaluate says nothing
-                holds = False
-            if not holds:
+            if not _holds(marker, extra):
                 continue
             if dist == me:
                 nested[extra] |= {canonicalize_name(e) for e in req.extras}
@@ -182,7 +191,7 @@ def unconditional_import_lines(source: bytes) -> set[int]:
     """
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     lines: set[int] = set()
 
@@ -352,8 +361,9 @@ def project_extras(index: SimpleIndex, project: str, to_dist: Callable[[str], st
                 if exc.transient:
                     raise
                 continue
-            sites, _ = analyze_source(data, info.filename, package)
-            imports[module] = _needed(sites, unconditional_import_lines(data))
+            with _PARSE_LOCK:  # CPython 3.11's parser fails when several threads parse at once
+                sites, _ = analyze_source(data, info.filename, package)
+                imports[module] = _needed(sites, unconditional_import_lines(data))
             res.files += 1
         vendored = _vendored_names(zf.namelist())
     own_roots = {m.split(".", 1)[0] for m in imports}

@@ -234,6 +234,8 @@ def _extras_step(options: BuildOptions, settings: CrawlSettings, results: list[P
             return project_extras(index, name, to_dist, options.extras_limits, base_closure)
         except PonchoError as exc:
             return ExtrasResult(project=name, reason=f"error: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one odd wheel must not stop the step
+            return ExtrasResult(project=name, reason=f"error: {type(exc).__name__}: {exc}")
 
     with ThreadPoolExecutor(max_workers=max(1, min(options.workers, 8)), thread_name_prefix="index-extras") as pool:
         done = list(pool.map(one, names))

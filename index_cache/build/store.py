@@ -152,19 +152,31 @@ def dependents(results: Iterable[ProjectResult]) -> Counter[str]:
     return counts
 
 
-def render_dependents(results: list[ProjectResult]) -> str:
+def render_dependents(results: list[ProjectResult], rows: Iterable[tuple[str, str, int]] | None = None) -> str:
     """``dependents.tsv``: the counts of the distributions that share an import path with another.
 
     Only those can be in a tie, so the table stays small; a distribution no
-    crawled project requires has no row (it counts as 0).
+    crawled project requires has no row (it counts as 0). ``rows`` are the
+    index rows that say which are shared: this build's by default, or those
+    of another index (a bounded crawl counting for the full shipped index).
     """
     by_path: dict[str, set[str]] = {}
-    for path, dist, _ in index_rows(results):
+    for path, dist, _ in (index_rows(results) if rows is None else rows):
         by_path.setdefault(path, set()).add(dist)
     contested = {canonicalize_name(d) for dists in by_path.values() if len(dists) > 1 for d in dists}
     counts = dependents(results)
-    rows = sorted((d, counts[d]) for d in contested if counts[d])
-    return DEPENDENTS_HEADER + "".join(f"{d}\t{n}\n" for d, n in rows)
+    table = sorted((d, counts[d]) for d in contested if counts[d])
+    return DEPENDENTS_HEADER + "".join(f"{d}\t{n}\n" for d, n in table)
+
+
+def read_index_rows(path: Path) -> list[tuple[str, str, int]]:
+    """The rows of an ``import-index.tsv``."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            p, d, r = line.split("\t")
+            out.append((p, d, int(r)))
+    return out
 
 
 def render_extras(rows: Iterable[tuple[str, str, str]]) -> str:
