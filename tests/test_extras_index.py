@@ -200,3 +200,25 @@ def test_only_statements_that_always_run_count():
 def test_rows_under_a_package_with_the_same_extras_are_left_out():
     found = {"p.a": ("x",), "p.a.b": ("x",), "p.a.c": ("x", "y"), "p.d": ("y",)}
     assert compact_rows("p", found) == [("p.a", "p", "x"), ("p.a.c", "p", "x,y"), ("p.d", "p", "y")]
+
+
+@pytest.mark.slow
+def test_a_lock_from_the_built_tables_installs_and_the_submodule_imports(built, index_server, tmp_path):
+    """The extra's dependency is in the lock, and `cloudy.remote` (which re-raises without it) imports."""
+    from venvs import make_venv
+    from venvs import run as venv_run
+
+    from poncho.pipeline import Options, lock
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "job.py").write_text("from cloudy.remote import wirelib\n")
+    mapper = default_mapper(index=ShippedIndex(built / INDEX_FILE))
+    result = lock([root], Options(index_urls=(index_server.url,), cache_dir=None, probe=False, mapper=mapper))
+    path = result.write(root / "env.lock")
+    python = make_venv(tmp_path / "venv")
+    inst = venv_run([str(python), "-m", "pip", "install", "--no-deps", "--require-hashes", "--index-url",
+                     index_server.url, "-r", str(path)])
+    assert inst.returncode == 0, inst.stdout + inst.stderr
+    imp = venv_run([str(python), "-c", "import cloudy.remote; print(cloudy.remote.wirelib.VERSION)"])
+    assert imp.returncode == 0 and imp.stdout.strip() == "2", imp.stderr
