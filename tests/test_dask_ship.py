@@ -138,8 +138,11 @@ def test_install_mode_puts_the_lock_into_the_workers_own_environment(served, job
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
     worker_venv = tmp_path / "worker-venv"
     venv.EnvBuilder(with_pip=False).create(worker_venv)
-    (next(worker_venv.glob("lib/python*/site-packages")) / "driver.pth").write_text(
-        "\n".join(site.getsitepackages()) + "\n")
+    worker_site = next(worker_venv.glob("lib/python*/site-packages"))
+    (worker_site / "driver.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    # The driver's site-packages hold poncho when it is installed normally (as in CI): hide it, so this worker
+    # has no poncho whichever way the tests' environment was installed.
+    (worker_site / "hide-poncho.pth").write_text('import sys; sys.modules["poncho"] = None\n')
     with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None) as c, \
             distributed.Client(c) as client:
         worker = subprocess.Popen([str(worker_venv / "bin" / "python"), "-m", "distributed.cli.dask_worker",
