@@ -131,6 +131,7 @@ def _ready(link: Path) -> bool:
 
 @contextlib.contextmanager
 def _node_lock(path: Path) -> Iterator[None]:
+    # The same lock as poncho.ship.run's, kept here: this module travels by value to workers without poncho.
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: the atomic symlink alone keeps it consistent
