@@ -11,7 +11,6 @@ by their subpackage; a distribution without a file list falls back to
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import threading
 from collections.abc import Sequence
 
@@ -36,6 +35,8 @@ class EnvironmentSource:
             if self._table is not None:
                 return self._table
             table: dict[str, set[str]] = {}
+            import importlib.metadata as md  # with email.*: only when an environment is asked (--use-env)
+
             dists = md.distributions(path=self.path) if self.path is not None else md.distributions()
             for dist in dists:
                 name = dist.metadata["Name"] if dist.metadata else None
