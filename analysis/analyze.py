@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import guards
-from .cache import SiteCache, entry_key
+from .cache import SiteCache, entry_key, tree_key
 from .notebooks import analyze_notebook
 from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
@@ -170,6 +170,19 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
         return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
 
 
+def _tree_key(files: list[SourceFile], max_file_size: int) -> str | None:
+    """The whole-tree cache key (:func:`.cache.tree_key`), or None when a file cannot be stat-ed."""
+    stats = []
+    for f in files:
+        try:
+            st = os.stat(f.path)
+        except OSError:
+            return None
+        stats.append((str(f.path), f.module, f.package, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    stats.append(("", "", "", max_file_size, 0, 0, 0))
+    return tree_key(stats)
+
+
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
             jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE,
             runtime: RuntimeScope | None = None) -> Analysis:
@@ -193,7 +206,15 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
 
     per_file: dict[int, tuple[list[ImportSite], list[Diagnostic]]] = {}
     pending: list[tuple[int, str | None, tuple]] = []
-    for i, f in enumerate(files):
+    tree = _tree_key(files, max_file_size) if store else None
+    whole = store.get_tree(tree) if store and tree else None
+    if whole is not None and [file for file, _, _ in whole] == [str(f.path) for f in files]:
+        per_file = {i: (sites, diags) for i, (_, sites, diags) in enumerate(whole)}
+        result.cache_hits = len(files)
+        files_to_read: list[SourceFile] = []
+    else:
+        files_to_read = files
+    for i, f in enumerate(files_to_read):
         data = _read(f, max_file_size)
         if isinstance(data, Diagnostic):
             per_file[i] = ([], [data])
@@ -212,6 +233,9 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
         per_file[i] = out
         if store and key:
             store.put(key, *out)
+    if store and tree and files_to_read and not any(
+            d.code is Code.UNREADABLE for _, diags in per_file.values() for d in diags):
+        store.put_tree(tree, [(str(f.path), *per_file[i]) for i, f in enumerate(files)])
 
     for i in range(len(files)):
         sites, diags = per_file[i]

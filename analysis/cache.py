@@ -31,6 +31,7 @@ _SITE_FIELDS = [f.name for f in fields(ImportSite) if f.name != "file"]
 _DIAG_FIELDS = [f.name for f in fields(Diagnostic) if f.name != "file"]
 # What each stored field must be (the dataclasses do not check): a wrong type would fail later, in a sort.
 _ENUMS = {"kind": Kind, "guard": Guard, "severity": Severity, "code": Code}
+_ANY = lambda v: True  # noqa: E731 - an Enum field is checked by its conversion
 _TYPES = {"int": lambda v: type(v) is int, "str": lambda v: type(v) is str,
           "int | None": lambda v: v is None or type(v) is int, "str | None": lambda v: v is None or type(v) is str}
 
@@ -54,20 +55,38 @@ def analyzer_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def tree_key(stats: list[tuple[str, str, str, int, int, int, int]]) -> str:
+    """A whole tree's entry: every file's path, module, package and stat identity (size, mtime, ctime, inode).
+
+    A warm ``check`` of a tree nobody touched then reads one entry instead of
+    every file and one entry each. Editing, checking out, copying or chmod-ing
+    a file changes its ctime, so the tree key moves and the per-file entries
+    (keyed by content) answer as before.
+    """
+    h = hashlib.sha256(analyzer_digest().encode())
+    h.update(json.dumps(stats, separators=(",", ":")).encode())
+    return h.hexdigest()
+
+
 def entry_key(data: bytes, kind: str, module: str, package: str) -> str:
     h = hashlib.sha256(data)
     h.update(f"\0{analyzer_digest()}\0{kind}\0{module}\0{package}".encode())
     return h.hexdigest()
 
 
-def dump(sites: list[ImportSite], diags: list[Diagnostic]) -> bytes:
+def _rows(sites: list[ImportSite], diags: list[Diagnostic]) -> tuple[list[list], list[list]]:
     # Plain attribute reads: dataclasses.asdict deep-copies every field (a third of a cold run's cache cost).
     def row(obj, names):
         values = [getattr(obj, n) for n in names]
         return [v.value if isinstance(v, Enum) else v for v in values]
 
-    return json.dumps({"schema": SCHEMA, "sites": [row(s, _SITE_FIELDS) for s in sites],
-                       "diagnostics": [row(d, _DIAG_FIELDS) for d in diags]}, separators=(",", ":")).encode()
+    return [row(s, _SITE_FIELDS) for s in sites], [row(d, _DIAG_FIELDS) for d in diags]
+
+
+def dump(sites: list[ImportSite], diags: list[Diagnostic]) -> bytes:
+    site_rows, diag_rows = _rows(sites, diags)
+    return json.dumps({"schema": SCHEMA, "sites": site_rows, "diagnostics": diag_rows},
+                      separators=(",", ":")).encode()
 
 
 def load(raw: bytes, file: str) -> tuple[list[ImportSite], list[Diagnostic]]:
@@ -86,19 +105,22 @@ def _record(cls, names: list[str], row: object, file: str):
     if not isinstance(row, list) or len(row) != len(names):
         raise ValueError("a record of another shape")
     kw = {}
-    for f, value in zip((_FIELDS[cls][n] for n in names), row):
-        if f.name in _ENUMS:
+    for (name, enum, check), value in zip(_PLANS[cls], row):
+        if enum is not None:
             try:
-                value = _ENUMS[f.name](value)
+                value = enum(value)
             except TypeError:  # unhashable
-                raise ValueError(f.name) from None
-        elif not _TYPES[str(f.type)](value):
-            raise ValueError(f.name)
-        kw[f.name] = value
+                raise ValueError(name) from None
+        elif not check(value):
+            raise ValueError(name)
+        kw[name] = value
     return cls(file=file, **kw)
 
 
 _FIELDS = {cls: {f.name: f for f in fields(cls)} for cls in (ImportSite, Diagnostic)}
+# Per stored field, in row order: (name, its Enum or None, its type check), worked out once, not per value.
+_PLANS = {cls: [(n, _ENUMS[n], _ANY) if n in _ENUMS else (n, None, _TYPES[str(_FIELDS[cls][n].type)]) for n in names]
+          for cls, names in ((ImportSite, _SITE_FIELDS), (Diagnostic, _DIAG_FIELDS))}
 
 
 class SiteCache:
@@ -123,6 +145,35 @@ class SiteCache:
             return load(raw, file)
         except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             return None  # corrupted: recomputed and rewritten by the caller
+
+    def get_tree(self, key: str) -> list[tuple[str, list[ImportSite], list[Diagnostic]]] | None:
+        """A whole tree's per-file records (see :func:`tree_key`), or None (missing or damaged: a miss)."""
+        try:
+            with open(self.directory / "trees" / f"{key}.json", "rb") as fh:
+                raw = fh.read(MAX_ENTRY + 1)
+            if len(raw) > MAX_ENTRY:
+                return None
+            data = json.loads(raw)
+            if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("files"), list):
+                return None
+            out = []
+            for item in data["files"]:
+                if not isinstance(item, list) or len(item) != 3 or type(item[0]) is not str \
+                        or not isinstance(item[1], list) or not isinstance(item[2], list):
+                    return None
+                file = item[0]
+                out.append((file, [_record(ImportSite, _SITE_FIELDS, r, file) for r in item[1]],
+                            [_record(Diagnostic, _DIAG_FIELDS, r, file) for r in item[2]]))
+            return out
+        except (OSError, ValueError, RecursionError):
+            return None
+
+    def put_tree(self, key: str, per_file: list[tuple[str, list[ImportSite], list[Diagnostic]]]) -> None:
+        if not self.writable:
+            return
+        files = [[file, *_rows(sites, diags)] for file, sites, diags in per_file]
+        raw = json.dumps({"schema": SCHEMA, "files": files}, separators=(",", ":")).encode()
+        self.writable = write_cache_entry(self.directory / "trees" / f"{key}.json", raw, "analysis")
 
     def put(self, key: str, sites: list[ImportSite], diags: list[Diagnostic]) -> None:
         """Store an entry; a cache that cannot be written warns once (poncho.fileio) and is left alone."""

@@ -42,9 +42,11 @@ def test_corrupted_entry_is_ignored_and_rewritten(tmp_path):
     tree(src, 2)
     cache = SiteCache(tmp_path / "cache")
     good = analyze([src], cache=cache)
-    entries = sorted((tmp_path / "cache").rglob("*.json"))
+    entries = sorted(p for p in (tmp_path / "cache").rglob("*.json") if p.parent.name != "trees")
     assert len(entries) == 2
     entries[0].write_bytes(b"{not json")
+    for whole in (tmp_path / "cache" / "trees").iterdir():  # the whole-tree entry would answer first
+        whole.unlink()
     again = analyze([src], cache=cache)
     assert again.parsed == 1 and again.sites == good.sites
     assert analyze([src], cache=cache).parsed == 0  # rewritten
@@ -100,3 +102,34 @@ def test_cached_diagnostics_keep_their_codes(tmp_path):
         assert [d.code for d in a.diagnostics] == [Code.UNREADABLE]
         assert [d.code for d in a.notes] == [Code.DYNAMIC_UNKNOWN]
     assert second.diagnostics[0].as_dict()["code"] == "PR101"
+
+
+def test_an_untouched_tree_is_one_entry_and_any_change_moves_its_key(tmp_path, monkeypatch):
+    """A warm run of an untouched tree reads one whole-tree entry and no source file; editing a file (same
+    size, same second) or a damaged tree entry falls back to the per-file entries, which stay right."""
+    import importlib
+
+    analyze_module = importlib.import_module("poncho.analysis.analyze")  # the package re-exports the function
+
+    src = tmp_path / "src"
+    src.mkdir()
+    tree(src)
+    cache = SiteCache(tmp_path / "cache")
+    first = analyze([src], cache=cache)
+    (entry,) = (tmp_path / "cache" / "trees").iterdir()
+    read: list[str] = []
+    real_read = analyze_module._read
+    monkeypatch.setattr(analyze_module, "_read", lambda f, size: read.append(str(f.path)) or real_read(f, size))
+    again = analyze([src], cache=cache)
+    assert read == [] and again.cache_hits == 5 and again.sites == first.sites
+    before = os.stat(src / "m2.py")
+    (src / "m2.py").write_text((src / "m2.py").read_text().replace("lib2", "new"))  # same size
+    os.utime(src / "m2.py", ns=(before.st_atime_ns, before.st_mtime_ns))  # and the same mtime: ctime moves
+    edited = analyze([src], cache=cache)
+    assert "new" in {s.module for s in edited.sites} and "lib2" not in {s.module for s in edited.sites}
+    assert edited.parsed == 1 and len(read) == 5
+    for damaged in (b"", b"{not json", b'{"schema": 2, "files": [["x", [[1]], []]]}'):
+        for e in (tmp_path / "cache" / "trees").iterdir():
+            e.write_bytes(damaged)
+        assert analyze([src], cache=cache).sites == edited.sites
+    assert entry.parent.is_dir()
