@@ -242,11 +242,11 @@ class Pipeline:
                 # A repeated lock: an entry made from these very requirements is one the plan below changed
                 # nothing for (a swap or a left-out requirement changes the key), so it is used as it is, with
                 # no repository and no page read; only its sdist pins are flagged again.
-                asked = [r.requirement for r in result.requirements.direct]
-                cached = self._cached_resolution(result, asked, constraints, preferred, target)
+                direct = [r.requirement for r in result.requirements.direct]
+                cached = self._cached_resolution(result, direct, constraints, preferred, target)
                 if cached is not None:
                     diags, notes = installable.sdist_only(cached, self.options.only_binary)
-                    plans.append(installable.Plan(requirements=asked, diagnostics=diags, notes=notes))
+                    plans.append(installable.Plan(requirements=direct, diagnostics=diags, notes=notes))
                     return cached
 
                 def resolve_with(requirements: list[Requirement], wanted: dict[str, str]) -> Resolution:
