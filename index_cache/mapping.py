@@ -11,7 +11,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .neighbours import Evidence
 
 
 class Source(str, enum.Enum):
@@ -38,6 +41,8 @@ class Mapping:
     specifier: str = ""  # a version range the module needs (``setuptools<82`` for pkg_resources, .dropped)
     # (distribution, dependents) of every provider when several provide ``matched`` (dependents.tsv)
     dependents: tuple[tuple[str, int], ...] = ()
+    # how each provider's neighbourhood met the project's other distributions, when it did (neighbours.tsv)
+    neighbours: tuple[Evidence, ...] = ()
 
     @property
     def resolved(self) -> bool:
@@ -54,6 +59,14 @@ class MappingSource(Protocol):
         """The mapping for ``module``, or None when this source does not know."""
 
 
+@runtime_checkable
+class ContextualSource(Protocol):
+    """A source whose choice among several providers may depend on the project's other distributions."""
+
+    def in_context(self, context: frozenset[str]) -> MappingSource:
+        """This source, answering for a project that needs the ``context`` distributions (canonical names)."""
+
+
 def prefixes(module: str) -> list[str]:
     """``a.b.c`` -> ``["a.b.c", "a.b", "a"]``: longest prefix first."""
     parts = module.split(".")
@@ -65,7 +78,24 @@ class Mapper:
 
     def __init__(self, sources: Sequence[MappingSource]) -> None:
         self.sources = list(sources)
+        self._plain: list[MappingSource] | None = None  # the sources before any context
         self._memo: dict[str, Mapping] = {}
+        self.context: frozenset[str] = frozenset()
+
+    def use_context(self, context: frozenset[str]) -> None:
+        """Answer from now on for a project that needs the ``context`` distributions (canonical names).
+
+        Only a choice among several providers can change, so only those answers
+        are forgotten; the rest (and whatever the probe learned) are kept.
+        """
+        context = frozenset(context)
+        if context == self.context:
+            return
+        self.context = context
+        if self._plain is None:
+            self._plain = list(self.sources)
+        self.sources = [s.in_context(context) if isinstance(s, ContextualSource) else s for s in self._plain]
+        self._memo = {k: m for k, m in self._memo.items() if not m.alternatives}
 
     def map(self, module: str) -> Mapping:
         if module not in self._memo:

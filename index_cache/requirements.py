@@ -203,6 +203,32 @@ def map_site(site: ImportSite, mapper: Mapper) -> Mapping:
     return mapping
 
 
+def project_context(sites: Iterable[ImportSite], mapper: Mapper,
+                    declared: Declarations | None = None) -> frozenset[str]:
+    """The distributions the project needs whatever any choice says (canonical names).
+
+    What its imports map to with no other provider (a user mapping, a plugin
+    rule, the only provider), and what it declares: the evidence that settles
+    an import several distributions provide (:mod:`.neighbours`). Imports
+    with several providers are left out, and so are alternatives that hold
+    only under a condition, so the context does not depend on another choice
+    or on the order of the files.
+    """
+    found = set(declared.where()) if declared else set()
+    for site in sites:
+        if site.kind == Kind.HINT or site.condition or (not site.distribution and not is_module_name(site.module)):
+            continue
+        mapping = map_site(site, mapper)
+        if mapping.distribution is not None and not mapping.alternatives:
+            found.add(canonicalize_name(mapping.distribution))
+    return frozenset(found)
+
+
+def use_project_context(sites: Iterable[ImportSite], mapper: Mapper, declared: Declarations | None = None) -> None:
+    """Let ``mapper`` choose among providers by the project's other distributions (:func:`project_context`)."""
+    mapper.use_context(project_context(sites, mapper, declared))
+
+
 def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) -> str | None:
     """Why imports that look required are an optional integration, or None when they are not.
 
@@ -231,6 +257,7 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
     out = Requirements()
     unresolved: dict[str, list[ImportSite]] = defaultdict(list)
     sites = list(sites)
+    use_project_context(sites, mapper, declared)
     if any(s.condition for s in sites):  # alternatives that hold under another distribution's version
         sites = settle(sites, declared, lambda s: map_site(s, mapper).distribution)
     for site in sites:

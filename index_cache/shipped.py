@@ -22,12 +22,13 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Mapping as _Table
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from .mapping import Mapping, Source, prefixes
+from .neighbours import EMPTY, NEIGHBOURS_FILE, NEIGHBOURS_MIN, Evidence, Neighbourhood, parse_row, strongest, weigh
 
 DATA_DIR = Path(__file__).parent / "data"  # the runtime data shipped in the wheel
 INDEX_FILE = "import-index.tsv"
@@ -56,6 +57,15 @@ class Candidate:
     distribution: str
     rank: int
     dependents: int = 0  # crawled projects that require it (dependents.tsv); 0 when unknown
+    neighbourhood: Neighbourhood = EMPTY  # what its dependents also require (neighbours.tsv), given a context
+
+
+def _variant(path: str, pick: Candidate, candidates: list[Candidate]) -> bool:
+    """Whether ``pick`` is named like a candidate named like the import plus a suffix (``psycopg2-binary``
+    beside ``psycopg2``): a variant of the same project, which evidence about projects does not choose."""
+    names = {canonicalize_name(c.distribution) for c in candidates}
+    mine = canonicalize_name(pick.distribution)
+    return any(mine.startswith(canonicalize_name(p) + "-") and canonicalize_name(p) in names for p in prefixes(path))
 
 
 def _by_dependents(path: str, candidates: list[Candidate]) -> tuple[Candidate, str] | None:
@@ -70,21 +80,45 @@ def _by_dependents(path: str, candidates: list[Candidate]) -> tuple[Candidate, s
     top, runner = ordered[0], ordered[1]
     if top.dependents < DEPENDENTS_MIN or top.dependents <= DEPENDENTS_MARGIN * runner.dependents:
         return None
-    names = {canonicalize_name(c.distribution) for c in candidates}
-    mine = canonicalize_name(top.distribution)
-    if any(mine.startswith(canonicalize_name(p) + "-") and canonicalize_name(p) in names for p in prefixes(path)):
+    if _variant(path, top, candidates):
         return None
     return top, (f"most depended on: {top.dependents} crawled projects require it, "
                  f"{runner.dependents} require {runner.distribution}")
 
 
-def choose(path: str, candidates: list[Candidate],
-           declared: _Table[str, str] | None = None) -> tuple[Candidate, str]:
+def neighbour_evidence(candidates: list[Candidate], context: frozenset[str]) -> list[Evidence]:
+    """Each candidate's neighbourhood laid over the project's ``context`` (see :mod:`.neighbours`)."""
+    return weigh([(c.distribution, c.neighbourhood) for c in candidates], context)
+
+
+def _by_neighbours(path: str, candidates: list[Candidate], context: frozenset[str],
+                   fallback: Candidate) -> tuple[Candidate, str] | None:
+    """The candidate the project's neighbours clearly favour, and why; None when they do not (or pick a variant).
+
+    ``fallback`` is the pick without a context. When fewer than
+    :data:`NEIGHBOURS_MIN` crawled projects require it, nothing says what
+    projects that use it look like: any neighbour of another candidate
+    (``requests`` beside libclang, against ``clang`` that no crawled project
+    requires) would only be popularity, which the later rules weigh already.
+    """
+    if fallback.neighbourhood.projects < NEIGHBOURS_MIN:
+        return None
+    found = strongest(neighbour_evidence(candidates, context))
+    if found is None:
+        return None
+    pick = next(c for c in candidates if c.distribution == found[0].distribution)
+    return None if _variant(path, pick, candidates) else (pick, found[1])
+
+
+def choose(path: str, candidates: list[Candidate], declared: _Table[str, str] | None = None,
+           context: frozenset[str] = frozenset()) -> tuple[Candidate, str]:
     """The candidate to pick for ``path`` and why.
 
     A distribution the project declares (``declared``: canonical name -> where)
     comes first: ``psycopg2-binary`` in ``[project].dependencies`` beats
-    ``psycopg2``. Then the one far more projects depend on (``Candidate.dependents``,
+    ``psycopg2``. Then the one that projects using what this project uses
+    (``context``: canonical names) clearly require (:mod:`.neighbours`):
+    django-ninja for ``ninja`` in a Django project. Then the one far more projects depend on (``Candidate.dependents``,
     see :data:`DEPENDENTS_MARGIN`): ``python-crontab`` for ``crontab`` when the
     crawled projects say so. Then a distribution named like the path (or like its longest
     dotted prefix that names one: ``psycopg2`` for ``psycopg2.extras``), unless
@@ -98,9 +132,13 @@ def choose(path: str, candidates: list[Candidate],
             return pick, f"the project declares it ({declared[canonicalize_name(pick.distribution)]})"
     if len(candidates) == 1:
         return best, "the only distribution in the index that provides it"
-    evidence = _by_dependents(path, candidates)
-    if evidence is not None:
-        return evidence
+    if context:
+        by_context = _by_neighbours(path, candidates, context, choose(path, candidates)[0])
+        if by_context is not None:
+            return by_context
+    by_count = _by_dependents(path, candidates)
+    if by_count is not None:
+        return by_count
     exact: list[Candidate] = []
     for prefix in prefixes(path):  # psycopg2.extras: psycopg2 is the name that matches
         want = canonicalize_name(prefix)
@@ -129,6 +167,7 @@ class ShippedIndex:
         self._shared: dict[str, bool] = {}
         self._dependents: dict[str, int] | None = None
         self._extras: dict[str, dict[str, tuple[str, ...]]] | None = None
+        self._neighbours: dict[str, Neighbourhood] | None = None
 
     def _side_table(self, name: str) -> list[list[str]]:
         """Rows of a table next to the index (``dependents.tsv``, ``extras-index.tsv``); none when absent."""
@@ -148,6 +187,16 @@ class ShippedIndex:
                     self._dependents = {canonicalize_name(r[0]): int(r[1]) for r in self._side_table(DEPENDENTS_FILE)
                                         if len(r) == 2 and r[1].isdigit()}
         return self._dependents.get(canonicalize_name(distribution), 0)
+
+    def neighbourhood(self, distribution: str) -> Neighbourhood:
+        """What the crawled projects that require ``distribution`` also require, and what it requires
+        (``neighbours.tsv``; empty when the table does not say)."""
+        if self._neighbours is None:
+            with self._lock:
+                if self._neighbours is None:
+                    rows = (parse_row(r) for r in self._side_table(NEIGHBOURS_FILE))
+                    self._neighbours = dict(r for r in rows if r is not None)
+        return self._neighbours.get(canonicalize_name(distribution), EMPTY)
 
     def extras_for(self, module: str, distribution: str) -> tuple[tuple[str, ...], str | None]:
         """The extras of ``distribution`` that importing ``module`` needs, and the deepest module that says so.
@@ -245,8 +294,14 @@ class ShippedIndex:
     def lookup(self, module: str) -> Mapping | None:
         return self.lookup_declared(module, None)
 
-    def lookup_declared(self, module: str, declared: _Table[str, str] | None) -> Mapping | None:
-        """:meth:`lookup`, preferring the ``declared`` distributions (canonical name -> where declared)."""
+    def in_context(self, context: frozenset[str]) -> DeclaredIndex:
+        """This index answering for a project whose other distributions are ``context`` (see :class:`Mapper`)."""
+        return DeclaredIndex(self, {}, context)
+
+    def lookup_declared(self, module: str, declared: _Table[str, str] | None,
+                        context: frozenset[str] = frozenset()) -> Mapping | None:
+        """:meth:`lookup`, preferring the ``declared`` distributions (canonical name -> where declared),
+        then what projects using the ``context`` distributions require (:mod:`.neighbours`)."""
         for prefix in prefixes(module):
             cands = self.candidates(prefix)
             if not cands:
@@ -255,7 +310,12 @@ class ShippedIndex:
             if namespace and prefix != module:
                 # an unknown module inside a shared namespace: not the namespace root's owner (the probe may know)
                 return None
-            chosen, why = choose(prefix, cands, declared)
+            found: tuple[Evidence, ...] = ()
+            if context and len(cands) > 1 and not (declared and any(canonicalize_name(c.distribution) in declared
+                                                                    for c in cands)):
+                cands = [replace(c, neighbourhood=self.neighbourhood(c.distribution)) for c in cands]
+                found = tuple(e for e in neighbour_evidence(cands, context) if e.matched)
+            chosen, why = choose(prefix, cands, declared, context)
             others = tuple(c.distribution for c in cands if c is not chosen)
             reason = f"shipped index: {chosen.distribution} provides {prefix!r}; {why}"
             if others:
@@ -270,18 +330,24 @@ class ShippedIndex:
                            f"(extras index)")
             counts = tuple((c.distribution, c.dependents) for c in cands) if len(cands) > 1 else ()
             return Mapping(module, chosen.distribution, self.source, matched=prefix, alternatives=others,
-                           reason=reason, namespace=namespace, extras=extras, dependents=counts)
+                           reason=reason, namespace=namespace, extras=extras, dependents=counts, neighbours=found)
         return None
 
 
 class DeclaredIndex:
-    """The shipped index, preferring what the analyzed project declares when several provide a module."""
+    """The shipped index, preferring what the analyzed project declares when several provide a module,
+    then what its ``context`` (the distributions its other imports need) points to."""
 
     source = Source.INDEX
 
-    def __init__(self, index: ShippedIndex, declared: _Table[str, str]) -> None:
+    def __init__(self, index: ShippedIndex, declared: _Table[str, str],
+                 context: frozenset[str] = frozenset()) -> None:
         self.index = index
         self.declared = dict(declared)
+        self.context = frozenset(context)
+
+    def in_context(self, context: frozenset[str]) -> DeclaredIndex:
+        return DeclaredIndex(self.index, self.declared, context)
 
     def lookup(self, module: str) -> Mapping | None:
-        return self.index.lookup_declared(module, self.declared)
+        return self.index.lookup_declared(module, self.declared, self.context)

@@ -23,11 +23,12 @@ from poncho.index_cache.build import BuildOptions, build
 from poncho.index_cache.build.journal import JOURNAL
 from poncho.index_cache.build.results import Outcome
 from poncho.index_cache.build.store import MANIFEST_FILE, PROJECTS_FILE
+from poncho.index_cache.neighbours import NEIGHBOURS_FILE
 from poncho.index_cache.shipped import DEPENDENTS_FILE, INDEX_FILE, ShippedIndex
 from support.index_server import IndexServer, ServedFile
 from support.wheels import build_wheel
 
-OUTPUTS = {INDEX_FILE, DEPENDENTS_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
+OUTPUTS = {INDEX_FILE, DEPENDENTS_FILE, NEIGHBOURS_FILE, PROJECTS_FILE, MANIFEST_FILE, JOURNAL}
 
 
 def _sdist_zip(dest: Path, name: str, version: str, top_level: str) -> Path:

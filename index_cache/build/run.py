@@ -41,7 +41,16 @@ from .crawl import CrawlSettings, crawl_project, session_for
 from .extras import ExtrasLimits, ExtrasResult, project_extras
 from .journal import JOURNAL, Journal, read_journal
 from .results import ERROR, INDEXED, UNINDEXED, Outcome, ProjectResult
-from .store import default_input, load_top_list, write_extras, write_manifest, write_outputs
+from .store import (
+    NEIGHBOURS_BUNDLE,
+    NEIGHBOURS_LEAST,
+    NEIGHBOURS_SHARE,
+    default_input,
+    load_top_list,
+    write_extras,
+    write_manifest,
+    write_outputs,
+)
 
 
 @dataclass
@@ -287,4 +296,6 @@ def _manifest(options: BuildOptions, source: Path, settings: CrawlSettings, resu
         "resumed_projects": resumed,
         "engine": _engine(options),
         "archive_limits": asdict(options.limits),
+        # neighbours.tsv's cut (see .store)
+        "neighbours": {"least": NEIGHBOURS_LEAST, "share": NEIGHBOURS_SHARE, "bundle": NEIGHBOURS_BUNDLE},
     }

@@ -10,6 +10,10 @@ re-build shows as a readable diff):
 - ``dependents.tsv``: ``distribution  dependents`` for every distribution
   that shares an import path with another: how many crawled projects name it
   in ``Requires-Dist`` (the evidence that settles ties before download rank);
+- ``neighbours.tsv``: ``distribution  floor  neighbour:count,...  requires,...``
+  for the same distributions: which others the crawled projects that require
+  it also require, and how many (its neighbourhood, :mod:`..neighbours`),
+  and what it requires itself;
 - ``extras-index.tsv`` (with ``--extras``, :mod:`.extras`): ``module
   distribution  extras`` for submodules that need an extra;
 - ``manifest.json``: how, when and from where it was built.
@@ -26,6 +30,7 @@ and never shipped in the wheel.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +40,7 @@ from packaging.utils import canonicalize_name
 from poncho.errors import ProjectListError
 from poncho.fileio import write_atomic
 
+from ..neighbours import NEIGHBOURS_FILE
 from ..shipped import DEPENDENTS_FILE, EXTRAS_FILE, INDEX_FILE
 from ..wheel_files import NOISE
 from .results import INDEXED, ProjectResult
@@ -46,6 +52,12 @@ MANIFEST_FILE = "manifest.json"
 INDEX_HEADER = "# import_path\tdistribution\trank  (poncho-resolve index; see manifest.json)\n"
 DEPENDENTS_HEADER = ("# distribution\tdependents  (crawled projects whose Requires-Dist names it; only distributions "
                      "sharing an import path; see manifest.json)\n")
+NEIGHBOURS_HEADER = ("# distribution\tdependents\tfloor\tneighbour:count,...\trequires,...|-  (crawled projects "
+                     "requiring it, and it with each neighbour; floor: the largest count not listed; requires: "
+                     "its own, - when not crawled; see manifest.json)\n")
+NEIGHBOURS_LEAST = 2  # a pair fewer projects require together is not listed (one project is an anecdote) ...
+NEIGHBOURS_SHARE = 0.05  # ... nor one less than this share of the distribution's dependents do
+NEIGHBOURS_BUNDLE = 50  # a requirement list longer than this is a bundle (types-aiobotocore-*): not counted
 EXTRAS_HEADER = "# module\tdistribution\textras  (poncho-resolve index build --extras; see manifest.json)\n"
 
 
@@ -160,13 +172,65 @@ def render_dependents(results: list[ProjectResult], rows: Iterable[tuple[str, st
     index rows that say which are shared: this build's by default, or those
     of another index (a bounded crawl counting for the full shipped index).
     """
-    by_path: dict[str, set[str]] = {}
-    for path, dist, _ in (index_rows(results) if rows is None else rows):
-        by_path.setdefault(path, set()).add(dist)
-    contested = {canonicalize_name(d) for dists in by_path.values() if len(dists) > 1 for d in dists}
+    contested = _contested(results, rows)
     counts = dependents(results)
     table = sorted((d, counts[d]) for d in contested if counts[d])
     return DEPENDENTS_HEADER + "".join(f"{d}\t{n}\n" for d, n in table)
+
+
+def _contested(results: list[ProjectResult], rows: Iterable[tuple[str, str, int]] | None) -> set[str]:
+    """Canonical names of the distributions that share an import path with another in ``rows``."""
+    by_path: dict[str, set[str]] = {}
+    for path, dist, _ in (index_rows(results) if rows is None else rows):
+        by_path.setdefault(path, set()).add(dist)
+    return {canonicalize_name(d) for dists in by_path.values() if len(dists) > 1 for d in dists}
+
+
+def co_requirements(results: Iterable[ProjectResult], wanted: set[str]) -> dict[str, tuple[int, Counter[str]]]:
+    """For each of ``wanted``: how many of ``results`` require it, and how many of those each other distribution.
+
+    Only runtime requirements (no extra) count, on both sides: a project that
+    names a distribution only under an extra (``test``, ``docs``, ``dev``)
+    says what its developers use, not what projects like it run (counting
+    them made documentation and release tools look like data-science
+    libraries). A list of more than :data:`NEIGHBOURS_BUNDLE` names is a
+    bundle (a meta-package naming every service's stubs) and is not counted.
+    """
+    out: dict[str, tuple[int, Counter[str]]] = {d: (0, Counter()) for d in sorted(wanted)}
+    for r in results:
+        base = set(r.base_requires) - {canonicalize_name(r.project)}
+        for d in base & wanted:
+            others = base - {d}
+            if len(others) < NEIGHBOURS_BUNDLE:
+                n, counts = out[d]
+                counts.update(others)
+                out[d] = (n + 1, counts)
+    return out
+
+
+def render_neighbours(results: list[ProjectResult], rows: Iterable[tuple[str, str, int]] | None = None) -> str:
+    """``neighbours.tsv``: the neighbourhood of each distribution that shares an import path (see ``rows``
+    in :func:`render_dependents`), for the neighbour rule (:mod:`poncho.index_cache.neighbours`).
+
+    Per distribution: the crawled projects counted (:func:`co_requirements`);
+    every neighbour that at least :data:`NEIGHBOURS_LEAST` of them, and at
+    least :data:`NEIGHBOURS_SHARE` of them, require too, most first (ties by
+    name); ``floor``, the largest count not listed (the lookup assumes it for
+    a neighbour it does not find); and its own runtime requirements when it
+    was crawled (``-`` when not). Same journal and index, same bytes.
+    """
+    contested = _contested(results, rows)
+    own = {canonicalize_name(r.project): sorted(r.base_requires) for r in results}
+    lines = []
+    for dist, (n, counts) in co_requirements(results, contested).items():
+        least = max(NEIGHBOURS_LEAST, math.ceil(n * NEIGHBOURS_SHARE))
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        kept = [kv for kv in ranked if kv[1] >= least]
+        floor = ranked[len(kept)][1] if len(ranked) > len(kept) else 0
+        requires = ",".join(own[dist]) if dist in own else "-"
+        if n or dist in own:
+            lines.append(f"{dist}\t{n}\t{floor}\t{','.join(f'{x}:{c}' for x, c in kept)}\t{requires}\n")
+    return NEIGHBOURS_HEADER + "".join(lines)
 
 
 def read_index_rows(path: Path) -> list[tuple[str, str, int]]:
@@ -195,6 +259,7 @@ def write_outputs(out_dir: Path, results: list[ProjectResult], manifest: dict) -
     """The tables, each atomically, the manifest last."""
     write_atomic(out_dir / INDEX_FILE, render_index(results))
     write_atomic(out_dir / DEPENDENTS_FILE, render_dependents(results))
+    write_atomic(out_dir / NEIGHBOURS_FILE, render_neighbours(results))
     write_atomic(out_dir / PROJECTS_FILE, render_projects(results))
     write_manifest(out_dir, manifest)
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from poncho.analysis import Analysis, Guard, ImportSite
 from poncho.index_cache import Mapper, Source
-from poncho.index_cache.requirements import lazy_optional, map_site
+from poncho.index_cache.requirements import lazy_optional, map_site, use_project_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis.declared import Declarations
@@ -48,6 +48,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
         lines.append(f"  {s.location}: {s.module} [{how}; {where}; {GUARD_TEXT[s.guard]}{extra}{alt}] "
                      f"-> {analysis.classify(s)}")
     third = [s for s in sites if analysis.classify(s) == "third-party"]
+    if any(map_site(s, mapper).alternatives for s in third):  # a choice: the rest of the project is evidence
+        use_project_context(analysis.third_party, mapper, declared)
     shown: set[tuple] = set()
     for name in dict.fromkeys(s.distribution or s.module for s in third):
         site = next(s for s in third if (s.distribution or s.module) == name)
@@ -66,6 +68,9 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
         if m.dependents:
             lines.append("  required by crawled projects: "
                          + ", ".join(f"{dist} {n}" for dist, n in sorted(m.dependents, key=lambda x: (-x[1], x[0]))))
+        if m.neighbours:
+            lines.append("  neighbours (crawled projects requiring it and what this project uses):")
+            lines.extend(f"    {e.describe()}" for e in m.neighbours)
         if m.reason:
             lines.append(f"  why: {m.reason}")
         said = declared.get(m.distribution or "") if declared else None
