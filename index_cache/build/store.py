@@ -220,7 +220,7 @@ def render_neighbours(results: list[ProjectResult], rows: Iterable[tuple[str, st
     was crawled (``-`` when not). Same journal and index, same bytes.
     """
     contested = _contested(results, rows)
-    own = {canonicalize_name(r.project): sorted(r.base_requires) for r in results}
+    own: dict[str, list[str]] = {canonicalize_name(r.project): sorted(r.base_requires) for r in results}
     lines = []
     for dist, (n, counts) in co_requirements(results, contested).items():
         least = max(NEIGHBOURS_LEAST, math.ceil(n * NEIGHBOURS_SHARE))
