@@ -212,3 +212,57 @@ def test_the_table_is_the_same_bytes_whatever_the_order_of_the_results(seed):
     shuffled = list(results)
     random.Random(seed).shuffle(shuffled)
     assert render_neighbours(shuffled) == render_neighbours(results)
+
+
+# --- end to end: the builder's table, a lock, a real install ---------------------------------------------
+
+@pytest.mark.slow
+def test_a_django_app_importing_ninja_installs_the_web_framework(index_server, tmp_path):
+    """The builder crawls a loopback index where `ninja` is both a build tool and a Django web framework;
+    a tree importing it with Django locks django-ninja, which installs with --require-hashes and runs."""
+    from venvs import make_venv, run
+
+    from poncho.index_cache.build import BuildOptions, build
+    from poncho.pipeline import Options, lock
+    from support.wheels import build_wheel
+
+    w = tmp_path / "wheels"
+    index_server.add(build_wheel(w, "ninja", "1.11", files={"ninja/__init__.py": "KIND = 'build tool'\n"}))
+    index_server.add(build_wheel(w, "django-ninja", "1.4", files={"ninja/__init__.py": "KIND = 'web'\n"},
+                                 requires_dist=["Django>=4"]))
+    index_server.add(build_wheel(w, "Django", "5.2", files={"django/__init__.py": "VERSION = (5, 2)\n"}))
+    index_server.add(build_wheel(w, "numlib", "2.0", files={"numlib/__init__.py": ""}))
+    names = ["ninja", "numlib", "Django", "django-ninja"]
+    for i in range(4):  # projects that require the build tool
+        index_server.add(build_wheel(w, f"sci{i}", "1.0", files={f"sci{i}/__init__.py": ""},
+                                     requires_dist=["ninja", "numlib"]))
+        names.append(f"sci{i}")
+    for i in range(3):  # Django apps that require django-ninja
+        index_server.add(build_wheel(w, f"webapp{i}", "1.0", files={f"webapp{i}/__init__.py": ""},
+                                     requires_dist=["django-ninja", "Django"]))
+        names.append(f"webapp{i}")
+    listing = tmp_path / "top.tsv"
+    listing.write_text("rank\tname\n" + "".join(f"{i}\t{n}\n" for i, n in enumerate(names, 1)))
+    out = tmp_path / "out"
+    assert build(BuildOptions(out_dir=out, index_url=index_server.url, input=listing, workers=2,
+                              progress=None))["errors"] == 0
+    assert "webapp" not in (out / NEIGHBOURS_FILE).read_text()  # only distributions sharing an import
+
+    def locked(files: dict[str, str]) -> tuple[Path, str]:
+        root = write(tmp_path / str(len(files)), files)
+        result = lock([root], Options(index_urls=(index_server.url,), cache_dir=None, probe=False,
+                                      mapper=default_mapper(index=ShippedIndex(out / INDEX_FILE))))
+        return root, result.render("requirements")
+
+    _, tool = locked({"build.py": "import ninja\n"})
+    assert "ninja==1.11" in tool and "django-ninja" not in tool
+    root, text = locked({"app.py": "import django\nimport ninja\n\nprint(ninja.KIND, django.VERSION[0])\n",
+                         "settings.py": ""})
+    assert "django-ninja==1.4" in text and "\nninja==" not in text, text
+    (root / "env.lock").write_text(text)
+    python = make_venv(tmp_path / "venv")
+    inst = run([str(python), "-m", "pip", "install", "--no-deps", "--require-hashes", "--index-url",
+                index_server.url, "-r", str(root / "env.lock")])
+    assert inst.returncode == 0, inst.stdout + inst.stderr
+    ran = run([str(python), str(root / "app.py")])
+    assert ran.returncode == 0 and ran.stdout.strip() == "web 5", ran.stderr
