@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from packaging.utils import canonicalize_name
 
@@ -62,13 +63,17 @@ class Neighbourhood:
         """Its dependents, plus itself when crawled (its own requirements are one project's word)."""
         return self.dependents + (self.requires is not None)
 
+    @cached_property
+    def _table(self) -> dict[str, int]:
+        return dict(self.counts)
+
     def count(self, neighbour: str) -> int:
         """Projects known to require it together with ``neighbour`` (itself included)."""
-        return dict(self.counts).get(neighbour, 0) + (neighbour in (self.requires or ()))
+        return self._table.get(neighbour, 0) + (neighbour in (self.requires or ()))
 
     def bound(self, neighbour: str) -> int:
         """The most projects that could require it together with ``neighbour``."""
-        return dict(self.counts).get(neighbour, self.floor) + (neighbour in (self.requires or ()))
+        return self._table.get(neighbour, self.floor) + (neighbour in (self.requires or ()))
 
     def share(self, count: int) -> float:
         return count / self.projects if self.projects else 0.0
@@ -93,7 +98,11 @@ class Evidence:
 
 
 def parse_row(row: list[str]) -> tuple[str, Neighbourhood] | None:
-    """``distribution  dependents  floor  neighbour:count,...  requires,...|-`` (None: not such a row)."""
+    """``distribution  dependents  floor  neighbour:count,...  requires,...|-`` (None: not such a row).
+
+    The builder writes canonical names; the distribution is canonicalized
+    again here all the same, neighbours are compared as written.
+    """
     if len(row) != 5 or not row[1].isdigit() or not row[2].isdigit():
         return None
     counts = []

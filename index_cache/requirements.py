@@ -215,9 +215,14 @@ def project_context(sites: Iterable[ImportSite], mapper: Mapper,
     or on the order of the files.
     """
     found = set(declared.where()) if declared else set()
+    seen: set[tuple[str, str | None, str | None]] = set()
     for site in sites:
         if site.kind == Kind.HINT or site.condition or (not site.distribution and not is_module_name(site.module)):
             continue
+        key = (site.module, getattr(site, "imported_name", None), site.distribution)
+        if key in seen:  # a thousand files import the same few names
+            continue
+        seen.add(key)
         mapping = map_site(site, mapper)
         if mapping.distribution is not None and not mapping.alternatives:
             found.add(canonicalize_name(mapping.distribution))

@@ -167,17 +167,21 @@ class ShippedIndex:
         self._shared: dict[str, bool] = {}
         self._dependents: dict[str, int] | None = None
         self._extras: dict[str, dict[str, tuple[str, ...]]] | None = None
-        self._neighbours: dict[str, Neighbourhood] | None = None
+        self._neighbours: dict[str, str] | None = None  # canonical name -> its row, parsed when asked
+        self._hoods: dict[str, Neighbourhood] = {}
 
-    def _side_table(self, name: str) -> list[list[str]]:
-        """Rows of a table next to the index (``dependents.tsv``, ``extras-index.tsv``); none when absent."""
+    def _side_lines(self, name: str) -> list[str]:
+        """Lines of a table next to the index (``dependents.tsv``, ``extras-index.tsv``); none when absent."""
         try:
             text = (self.path.parent / name).read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise OSError(f"{self.path.parent / name}: cannot read: {exc.strerror or exc}") from exc
-        return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+        return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+    def _side_table(self, name: str) -> list[list[str]]:
+        return [line.split("\t") for line in self._side_lines(name)]
 
     def dependents(self, distribution: str) -> int:
         """How many crawled projects require ``distribution`` (0 when the table does not say)."""
@@ -193,10 +197,14 @@ class ShippedIndex:
         (``neighbours.tsv``; empty when the table does not say)."""
         if self._neighbours is None:
             with self._lock:
-                if self._neighbours is None:
-                    rows = (parse_row(r) for r in self._side_table(NEIGHBOURS_FILE))
-                    self._neighbours = dict(r for r in rows if r is not None)
-        return self._neighbours.get(canonicalize_name(distribution), EMPTY)
+                if self._neighbours is None:  # the builder writes canonical names: rows are parsed when asked
+                    self._neighbours = {line.partition("\t")[0]: line for line in self._side_lines(NEIGHBOURS_FILE)}
+        key = canonicalize_name(distribution)
+        if key not in self._hoods:
+            raw = self._neighbours.get(key)
+            parsed = parse_row(raw.split("\t")) if raw is not None else None
+            self._hoods[key] = parsed[1] if parsed is not None else EMPTY
+        return self._hoods[key]
 
     def extras_for(self, module: str, distribution: str) -> tuple[tuple[str, ...], str | None]:
         """The extras of ``distribution`` that importing ``module`` needs, and the deepest module that says so.
