@@ -13,7 +13,8 @@ override. :func:`default_mapper` builds the chain in its fixed order:
    upper bound on its distribution (``data/dropped-modules.tsv``);
 5. :class:`ShippedIndex`, ``data/import-index.tsv`` built by the builder
    (:mod:`.build`, ``python -m poncho.index_cache build``) from the top 15,000
-   projects' wheels, preferring what the project declares;
+   projects' wheels, preferring what the project declares, then what projects
+   that use the project's other distributions require (:mod:`.neighbours`);
 6. :class:`LiveProbe`, a project named like the import, accepted only when its
    wheel's file list provides the module (only when given an index);
 7. otherwise unresolved.
