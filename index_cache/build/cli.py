@@ -45,7 +45,8 @@ def _pip_cert() -> str | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``index build``."""
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
-                        help="output directory (journal, import-index.tsv, projects.tsv, manifest.json); "
+                        help="output directory (journal, import-index.tsv, dependents.tsv, neighbours.tsv, "
+                             "projects.tsv, manifest.json); "
                              "re-running with the same DIR resumes")
     parser.add_argument("--top", type=_positive, metavar="N", help="only the N most downloaded projects")
     parser.add_argument("--index-url", default=DEFAULT_INDEX, metavar="URL",

@@ -22,8 +22,9 @@ Every file is written to a temporary name and moved into place with
 ``os.replace``, the manifest last: a reader never sees half a file.
 
 The lookup (:mod:`poncho.index_cache.shipped`) reads ``import-index.tsv``
-only; the popularity list and a build's ``projects.tsv`` and ``manifest.json``
-are builder data, kept in the source tree under ``index_cache/build/data/``
+and the tables beside it (dependents, neighbours, extras); the popularity
+list and a build's ``projects.tsv`` and ``manifest.json`` are builder data,
+kept in the source tree under ``index_cache/build/data/``
 and never shipped in the wheel.
 """
 
