@@ -59,6 +59,16 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
 
 #: After this many conflicts a project is decided before unconflicted ones (uv's PubGrub "conflict early").
 CONFLICTS_FIRST = 5
+#: After this many rejections a project whose requirement keeps rejecting others' candidates is decided
+#: last, and the resolution starts again (uv's ``CONFLICT_THRESHOLD`` for a "culprit").
+CULPRIT_THRESHOLD = 5
+
+
+class Reprioritized(Exception):
+    """A project was found to be a repeated culprit: the resolution should start again with it decided last.
+
+    uv backtracks to before the culprit's decision (``backtrack_package``); resolvelib cannot undo one pin,
+    so the resolver starts over with what the provider learned (the metadata read so far stays cached)."""
 
 
 class Provider(AbstractProvider):
@@ -83,6 +93,13 @@ class Provider(AbstractProvider):
         self.user_order: dict[str, int] = {}
         # How many conflicts each project took part in: past CONFLICTS_FIRST it is decided early (uv's rule).
         self.conflicts: dict[str, int] = {}
+        # uv's conflict tracking (uv-resolver ``ConflictTracker``): how often a project's candidate was
+        # rejected (affected) and how often a project's requirement rejected another's candidate (culprit).
+        self.affected: dict[str, int] = {}
+        self.culprit: dict[str, int] = {}
+        self.late: set[str] = set()  # culprits, decided after everything else
+        self.restarts_left = 0  # set by resolve(): how many fresh starts a new culprit may still ask for
+        self._disjoint: dict[tuple[int, int], bool] = {}
         self._satisfied: dict[tuple[int, str, Version], bool] = {}
         self._kept: list[Requirement] = []
         self._counted: tuple[int, ...] = ()
@@ -143,8 +160,58 @@ class Provider(AbstractProvider):
         upper_bounded = any(op in ("<", "<=", "~=") or (op == "==" and "*" in version)
                             for op, version in operators)
         requested = self.user_order.get(name, math.inf)
-        conflicted = self.conflicts.get(name, 0) >= CONFLICTS_FIRST
-        return (not pinned, not conflicted, not upper_bounded, requested, not operators, identifier)
+        late = name in self.late
+        conflicted = not late and (self.conflicts.get(name, 0) >= CONFLICTS_FIRST
+                                   or self.affected.get(name, 0) >= CONFLICTS_FIRST)
+        return (not pinned, late, not conflicted, not upper_bounded, requested, not operators, identifier)
+
+    # conflict tracking -------------------------------------------------------
+    def record_rejection(self, information: Sequence[RequirementInformation], candidate: Candidate) -> None:
+        """Count a candidate rejected because its requirement on a project clashes with others' (uv's
+        ``record_conflict``): the candidate's project is *affected*, and each project whose requirement
+        leaves no version the candidate's requirement allows is a *culprit*.
+
+        A culprit past :data:`CULPRIT_THRESHOLD` is decided last from then on and, while restarts are left,
+        :class:`Reprioritized` is raised so the resolution starts again without its early pin. That is what
+        lets ``azure-ai-projects`` (openai>=3) give way instead of the resolver walking every release of
+        google-cloud-aiplatform whose litellm caps openai below 3.
+        """
+        affected = candidate.name
+        self.affected[affected] = self.affected.get(affected, 0) + 1
+        own = [i.requirement for i in information if i.parent is not None and i.parent.name == affected]
+        if not own:
+            return
+        culprits = []
+        for info in information:
+            if info.parent is None or info.parent.name == affected or info.parent.name in self.late:
+                continue
+            if any(self._clash(mine, info.requirement) for mine in own):
+                culprits.append(info.parent.name)
+        newly_late = False
+        for name in dict.fromkeys(culprits):
+            self.culprit[name] = self.culprit.get(name, 0) + 1
+            if self.culprit[name] >= CULPRIT_THRESHOLD:
+                self.late.add(name)
+                newly_late = True
+        if newly_late and self.restarts_left > 0:
+            self.restarts_left -= 1
+            raise Reprioritized()
+
+    def _clash(self, mine: Requirement, theirs: Requirement) -> bool:
+        """No release of the project satisfies both requirements (memoized by identity: they live as long
+        as the metadata that holds them)."""
+        key = (id(mine), id(theirs))
+        answer = self._disjoint.get(key)
+        if answer is None:
+            try:
+                versions = [r.version for r in self.repository.releases(canonicalize_name(mine.name))]
+            except NotFound:
+                versions = []
+            answer = self._disjoint[key] = bool(versions) and not any(  # no releases known: no evidence
+                mine.specifier.contains(v, prereleases=True) and theirs.specifier.contains(v, prereleases=True)
+                for v in versions)
+            self._kept.extend((mine, theirs))
+        return answer
 
     # candidates --------------------------------------------------------------
     def find_matches(  # type: ignore[override]
@@ -253,4 +320,4 @@ def _is_per_file_problem(exc: IndexProblem) -> bool:
     return isinstance(exc, BadResponse)
 
 
-__all__ = ["Candidate", "Provider", "identifier_for", "split_identifier"]
+__all__ = ["Candidate", "Provider", "Reprioritized", "identifier_for", "split_identifier"]

@@ -15,9 +15,13 @@ from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Re
 from poncho.errors import BadResponse, IndexProblem, NoSuchProject, NotFound, Reason, ResolutionConflict
 from poncho.net import IndexFile
 
-from .provider import Candidate, Provider, split_identifier
+from .provider import Candidate, Provider, Reprioritized, split_identifier
 from .repository import FetchStats, Repository
 from .target import Target
+
+#: How many times one resolution may start again after finding a new culprit (each marks one more project
+#: "decided last", so the count is bounded anyway; this bounds the cost on pathological sets).
+MAX_RESTARTS = 20
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class Resolution:
 
 
 class _CountingReporter(BaseReporter):
-    def __init__(self) -> None:
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
         self.rounds = 0
         self.backtracks = 0
 
@@ -68,6 +73,7 @@ class _CountingReporter(BaseReporter):
 
     def rejecting_candidate(self, criterion, candidate) -> None:  # resolvelib >= 0.9
         self.backtracks += 1
+        self.provider.record_rejection(list(criterion.information), candidate)
 
 
 def resolve(
@@ -98,9 +104,18 @@ def resolve(
                         preferred=preferred)
     for i, r in enumerate(reqs):
         provider.user_order.setdefault(canonicalize_name(r.name), i)
-    reporter = _CountingReporter()
+    provider.restarts_left = MAX_RESTARTS
+    rounds = 0
     try:
-        result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds)
+        while True:  # a new culprit starts the search again, decided last (uv's conflict tracking)
+            reporter = _CountingReporter(provider)
+            try:
+                result = Resolver(provider, reporter).resolve(reqs, max_rounds=max_rounds - rounds)
+            except Reprioritized:
+                rounds += reporter.rounds + 1
+                continue
+            rounds += reporter.rounds
+            break
     except ResolutionImpossible as exc:
         raise ResolutionConflict(explain_conflict(exc, provider, repository, target, reasons or {})) from None
     except ResolutionTooDeep:
@@ -177,7 +192,7 @@ def resolve(
         warnings.append(f"{pin.display_name}: pinned {pin.version}, but newer {', '.join(map(str, newer[:3]))} "
                         f"could not be used: {skipped[newer[0]]}")
     stats = getattr(repository, "stats", None)
-    return Resolution(pins, target, warnings=warnings, rounds=reporter.rounds, fallbacks=fallbacks,
+    return Resolution(pins, target, warnings=warnings, rounds=rounds, fallbacks=fallbacks,
                       fetches=stats if isinstance(stats, FetchStats) else None)
 
 

@@ -9,7 +9,7 @@ from resolvelib.structs import RequirementInformation
 
 from poncho.net import SimpleIndex, make_session
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
-from poncho.resolver.provider import CONFLICTS_FIRST, Candidate, Provider
+from poncho.resolver.provider import CONFLICTS_FIRST, CULPRIT_THRESHOLD, Candidate, Provider, Reprioritized
 from poncho.resolver.repository import Release
 from support.wheels import build_wheel
 
@@ -93,3 +93,84 @@ def test_the_conflict_is_revisited_instead_of_unrelated_old_releases(index_serve
     assert {p.name: str(p.version) for p in res} == {"noise": "30.0", "shared": "2.0", "parent": "1.0"}
     old_noise = [r for r in index_server.log if "/files/noise-" in r[1] and "noise-30.0" not in r[1]]
     assert old_noise == []
+
+
+def _resolve(index_server, tmp_path, requirements, **kwargs):
+    session = make_session(tmp_path / "cache")
+    target = Target.current()
+    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, tmp_path / "cache"),
+                            target)
+    try:
+        return resolve(requirements, repo, target, **kwargs)
+    finally:
+        repo.close()
+
+
+def test_a_requirement_that_keeps_rejecting_candidates_is_decided_last(index_server, tmp_path):
+    """uv's conflict tracking: the project whose requirement rejected others' candidates CULPRIT_THRESHOLD
+    times is a culprit, decided after everything else; a requirement that still leaves a release is not."""
+    for v in ("2.0", "3.0"):
+        index_server.add(build_wheel(tmp_path / "w", "openai", v))
+    provider = _provider(index_server)
+    provider.restarts_left = 1
+    for n in range(CULPRIT_THRESHOLD - 1):
+        info = [_info("openai>=3", "azure-ai-projects==2.10"), _info("openai<3", f"litellm=={n}"),
+                _info("openai>=2", "anthropic-ish==1")]  # overlaps litellm's cap: not a culprit
+        provider.record_rejection(info, _info("litellm", f"litellm=={n}").parent)
+    assert provider.late == set()
+    info = [_info("openai>=3", "azure-ai-projects==2.10"), _info("openai<3", "litellm==9"),
+            _info("openai>=2", "anthropic-ish==1")]
+    try:
+        provider.record_rejection(info, _info("litellm", "litellm==9").parent)
+    except Reprioritized:
+        pass
+    else:
+        raise AssertionError("a new culprit starts the resolution again")
+    assert provider.late == {"azure-ai-projects"}
+    assert provider.affected["litellm"] == CULPRIT_THRESHOLD
+    information = {"azure-ai-projects": [_info("azure-ai-projects")], "zz-free": [_info("zz-free", "p==1")],
+                   "litellm": [_info("litellm<2", "p==1")]}
+    assert _order(provider, information) == ["litellm", "zz-free", "azure-ai-projects"]
+    provider.repository.close()  # type: ignore[attr-defined]
+
+
+def test_a_cap_chain_moves_the_early_pin_not_the_cap_holder(index_server, tmp_path):
+    """The shape of airflow[google]: ``azure`` (asked for first) needs openai>=3; every release of the newest
+    ``platform`` (through ``provider``) caps ``litellm`` to releases that need openai<3. resolvelib alone
+    pinned azure and openai 3 early, then walked every ``platform`` release back to the one without the cap
+    (the real set gave up after 20,000 rounds). Now azure is a culprit after a few rejections, decided last,
+    and gives way: the newest platform stays, and old platform releases are never read."""
+    w = tmp_path / "w"
+    for v in ("1.0", "2.0", "3.0"):
+        index_server.add(build_wheel(w, "openai", v))
+    index_server.add(build_wheel(w, "azure", "1.0", requires_dist=["openai>=1"]))
+    index_server.add(build_wheel(w, "azure", "2.0", requires_dist=["openai>=3"]))
+    index_server.add(build_wheel(w, "litellm", "1.0", requires_dist=["openai"]))
+    for n in range(10):
+        index_server.add(build_wheel(w, "litellm", f"2.{n}", requires_dist=["openai<3,>=2"]))
+    index_server.add(build_wheel(w, "platform", "1.0", requires_dist=["litellm<2"]))
+    for n in range(40):
+        index_server.add(build_wheel(w, "platform", f"2.{n}", requires_dist=["litellm>=2,<3"]))
+    index_server.add(build_wheel(w, "provider", "1.0", requires_dist=["platform"]))
+    index_server.add(build_wheel(w, "provider", "2.0", requires_dist=["platform>=2"]))
+    res = _resolve(index_server, tmp_path, ["azure", "provider"], max_rounds=200)
+    assert {p.name: str(p.version) for p in res} == {
+        "azure": "1.0", "openai": "2.0", "provider": "2.0", "platform": "2.39", "litellm": "2.9"}
+    old_platform = [r for r in index_server.log if "/files/platform-" in r[1] and "platform-2.39-" not in r[1]]
+    assert old_platform == []
+
+
+def test_the_cap_gives_way_to_the_newer_requirement_like_uv(index_server, tmp_path):
+    """The shape of the Flask set: pyppeteer 2 caps urllib3 below 2 and every newer selenium needs urllib3>=2.
+    uv decides selenium and urllib3 first after the repeated conflict and moves pyppeteer; so does poncho now
+    (before, it kept pyppeteer 2 and walked selenium back to the release without the requirement)."""
+    w = tmp_path / "w"
+    for v in ("1.26", "2.8"):
+        index_server.add(build_wheel(w, "urllib3", v))
+    index_server.add(build_wheel(w, "pyppeteer", "0.1", requires_dist=["urllib3"]))
+    index_server.add(build_wheel(w, "pyppeteer", "2.0", requires_dist=["urllib3<2"]))
+    index_server.add(build_wheel(w, "selenium", "4.0", requires_dist=["urllib3"]))
+    for n in range(1, 20):
+        index_server.add(build_wheel(w, "selenium", f"4.{n}", requires_dist=["urllib3>=2"]))
+    res = _resolve(index_server, tmp_path, ["pyppeteer", "selenium", "urllib3"])
+    assert {p.name: str(p.version) for p in res} == {"pyppeteer": "0.1", "selenium": "4.19", "urllib3": "2.8"}
