@@ -59,7 +59,7 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
 
 #: After this many conflicts a project is decided before unconflicted ones (uv's PubGrub "conflict early").
 CONFLICTS_FIRST = 5
-#: After this many rejections a project whose requirement keeps rejecting others' candidates is decided
+#: After this many dead ends a project whose requirement keeps rejecting others' candidates is decided
 #: last, and the resolution starts again (uv's ``CONFLICT_THRESHOLD`` for a "culprit").
 CULPRIT_THRESHOLD = 5
 
@@ -100,6 +100,8 @@ class Provider(AbstractProvider):
         self.late: set[str] = set()  # culprits, decided after everything else
         self.restarts_left = 0  # set by resolve(): how many fresh starts a new culprit may still ask for
         self._disjoint: dict[tuple[int, int], bool] = {}
+        self._pending_affected: set[str] = set()
+        self._pending_culprits: set[str] = set()
         self._satisfied: dict[tuple[int, str, Version], bool] = {}
         self._kept: list[Requirement] = []
         self._counted: tuple[int, ...] = ()
@@ -167,32 +169,50 @@ class Provider(AbstractProvider):
 
     # conflict tracking -------------------------------------------------------
     def record_rejection(self, information: Sequence[RequirementInformation], candidate: Candidate) -> None:
-        """Count a candidate rejected because its requirement on a project clashes with others' (uv's
+        """Note a candidate rejected because its requirement on a project clashes with others' (uv's
         ``record_conflict``): the candidate's project is *affected*, and each project whose requirement
-        leaves no version the candidate's requirement allows is a *culprit*.
-
-        A culprit past :data:`CULPRIT_THRESHOLD` is decided last from then on and, while restarts are left,
-        :class:`Reprioritized` is raised so the resolution starts again without its early pin. That is what
-        lets ``azure-ai-projects`` (openai>=3) give way instead of the resolver walking every release of
-        google-cloud-aiplatform whose litellm caps openai below 3.
-        """
+        leaves no release the candidate's requirement allows is a *culprit*. They count only if the round
+        ends in a dead end (:meth:`record_dead_end`); a round that pins an older release merely skipped."""
         affected = candidate.name
-        self.affected[affected] = self.affected.get(affected, 0) + 1
+        self._pending_affected.add(affected)
         own = [i.requirement for i in information if i.parent is not None and i.parent.name == affected]
-        if not own:
-            return
-        culprits = []
         for info in information:
-            if info.parent is None or info.parent.name == affected or info.parent.name in self.late:
+            if (info.parent is None or info.parent.name == affected or info.parent.name in self.late
+                    or info.parent.name in self.user_order):
                 continue
             if any(self._clash(mine, info.requirement) for mine in own):
-                culprits.append(info.parent.name)
+                self._pending_culprits.add(info.parent.name)
+
+    def forget_rejections(self) -> None:
+        """A candidate was pinned: the rejections before it were skips, not a conflict."""
+        self._pending_affected.clear()
+        self._pending_culprits.clear()
+
+    def record_dead_end(self) -> None:
+        """No candidate of a project worked, and resolvelib is about to backjump: count the round's
+        affected projects and culprits once each.
+
+        A culprit in :data:`CULPRIT_THRESHOLD` dead ends is decided last from then on and, while restarts
+        are left, :class:`Reprioritized` is raised so the resolution starts again without its early pin.
+        That is what lets ``azure-ai-projects`` (openai>=3) give way instead of the resolver walking every
+        release of google-cloud-aiplatform whose litellm caps openai below 3. Counting dead ends rather than
+        rejected releases leaves alone a conflict that an older release settles within one round (pyppeteer
+        capping urllib3 while newer selenium needs urllib3>=2).
+
+        A project the user asked for is never a culprit: it keeps its place in the order asked (uv's
+        discovery order decides direct requirements first). uv also demotes those, but its choice then
+        depends on PubGrub's path: pyppeteer gave way in the Flask set and kept 2.0.0 in changedetection.io's,
+        and demoting it here moved changedetection.io's lock off uv's pins (benchmarks/resolve.py).
+        """
+        for name in self._pending_affected:
+            self.affected[name] = self.affected.get(name, 0) + 1
         newly_late = False
-        for name in dict.fromkeys(culprits):
+        for name in sorted(self._pending_culprits):
             self.culprit[name] = self.culprit.get(name, 0) + 1
             if self.culprit[name] >= CULPRIT_THRESHOLD:
                 self.late.add(name)
                 newly_late = True
+        self.forget_rejections()
         if newly_late and self.restarts_left > 0:
             self.restarts_left -= 1
             raise Reprioritized()

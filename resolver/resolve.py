@@ -75,6 +75,12 @@ class _CountingReporter(BaseReporter):
         self.backtracks += 1
         self.provider.record_rejection(list(criterion.information), candidate)
 
+    def pinning(self, candidate) -> None:
+        self.provider.forget_rejections()
+
+    def resolving_conflicts(self, causes) -> None:
+        self.provider.record_dead_end()
+
 
 def resolve(
     requirements: Sequence[Requirement | str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -106,26 +107,34 @@ def _resolve(index_server, tmp_path, requirements, **kwargs):
         repo.close()
 
 
-def test_a_requirement_that_keeps_rejecting_candidates_is_decided_last(index_server, tmp_path):
-    """uv's conflict tracking: the project whose requirement rejected others' candidates CULPRIT_THRESHOLD
-    times is a culprit, decided after everything else; a requirement that still leaves a release is not."""
+def test_a_requirement_in_repeated_dead_ends_is_decided_last(index_server, tmp_path):
+    """uv's conflict tracking: a project whose requirement left no release for another's candidates in
+    CULPRIT_THRESHOLD dead ends is a culprit, decided after everything else. A requirement that still leaves
+    a release is not; rejections followed by a pin (an older release fits) are skips, not dead ends; and a
+    project the user asked for keeps its place."""
     for v in ("2.0", "3.0"):
         index_server.add(build_wheel(tmp_path / "w", "openai", v))
     provider = _provider(index_server)
     provider.restarts_left = 1
-    for n in range(CULPRIT_THRESHOLD - 1):
+    provider.user_order = {"direct-one": 0}
+
+    def reject(n: int) -> None:
         info = [_info("openai>=3", "azure-ai-projects==2.10"), _info("openai<3", f"litellm=={n}"),
-                _info("openai>=2", "anthropic-ish==1")]  # overlaps litellm's cap: not a culprit
+                _info("openai>=2", "anthropic-ish==1"),  # overlaps litellm's cap: not a culprit
+                _info("openai>=3", "direct-one==1")]  # asked for by the user: never demoted
         provider.record_rejection(info, _info("litellm", f"litellm=={n}").parent)
-    assert provider.late == set()
-    info = [_info("openai>=3", "azure-ai-projects==2.10"), _info("openai<3", "litellm==9"),
-            _info("openai>=2", "anthropic-ish==1")]
-    try:
-        provider.record_rejection(info, _info("litellm", "litellm==9").parent)
-    except Reprioritized:
-        pass
-    else:
-        raise AssertionError("a new culprit starts the resolution again")
+
+    for n in range(CULPRIT_THRESHOLD + 2):  # skipped releases: the round pinned an older one
+        reject(n)
+        provider.forget_rejections()
+    assert provider.culprit == {}
+    for n in range(CULPRIT_THRESHOLD - 1):
+        reject(n)
+        provider.record_dead_end()
+    assert provider.late == set() and provider.culprit == {"azure-ai-projects": CULPRIT_THRESHOLD - 1}
+    reject(99)
+    with pytest.raises(Reprioritized):  # a new culprit starts the resolution again
+        provider.record_dead_end()
     assert provider.late == {"azure-ai-projects"}
     assert provider.affected["litellm"] == CULPRIT_THRESHOLD
     information = {"azure-ai-projects": [_info("azure-ai-projects")], "zz-free": [_info("zz-free", "p==1")],
@@ -135,11 +144,12 @@ def test_a_requirement_that_keeps_rejecting_candidates_is_decided_last(index_ser
 
 
 def test_a_cap_chain_moves_the_early_pin_not_the_cap_holder(index_server, tmp_path):
-    """The shape of airflow[google]: ``azure`` (asked for first) needs openai>=3; every release of the newest
-    ``platform`` (through ``provider``) caps ``litellm`` to releases that need openai<3. resolvelib alone
-    pinned azure and openai 3 early, then walked every ``platform`` release back to the one without the cap
-    (the real set gave up after 20,000 rounds). Now azure is a culprit after a few rejections, decided last,
-    and gives way: the newest platform stays, and old platform releases are never read."""
+    """The shape of airflow[google]: ``azure`` (through ``services``, upper-bounded, so pinned early) needs
+    openai>=3; every release of the newest ``platform`` (through ``provider``) caps ``litellm`` to releases
+    that need openai<3. resolvelib alone walked every ``platform`` release back to the one without the cap,
+    in more than 150 rounds, and pinned the roots' old releases (the real set gave up after 20,000 rounds).
+    Now azure is a culprit after a few dead ends, decided last, and gives way: the newest provider and
+    platform stay, and only the few platform releases read before the restart are looked at."""
     w = tmp_path / "w"
     for v in ("1.0", "2.0", "3.0"):
         index_server.add(build_wheel(w, "openai", v))
@@ -153,24 +163,10 @@ def test_a_cap_chain_moves_the_early_pin_not_the_cap_holder(index_server, tmp_pa
         index_server.add(build_wheel(w, "platform", f"2.{n}", requires_dist=["litellm>=2,<3"]))
     index_server.add(build_wheel(w, "provider", "1.0", requires_dist=["platform"]))
     index_server.add(build_wheel(w, "provider", "2.0", requires_dist=["platform>=2"]))
-    res = _resolve(index_server, tmp_path, ["azure", "provider"], max_rounds=200)
+    index_server.add(build_wheel(w, "services", "1.0", requires_dist=["azure<3"]))
+    res = _resolve(index_server, tmp_path, ["services", "provider"], max_rounds=150)
     assert {p.name: str(p.version) for p in res} == {
-        "azure": "1.0", "openai": "2.0", "provider": "2.0", "platform": "2.39", "litellm": "2.9"}
-    old_platform = [r for r in index_server.log if "/files/platform-" in r[1] and "platform-2.39-" not in r[1]]
-    assert old_platform == []
-
-
-def test_the_cap_gives_way_to_the_newer_requirement_like_uv(index_server, tmp_path):
-    """The shape of the Flask set: pyppeteer 2 caps urllib3 below 2 and every newer selenium needs urllib3>=2.
-    uv decides selenium and urllib3 first after the repeated conflict and moves pyppeteer; so does poncho now
-    (before, it kept pyppeteer 2 and walked selenium back to the release without the requirement)."""
-    w = tmp_path / "w"
-    for v in ("1.26", "2.8"):
-        index_server.add(build_wheel(w, "urllib3", v))
-    index_server.add(build_wheel(w, "pyppeteer", "0.1", requires_dist=["urllib3"]))
-    index_server.add(build_wheel(w, "pyppeteer", "2.0", requires_dist=["urllib3<2"]))
-    index_server.add(build_wheel(w, "selenium", "4.0", requires_dist=["urllib3"]))
-    for n in range(1, 20):
-        index_server.add(build_wheel(w, "selenium", f"4.{n}", requires_dist=["urllib3>=2"]))
-    res = _resolve(index_server, tmp_path, ["pyppeteer", "selenium", "urllib3"])
-    assert {p.name: str(p.version) for p in res} == {"pyppeteer": "0.1", "selenium": "4.19", "urllib3": "2.8"}
+        "services": "1.0", "azure": "1.0", "openai": "2.0", "provider": "2.0", "platform": "2.39", "litellm": "2.9"}
+    assert res.rounds < 50
+    read = {r[1].split("/files/")[1].split("-py3")[0] for r in index_server.log if "/files/platform-" in r[1]}
+    assert len(read) <= CULPRIT_THRESHOLD + 2, sorted(read)
