@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark poncho-resolve's resolver against ``uv pip compile --generate-hashes``, in one run.
 
-    python benchmarks/resolve.py [--set scientific|flask|airflow] [--rounds 3] [--uv PATH]
+    python benchmarks/resolve.py [--set scientific|flask|airflow|airflow-google|changedetection] [--rounds 3]
+                                 [--uv PATH]
 
 Both tools get the same direct requirements and the same target (CPython
 3.11 on manylinux_2_28_x86_64), each with its own empty cache directory per
@@ -32,11 +33,15 @@ Sets (``--set``):
   poncho's pins as constraints, which proves poncho's answer is a valid
   resolution (two valid answers of a backtracking search may differ).
 * ``airflow``: apache-airflow with 26 provider extras, 318 pins: time and
-  peak memory (target: within 500 MB). (With the ``google`` extra added,
-  poncho still gives up: google-cloud-aiplatform caps litellm, litellm caps
-  openai below the openai pinned early through azure-ai-projects, and
-  resolvelib's backjumping walks aiplatform's 227 releases instead of
-  moving openai; ``openai<3`` as a constraint makes it resolve, 402 pins.)
+  peak memory (target: within 500 MB).
+* ``airflow-google``: the same with the ``google`` extra, 400+ pins. Before
+  uv's conflict tracking (``Provider.record_rejection``) poncho gave up:
+  azure-ai-projects (pinned early) needs openai>=3, while every
+  google-cloud-aiplatform the newest Google provider allows caps litellm to
+  releases that need openai<3, and resolvelib walked aiplatform's releases.
+  Now azure-ai-projects is found to be the culprit and decided last.
+* ``changedetection``: the requirements.txt of changedetection.io at
+  fce24780 (64 lines), a real application that gave up after 20,000 rounds.
 
 The ratio column is poncho / uv. Targets from the issue: cold <= 1.5x,
 warm <= 1.0x, offline <= 2x and under 0.5 s. Not run by the test suite.
@@ -77,7 +82,26 @@ FLASK = [
 AIRFLOW = ["apache-airflow[amazon,postgres,celery,cncf.kubernetes,http,ssh,slack,microsoft.azure,databricks,"
            "snowflake,apache.spark,elasticsearch,mysql,redis,sftp,docker,odbc,jdbc,openlineage,common.sql,trino,"
            "oracle,microsoft.mssql,hashicorp,grpc,sendgrid]"]
-SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "airflow": AIRFLOW}
+AIRFLOW_GOOGLE = [AIRFLOW[0].replace(",sendgrid]", ",sendgrid,google]")]
+CHANGEDETECTION = [  # dgtlmoon/changedetection.io requirements.txt at fce24780e741, comments dropped
+    "feedgen~=1.0", "feedparser~=6.0", "flask-compress", "flask-login>=0.6.3", "flask-paginate",
+    "flask-socketio>=5.6.1,<6", "flask>=3.1,<4", "flask_cors", "flask_restful", "flask_wtf~=1.2", "inscriptis~=2.2",
+    "python-engineio>=4.13.1,<5", "python-socketio>=5.11.0,<6", "pytz", "timeago~=1.0", "validators~=0.35",
+    "werkzeug==3.1.6", "brotli~=1.2", "requests[socks]", "requests-file", "chardet>2.3.0", "wtforms~=3.2",
+    "jsonpath-ng~=1.8.0", "orjson~=3.11", "apprise==1.9.9", "diff_match_patch", "linkify-it-py",
+    "cryptography==44.0.0", "paho-mqtt!=2.0.*", "beautifulsoup4>=4.0.0,<=4.14.3", "lxml >=4.8.0,!=5.2.0,!=5.2.1,<7",
+    "elementpath==5.1.1", "selenium~=4.31.0", "jinja2~=3.1", "arrow", "openpyxl",
+    'jq~=1.3; python_version >= "3.8" and sys_platform == "darwin"',
+    'jq~=1.3; python_version >= "3.8" and sys_platform == "linux"', "pyppeteer-ng==2.0.0rc13",
+    "pyppeteerstealth>=0.0.4", "pytest ~=9.0", "pytest-flask ~=1.3", "pytest-mock ~=3.15",
+    "openapi-core[flask] ~= 0.23",
+    "jsonschema>=4.24.0,<5.0.0", "loguru", "extruct", "babel==2.18.0", "Flask-Babel>=4.0.0", "levenshtein",
+    "greenlet >= 3.0.3", "gevent", "referencing==0.37.0", "panzi-json-logic", "price-parser", "puremagic<2.0", "tzdata",
+    "pluggy ~= 1.6", "litellm>=1.40.0,<1.83.1", "pydantic>=2.0,<3.0", "rank-bm25>=0.2.2", "psutil==7.2.2", "blinker",
+    "pytest-xdist",
+]
+SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "airflow": AIRFLOW, "airflow-google": AIRFLOW_GOOGLE,
+        "changedetection": CHANGEDETECTION}
 
 IMPORTS = """
 import sys
