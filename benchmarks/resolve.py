@@ -32,13 +32,17 @@ Sets (``--set``):
   compared; where they differ, uv is asked to resolve the same set with
   poncho's pins as constraints, which proves poncho's answer is a valid
   resolution (two valid answers of a backtracking search may differ).
-  The 21 differences have one root: uv decides python-dateutil 4.0.0 (a
-  direct requirement) and so boto3 0.0.3 (every later boto3's botocore caps
-  python-dateutil below 3), then litellm 1.97.0 (newer ones need
-  boto3>=1.43) and openai 2.54.0, celery 5.6.3. resolvelib re-pins
+  The 21 differences have two roots. 16: uv decides python-dateutil 4.0.0
+  (a direct requirement) and so boto3 0.0.3 (every later boto3's botocore
+  caps python-dateutil below 3), then litellm 1.97.0 (newer ones need
+  boto3>=1.43), openai 2.54.0 and celery 5.6.3. resolvelib re-pins
   python-dateutil to 2.9.0.post0 when botocore narrows it, which PubGrub
   treats as a conflict; given ``python-dateutil>=3`` poncho gives up after
   20,000 rounds walking boto3's releases, which PubGrub skips by range.
+  5: uv's conflict tracking demotes pyppeteer here (pyppeteer 0.0.25,
+  selenium 4.51.0, urllib3 2.8.0, websockets 17.4, pyee) but keeps
+  pyppeteer 2.0.0 in changedetection.io's tree, as poncho does in both;
+  demoting a direct requirement here moved that tree off uv's pins.
 * ``airflow``: apache-airflow with 26 provider extras, 318 pins: time and
   peak memory (target: within 500 MB).
 * ``airflow-google``: the same with the ``google`` extra, 421 pins. Before
