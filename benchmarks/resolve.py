@@ -195,7 +195,7 @@ def main() -> int:
                 results.setdefault(("poncho", mode), []).append(p)
                 results.setdefault(("uv", mode), []).append(u)
                 summary = perr.strip().splitlines()[-1] if perr.strip() else ""
-                print(f"round {n + 1} {mode:8s} poncho {p.wall:6.2f} s ({p.cpu:5.2f} CPU, {p.rss_mb:4.0f} MB, "
+                print(f"round {n + 1} {mode:11s} poncho {p.wall:6.2f} s ({p.cpu:5.2f} CPU, {p.rss_mb:4.0f} MB, "
                       f"{len(p.pins)} pins)  uv {u.wall:6.2f} s ({u.cpu:5.2f} CPU, {u.rss_mb:4.0f} MB, "
                       f"{len(u.pins)} pins)\n    poncho: {summary}", flush=True)
             shutil.rmtree(pcache, ignore_errors=True)
@@ -203,7 +203,7 @@ def main() -> int:
 
         print(f"\nset {args.set}: {len(reqs)} direct requirements, CPython {PYTHON_VERSION} {PLATFORM}, "
               f"{args.rounds} rounds, medians")
-        print(f"{'run':8s} | {'poncho wall':>11s} | {'CPU':>6s} | {'RSS MB':>6s} | {'uv wall':>8s} | {'CPU':>6s} "
+        print(f"{'run':11s} | {'poncho wall':>11s} | {'CPU':>6s} | {'RSS MB':>6s} | {'uv wall':>8s} | {'CPU':>6s} "
               f"| {'ratio':>6s}")
         for mode in modes:
             p_runs, u_runs = results[("poncho", mode)], results[("uv", mode)]
@@ -211,7 +211,7 @@ def main() -> int:
             uw = statistics.median(r.wall for r in u_runs)
             p_cpu = statistics.median(r.cpu for r in p_runs)
             u_cpu = statistics.median(r.cpu for r in u_runs)
-            print(f"{mode:8s} | {pw:9.2f} s | {p_cpu:6.2f} | {max(r.rss_mb for r in p_runs):6.0f} | "
+            print(f"{mode:11s} | {pw:9.2f} s | {p_cpu:6.2f} | {max(r.rss_mb for r in p_runs):6.0f} | "
                   f"{uw:6.2f} s | {u_cpu:6.2f} | {pw / uw:5.2f}x")
 
         poncho_pins, uv_pins = results[("poncho", modes[0])][0].pins, results[("uv", modes[0])][0].pins
