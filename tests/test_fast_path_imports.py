@@ -110,7 +110,7 @@ LOCK_FOR = textwrap.dedent("""
 """)
 
 
-def test_lock_for_in_a_new_process_on_a_warm_cache_loads_no_http_client_or_resolver(served, tmp_path):
+def test_lock_for_in_a_new_process_on_a_warm_cache_loads_no_http_client_resolver_or_parser(served, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "task_module.py").write_text("def task(x):\n    import yaml\n    import fastjson\n    return x\n")
@@ -128,4 +128,9 @@ def test_lock_for_in_a_new_process_on_a_warm_cache_loads_no_http_client_or_resol
     served.log.clear()
     again, warm = once()
     assert again == pins and served.log == []
-    assert not (HTTP | RESOLVER) & warm, sorted((HTTP | RESOLVER) & warm)
+    assert not (HTTP | RESOLVER | PARSER) & warm, sorted((HTTP | RESOLVER | PARSER) & warm)
+    assert PARSER & cold  # the first walk parsed with libcst: the probe can see it
+    # An edit the walk depends on is parsed again (and found): the cache never answers for other code.
+    (src / "task_module.py").write_text("def task(x):\n    import yaml\n    return x\n")
+    edited, again_cold = once()
+    assert edited == ["PyYAML==6.0"] and PARSER & again_cold

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
-from poncho.analysis.function_entry import analyze_definition, display_path
+from poncho.analysis.function_entry.memo import cached_definition
+from poncho.analysis.function_entry.modules import display_path
 from poncho.analysis.roots import file_roots
 from poncho.analysis.sites import Code
 from poncho.analysis.stdlib import normalize_version, stdlib_names
@@ -248,7 +249,8 @@ class _LiveWalk:
         path = Path(filename)
         if path.is_file() and path.suffix in (".py", ".pyw"):
             roots = self.roots or roots_of(obj, path)
-            analysis = analyze_definition(path, qualname, line=line, roots=roots, python_version=self.python_version)
+            # From the function-entry cache when nothing it read changed: a warm new process never loads libcst.
+            analysis = cached_definition(path, qualname, line=line, roots=roots, python_version=self.python_version)
             self.analyses.append(analysis)
             self.first_party |= analysis.first_party
             return display_path(path)
@@ -262,6 +264,8 @@ class _LiveWalk:
             return filename
         text = textwrap.dedent("".join(lines))
         local = qualname.split(".")[-1]
+        from poncho.analysis.function_entry import analyze_definition  # source kept in memory: not cached
+
         analysis = analyze_definition(path, local, line=(line - start + 1) if line else None, roots=self.roots or [],
                                       python_version=self.python_version, text=text, label=filename)
         analysis.sites[:] = [_shift(s, start - 1) for s in analysis.sites]
