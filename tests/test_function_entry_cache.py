@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from poncho.analysis.function_entry import analyze_definition
@@ -100,3 +101,27 @@ def test_a_damaged_entry_is_a_miss_and_is_rewritten(tmp_path):
         again, _ = _both(path, root, cache)
         assert _modules(again) == _modules(first)
         assert json.loads(entry.read_text())["schema"] == 1 and "files" in json.loads(entry.read_text())
+
+
+def test_live_functions_use_the_cache_they_are_given_and_none_without_one(tmp_path, monkeypatch):
+    import importlib
+
+    from poncho.live import requirements_for
+
+    root = tmp_path / "src"
+    (root / "livepkg_fec").mkdir(parents=True)
+    (root / "livepkg_fec" / "__init__.py").write_text("")
+    (root / "livepkg_fec" / "tasks.py").write_text("def task():\n    import click\n    import yaml\n")
+    monkeypatch.syspath_prepend(str(root))
+    task = importlib.import_module("livepkg_fec.tasks").task
+    try:
+        walked = requirements_for(task, python_version=PY, cache_dir=None)  # lock_for under --no-cache
+        assert not (tmp_path / "cache").exists()
+        first = requirements_for(task, python_version=PY, cache_dir=tmp_path / "cache")
+        assert len(_entries(tmp_path / "cache" / "analysis" / "functions")) == 1
+        again = requirements_for(task, python_version=PY, cache_dir=tmp_path / "cache")
+    finally:
+        for name in ("livepkg_fec.tasks", "livepkg_fec"):
+            sys.modules.pop(name, None)
+    assert _modules(walked) == _modules(first) == _modules(again)
+    assert {m for m, _, _ in _modules(again)} == {"click", "yaml"}
