@@ -13,11 +13,18 @@ peak RSS from ``os.wait4``):
 * warm: the same caches again (poncho answers pages fetched within its page
   lifetime from its page cache; uv revalidates what the index sent without
   caching headers);
-* offline: ``--offline`` for both, from those caches.
+* offline: ``--offline`` for both, from those caches; both re-resolve (poncho's resolution cache is not
+  asked), so this is the row the issue's offline target compares;
+* offline-hit: ``--offline`` again, poncho answered by its resolution cache (what a repeated
+  ``poncho-resolve --offline`` does: no resolvelib, no page read); uv has no such cache and re-resolves,
+  so the ratio says what a repeated lock costs against uv's only way, not the same work.
+
+Every poncho mode stores its answer in the resolution cache, as the CLI does.
 
 poncho runs ``resolve()`` plus ``build_lock()`` and renders the hashed
 requirements file (what ``poncho-resolve -o`` writes), through the public
-Python API, so the timing is resolution and locking, not import analysis.
+Python API, with the session, page logs and resolution cache the CLI uses,
+so the timing is resolution and locking, not import analysis.
 Its bytecode is compiled once before timing (``PYTHONPYCACHEPREFIX`` in the
 scratch directory), as an installed package would be; ``uv`` is a binary.
 
@@ -117,28 +124,45 @@ CHANGEDETECTION = [  # dgtlmoon/changedetection.io requirements.txt at fce24780e
 SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "airflow": AIRFLOW, "airflow-google": AIRFLOW_GOOGLE,
         "changedetection": CHANGEDETECTION}
 
+# What the CLI loads and does for a resolution (poncho.pipeline): a session made on the first request, the
+# project pages read through page logs, the answer stored in the resolution cache; resolvelib is imported
+# only when the resolution cache does not answer.
 IMPORTS = """
-import sys
+import sys, time
 from pathlib import Path
-from poncho.net import SimpleIndex, make_session
+from poncho.net import DeferredSession, SimpleIndex
 from poncho.lock import build_lock
+from poncho.resolver.cache import ResolutionCache, resolution_key
 from poncho.resolver.metadata import MetadataFetcher
+from poncho.resolver.page_log import PageLog
 from poncho.resolver.repository import SimpleRepository
-from poncho.resolver.resolve import resolve
 from poncho.resolver.target import Target
 """
 PONCHO_SNIPPET = IMPORTS + f"""
 PYTHON_VERSION, PLATFORM = {PYTHON_VERSION!r}, {PLATFORM!r}
-cache, offline, index, reqs = Path(sys.argv[1]), sys.argv[2] == "offline", sys.argv[3], sys.argv[4:]
+cache, mode, index, reqs = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+offline = mode in ("offline", "offline-hit")
 target = Target.for_platform(PYTHON_VERSION, PLATFORM)
-session = make_session(cache, offline=offline)
-repository = SimpleRepository([SimpleIndex(session, index)], MetadataFetcher(session, cache, offline=offline), target)
-try:
-    resolution = resolve(reqs, repository, target)
-finally:
-    repository.close()
+session = DeferredSession(cache, offline=offline)
+results = ResolutionCache(cache / "resolutions")
+key = resolution_key(reqs, target, [index], {{}}, False)
+# offline-hit: the resolution cache answers (a repeated lock); every other mode resolves (as uv does).
+resolution = None
+if mode == "offline-hit":
+    resolution = results.get(key, {{}}, [index], target, indexes=lambda: [SimpleIndex(session, index)], offline=True)
+hit = resolution is not None
+if resolution is None:
+    from poncho.resolver.resolve import resolve
+
+    started, logs = time.time(), [PageLog(SimpleIndex(session, index))]
+    repository = SimpleRepository(logs, MetadataFetcher(session, cache, offline=offline), target)
+    try:
+        resolution = resolve(reqs, repository, target)
+    finally:
+        repository.close()
+    results.put(key, resolution, {{}}, logs, started)
 sys.stdout.write(build_lock(resolution, [], [index]).render("requirements"))
-print(resolution.summary(), file=sys.stderr)
+print(resolution.summary() + (" (answered by the resolution cache)" if hit else ""), file=sys.stderr)
 """
 
 
@@ -177,7 +201,7 @@ def uv_cmd(uv: str, cache: Path, mode: str, infile: Path) -> list[str]:
     cmd = [uv, "pip", "compile", str(infile), "--generate-hashes", "--python-version", PYTHON_VERSION,
            "--python-platform", UV_PLATFORM, "--index-url", INDEX, "--cache-dir", str(cache), "--no-header",
            "--quiet", "--no-config"]
-    return cmd + (["--offline"] if mode == "offline" else [])
+    return cmd + (["--offline"] if mode.startswith("offline") else [])  # uv has no resolution cache: it re-resolves
 
 
 def main() -> int:
@@ -185,7 +209,8 @@ def main() -> int:
     parser.add_argument("--set", choices=sorted(SETS), default="scientific")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--uv", default=shutil.which("uv") or str(Path(sys.executable).with_name("uv")))
-    parser.add_argument("--modes", default="cold,warm,offline")
+    parser.add_argument("--modes", default="cold,warm,offline,offline-hit",
+                        help="any of cold, warm, offline, offline-hit, in order (offline-hit needs an earlier mode)")
     args = parser.parse_args()
     reqs = SETS[args.set]
     modes = args.modes.split(",")
@@ -195,20 +220,20 @@ def main() -> int:
     env.pop("UV_CACHE_DIR", None)
     infile = scratch / "requirements.in"
     infile.write_text("\n".join(reqs) + "\n")
-    subprocess.run([sys.executable, "-c", IMPORTS], env=env, check=True)  # bytecode, as pip install leaves it
+    precompile = IMPORTS + "import poncho.resolver.resolve, poncho.net.session, poncho.artifacts.wheel\n"
+    subprocess.run([sys.executable, "-c", precompile], env=env, check=True)  # bytecode, as pip install leaves it
 
     results: dict[tuple[str, str], list[Run]] = {}
     try:
         for n in range(args.rounds):
             pcache, ucache = scratch / f"poncho-{n}", scratch / f"uv-{n}"
             for mode in modes:
-                run_mode = "offline" if mode == "offline" else "online"
-                p, perr = measure(poncho_cmd(pcache, run_mode, reqs), env)
+                p, perr = measure(poncho_cmd(pcache, mode, reqs), env)
                 u, _ = measure(uv_cmd(args.uv, ucache, mode, infile), env)
                 results.setdefault(("poncho", mode), []).append(p)
                 results.setdefault(("uv", mode), []).append(u)
                 summary = perr.strip().splitlines()[-1] if perr.strip() else ""
-                print(f"round {n + 1} {mode:8s} poncho {p.wall:6.2f} s ({p.cpu:5.2f} CPU, {p.rss_mb:4.0f} MB, "
+                print(f"round {n + 1} {mode:11s} poncho {p.wall:6.2f} s ({p.cpu:5.2f} CPU, {p.rss_mb:4.0f} MB, "
                       f"{len(p.pins)} pins)  uv {u.wall:6.2f} s ({u.cpu:5.2f} CPU, {u.rss_mb:4.0f} MB, "
                       f"{len(u.pins)} pins)\n    poncho: {summary}", flush=True)
             shutil.rmtree(pcache, ignore_errors=True)
@@ -216,7 +241,7 @@ def main() -> int:
 
         print(f"\nset {args.set}: {len(reqs)} direct requirements, CPython {PYTHON_VERSION} {PLATFORM}, "
               f"{args.rounds} rounds, medians")
-        print(f"{'run':8s} | {'poncho wall':>11s} | {'CPU':>6s} | {'RSS MB':>6s} | {'uv wall':>8s} | {'CPU':>6s} "
+        print(f"{'run':11s} | {'poncho wall':>11s} | {'CPU':>6s} | {'RSS MB':>6s} | {'uv wall':>8s} | {'CPU':>6s} "
               f"| {'ratio':>6s}")
         for mode in modes:
             p_runs, u_runs = results[("poncho", mode)], results[("uv", mode)]
@@ -224,7 +249,7 @@ def main() -> int:
             uw = statistics.median(r.wall for r in u_runs)
             p_cpu = statistics.median(r.cpu for r in p_runs)
             u_cpu = statistics.median(r.cpu for r in u_runs)
-            print(f"{mode:8s} | {pw:9.2f} s | {p_cpu:6.2f} | {max(r.rss_mb for r in p_runs):6.0f} | "
+            print(f"{mode:11s} | {pw:9.2f} s | {p_cpu:6.2f} | {max(r.rss_mb for r in p_runs):6.0f} | "
                   f"{uw:6.2f} s | {u_cpu:6.2f} | {pw / uw:5.2f}x")
 
         poncho_pins, uv_pins = results[("poncho", modes[0])][0].pins, results[("uv", modes[0])][0].pins

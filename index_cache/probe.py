@@ -33,11 +33,10 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from poncho.artifacts.release import newest_wheels
-from poncho.artifacts.wheel import open_wheel
 from poncho.errors import BadResponse, NotCached, NotFound, Reason
 from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile, SimpleIndex
-from poncho.net.session import default_cache_dir
+from poncho.paths import cache_root as default_cache_dir  # what poncho.net.session names so, without requests
 from poncho.paths import index_digest
 
 from .mapping import Mapping, Source, prefixes
@@ -136,6 +135,8 @@ class LiveProbe:
             cached = self.cache.get(index, sha)  # type: ignore[union-attr]
             if cached is not None:
                 return cached
+        from poncho.artifacts.wheel import open_wheel  # the HTTP client: only when a wheel must be read
+
         try:
             zf = open_wheel(self.index.session, wheel).zip
         except BadResponse as exc:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from poncho import __version__
 from poncho.errors import BadResponse, Reason, redact_url
-from poncho.index_cache.requirements import DirectRequirement
 from poncho.net import IndexFile
 from poncho.net.local import open_regular
 from poncho.resolver import Resolution
@@ -24,6 +24,9 @@ from poncho.resolver.universal import UniversalResolution, merge
 from . import validate
 from .inputs import LockInputs, normalize_index_url
 from .records import Artifact, Lock, LockEntry, LockTarget
+
+if TYPE_CHECKING:  # pragma: no cover
+    from poncho.index_cache.requirements import DirectRequirement  # the mapping stage: not loaded by a lock
 
 
 def _artifact(file: IndexFile) -> Artifact:

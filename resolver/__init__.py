@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .metadata import DistMetadata, MetadataFetcher, parse_metadata
     from .provider import Candidate, Provider
     from .repository import Release, Repository, SimpleRepository
-    from .resolve import Pin, Resolution, resolve
+    from .resolution import Pin, Resolution
+    from .resolve import resolve
     from .target import Target
     from .universal import UniversalPin, UniversalResolution, resolve_universal
 
@@ -23,7 +24,7 @@ _LAZY = {
     "DistMetadata": ".metadata", "MetadataFetcher": ".metadata", "parse_metadata": ".metadata",
     "Candidate": ".provider", "Provider": ".provider",
     "Release": ".repository", "Repository": ".repository", "SimpleRepository": ".repository",
-    "Pin": ".resolve", "Resolution": ".resolve", "resolve": ".resolve",
+    "Pin": ".resolution", "Resolution": ".resolution", "resolve": ".resolve",
     "Target": ".target",
     "UniversalPin": ".universal", "UniversalResolution": ".universal", "resolve_universal": ".universal",
 }

@@ -45,7 +45,7 @@ from poncho.errors import NotFound
 from poncho.fileio import write_cache_entry
 from poncho.net import IndexFile
 
-from .resolve import Pin, Resolution
+from .resolution import Pin, Resolution
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.net import ProjectPage

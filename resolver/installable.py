@@ -39,7 +39,7 @@ from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
 from poncho.errors import NotFound, NotInstallable, SdistOnly
 
 from .repository import Release, Repository
-from .resolve import Resolution
+from .resolution import Resolution
 from .target import Target
 
 VARIANTS_FILE = "binary_variants.toml"

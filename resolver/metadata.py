@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
@@ -79,6 +78,8 @@ class DistMetadata:
 
 def parse_metadata(raw: bytes, origin: str) -> DistMetadata:
     """Parse METADATA leniently: one bad Requires-Dist line is a warning, not a failure."""
+    from packaging.metadata import parse_email  # the email package: loaded by a metadata read, not on import
+
     fields, unparsed = parse_email(raw)
     warnings: list[str] = []
     name = fields.get("name")

@@ -1,65 +1,25 @@
-"""resolve(): direct requirements + target + repository -> a pinned Resolution."""
+"""resolve(): direct requirements + target + repository -> a pinned Resolution (records in :mod:`.resolution`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
 from resolvelib import BaseReporter, ResolutionImpossible, ResolutionTooDeep, Resolver
 
 from poncho.errors import BadResponse, IndexProblem, NoSuchProject, NotFound, Reason, ResolutionConflict
-from poncho.net import IndexFile
 
 from .provider import Candidate, Provider, Reprioritized, split_identifier
 from .repository import FetchStats, Repository
+from .resolution import Pin, Resolution
 from .target import Target
 
 #: How many times one resolution may start again after finding a new culprit (each marks one more project
 #: "decided last", so the count is bounded anyway; this bounds the cost on pathological sets).
 MAX_RESTARTS = 20
-
-
-@dataclass(frozen=True)
-class Pin:
-    """One distribution of the resolved set."""
-
-    name: NormalizedName
-    display_name: str
-    version: Version
-    files: tuple[IndexFile, ...]
-    parents: tuple[NormalizedName, ...]  # empty for a direct requirement only
-    direct: bool
-    extras: frozenset[str] = frozenset()
-    index_url: str = ""  # the index the files were listed by
-
-
-@dataclass
-class Resolution:
-    pins: dict[NormalizedName, Pin]
-    target: Target
-    warnings: list[str] = field(default_factory=list)
-    rounds: int = 0
-    # "name version": newer releases skipped because the index failed to serve them (--allow-fallback)
-    fallbacks: list[str] = field(default_factory=list)
-    # what it cost on the wire (pages, metadata, critical-path round trips), when the repository counts
-    fetches: FetchStats | None = None
-
-    def summary(self) -> str:
-        """One line for -v: pins, rounds, and the network's share."""
-        text = f"{len(self.pins)} pins in {self.rounds} rounds"
-        if self.fetches is not None:
-            f = self.fetches
-            text += (f"; {f.pages} pages and {f.metadata} metadata files fetched, {f.round_trips} sequential "
-                     f"round trips on the critical path ({f.speculated} fetched ahead of the resolver)")
-        return text
-
-    def __iter__(self):
-        return iter(sorted(self.pins.values(), key=lambda p: p.name))
 
 
 class _CountingReporter(BaseReporter):

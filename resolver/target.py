@@ -148,11 +148,24 @@ class Target:
     def allows_python(self, requires_python: str | SpecifierSet | None) -> bool:
         if not requires_python:
             return True
+        if isinstance(requires_python, str):
+            # A page repeats a few Requires-Python strings over thousands of files: each is parsed once.
+            known = self._python_allowed.get(requires_python)
+            if known is None:
+                known = self._python_allowed[requires_python] = self._allows(requires_python)
+            return known
+        return self._allows(requires_python)
+
+    def _allows(self, requires_python: str | SpecifierSet) -> bool:
         try:
             spec = requires_python if isinstance(requires_python, SpecifierSet) else SpecifierSet(requires_python)
         except Exception:
             return True  # an unparsable Requires-Python is ignored, as pip does
         return all(spec.contains(v, prereleases=True) for v in self._patch_range)
+
+    @cached_property
+    def _python_allowed(self) -> dict[str, bool]:
+        return {}
 
     @cached_property
     def _evaluated(self) -> dict[tuple[str, str], bool]:

@@ -28,9 +28,8 @@ from packaging.version import Version
 from poncho.errors import ConfigError, ResolutionConflict
 from poncho.net import IndexFile
 
-# Through the package, whose lazy names bind the function ``resolve`` over the submodule of that name.
-from . import Pin, Resolution, resolve
 from .repository import Repository
+from .resolution import Pin, Resolution
 from .target import Target
 
 #: the marker variables that tell targets apart, in the order a reader expects them
@@ -111,6 +110,8 @@ def resolve_universal(
     conflict on any target fails the whole lock, naming that target.
     """
     reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
+
+    from .resolve import resolve  # resolvelib: loaded by a resolution, not by merging cached ones
 
     def one(target: Target, wanted: dict[str, str]) -> Resolution:
         repo = repository if target == repository.target else repository.for_target(target)

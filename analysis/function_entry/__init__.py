@@ -7,11 +7,13 @@ reaches, followed across modules (``from .helpers import util`` continues in
 ``util``'s body). Everything else in its module is left out: two handlers in
 one file that use disjoint libraries get disjoint import sets.
 
-The package: :mod:`.tree` finds and parses the program's modules,
-:mod:`.definitions` finds a qualified name in one, :mod:`.walker` walks the
-name flow from it, and :mod:`.analyze` turns what was reached into an
-:class:`~analysis.analyze.Analysis`. The entry syntax is :mod:`analysis.entry`'s
-and the roots are :mod:`analysis.roots`'s, shared with whole-tree runs.
+The package: :mod:`.modules` finds the program's modules, :mod:`.tree`
+parses them, :mod:`.definitions` finds a qualified name in one,
+:mod:`.walker` walks the name flow from it, :mod:`.analyze` turns what was
+reached into an :class:`~analysis.analyze.Analysis` (:mod:`.walked`), and
+:mod:`.memo` keeps that on disk for the next run. The entry syntax is
+:mod:`analysis.entry`'s and the roots are :mod:`analysis.roots`'s, shared
+with whole-tree runs.
 
 Conventions, stated once:
 
@@ -34,10 +36,20 @@ Conventions, stated once:
   ``import cupy``).
 """
 
+from typing import TYPE_CHECKING
+
+from poncho.lazy import lazy_names
+
 from ..entry import EntryPoint, parse_entry
 from ..roots import file_roots as default_roots
-from .analyze import EntryNotFound, analyze_definition, analyze_function
-from .tree import display_path
+from .modules import display_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analyze import EntryNotFound, analyze_definition, analyze_function
+
+# The walk needs libcst: it loads when first used, so the function-entry cache (.memo) answers without it.
+__getattr__ = lazy_names(__name__, {"EntryNotFound": ".analyze", "analyze_definition": ".analyze",
+                                    "analyze_function": ".analyze"})
 
 __all__ = ["EntryNotFound", "EntryPoint", "analyze_definition", "analyze_function", "default_roots", "display_path",
            "parse_entry"]

@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..analyze import Analysis, analyze_source, apply_target
+from ..analyze import Analysis, analyze_source
 from ..entry import parse_entry
-from ..roots import SourceFile, file_roots, first_party, source_roots
+from ..roots import SourceFile, source_roots
 from ..sites import Code, Diagnostic, ImportSite
 from .definitions import definitions, listing, locate
 from .tree import ModuleTree, display_path
+from .walked import Walked, assemble
 from .walker import Walker
 
-__all__ = ["EntryNotFound", "analyze_definition", "analyze_function"]
+__all__ = ["EntryNotFound", "analyze_definition", "analyze_function", "walk_definition"]
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,22 @@ def analyze_definition(
     disk (a notebook cell kept by linecache) under a display name.
     """
     path = Path(path)
-    root_list = [Path(r) for r in roots] if roots else file_roots(path)
-    tree = ModuleTree(root_list, primary=None if roots else 1)
+    tree = ModuleTree.for_file(path, roots)
+    return assemble(tree, python_version, walk_definition(path, qualname, tree, line=line,
+                                                          python_version=python_version, text=text, label=label))
+
+
+def walk_definition(path: Path, qualname: str, tree: ModuleTree, *, line: int | None = None,
+                    python_version: tuple[int, int] | str | None = None, text: str | bytes | None = None,
+                    label: str | None = None) -> Walked:
+    """What :func:`analyze_definition` finds, before it is made an Analysis; every module is looked up
+    through ``tree`` (the function-entry cache records those lookups)."""
     walker = Walker(tree, python_version)
     source = tree.source_for(path) if text is None else SourceFile(path, path.parent, "", False)
     display = label or (str(path) if not path.is_absolute() else display_path(path))
     flow = walker.load(source, text=text, label=display)
     if flow is None:
-        return _finish(walker, tree, python_version)
+        return _walked(walker)
     nodes = locate(flow, qualname, line)
     if not nodes:
         defined = listing(definitions(flow))
@@ -95,14 +104,14 @@ def analyze_definition(
                                                 f"no function or class {qualname!r} in {display}; "
                                                 f"it defines: {defined}"))
         walker.reached.pop(flow.label, None)
-        return _finish(walker, tree, python_version)
+        return _walked(walker)
     for node in nodes:
         walker.add(flow, node)
     walker.run()
-    return _finish(walker, tree, python_version)
+    return _walked(walker)
 
 
-def _finish(walker: Walker, tree: ModuleTree, python_version: tuple[int, int] | str | None) -> Analysis:
+def _walked(walker: Walker) -> Walked:
     sites: list[ImportSite] = []
     diagnostics = list(walker.diagnostics)
     reached = [s for s in walker.reached.values() if s.regions or s.imports]
@@ -110,19 +119,7 @@ def _finish(walker: Walker, tree: ModuleTree, python_version: tuple[int, int] | 
         found, diags = analyze_source(state.flow.text, state.flow.source)
         sites.extend(_relabel(s, state.flow.label) for s in found if state.selects(s))
         diagnostics.extend(replace(d, file=state.flow.label) for d in diags)
-    return _analysis(tree, python_version, sorted(set(sites)), diagnostics, len(reached),
-                     [s.flow.source for s in reached])
-
-
-def _analysis(tree: ModuleTree, python_version: tuple[int, int] | str | None, sites: list[ImportSite],
-              diagnostics: list[Diagnostic], files: int, sources: Sequence[SourceFile] = ()) -> Analysis:
-    """An Analysis shaped like the one :func:`analysis.analyze` returns for the tree's primary roots."""
-    scope = first_party(list(tree.primary), list(sources))
-    result = Analysis.of_scope(scope, python_version, sites=list(sites), diagnostics=[*diagnostics, *scope.diagnostics],
-                               files=files)
-    apply_target(result)
-    result.sites.sort()
-    return result
+    return Walked(sorted(set(sites)), diagnostics, len(reached), [s.flow.source for s in reached])
 
 
 def _relabel(site: ImportSite, label: str) -> ImportSite:
@@ -130,4 +127,4 @@ def _relabel(site: ImportSite, label: str) -> ImportSite:
 
 
 def _empty(roots: Sequence[Path | str], python_version: tuple[int, int] | str | None, diag: Diagnostic) -> Analysis:
-    return _analysis(ModuleTree([Path(r) for r in roots]), python_version, [], [diag], 0)
+    return assemble(ModuleTree([Path(r) for r in roots]), python_version, Walked(diagnostics=[diag]))

@@ -8,7 +8,6 @@ position and parent metadata the reach walker needs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 import libcst as cst
@@ -21,73 +20,12 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import Access, GlobalScope
 
-from ..roots import SourceFile, package_root, top_level_names
+from ..roots import SourceFile
+from .modules import ModuleTree, display_path  # libcst-free, re-exported here
 
 __all__ = ["ModuleTree", "ParsedModule", "Pos", "display_path", "module_level_statements", "walk_nodes"]
 
 Pos = tuple[int, int]
-
-
-class ModuleTree:
-    """First-party modules under the roots, found the way the import system finds them."""
-
-    def __init__(self, roots: Iterable[Path], primary: int | None = None) -> None:
-        self.roots = [Path(r).resolve() for r in roots]
-        # the roots a whole-tree analysis would be given (not an entry script's own directory)
-        self.primary = self.roots[:primary] if primary else list(self.roots)
-        self._cache: dict[str, SourceFile | None] = {}
-        self._names: frozenset[str] | None = None
-
-    @property
-    def first_party(self) -> frozenset[str]:
-        """Top-level names the roots define: imports of these are followed into their modules."""
-        if self._names is None:
-            self._names = top_level_names(self.roots)
-        return self._names
-
-    def find(self, module: str) -> SourceFile | None:
-        """The file that defines ``module`` (``__init__.py`` for a package); None if none."""
-        if module not in self._cache:
-            self._cache[module] = self._find(module)
-        return self._cache[module]
-
-    def is_module(self, module: str) -> bool:
-        if self.find(module) is not None:
-            return True
-        parts = module.split(".")
-        return any((root.joinpath(*parts)).is_dir() for root in self.roots)  # PEP 420 directory
-
-    def _find(self, module: str) -> SourceFile | None:
-        parts = module.split(".")
-        if not all(p.isidentifier() for p in parts):
-            return None
-        for root in self.roots:
-            base = root.joinpath(*parts)
-            if (base / "__init__.py").is_file():
-                return SourceFile(base / "__init__.py", root, module, True)
-            if base.with_name(parts[-1] + ".py").is_file():
-                return SourceFile(base.with_name(parts[-1] + ".py"), root, module, False)
-        return None
-
-    def source_for(self, path: Path) -> SourceFile:
-        """The SourceFile of a file given by path, named the way Python would import it.
-
-        The root is the deepest one at or above the file's package root, so
-        ``pkg/tasks.py`` is ``pkg.tasks`` even when the file's own directory
-        is a root too.
-        """
-        path = path.resolve()
-        climbed = package_root(path)
-        containing = [r for r in self.roots if path.is_relative_to(r)]
-        above = [r for r in containing if climbed.is_relative_to(r)]
-        for root in sorted(above or containing, key=lambda r: len(r.parts), reverse=True):
-            parts = list(path.relative_to(root).with_suffix("").parts)
-            is_package = parts[-1] == "__init__"
-            if is_package:
-                parts = parts[:-1]
-            if parts and all(p.isidentifier() for p in parts):
-                return SourceFile(path, root, ".".join(parts), is_package)
-        return SourceFile(path, path.parent, path.stem if path.stem.isidentifier() else "", False)
 
 
 class ParsedModule:
@@ -180,11 +118,3 @@ def walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         n = stack.pop()
         yield n
         stack.extend(n.children)
-
-
-def display_path(path: Path) -> str:
-    """A path as users see it: relative to the working directory when under it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

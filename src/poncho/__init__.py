@@ -59,7 +59,8 @@ def lock_for(fn: Callable[..., Any] | type | Sequence[Callable[..., Any] | type]
     pipeline = Pipeline(options or load_options(paths, **settings))
     module_imports = with_module_imports or getattr(pipeline.options, "with_module_imports", False)
     analysis = pipeline.accept_analysis(_requirements_for(fns, python_version=pipeline.python_version,
-                                                          with_module_imports=module_imports))
+                                                          with_module_imports=module_imports,
+                                                          cache_dir=pipeline.options.cache_dir))
     result = pipeline.resolve(pipeline.map(analysis, paths))
     assert result.lock is not None
     return result.lock

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from poncho.analysis import Analysis, Diagnostic, ImportSite, Kind
-from poncho.analysis.function_entry import analyze_definition, display_path
+from poncho.analysis.function_entry.memo import cached_definition
+from poncho.analysis.function_entry.modules import display_path
 from poncho.analysis.roots import file_roots
 from poncho.analysis.sites import Code
 from poncho.analysis.stdlib import normalize_version, stdlib_names
@@ -53,6 +54,7 @@ def requirements_for(
     python_version: tuple[int, int] | str | None = None,
     target: str | None = None,
     with_module_imports: bool = False,
+    cache_dir: str | Path | None | bool = True,
 ) -> Analysis:
     """The import sites ``fn`` needs, from its source and its live globals; calls nothing.
 
@@ -66,6 +68,8 @@ def requirements_for(
     ``"3.12"``); it decides the stdlib list and annotation semantics.
     ``with_module_imports`` adds the top-level imports of each function's
     module: what importing it by reference runs (Dask/Ray by reference, Lambda).
+    ``cache_dir`` keeps each definition's walk under ``<cache_dir>/analysis/functions``
+    (``True``: the user cache directory; ``None``/``False``: walk every time).
     """
     if target is not None:
         if python_version is not None:
@@ -77,7 +81,11 @@ def requirements_for(
     fns = list(fn) if isinstance(fn, (list, tuple)) else [fn]
     if not fns:
         raise ConfigError("requirements_for: give at least one function")
-    walk = _LiveWalk(roots=[Path(r) for r in roots] if roots else None, python_version=python_version)
+    from poncho.paths import cache_root
+
+    memo = (cache_root() if cache_dir is True else Path(cache_dir) if cache_dir else None)
+    walk = _LiveWalk(roots=[Path(r) for r in roots] if roots else None, python_version=python_version,
+                     memo=memo / "analysis" / "functions" if memo is not None else None)
     for one in fns:
         walk.push(one, how="the callable")
     walk.run()
@@ -131,6 +139,7 @@ class _LiveWalk:
     live: list[ImportSite] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     first_party: set[str] = field(default_factory=set)
+    memo: Path | None = None  # where walks are kept (analysis.function_entry.memo); None: walk every time
 
     def push(self, obj: Any, how: str) -> None:
         if id(obj) not in self.seen:
@@ -248,7 +257,14 @@ class _LiveWalk:
         path = Path(filename)
         if path.is_file() and path.suffix in (".py", ".pyw"):
             roots = self.roots or roots_of(obj, path)
-            analysis = analyze_definition(path, qualname, line=line, roots=roots, python_version=self.python_version)
+            if self.memo is not None:  # nothing it read changed: a warm new process never loads libcst
+                analysis = cached_definition(path, qualname, line=line, roots=roots,
+                                             python_version=self.python_version, directory=self.memo)
+            else:
+                from poncho.analysis.function_entry import analyze_definition
+
+                analysis = analyze_definition(path, qualname, line=line, roots=roots,
+                                              python_version=self.python_version)
             self.analyses.append(analysis)
             self.first_party |= analysis.first_party
             return display_path(path)
@@ -262,6 +278,8 @@ class _LiveWalk:
             return filename
         text = textwrap.dedent("".join(lines))
         local = qualname.split(".")[-1]
+        from poncho.analysis.function_entry import analyze_definition  # source kept in memory: not cached
+
         analysis = analyze_definition(path, local, line=(line - start + 1) if line else None, roots=self.roots or [],
                                       python_version=self.python_version, text=text, label=filename)
         analysis.sites[:] = [_shift(s, start - 1) for s in analysis.sites]

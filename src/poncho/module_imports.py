@@ -40,7 +40,7 @@ def with_module_imports(base: Analysis, files: Sequence[Path],
 def entry_module_file(entry: str) -> Path | None:
     """The file a ``file.py:func`` or ``pkg.mod:func`` entry lives in (None when it cannot be found)."""
     from poncho.analysis.entry import parse_entry
-    from poncho.analysis.function_entry.tree import ModuleTree
+    from poncho.analysis.function_entry.modules import ModuleTree
     from poncho.analysis.roots import source_roots
 
     spec = parse_entry(entry)

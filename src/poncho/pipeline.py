@@ -103,12 +103,14 @@ class Pipeline:
 
     @cached_property
     def session(self) -> Any:
-        from poncho.net import make_session
+        """The run's HTTP session, made when the first request is sent (poncho.net.deferred): a run the
+        caches answer (offline, or a repeated lock) never loads the HTTP client."""
+        from poncho.net.deferred import DeferredSession
 
-        session = make_session(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline)
-        if self.progress is not None:
-            session.hooks["response"].append(self.progress.response)
-        return session
+        progress = self.progress
+        hook = None if progress is None else (lambda session: session.hooks["response"].append(progress.response))
+        return DeferredSession(self.options.cache_dir, cert=self.options.cert, offline=self.options.offline,
+                               on_make=hook)
 
     def _stage(self, name: str) -> None:
         if self.progress is not None:

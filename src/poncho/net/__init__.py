@@ -2,7 +2,8 @@
 
 Shared by the resolver (candidates and metadata) and the index builder (wheel
 file lists), so both get the same caching, retries and certificate handling.
-Names load on first use: ``poncho.net.pip_config`` alone never loads requests.
+Names load on first use: ``poncho.net.pip_config`` alone never loads requests, and neither do
+``IndexFile``, ``SimpleIndex`` or ``DeferredSession`` until a request is sent.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from typing import TYPE_CHECKING
 from poncho.lazy import lazy_names
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .deferred import DeferredSession
+    from .index_file import IndexFile
     from .session import make_session
-    from .simple_api import IndexFile, ProjectPage, SimpleIndex
+    from .simple_api import ProjectPage, SimpleIndex
 
-_LAZY = {"make_session": ".session", "IndexFile": ".simple_api", "ProjectPage": ".simple_api",
-         "SimpleIndex": ".simple_api"}
+_LAZY = {"make_session": ".session", "IndexFile": ".index_file", "ProjectPage": ".simple_api",
+         "SimpleIndex": ".simple_api", "DeferredSession": ".deferred"}
 
 
 __getattr__ = lazy_names(__name__, _LAZY)
 
 
-__all__ = ["IndexFile", "ProjectPage", "SimpleIndex", "make_session"]
+__all__ = ["DeferredSession", "IndexFile", "ProjectPage", "SimpleIndex", "make_session"]

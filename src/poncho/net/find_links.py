@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -23,9 +23,11 @@ from packaging.utils import (
 )
 
 from poncho.errors import ConfigError, IndexUnreachable, NotFound
-from poncho.net import session as session_mod
 from poncho.net.local import local_path
 from poncho.net.simple_api import IndexFile, ProjectPage, parse_project_page
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
 
 
 class FindLinks:
@@ -69,6 +71,10 @@ class FindLinks:
         if self._dir is not None:
             # Directories are skipped; a FIFO named like a wheel is listed and refused when read, never opened here.
             return tuple(IndexFile(p.name, p.as_uri()) for p in sorted(self._dir.iterdir()) if not p.is_dir())
+        import requests  # only a remote page needs the HTTP client: a wheelhouse on disk is listed without it
+
+        from poncho.net import session as session_mod
+
         try:
             resp = self.session.get(self.index_url, headers={"Accept": "text/html"}, stream=True)
         except requests.exceptions.RequestException as exc:

@@ -13,7 +13,6 @@ import errno
 import os
 import stat
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +24,11 @@ _FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0
 
 def local_path(url: str) -> Path:
     """The path a ``file:`` URL names."""
-    return Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+    if os.name != "nt":  # urllib.request's url2pathname here, without loading http.client, email and ssl
+        return Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
+    from urllib.request import url2pathname
+
+    return Path(url2pathname(urllib.parse.urlsplit(url).path))
 
 
 def open_regular(url: str) -> BinaryIO:

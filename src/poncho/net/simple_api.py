@@ -10,18 +10,19 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-import requests
 from packaging.utils import canonicalize_name
 
 from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
-from poncho.net import session as session_mod
 from poncho.net.local import local_path, read_regular
-from poncho.net.session import OfflineMiss, read_body
 
 from .index_file import IndexFile, checked
 from .page_cache import CompactPage, PageCache, body_digest, version_texts
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
 
 __all__ = ["DEFAULT_INDEX", "IndexFile", "ProjectPage", "SimpleIndex", "parse_compact", "parse_project_page"]
 
@@ -94,6 +95,12 @@ class SimpleIndex:
     def _get_page(self, url: str, cached_elsewhere: bool) -> tuple[bytes, str, str]:
         """(body, final URL, content type) of a project page; the HTTP cache keeps no copy when the page
         cache does (``no-store``), and is asked only offline (a cache from before the page cache)."""
+        # The HTTP client loads here, on the first page the caches could not answer: an offline run, or one
+        # the page and resolution caches answer, never imports requests, urllib3, CacheControl or ssl.
+        import requests
+
+        from poncho.net.session import OfflineMiss, read_body
+
         headers = {"Accept": ACCEPT}
         if cached_elsewhere:
             headers["Cache-Control"] = "no-cache, no-store"
@@ -130,6 +137,8 @@ class SimpleIndex:
         blocking read; a bare directory lists every entry but directories, so
         a FIFO named like a wheel is refused when read, not skipped in silence.
         """
+        from poncho.net import session as session_mod  # its limits, read at call time (tests lower them)
+
         path = local_path(url)
         for candidate, ctype in ((path / "index.json", "application/vnd.pypi.simple.v1+json"),
                                  (path / "index.html", "text/html")):
