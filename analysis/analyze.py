@@ -185,19 +185,23 @@ def _tree_key(files: list[SourceFile], max_file_size: int) -> str | None:
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
             jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE,
-            runtime: RuntimeScope | None = None) -> Analysis:
+            runtime: RuntimeScope | None = None, left_out_only: bool = False) -> Analysis:
     """Analyze files and directories as the program that contains them.
 
     ``jobs``: worker processes (default: CPU count; 1 = serial). ``cache``:
     False to disable, or a :class:`SiteCache` for a specific directory.
     ``runtime``: leave tests, docs and the like out (:mod:`.scope`; the
     pipeline passes one by default, this function analyzes every file without it).
+    ``left_out_only``: analyze just the files ``runtime`` leaves out (what setup.py or the tests import,
+    asked only when the project declares something the runtime files never import).
     """
     roots = [Path(p) for p in paths]
     target = normalize_version(python_version)
     every, walk_diags = walk_sources(roots)
     scope = first_party(roots, every)  # the whole tree defines first-party names, tests included
     files, left_out = split_runtime(every, runtime, roots)
+    if left_out_only:
+        files, left_out = sorted((f for group in left_out.values() for f in group), key=lambda f: str(f.path)), {}
     result = Analysis.of_scope(scope, target, files=len(files))
     result.excluded = tuple(str(f.path) for group in left_out.values() for f in group)
     for d in [*walk_diags, *scope.diagnostics, *_left_out_note(left_out, runtime)]:

@@ -36,6 +36,8 @@ class DirectRequirement:
     specifier: str = ""  # the version range the project declares ("" when it declares none)
     origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
     lazy: str | None = None  # the evidence that a function-level import is an optional integration
+    declared: str | None = None  # why the project's declaration made it required (every import guarded, or
+    #                              imported only by files out of the runtime scope)
 
     @property
     def key(self) -> str:
@@ -89,6 +91,9 @@ class Requirements:
         for r in self.without:
             out.append(diagnostic(Code.USER_CHOICE, f"{r.name} left out of the lock by `without` "
                                   f"(imported at {', '.join(r.locations[:3]) or 'no site'})", Severity.NOTE))
+        for r in self.direct:
+            if r.declared:
+                out.append(_at(r.sites[0], Code.DECLARED_WINS, Severity.NOTE, f"{r.name} locked: {r.declared}"))
         for r in self.optional:
             why = f" ({r.lazy})" if r.lazy else ""
             out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
@@ -250,6 +255,21 @@ def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) ->
     return f"imported only inside functions and declared only in the extra {declared_group}"
 
 
+def declared_runtime(guarded: Sequence[ImportSite], said_group: str | None, where: str) -> str | None:
+    """Why guarded imports are locked all the same, or None.
+
+    The project's own declarations win over any guess: a distribution it
+    declares as a runtime dependency (not in an extra or a group) is
+    required even when every import of it sits under ``try/except
+    ImportError`` (httpx's anyio, typer's shellingham): the guard is a
+    fallback for odd installs, the declaration says what a normal install holds.
+    """
+    if not guarded or said_group is not None:
+        return None
+    return (f"every import is guarded (try/except ImportError or an optional-import helper), but {where} "
+            "declares it as a runtime dependency, and the project's declaration wins")
+
+
 def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
                             include_optional: bool = False, declared: Declarations | None = None) -> Requirements:
     """Map third-party import sites to distributions, keeping every site as a reason.
@@ -306,7 +326,12 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             required = []  # imported only when an optional feature is used: locked as optional imports are
             sites_ = tuple(replace(s, guard=Guard.OPTIONAL) if s.guard == Guard.REQUIRED else s for s in sites_)
             guards = {s.guard for s in sites_}
-        if required:
+        guarded = [s for s in sites_ if s.guard == Guard.OPTIONAL]
+        why_declared = None if required or said is None else declared_runtime(guarded, said.group, said.where)
+        if why_declared:
+            out.direct.append(DirectRequirement(names[dist_key], tuple(guarded), mappings, _merge_markers(guarded),
+                                                extras=wanted, specifier=specifier, declared=why_declared))
+        elif required:
             out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
                                                 extras=wanted, specifier=specifier))
         elif Guard.OPTIONAL in guards:
@@ -318,6 +343,42 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))
     out.unresolved = {m: tuple(s) for m, s in sorted(unresolved.items())}
     _impose_conditions(out, declared)
+    return out
+
+
+def declared_out_of_scope(sites: Iterable[ImportSite], mapper: Mapper, declared: Declarations,
+                          used: Iterable[str]) -> list[DirectRequirement]:
+    """Runtime declarations that only files out of the runtime scope import (setuptools in setup.py).
+
+    ``sites`` come from the files the runtime scope left out; only those of a
+    distribution the project declares as a runtime dependency, and that no
+    runtime file imports (``used``), become requirements: the declaration
+    wins over the scope's guess. Everything else those files import stays out.
+    """
+    done = {canonicalize_name(n) for n in used}
+    found: dict[str, list[ImportSite]] = defaultdict(list)
+    maps: dict[str, list[Mapping]] = defaultdict(list)
+    for site in sites:
+        if site.guard == Guard.TYPING or site.kind == Kind.HINT or not is_module_name(site.module or "x"):
+            continue
+        mapping = map_site(site, mapper)
+        if not mapping.resolved or mapping.distribution is None:
+            continue
+        key = canonicalize_name(mapping.distribution)
+        said = declared.get(key)
+        if key in done or said is None or said.group is not None:
+            continue
+        found[key].append(site)
+        maps[key].append(mapping)
+    out = []
+    for key, group in sorted(found.items()):
+        said = declared.get(key)
+        assert said is not None
+        why = (f"imported only by files left out of the runtime lock ({_where(group)}), but {said.where} declares "
+               "it as a runtime dependency, and the project's declaration wins")
+        out.append(DirectRequirement(said.requirement.name, tuple(sorted(set(group))), tuple(dict.fromkeys(maps[key])),
+                                     _merge_markers(group), extras=tuple(sorted(said.requirement.extras)),
+                                     specifier=str(said.requirement.specifier), declared=why))
     return out
 
 

@@ -209,8 +209,10 @@ class Pipeline:
 
         self._stage("mapping")
         declared = self.declarations(paths)
-        reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
+        mapper = self.mapper(paths)
+        reqs = requirements_from_sites(analysis.third_party, mapper,
                                        include_optional=self.options.include_optional, declared=declared)
+        self._declared_out_of_scope(analysis, paths, declared, reqs, mapper)
         reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
@@ -222,6 +224,26 @@ class Pipeline:
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
         return Result(analysis, reqs, diagnostics=self.diagnostics)
+
+    def _declared_out_of_scope(self, analysis: Analysis, paths: Sequence[str | Path], declared: Declarations,
+                               reqs: Requirements, mapper: Mapper) -> None:
+        """Runtime declarations that only out-of-scope files import (setuptools in setup.py) are locked: the
+        left-out files are analyzed only when some runtime declaration is imported by no runtime file."""
+        from poncho.index_cache.requirements import declared_out_of_scope
+
+        used = {r.key for r in [*reqs.direct, *reqs.optional, *reqs.typing_only]}
+        if not analysis.excluded or not any(d.key not in used for d in declared.runtime) or \
+                any(is_entry(p) for p in paths):
+            return
+        from poncho.analysis import analyze
+        from poncho.analysis.cache import SiteCache
+        from poncho.analysis.scope import RuntimeScope
+
+        cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
+        left = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache,
+                       runtime=RuntimeScope(tuple(self.options.exclude), self.options.include_tests),
+                       left_out_only=True)
+        reqs.direct = sorted([*reqs.direct, *declared_out_of_scope(left.third_party, mapper, declared, used)], key=lambda r: r.key)
 
     def requirements(self, paths: Sequence[str | Path]) -> Result:
         return self.map(self.analyze(paths), paths)
