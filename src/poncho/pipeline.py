@@ -243,7 +243,8 @@ class Pipeline:
         left = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache,
                        runtime=RuntimeScope(tuple(self.options.exclude), self.options.include_tests),
                        left_out_only=True)
-        reqs.direct = sorted([*reqs.direct, *declared_out_of_scope(left.third_party, mapper, declared, used)], key=lambda r: r.key)
+        found = declared_out_of_scope(left.third_party, mapper, declared, used)
+        reqs.direct = sorted([*reqs.direct, *found], key=lambda r: r.key)
 
     def requirements(self, paths: Sequence[str | Path]) -> Result:
         return self.map(self.analyze(paths), paths)
