@@ -364,12 +364,12 @@ def declared_out_of_scope(sites: Iterable[ImportSite], mapper: Mapper, declared:
         mapping = map_site(site, mapper)
         if not mapping.resolved or mapping.distribution is None:
             continue
-        key = canonicalize_name(mapping.distribution)
-        said = declared.get(key)
-        if key in done or said is None or said.group is not None:
+        dist = canonicalize_name(mapping.distribution)
+        said = declared.get(dist)
+        if dist in done or said is None or said.group is not None:
             continue
-        found[key].append(site)
-        maps[key].append(mapping)
+        found[dist].append(site)
+        maps[dist].append(mapping)
     out = []
     for key, group in sorted(found.items()):
         said = declared.get(key)
