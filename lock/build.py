@@ -60,14 +60,16 @@ def sha256_of_local(url: str) -> str:
 
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
-               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None) -> Lock:
+               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
+               provided: Sequence[str] = ()) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
     here: the targets, the fallbacks and this tool's version. ``variants`` maps an imported project to the
     binary variant locked for it (its import sites carry over); ``left_out`` names direct requirements a
-    target cannot install (PEP 508, with the marker where they do install). Neither enters the inputs: like
-    versions, they follow from the index.
+    target cannot install (PEP 508, with the marker where they do install); ``provided`` names what
+    ``--without`` left to the platform (``boto3==1.35.0``). None enters the inputs: like versions, they follow
+    from the index (``without`` itself is the user's choice, recorded in the notes and ``[tool.poncho]``).
     """
     if isinstance(resolution, Resolution):
         resolution = merge((resolution.target,), (resolution,), [r.requirement for r in direct])
@@ -119,6 +121,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
         left_out=tuple(validate.comment(r) for r in left_out),
         variants=tuple(validate.comment(f"{plain} -> {variant}")
                        for plain, variant in sorted((variants or {}).items())),
+        provided=tuple(validate.comment(p) for p in provided),
     )
 
 

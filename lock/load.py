@@ -47,7 +47,10 @@ def load_lock(path: str | Path) -> Lock:
     python, platform = locked.python_and_platform
     return Lock(entries=tuple(entries), python=python, implementation="cpython", platform=platform,
                 tool_version=locked.inputs.tool_version, input_digest=locked.input_digest or "",
-                index_urls=locked.index_urls, notes=locked.notes, inputs=locked.inputs)
+                index_urls=locked.index_urls, notes=locked.notes, inputs=locked.inputs,
+                left_out=tuple(f"{k}; {m}" if m else k for k, m in locked.left_out.items()),
+                variants=tuple(f"{k} -> {v}" for k, v in locked.variants.items()),
+                provided=tuple(locked.provided.values()))
 
 
 def needs_urls(lock: Lock) -> bool:

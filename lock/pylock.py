@@ -135,6 +135,8 @@ def to_pylock(lock: Lock) -> Any:
         header["left-out"] = list(lock.left_out)
     if lock.variants:
         header["variants"] = list(lock.variants)
+    if lock.provided:
+        header["provided"] = list(lock.provided)
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),
         environments=[Marker(m) for m in dict.fromkeys(environment_marker(t) for t in lock.targets)],

@@ -85,6 +85,8 @@ class Lock:
     left_out: tuple[str, ...] = field(default=())
     # Binary-wheel variants locked instead of the imported project: "psycopg2 -> psycopg2-binary".
     variants: tuple[str, ...] = field(default=())
+    # Left to the platform by --without, with what only they needed (resolver/provided.py): "boto3==1.35.0".
+    provided: tuple[str, ...] = field(default=())
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

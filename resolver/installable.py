@@ -388,5 +388,5 @@ def _at(w: Wanted, code: Code, severity: Severity, message: str) -> Diagnostic:
                       cell=getattr(site, "cell", None))
 
 
-__all__ = ["LeftOut", "Plan", "Variant", "Why", "compiled", "load_variants", "lock_installable", "plan", "prefer_wheels",
-           "sdist_only"]
+__all__ = ["LeftOut", "Plan", "Variant", "Why", "compiled", "load_variants", "lock_installable", "plan",
+           "prefer_wheels", "sdist_only"]

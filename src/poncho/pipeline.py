@@ -287,6 +287,10 @@ class Pipeline:
             resolutions = in_turn(self.targets, [{**self.kept_pins(t), **installed} for t in self.targets], one)
         asked = {str(r): r for plan in plans for r in plan.requirements}
         result.resolution = merge(tuple(self.targets), resolutions, list(asked.values()))
+        from poncho.resolver.provided import leave_out
+
+        # `without`: the platform provides it, even where a locked package depends on it (resolver/provided.py)
+        result.resolution, provided = leave_out(result.resolution, self.options.without)
         plan = installable.Plan.combined(plans, {p.name for p in result.resolution})
         self._stage("locking")
         for d in plan.diagnostics:
@@ -299,10 +303,15 @@ class Pipeline:
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings + plan.notes
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
-        notes += _choice_notes(self.options.with_requirements, self.options.without)
+        notes += _choice_notes(self.options.with_requirements, ())
+        notes += [p.note() for p in provided]
+        for p in provided:
+            if p.needed_by or p.along:
+                self.emit(diagnostic(Code.USER_CHOICE, p.note(), Severity.NOTE))
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)),
-                                 left_out=[str(lo) for lo in plan.left_out], variants=plan.variants)
+                                 left_out=[str(lo) for lo in plan.left_out], variants=plan.variants,
+                                 provided=[str(p) for p in provided])
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -478,7 +487,8 @@ class Pipeline:
         result = self.map(self.analyze(paths), paths, notes=False)
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
-        self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir)
+        self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
+                                     self.options.without)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
