@@ -36,6 +36,7 @@ class DirectRequirement:
     specifier: str = ""  # the version range the project declares ("" when it declares none)
     origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
     lazy: str | None = None  # the evidence that a function-level import is an optional integration
+    url: str | None = None  # the project declares it by a direct URL (git+https://...): never the index's release
     declared: str | None = None  # why the project's declaration made it required (every import guarded, or
     #                              imported only by files out of the runtime scope)
 
@@ -72,6 +73,7 @@ class Requirements:
     runtime: list[ImportSite] = field(default_factory=list)  # `__main__`, Jython's `java.*`: never mapped
     why_unresolved: dict[str, str] = field(default_factory=dict)  # module -> a rule's reason, when one decided
     without: list[DirectRequirement] = field(default_factory=list)  # dropped by --without / [tool.poncho]
+    by_url: list[DirectRequirement] = field(default_factory=list)  # declared by a direct URL: not from the index
 
     def diagnostics(self) -> list[Diagnostic]:
         """What the mapping decided that the user should hear: unmapped, left-out and odd imports."""
@@ -94,6 +96,9 @@ class Requirements:
         for r in self.direct:
             if r.declared:
                 out.append(_at(r.sites[0], Code.DECLARED_WINS, Severity.NOTE, f"{r.name} locked: {r.declared}"))
+        for r in self.by_url:
+            out.append(_at(r.sites[0], Code.DIRECT_URL_DECLARED, Severity.WARNING, direct_url_message(r))
+                       if r.sites else diagnostic(Code.DIRECT_URL_DECLARED, direct_url_message(r)))
         for r in self.optional:
             why = f" ({r.lazy})" if r.lazy else ""
             out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
@@ -119,6 +124,11 @@ class Requirements:
         drop = {canonicalize_name(n) for n in without}
         self.without = [r for r in self.direct if r.key in drop]
         self.direct = [r for r in self.direct if r.key not in drop]
+        # A declaration by direct URL (`django-push @ git+https://...`) is not the index's release of that name,
+        # which may be another code base: it is held out (and said) unless `--with NAME` asks for the index's.
+        asked = {canonicalize_name(Requirement(text).name) for text, _ in with_}
+        self.by_url = [r for r in self.direct if r.url and r.key not in asked]
+        self.direct = [r for r in self.direct if not r.url or r.key in asked]
         for text, origin in with_:
             req = Requirement(text)
             if canonicalize_name(req.name) in drop:
@@ -133,6 +143,15 @@ class Requirements:
             else:
                 self.direct.append(added)
         self.direct.sort(key=lambda r: r.key)
+
+
+def direct_url_message(r: DirectRequirement) -> str:
+    """What a declaration by direct URL means for the lock, and what to do."""
+    where = f" (imported at {', '.join(r.locations[:3])})" if r.sites else ""
+    return (f"{r.name} is declared by a direct URL ({r.name} @ {r.url}){where}: not locked, since the index's "
+            f"{r.name} may be another code base and a hashed lock cannot hold a VCS URL; install it next to the "
+            f"lock (pip install '{r.name} @ {r.url}'; its own dependencies are not locked either), build a wheel "
+            f"and serve it with --find-links, or pass --with {r.name} to lock the index's release")
 
 
 def _joined(a: str, b: str) -> str:
@@ -315,9 +334,11 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         extras: set[str] = {x for m in mappings for x in m.extras}
         specifier = ""
         said = declared.get(dist_key) if declared else None
+        url = None
         if said is not None:
             extras |= said.requirement.extras
             specifier = str(said.requirement.specifier)
+            url = said.requirement.url
         for m in mappings:  # a range the module itself needs (pkg_resources: setuptools<82)
             specifier = _joined(specifier, m.specifier)
         wanted = tuple(sorted(extras))
@@ -330,10 +351,10 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         why_declared = None if required or said is None else declared_runtime(guarded, said.group, said.where)
         if why_declared:
             out.direct.append(DirectRequirement(names[dist_key], tuple(guarded), mappings, _merge_markers(guarded),
-                                                extras=wanted, specifier=specifier, declared=why_declared))
+                                                extras=wanted, specifier=specifier, declared=why_declared, url=url))
         elif required:
             out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
-                                                extras=wanted, specifier=specifier))
+                                                extras=wanted, specifier=specifier, url=url))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
             req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True,
@@ -378,7 +399,8 @@ def declared_out_of_scope(sites: Iterable[ImportSite], mapper: Mapper, declared:
                "it as a runtime dependency, and the project's declaration wins")
         out.append(DirectRequirement(said.requirement.name, tuple(sorted(set(group))), tuple(dict.fromkeys(maps[key])),
                                      _merge_markers(group), extras=tuple(sorted(said.requirement.extras)),
-                                     specifier=str(said.requirement.specifier), declared=why))
+                                     specifier=str(said.requirement.specifier), declared=why,
+                                     url=said.requirement.url))
     return out
 
 

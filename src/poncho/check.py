@@ -122,7 +122,7 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
             findings.append(UndeclaredImport(r.name, f"imported at {_where(r)} but not among the project's "
                                              "declared dependencies; declare it", *_site(r)))
     used = {r.key for r in [*requirements.direct, *requirements.optional, *requirements.typing_only,
-                            *requirements.without]}
+                            *requirements.without, *requirements.by_url]}
     used |= {canonicalize_name(n) for n in without}
     seen: set[str] = set()
     for d in declared.runtime if whole_project else ():

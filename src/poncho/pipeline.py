@@ -223,6 +223,12 @@ class Pipeline:
                 self.emit(finding.diagnostic(severity=Severity.NOTE))
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
+        if self.options.strict and reqs.by_url:
+            from poncho.errors import NotInstallable
+            from poncho.index_cache.requirements import direct_url_message
+
+            raise NotInstallable(tuple(r.name for r in reqs.by_url),
+                                 "; ".join(direct_url_message(r) for r in reqs.by_url) + " (--strict)")
         return Result(analysis, reqs, diagnostics=self.diagnostics)
 
     def _declared_out_of_scope(self, analysis: Analysis, paths: Sequence[str | Path], declared: Declarations,
@@ -304,6 +310,8 @@ class Pipeline:
         notes += result.resolution.warnings + plan.notes
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
         notes += _choice_notes(self.options.with_requirements, ())
+        notes += [f"not locked: {r.name} @ {r.url} (declared by a direct URL; install it next to the lock)"
+                  for r in result.requirements.by_url]
         notes += [p.note() for p in provided]
         for p in provided:
             if p.needed_by or p.along:
