@@ -46,6 +46,8 @@ class Analysis:
     scope: FirstParty = field(default_factory=FirstParty)
     notes: list[Diagnostic] = field(default_factory=list)  # informational (e.g. a dynamic import with an unknown name)
     excluded: tuple[str, ...] = ()  # files left out of the runtime scope (tests, docs, --exclude)
+    # with --include-tests: the analyzed files the default scope would have left out (a lock's `test` group)
+    dev_files: tuple[str, ...] = ()
     cache_hits: int = 0  # files whose sites came from the cache
     parsed: int = 0  # files parsed in this run
 
@@ -202,8 +204,13 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     files, left_out = split_runtime(every, runtime, roots)
     if left_out_only:
         files, left_out = sorted((f for group in left_out.values() for f in group), key=lambda f: str(f.path)), {}
+    dev_files: tuple[str, ...] = ()
+    if runtime is not None and runtime.include_tests and not left_out_only:
+        _, would = split_runtime(files, RuntimeScope(runtime.exclude), roots)
+        dev_files = tuple(str(f.path) for group in would.values() for f in group)
     result = Analysis.of_scope(scope, target, files=len(files))
     result.excluded = tuple(str(f.path) for group in left_out.values() for f in group)
+    result.dev_files = dev_files
     for d in [*walk_diags, *scope.diagnostics, *_left_out_note(left_out, runtime)]:
         (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)

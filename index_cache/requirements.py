@@ -36,6 +36,7 @@ class DirectRequirement:
     specifier: str = ""  # the version range the project declares ("" when it declares none)
     origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
     lazy: str | None = None  # the evidence that a function-level import is an optional integration
+    group: str | None = None  # "test": only tests and the like import it (--include-tests); None: the runtime
     url: str | None = None  # the project declares it by a direct URL (git+https://...): never the index's release
     declared: str | None = None  # why the project's declaration made it required (every import guarded, or
     #                              imported only by files out of the runtime scope)
@@ -143,6 +144,16 @@ class Requirements:
             else:
                 self.direct.append(added)
         self.direct.sort(key=lambda r: r.key)
+
+
+def mark_test_only(requirements: Requirements, dev_files: Iterable[str]) -> None:
+    """``--include-tests``: a direct requirement only tests, docs and the like import goes to the ``test`` group
+    (pylock.toml's ``dependency-groups``), so installing the lock by default leaves it out."""
+    dev = set(dev_files)
+    if not dev:
+        return
+    requirements.direct = [replace(r, group="test") if r.sites and all(s.file in dev for s in r.sites) else r
+                           for r in requirements.direct]
 
 
 def direct_url_message(r: DirectRequirement) -> str:

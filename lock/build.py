@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -77,6 +77,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
     for plain, variant in (variants or {}).items():
         if plain in by_key:
             by_key[variant] = by_key[plain]
+    grouped = _group_only(resolution, by_key)
     entries = []
     for pin in resolution:
         req = by_key.get(canonicalize_name(pin.name)) if pin.direct else None
@@ -100,6 +101,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
             extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
             index_url=normalize_index_url(pin.index_url) if pin.index_url else "",
+            groups=grouped.get(pin.name, ()),
         ))
     targets = tuple(LockTarget(t.python, t.implementation, t.platform_label) for t in resolution.targets)
     first = targets[0]
@@ -123,6 +125,33 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
                        for plain, variant in sorted((variants or {}).items())),
         provided=tuple(validate.comment(p) for p in provided),
     )
+
+
+def _group_only(resolution: UniversalResolution, by_key: Mapping[str, DirectRequirement]) -> dict[str, tuple[str, ...]]:
+    """canonical name -> the groups that alone need it: pins no runtime requirement reaches, through the
+    dependency graph, but a grouped one (``test``) does."""
+    children: dict[str, set[str]] = {}
+    for pin in resolution:
+        for parent in pin.parents:
+            children.setdefault(parent, set()).add(pin.name)
+
+    def reach(roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(children.get(name, ()))
+        return seen
+
+    direct = [p.name for p in resolution if p.direct]
+    runtime = reach(n for n in direct if by_key.get(n) is None or by_key[n].group is None)
+    out: dict[str, set[str]] = {}
+    for group in sorted({r.group for r in by_key.values() if r.group}):
+        for name in reach(n for n in direct if by_key.get(n) is not None and by_key[n].group == group) - runtime:
+            out.setdefault(name, set()).add(group)
+    return {name: tuple(sorted(groups)) for name, groups in out.items()}
 
 
 def _credential_note(index_urls: Sequence[str]) -> list[str]:

@@ -205,6 +205,8 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
             tool = pkg.get("tool", {}).get("poncho", {})
             hashes = [str(w.get("hashes", {}).get("sha256", "")) for w in pkg.get("wheels", [])]
             name, version, marker = pkg["name"], pkg.get("version"), pkg.get("marker")
+            if "groups" in tool:  # a dependency group's entry: its targets' marker is kept apart
+                marker = tool.get("marker")
             if not all(isinstance(v, str) for v in (name, version or "", marker or "")):
                 raise TypeError("name, version and marker must be strings")
             if version is not None and not _is_version(version):

@@ -32,6 +32,9 @@ class LockEntry:
     # record a graph, such as pylock.toml, read this instead).
     parents: tuple[str, ...] = ()
     index_url: str = ""  # the simple index that listed the artifacts ("" when unknown)
+    # Dependency groups that alone need this entry ("test": only tests import it, with --include-tests);
+    # empty: installed by default. pylock.toml writes them as `dependency-groups` markers.
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

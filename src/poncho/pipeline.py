@@ -213,6 +213,10 @@ class Pipeline:
         reqs = requirements_from_sites(analysis.third_party, mapper,
                                        include_optional=self.options.include_optional, declared=declared)
         self._declared_out_of_scope(analysis, paths, declared, reqs, mapper)
+        if analysis.dev_files:
+            from poncho.index_cache.requirements import mark_test_only
+
+            mark_test_only(reqs, analysis.dev_files)
         reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
