@@ -185,6 +185,13 @@ def _at(site: ImportSite, code: Code, severity: Severity, message: str) -> Diagn
     return Diagnostic(site.file, site.line, message, severity, site.cell, code)
 
 
+def _both(marker: str | None, declared: object) -> str | None:
+    """A requirement's marker and its declaration's (a declaration wins only where its own marker holds)."""
+    if declared is None:
+        return marker
+    return f"({marker}) and ({declared})" if marker else str(declared)
+
+
 def _merge_markers(sites: Iterable[ImportSite]) -> str | None:
     markers = []
     for s in sites:
@@ -361,7 +368,9 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         guarded = [s for s in sites_ if s.guard == Guard.OPTIONAL]
         why_declared = None if required or said is None else declared_runtime(guarded, said.group, said.where)
         if why_declared:
-            out.direct.append(DirectRequirement(names[dist_key], tuple(guarded), mappings, _merge_markers(guarded),
+            assert said is not None
+            marker = _both(_merge_markers(guarded), said.requirement.marker)  # python_version<'3.8': not on 3.11
+            out.direct.append(DirectRequirement(names[dist_key], tuple(guarded), mappings, marker,
                                                 extras=wanted, specifier=specifier, declared=why_declared, url=url))
         elif required:
             out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
@@ -409,7 +418,8 @@ def declared_out_of_scope(sites: Iterable[ImportSite], mapper: Mapper, declared:
         why = (f"imported only by files left out of the runtime lock ({_where(group)}), but {said.where} declares "
                "it as a runtime dependency, and the project's declaration wins")
         out.append(DirectRequirement(said.requirement.name, tuple(sorted(set(group))), tuple(dict.fromkeys(maps[key])),
-                                     _merge_markers(group), extras=tuple(sorted(said.requirement.extras)),
+                                     _both(_merge_markers(group), said.requirement.marker),
+                                     extras=tuple(sorted(said.requirement.extras)),
                                      specifier=str(said.requirement.specifier), declared=why,
                                      url=said.requirement.url))
     return out

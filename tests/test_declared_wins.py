@@ -109,3 +109,33 @@ def test_the_left_out_files_are_read_only_when_a_declaration_is_unmatched(tmp_pa
     monkeypatch.setattr(analysis, "analyze", lambda *a, **k: calls.append(k.get("left_out_only")) or real(*a, **k))
     requirements(tmp_path)
     assert calls == [None]  # the runtime analysis only: nothing declared is unmatched
+
+
+def test_a_declaration_wins_only_where_its_marker_holds(tmp_path):
+    """attrs 24.2: ``importlib_metadata; python_version<'3.8'``, imported as a fallback of importlib.metadata."""
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname = \"attrs\"\ndependencies = [\"importlib_metadata;python_version<'3.8'\"]\n",
+        "attr/__init__.py": "def f():\n    try:\n        from importlib.metadata import metadata\n"
+                            "    except ImportError:\n        from importlib_metadata import metadata\n",
+    })
+    reqs, _ = requirements(tmp_path)
+    (req,) = reqs.direct
+    assert str(req.requirement) == 'importlib_metadata; python_version < "3.8"'
+    assert not req.requirement.marker.evaluate({"python_version": "3.11", "python_full_version": "3.11.7"})
+
+
+def test_poetry_optional_dependencies_are_extras_not_the_runtime_set(tmp_path):
+    """rich 13.9: ``ipywidgets = { version = ..., optional = true }`` belongs to the ``jupyter`` extra."""
+    write(tmp_path, {
+        "pyproject.toml": '[tool.poetry]\nname = "rich"\n[tool.poetry.dependencies]\npython = "^3.8"\n'
+                          'pygments = "^2.13"\nipywidgets = { version = ">=7.5.1,<9", optional = true }\n'
+                          'attrs = { version = "*", optional = true }\n'
+                          '[tool.poetry.extras]\njupyter = ["ipywidgets"]\n',
+        "rich/__init__.py": "import pygments\ntry:\n    import ipywidgets\nexcept ImportError:\n    pass\n",
+    })
+    from poncho.analysis.declared import read_declarations
+
+    where = {d.key: d.group for d in read_declarations([tmp_path]).items}
+    assert where == {"pygments": None, "ipywidgets": "[jupyter]", "attrs": "[optional]"}
+    reqs, _ = requirements(tmp_path)
+    assert [r.key for r in reqs.direct] == ["pygments"] and [r.name for r in reqs.optional] == ["ipywidgets"]
