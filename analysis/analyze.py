@@ -46,6 +46,8 @@ class Analysis:
     scope: FirstParty = field(default_factory=FirstParty)
     notes: list[Diagnostic] = field(default_factory=list)  # informational (e.g. a dynamic import with an unknown name)
     excluded: tuple[str, ...] = ()  # files left out of the runtime scope (tests, docs, --exclude)
+    # with --include-tests: the analyzed files the default scope would have left out (a lock's `test` group)
+    dev_files: tuple[str, ...] = ()
     cache_hits: int = 0  # files whose sites came from the cache
     parsed: int = 0  # files parsed in this run
 
@@ -185,21 +187,30 @@ def _tree_key(files: list[SourceFile], max_file_size: int) -> str | None:
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
             jobs: int | None = None, cache: bool | SiteCache = True, max_file_size: int = MAX_FILE_SIZE,
-            runtime: RuntimeScope | None = None) -> Analysis:
+            runtime: RuntimeScope | None = None, left_out_only: bool = False) -> Analysis:
     """Analyze files and directories as the program that contains them.
 
     ``jobs``: worker processes (default: CPU count; 1 = serial). ``cache``:
     False to disable, or a :class:`SiteCache` for a specific directory.
     ``runtime``: leave tests, docs and the like out (:mod:`.scope`; the
     pipeline passes one by default, this function analyzes every file without it).
+    ``left_out_only``: analyze just the files ``runtime`` leaves out (what setup.py or the tests import,
+    asked only when the project declares something the runtime files never import).
     """
     roots = [Path(p) for p in paths]
     target = normalize_version(python_version)
     every, walk_diags = walk_sources(roots)
     scope = first_party(roots, every)  # the whole tree defines first-party names, tests included
     files, left_out = split_runtime(every, runtime, roots)
+    if left_out_only:
+        files, left_out = sorted((f for group in left_out.values() for f in group), key=lambda f: str(f.path)), {}
+    dev_files: tuple[str, ...] = ()
+    if runtime is not None and runtime.include_tests and not left_out_only:
+        _, would = split_runtime(files, RuntimeScope(runtime.exclude), roots)
+        dev_files = tuple(str(f.path) for group in would.values() for f in group)
     result = Analysis.of_scope(scope, target, files=len(files))
     result.excluded = tuple(str(f.path) for group in left_out.values() for f in group)
+    result.dev_files = dev_files
     for d in [*walk_diags, *scope.diagnostics, *_left_out_note(left_out, runtime)]:
         (result.notes if d.severity is Severity.INFO else result.diagnostics).append(d)
     store = cache if isinstance(cache, SiteCache) else (SiteCache() if cache else None)

@@ -163,7 +163,10 @@ def _from_pyproject(path: Path, out: Declarations) -> None:
             _add(out, req, path, _line_of(text, req), f"group {group}")
     tool = _table(data.get("tool"))
     poetry = _table(tool.get("poetry"))
-    _poetry_table(_table(poetry.get("dependencies")), path, text, out, None)
+    # `optional = true` dependencies are extras (named by [tool.poetry.extras]), not the runtime set
+    extra_of: dict[str, str] = {canonicalize_name(req.split("[")[0].strip()): f"[{extra}]"
+                for extra, reqs in _table(poetry.get("extras")).items() for req in _strings(reqs)}
+    _poetry_table(_table(poetry.get("dependencies")), path, text, out, None, extra_of)
     _poetry_table(_table(poetry.get("dev-dependencies")), path, text, out, "group dev")
     for group, table in _table(poetry.get("group")).items():
         _poetry_table(_table(_table(table).get("dependencies")), path, text, out, f"group {group}")
@@ -180,11 +183,15 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _poetry_table(table: dict[str, Any], path: Path, text: str, out: Declarations, group: str | None) -> None:
+def _poetry_table(table: dict[str, Any], path: Path, text: str, out: Declarations, group: str | None,
+                  extra_of: dict[str, str] | None = None) -> None:
     for name, spec in table.items():
         if canonicalize_name(name) == "python":
             continue
         extras: list[str] = []
+        where = group
+        if isinstance(spec, dict) and spec.get("optional") is True and group is None:
+            where = (extra_of or {}).get(canonicalize_name(name), "[optional]")
         if isinstance(spec, dict):
             extras = _strings(spec.get("extras"))
             if "version" not in spec:  # path, git or url dependencies: the name is what counts here
@@ -199,7 +206,7 @@ def _poetry_table(table: dict[str, Any], path: Path, text: str, out: Declaration
                                                                      "not understood; its name alone is kept"))
             specifier = ""
         extra = f"[{','.join(extras)}]" if extras else ""
-        _add(out, f"{name}{extra}{specifier}", path, _line_of(text, name), group)
+        _add(out, f"{name}{extra}{specifier}", path, _line_of(text, name), where)
 
 
 _POETRY_VERSION = re.compile(r"^\s*(\^|~(?!=)|==|!=|>=|<=|>|<|~=|=)?\s*([0-9][0-9A-Za-z.*+!-]*)\s*$")

@@ -36,6 +36,10 @@ class DirectRequirement:
     specifier: str = ""  # the version range the project declares ("" when it declares none)
     origin: str | None = None  # why it is here when no import site is: "--with", "[tool.poncho] with"
     lazy: str | None = None  # the evidence that a function-level import is an optional integration
+    group: str | None = None  # "test": only tests and the like import it (--include-tests); None: the runtime
+    url: str | None = None  # the project declares it by a direct URL (git+https://...): never the index's release
+    declared: str | None = None  # why the project's declaration made it required (every import guarded, or
+    #                              imported only by files out of the runtime scope)
 
     @property
     def key(self) -> str:
@@ -70,6 +74,7 @@ class Requirements:
     runtime: list[ImportSite] = field(default_factory=list)  # `__main__`, Jython's `java.*`: never mapped
     why_unresolved: dict[str, str] = field(default_factory=dict)  # module -> a rule's reason, when one decided
     without: list[DirectRequirement] = field(default_factory=list)  # dropped by --without / [tool.poncho]
+    by_url: list[DirectRequirement] = field(default_factory=list)  # declared by a direct URL: not from the index
 
     def diagnostics(self) -> list[Diagnostic]:
         """What the mapping decided that the user should hear: unmapped, left-out and odd imports."""
@@ -89,6 +94,12 @@ class Requirements:
         for r in self.without:
             out.append(diagnostic(Code.USER_CHOICE, f"{r.name} left out of the lock by `without` "
                                   f"(imported at {', '.join(r.locations[:3]) or 'no site'})", Severity.NOTE))
+        for r in self.direct:
+            if r.declared:
+                out.append(_at(r.sites[0], Code.DECLARED_WINS, Severity.NOTE, f"{r.name} locked: {r.declared}"))
+        for r in self.by_url:
+            out.append(_at(r.sites[0], Code.DIRECT_URL_DECLARED, Severity.WARNING, direct_url_message(r))
+                       if r.sites else diagnostic(Code.DIRECT_URL_DECLARED, direct_url_message(r)))
         for r in self.optional:
             why = f" ({r.lazy})" if r.lazy else ""
             out.append(_at(r.sites[0], Code.OPTIONAL_LEFT_OUT, Severity.NOTE,
@@ -114,6 +125,11 @@ class Requirements:
         drop = {canonicalize_name(n) for n in without}
         self.without = [r for r in self.direct if r.key in drop]
         self.direct = [r for r in self.direct if r.key not in drop]
+        # A declaration by direct URL (`django-push @ git+https://...`) is not the index's release of that name,
+        # which may be another code base: it is held out (and said) unless `--with NAME` asks for the index's.
+        asked = {canonicalize_name(Requirement(text).name) for text, _ in with_}
+        self.by_url = [r for r in self.direct if r.url and r.key not in asked]
+        self.direct = [r for r in self.direct if not r.url or r.key in asked]
         for text, origin in with_:
             req = Requirement(text)
             if canonicalize_name(req.name) in drop:
@@ -128,6 +144,25 @@ class Requirements:
             else:
                 self.direct.append(added)
         self.direct.sort(key=lambda r: r.key)
+
+
+def mark_test_only(requirements: Requirements, dev_files: Iterable[str]) -> None:
+    """``--include-tests``: a direct requirement only tests, docs and the like import goes to the ``test`` group
+    (pylock.toml's ``dependency-groups``), so installing the lock by default leaves it out."""
+    dev = set(dev_files)
+    if not dev:
+        return
+    requirements.direct = [replace(r, group="test") if r.sites and all(s.file in dev for s in r.sites) else r
+                           for r in requirements.direct]
+
+
+def direct_url_message(r: DirectRequirement) -> str:
+    """What a declaration by direct URL means for the lock, and what to do."""
+    where = f" (imported at {', '.join(r.locations[:3])})" if r.sites else ""
+    return (f"{r.name} is declared by a direct URL ({r.name} @ {r.url}){where}: not locked, since the index's "
+            f"{r.name} may be another code base and a hashed lock cannot hold a VCS URL; install it next to the "
+            f"lock (pip install '{r.name} @ {r.url}'; its own dependencies are not locked either), build a wheel "
+            f"and serve it with --find-links, or pass --with {r.name} to lock the index's release")
 
 
 def _joined(a: str, b: str) -> str:
@@ -148,6 +183,13 @@ def _where(sites: Sequence[ImportSite]) -> str:
 
 def _at(site: ImportSite, code: Code, severity: Severity, message: str) -> Diagnostic:
     return Diagnostic(site.file, site.line, message, severity, site.cell, code)
+
+
+def _both(marker: str | None, declared: object) -> str | None:
+    """A requirement's marker and its declaration's (a declaration wins only where its own marker holds)."""
+    if declared is None:
+        return marker
+    return f"({marker}) and ({declared})" if marker else str(declared)
 
 
 def _merge_markers(sites: Iterable[ImportSite]) -> str | None:
@@ -250,6 +292,21 @@ def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) ->
     return f"imported only inside functions and declared only in the extra {declared_group}"
 
 
+def declared_runtime(guarded: Sequence[ImportSite], said_group: str | None, where: str) -> str | None:
+    """Why guarded imports are locked all the same, or None.
+
+    The project's own declarations win over any guess: a distribution it
+    declares as a runtime dependency (not in an extra or a group) is
+    required even when every import of it sits under ``try/except
+    ImportError`` (httpx's anyio, typer's shellingham): the guard is a
+    fallback for odd installs, the declaration says what a normal install holds.
+    """
+    if not guarded or said_group is not None:
+        return None
+    return (f"every import is guarded (try/except ImportError or an optional-import helper), but {where} "
+            "declares it as a runtime dependency, and the project's declaration wins")
+
+
 def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
                             include_optional: bool = False, declared: Declarations | None = None) -> Requirements:
     """Map third-party import sites to distributions, keeping every site as a reason.
@@ -295,9 +352,11 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         extras: set[str] = {x for m in mappings for x in m.extras}
         specifier = ""
         said = declared.get(dist_key) if declared else None
+        url = None
         if said is not None:
             extras |= said.requirement.extras
             specifier = str(said.requirement.specifier)
+            url = said.requirement.url
         for m in mappings:  # a range the module itself needs (pkg_resources: setuptools<82)
             specifier = _joined(specifier, m.specifier)
         wanted = tuple(sorted(extras))
@@ -306,9 +365,16 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             required = []  # imported only when an optional feature is used: locked as optional imports are
             sites_ = tuple(replace(s, guard=Guard.OPTIONAL) if s.guard == Guard.REQUIRED else s for s in sites_)
             guards = {s.guard for s in sites_}
-        if required:
+        guarded = [s for s in sites_ if s.guard == Guard.OPTIONAL]
+        why_declared = None if required or said is None else declared_runtime(guarded, said.group, said.where)
+        if why_declared:
+            assert said is not None
+            marker = _both(_merge_markers(guarded), said.requirement.marker)  # python_version<'3.8': not on 3.11
+            out.direct.append(DirectRequirement(names[dist_key], tuple(guarded), mappings, marker,
+                                                extras=wanted, specifier=specifier, declared=why_declared, url=url))
+        elif required:
             out.direct.append(DirectRequirement(names[dist_key], tuple(required), mappings, _merge_markers(required),
-                                                extras=wanted, specifier=specifier))
+                                                extras=wanted, specifier=specifier, url=url))
         elif Guard.OPTIONAL in guards:
             optional_sites = [s for s in sites_ if s.guard == Guard.OPTIONAL]
             req = DirectRequirement(names[dist_key], sites_, mappings, _merge_markers(optional_sites), optional=True,
@@ -318,6 +384,44 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
             out.typing_only.append(DirectRequirement(names[dist_key], sites_, mappings))
     out.unresolved = {m: tuple(s) for m, s in sorted(unresolved.items())}
     _impose_conditions(out, declared)
+    return out
+
+
+def declared_out_of_scope(sites: Iterable[ImportSite], mapper: Mapper, declared: Declarations,
+                          used: Iterable[str]) -> list[DirectRequirement]:
+    """Runtime declarations that only files out of the runtime scope import (setuptools in setup.py).
+
+    ``sites`` come from the files the runtime scope left out; only those of a
+    distribution the project declares as a runtime dependency, and that no
+    runtime file imports (``used``), become requirements: the declaration
+    wins over the scope's guess. Everything else those files import stays out.
+    """
+    done = {canonicalize_name(n) for n in used}
+    found: dict[str, list[ImportSite]] = defaultdict(list)
+    maps: dict[str, list[Mapping]] = defaultdict(list)
+    for site in sites:
+        if site.guard == Guard.TYPING or site.kind == Kind.HINT or not is_module_name(site.module or "x"):
+            continue
+        mapping = map_site(site, mapper)
+        if not mapping.resolved or mapping.distribution is None:
+            continue
+        dist = canonicalize_name(mapping.distribution)
+        said = declared.get(dist)
+        if dist in done or said is None or said.group is not None:
+            continue
+        found[dist].append(site)
+        maps[dist].append(mapping)
+    out = []
+    for key, group in sorted(found.items()):
+        said = declared.get(key)
+        assert said is not None
+        why = (f"imported only by files left out of the runtime lock ({_where(group)}), but {said.where} declares "
+               "it as a runtime dependency, and the project's declaration wins")
+        out.append(DirectRequirement(said.requirement.name, tuple(sorted(set(group))), tuple(dict.fromkeys(maps[key])),
+                                     _both(_merge_markers(group), said.requirement.marker),
+                                     extras=tuple(sorted(said.requirement.extras)),
+                                     specifier=str(said.requirement.specifier), declared=why,
+                                     url=said.requirement.url))
     return out
 
 

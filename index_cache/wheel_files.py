@@ -5,7 +5,7 @@ from __future__ import annotations
 # Top-level directories and modules that wheels ship by accident; never importable products.
 NOISE = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example",
                    "benchmarks", "benchmark", "scripts", "tools", "samples", "demo", "demos",
-                   "setup", "conftest", "build", "dist", "site-packages", "bin"})
+                   "setup", "conftest", "build", "dist", "site-packages", "bin", "test_app"})
 IGNORED = frozenset({"__pycache__"})  # byte-code caches: neither a product nor noise worth reporting
 EXTENSION_SUFFIXES = (".so", ".pyd")
 
@@ -29,6 +29,9 @@ def is_safe_member(name: str) -> bool:
 
 
 
+INIT_FILES = ("__init__.py", "__init__.pyi")
+
+
 def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
     """(dotted import paths the wheel owns, top-level names skipped as noise).
 
@@ -44,7 +47,9 @@ def provided_modules(names: list[str]) -> tuple[set[str], set[str]]:
         name = _strip_data_dir(raw)
         if name:
             files.append(name.split("/"))
-    dirs_with_init = {"/".join(p[:-1]) for p in files if p[-1] == "__init__.py" and len(p) > 1}
+    # A directory with only an ``__init__.pyi`` (opentelemetry-sdk's ``opentelemetry/sdk/``) is a namespace
+    # portion at run time, but the stub says the distribution owns that package's interface: its own path.
+    dirs_with_init = {"/".join(p[:-1]) for p in files if p[-1] in INIT_FILES and len(p) > 1}
     dirs_with_modules = {"/".join(p[:-1]) for p in files if len(p) > 1 and _module_stem(p[-1])}
     provided: set[str] = set()
     skipped: set[str] = set()
@@ -94,7 +99,7 @@ def loose_directories(names: list[str], provided: set[str]) -> set[str]:
             continue
         parent, _, leaf = name.rpartition("/")
         dirs.add(parent)
-        if leaf == "__init__.py":
+        if leaf in INIT_FILES:
             inits.add(parent)
     return {p for p in provided if p.replace(".", "/") in dirs and p.replace(".", "/") not in inits}
 

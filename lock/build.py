@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -63,14 +63,16 @@ def sha256_of_local(url: str) -> str:
 
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
-               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None) -> Lock:
+               left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
+               provided: Sequence[str] = ()) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
     here: the targets, the fallbacks and this tool's version. ``variants`` maps an imported project to the
     binary variant locked for it (its import sites carry over); ``left_out`` names direct requirements a
-    target cannot install (PEP 508, with the marker where they do install). Neither enters the inputs: like
-    versions, they follow from the index.
+    target cannot install (PEP 508, with the marker where they do install); ``provided`` names what
+    ``--without`` left to the platform (``boto3==1.35.0``). None enters the inputs: like versions, they follow
+    from the index (``without`` itself is the user's choice, recorded in the notes and ``[tool.poncho]``).
     """
     if isinstance(resolution, Resolution):
         resolution = merge((resolution.target,), (resolution,), [r.requirement for r in direct])
@@ -78,6 +80,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
     for plain, variant in (variants or {}).items():
         if plain in by_key:
             by_key[variant] = by_key[plain]
+    grouped = _group_only(resolution, by_key)
     entries = []
     for pin in resolution:
         req = by_key.get(canonicalize_name(pin.name)) if pin.direct else None
@@ -101,6 +104,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
             extras=tuple(sorted(validate.name(x, origin) for x in pin.extras)),
             parents=tuple(pin.parents),
             index_url=normalize_index_url(pin.index_url) if pin.index_url else "",
+            groups=grouped.get(pin.name, ()),
         ))
     targets = tuple(LockTarget(t.python, t.implementation, t.platform_label) for t in resolution.targets)
     first = targets[0]
@@ -122,7 +126,35 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
         left_out=tuple(validate.comment(r) for r in left_out),
         variants=tuple(validate.comment(f"{plain} -> {variant}")
                        for plain, variant in sorted((variants or {}).items())),
+        provided=tuple(validate.comment(p) for p in provided),
     )
+
+
+def _group_only(resolution: UniversalResolution, by_key: Mapping[str, DirectRequirement]) -> dict[str, tuple[str, ...]]:
+    """canonical name -> the groups that alone need it: pins no runtime requirement reaches, through the
+    dependency graph, but a grouped one (``test``) does."""
+    children: dict[str, set[str]] = {}
+    for pin in resolution:
+        for parent in pin.parents:
+            children.setdefault(parent, set()).add(pin.name)
+
+    def reach(roots: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(children.get(name, ()))
+        return seen
+
+    direct = [p.name for p in resolution if p.direct]
+    runtime = reach(n for n in direct if by_key.get(n) is None or by_key[n].group is None)
+    out: dict[str, set[str]] = {}
+    for group in sorted({r.group for r in by_key.values() if r.group}):
+        for name in reach(n for n in direct if by_key.get(n) is not None and by_key[n].group == group) - runtime:
+            out.setdefault(name, set()).add(group)
+    return {name: tuple(sorted(groups)) for name, groups in out.items()}
 
 
 def _credential_note(index_urls: Sequence[str]) -> list[str]:

@@ -206,8 +206,9 @@ def _indexes(old: Sequence[str], new: Sequence[str]) -> list[Change]:
 
 
 def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt: str | None = None,
-                   lock_dir: Path | None = None) -> str:
-    """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags, for a shell (shlex.join)."""
+                   lock_dir: Path | None = None, without: Sequence[str] = ()) -> str:
+    """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
+    header says the platform provides), for a shell (shlex.join)."""
     argv = ["poncho-resolve", *paths, "-o", lock_path]
     if fmt == "json":
         argv += ["--format", "json"]
@@ -225,6 +226,8 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
         argv += ["--map", m]
     if inputs.include_optional:
         argv.append("--include-optional")
+    for name in without:
+        argv += ["--without", name]
     return shlex.join(argv)
 
 

@@ -36,6 +36,7 @@ def load_lock(path: str | Path) -> Lock:
         raise LockFileError(f"{p}: not written by poncho-resolve (no target or inputs in its header); "
                             "lock the code with poncho-resolve first")
     files = _pylock_files(p) if locked.format == "pylock" else {}
+    groups = _pylock_groups(p) if locked.format == "pylock" else {}
     entries = []
     for key, e in locked.entries.items():
         if e.version is None:
@@ -43,11 +44,15 @@ def load_lock(path: str | Path) -> Lock:
         artifacts, index_url = files.get(key, (tuple(Artifact("", "", sha) for sha in e.hashes), ""))
         entries.append(LockEntry(name=e.name, version=e.version, artifacts=artifacts, direct=e.direct,
                                  via=tuple(e.via), marker=e.marker, extras=e.extras,
-                                 parents=tuple(_parents(locked, key)), index_url=index_url))
+                                 parents=tuple(_parents(locked, key)), index_url=index_url,
+                                 groups=groups.get(key, ())))
     python, platform = locked.python_and_platform
     return Lock(entries=tuple(entries), python=python, implementation="cpython", platform=platform,
                 tool_version=locked.inputs.tool_version, input_digest=locked.input_digest or "",
-                index_urls=locked.index_urls, notes=locked.notes, inputs=locked.inputs)
+                index_urls=locked.index_urls, notes=locked.notes, inputs=locked.inputs,
+                left_out=tuple(f"{k}; {m}" if m else k for k, m in locked.left_out.items()),
+                variants=tuple(f"{k} -> {v}" for k, v in locked.variants.items()),
+                provided=tuple(locked.provided.values()))
 
 
 def needs_urls(lock: Lock) -> bool:
@@ -60,6 +65,22 @@ def _parents(locked: LockedFile, key: str) -> list[str]:
     if locked.format == "pylock":
         return sorted(p for p, deps in locked.dependencies.items() if key in deps)
     return [canonicalize_name(v) for v in locked.entries[key].parents]
+
+
+def _pylock_groups(p: Path) -> dict[str, tuple[str, ...]]:
+    """canonical name -> the dependency groups that alone need it (``[packages.tool.poncho] groups``)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    data = tomllib.loads(p.read_text(encoding="utf-8"))
+    out: dict[str, tuple[str, ...]] = {}
+    for pkg in data.get("packages", []):
+        groups = pkg.get("tool", {}).get("poncho", {}).get("groups")
+        if isinstance(groups, list):
+            out[canonicalize_name(str(pkg["name"]))] = tuple(str(g) for g in groups)
+    return out
 
 
 def _pylock_files(p: Path) -> dict[str, tuple[tuple[Artifact, ...], str]]:

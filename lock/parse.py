@@ -95,6 +95,15 @@ class LockedFile:
     # canonical name -> the marker where it installs (None: nowhere the lock is for), from the header
     left_out: dict[str, str | None] = field(default_factory=dict)
     variants: dict[str, str] = field(default_factory=dict)  # imported project -> binary variant locked for it
+    provided: dict[str, str] = field(default_factory=dict)  # canonical name -> header text: left to the platform
+
+    def note_provided(self, text: str) -> None:
+        """One ``provided`` header value (``boto3==1.35.0``); an unreadable one is ignored, as a hand edit."""
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            return
+        self.provided[canonicalize_name(req.name)] = text
 
     def note_left_out(self, text: str) -> None:
         """One ``left-out`` header value (PEP 508); an unreadable one is ignored, as a hand edit."""
@@ -160,11 +169,14 @@ def _read_json(p: Path, text: str) -> LockedFile:
     for e in lock.entries:
         out.add(LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
                             tuple(e.extras)))
-    _header_lists(out, lock.left_out, lock.variants)
+    _header_lists(out, lock.left_out, lock.variants, lock.provided)
     return out
 
 
-def _header_lists(out: LockedFile, left_out: object, variants: object) -> None:
+def _header_lists(out: LockedFile, left_out: object, variants: object, provided: object = ()) -> None:
+    for text in provided if isinstance(provided, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_provided(text)
     for text in left_out if isinstance(left_out, (list, tuple)) else ():
         if isinstance(text, str):
             out.note_left_out(text)
@@ -193,6 +205,8 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
             tool = pkg.get("tool", {}).get("poncho", {})
             hashes = [str(w.get("hashes", {}).get("sha256", "")) for w in pkg.get("wheels", [])]
             name, version, marker = pkg["name"], pkg.get("version"), pkg.get("marker")
+            if "groups" in tool:  # a dependency group's entry: its targets' marker is kept apart
+                marker = tool.get("marker")
             if not all(isinstance(v, str) for v in (name, version or "", marker or "")):
                 raise TypeError("name, version and marker must be strings")
             if version is not None and not _is_version(version):
@@ -224,7 +238,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
                      tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps, targets)
     for entry in entries:
         out.add(entry)
-    _header_lists(out, header.get("left-out"), header.get("variants"))
+    _header_lists(out, header.get("left-out"), header.get("variants"), header.get("provided"))
     return out
 
 
@@ -283,7 +297,7 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
     out.target = out.targets[0] if out.targets else None
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
-    _header_lists(out, header.get("left-out", []), header.get("variant", []))
+    _header_lists(out, header.get("left-out", []), header.get("variant", []), header.get("provided", []))
     if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
         out.inputs = LockInputs(targets=tuple(out.targets), index_urls=out.index_urls,

@@ -103,10 +103,17 @@ def to_pylock(lock: Lock) -> Any:
             tool["display-name"] = e.name  # PEP 751's `name` is normalized; the other formats keep this spelling
         if e.extras:
             tool["extras"] = list(e.extras)
+        marker = e.marker
+        if e.groups:  # only a dependency group needs it: installed with `--group test`, not by default
+            tool["groups"] = list(e.groups)
+            if e.marker:
+                tool["marker"] = e.marker  # the targets' part, which `check` reads back
+            in_group = " or ".join(f"'{g}' in dependency_groups" for g in e.groups)
+            marker = f"({e.marker}) and ({in_group})" if e.marker else in_group
         return Package(
             name=key,
             version=Version(e.version),
-            marker=Marker(e.marker) if e.marker else None,
+            marker=Marker(marker) if marker else None,
             dependencies=[dependency(*c) for c in sorted(set(children.get(key, ())))] or None,
             index=(e.index_url or index_for(files[0], lock.index_urls)) if files else None,
             wheels=[PackageWheel(name=a.filename, url=a.url, size=a.size, hashes={"sha256": a.sha256})
@@ -135,8 +142,12 @@ def to_pylock(lock: Lock) -> Any:
         header["left-out"] = list(lock.left_out)
     if lock.variants:
         header["variants"] = list(lock.variants)
+    if lock.provided:
+        header["provided"] = list(lock.provided)
+    groups = sorted({g for e in lock.entries for g in e.groups})
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),
+        dependency_groups=groups or None,
         environments=[Marker(m) for m in dict.fromkeys(environment_marker(t) for t in lock.targets)],
         requires_python=_requires_python(lock.targets),
         created_by=CREATED_BY,

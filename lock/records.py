@@ -32,6 +32,9 @@ class LockEntry:
     # record a graph, such as pylock.toml, read this instead).
     parents: tuple[str, ...] = ()
     index_url: str = ""  # the simple index that listed the artifacts ("" when unknown)
+    # Dependency groups that alone need this entry ("test": only tests import it, with --include-tests);
+    # empty: installed by default. pylock.toml writes them as `dependency-groups` markers.
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Lock:
     left_out: tuple[str, ...] = field(default=())
     # Binary-wheel variants locked instead of the imported project: "psycopg2 -> psycopg2-binary".
     variants: tuple[str, ...] = field(default=())
+    # Left to the platform by --without, with what only they needed (resolver/provided.py): "boto3==1.35.0".
+    provided: tuple[str, ...] = field(default=())
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

@@ -23,6 +23,7 @@ INPUT_LINES = (("requirement", "requirements"), ("constraint-file", "constraint_
                ("constraint", "constraints"), ("map", "map_flags"), ("mapping", "mappings"))
 LEFT_OUT_PREFIX = "# left-out: "
 VARIANT_PREFIX = "# variant: "
+PROVIDED_PREFIX = "# provided: "
 
 
 def render(lock: Lock) -> str:
@@ -39,6 +40,7 @@ def render(lock: Lock) -> str:
     lines += [f"# NOTE: {comment(note)}" for note in lock.notes]
     lines += [f"{LEFT_OUT_PREFIX}{comment(req)}" for req in lock.left_out]
     lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
+    lines += [f"{PROVIDED_PREFIX}{comment(p)}" for p in lock.provided]
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

@@ -13,9 +13,11 @@ one that cannot be installed on the target should not sink the whole lock:
 * a project whose plain distribution is compiled at install time is swapped
   for its binary-wheel variant (``data/binary_variants.toml``:
   psycopg2 -> psycopg2-binary), with a note;
-* when the newest release is an sdist only, an older release with a wheel
-  for the target is preferred, with a note; pins that are still sdist-only
-  after resolution are flagged (``--only-binary``: an error, exit 5).
+* when the newest release is an sdist only and the project has compiled
+  code (its wheels are for platforms), an older release with a wheel for the
+  target is preferred, with a note; a pure-Python project keeps its newest
+  release (its sdist builds anywhere); pins that are still sdist-only after
+  resolution are flagged (``--only-binary``: an error, exit 5).
 
 This runs before resolution, on the direct requirements, from the same
 repository the resolver reads (project pages are fetched once). A real
@@ -160,7 +162,9 @@ def plan(wanted: Sequence[Wanted], repository: Repository, target: Target, *,
             continue
         if newest is not None and not newest.wheels:
             older = next((r for r in matching if r.wheels), None)
-            if older is not None and w.key not in out.preferred:
+            if older is not None and not compiled(older):
+                out.diagnostics.append(_at(w, Code.SDIST_ONLY, Severity.NOTE, _pure_note(newest, older)))
+            elif older is not None and w.key not in out.preferred:
                 out.preferred[w.key] = str(older.version)
                 message = (f"{newest.name} {newest.version} is an sdist only (built at install "
                            f"time); preferring {older.version}, which has a wheel for {target.describe()}")
@@ -175,8 +179,36 @@ def plan(wanted: Sequence[Wanted], repository: Repository, target: Target, *,
     return out
 
 
+def compiled(release: Release) -> bool:
+    """Whether ``release``'s wheels hold compiled code: some wheel is for a platform or an ABI, not ``none-any``.
+
+    The evidence that decides whether an sdist-only newer release is worth
+    avoiding. A project whose wheels are all pure (``py3-none-any``) has a
+    pure sdist too, which any installer builds anywhere with its build backend
+    alone: its newest release is kept (and flagged, PR313). Platform wheels
+    mean C code, so the sdist needs a compiler and headers on the target:
+    the older wheel is preferred.
+    """
+    for f in release.usable_files:
+        if not f.is_wheel:
+            continue
+        try:
+            _, _, _, tags = parse_wheel_filename(f.filename)
+        except InvalidWheelFilename:
+            continue
+        if any(t.platform != "any" or t.abi != "none" for t in tags):
+            return True
+    return False
+
+
+def _pure_note(newest: Release, older: Release) -> str:
+    return (f"{newest.name} {newest.version} is an sdist only; kept, not {older.version}: the older wheels are "
+            "pure Python (none-any), so the sdist builds without a compiler")
+
+
 def prefer_wheels(resolution: Resolution, repository: Repository, already: Mapping[str, str]) -> dict[str, str]:
-    """For pins that are sdists only, an older release with a wheel for the target (name -> version).
+    """For pins that are sdists only of compiled projects, an older release with a wheel for the target
+    (name -> version); a pure project's newest sdist is kept (:func:`compiled`).
 
     The resolver tries a preferred version first and moves off it only if it
     conflicts, so asking costs nothing when the older release does not fit.
@@ -188,7 +220,7 @@ def prefer_wheels(resolution: Resolution, repository: Repository, already: Mappi
         releases = _releases(repository, pin.name) or []
         older = next((r for r in releases if r.version < pin.version and not r.yanked and r.wheels
                       and not r.version.is_prerelease), None)
-        if older is not None:
+        if older is not None and compiled(older):
             out[pin.name] = str(older.version)
     return out
 
@@ -356,5 +388,5 @@ def _at(w: Wanted, code: Code, severity: Severity, message: str) -> Diagnostic:
                       cell=getattr(site, "cell", None))
 
 
-__all__ = ["LeftOut", "Plan", "Variant", "Why", "load_variants", "lock_installable", "plan", "prefer_wheels",
-           "sdist_only"]
+__all__ = ["LeftOut", "Plan", "Variant", "Why", "compiled", "load_variants", "lock_installable", "plan",
+           "prefer_wheels", "sdist_only"]

@@ -114,12 +114,15 @@ def test_a_real_conflict_between_installable_requirements_still_fails(index_serv
     assert "shared" in proc.stderr and "PR312" not in proc.stderr
 
 
+COMPILED = "cp311-cp311-manylinux_2_17_x86_64"  # a wheel with C code: the project's sdist needs a compiler
+
+
 def _serve_sdists(server, w: Path) -> None:
-    server.add(build_wheel(w, "fastcalc", "1.5"))
+    server.add(build_wheel(w, "fastcalc", "1.5", tag=COMPILED))
     server.add(build_sdist(w, "fastcalc", "2.0"))  # newest is an sdist only: the older wheel is preferred
     server.add(build_sdist(w, "buildme", "1.0"))  # no wheel anywhere: flagged
     server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib"]))
-    server.add(build_wheel(w, "deplib", "2.0"))
+    server.add(build_wheel(w, "deplib", "2.0", tag=COMPILED))
     server.add(build_sdist(w, "deplib", "3.0"))  # a transitive sdist-only newest: its older wheel is preferred
 
 
@@ -139,6 +142,24 @@ def test_sdist_only_pins_are_flagged_and_older_wheels_preferred(index_server, tm
     assert "warning: PR313" in proc.stderr and "buildme 1.0" in proc.stderr
     assert "# NOTE: built from an sdist at install time (no wheel for the target): buildme 1.0" in text
     assert "# NOTE: fastcalc 2.0 is an sdist only" in text
+
+
+def test_a_pure_projects_newest_sdist_is_kept_not_an_older_wheel(index_server, tmp_path):
+    """django-haystack 3.4.0 (sdist only) and 3.1.1 (py3-none-any): a pure sdist builds anywhere, so the newest
+    release is locked and flagged, directly and as a dependency."""
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "haystack", "3.1.1"))
+    index_server.add(build_sdist(w, "haystack", "3.4.0"))
+    index_server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib"]))
+    index_server.add(build_wheel(w, "deplib", "2.0", tag="py2.py3-none-any"))
+    index_server.add(build_sdist(w, "deplib", "3.0"))
+    app = _app(tmp_path, {"main.py": "import haystack\nimport toplib\n"})
+    proc = poncho("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "haystack=haystack",
+                  "--map", "toplib=toplib", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "haystack==3.4.0" in proc.stdout and "deplib==3.0" in proc.stdout
+    assert "PR314" not in proc.stderr and "warning: PR313" in proc.stderr
+    assert "haystack 3.4.0 is an sdist only; kept, not 3.1.1" in proc.stderr
 
 
 def test_only_binary_makes_any_sdist_an_error_flag_and_pyproject(index_server, tmp_path):

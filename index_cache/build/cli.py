@@ -79,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extras-max-seconds", type=_positive, default=int(ExtrasLimits.seconds), metavar="S",
                         help=f"seconds per project; past it the modules read so far decide "
                              f"(default {int(ExtrasLimits.seconds)})")
+    parser.add_argument("--patch-index", type=Path, default=None, metavar="TSV",
+                        help="write OUT's import-index.tsv as this index with the rows of the projects built now "
+                             "replaced (add or re-read a few projects: --input data/supplement.tsv)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -92,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                            dask_scheduler=args.dask_scheduler, input=args.input, retries=args.retries,
                            recrawl=tuple(args.recrawl), progress=None if args.quiet else sys.stderr,
                            cert=args.cert or _pip_cert(), extras_top=args.extras_top,
-                           extras_projects=tuple(args.extras_project),
+                           extras_projects=tuple(args.extras_project), patch_index=args.patch_index,
                            extras_limits=ExtrasLimits(args.extras_max_files, args.extras_max_mib * 1024 ** 2,
                                                       float(args.extras_max_seconds)))
     try:

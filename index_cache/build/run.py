@@ -50,6 +50,7 @@ from .store import (
     write_extras,
     write_manifest,
     write_outputs,
+    write_patched_index,
 )
 
 
@@ -72,6 +73,7 @@ class BuildOptions:
     extras_top: int = 0  # the extras step: this many best-ranked indexed projects that declare extras ...
     extras_projects: tuple[str, ...] = ()  # ... and these, by name
     extras_limits: ExtrasLimits = field(default_factory=ExtrasLimits)
+    patch_index: Path | None = None  # write OUT's import index as this one with the built projects' rows replaced
     progress: TextIO | None = field(default=sys.stderr, repr=False)
 
 
@@ -202,6 +204,10 @@ def build(options: BuildOptions) -> dict[str, Any]:
     results = [done[k] for k in sorted(wanted) if k in done]
     manifest = _manifest(options, source, settings, results, runs, len(projects) - len(todo))
     write_outputs(out, results, manifest)
+    if options.patch_index is not None:
+        manifest["patched"] = {"base": str(options.patch_index),
+                               "rows": write_patched_index(out, Path(options.patch_index), results)}
+        write_manifest(out, manifest)
     if options.extras_top or options.extras_projects:
         manifest["extras"] = _extras_step(options, settings, results)
         write_manifest(out, manifest)

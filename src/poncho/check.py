@@ -122,7 +122,7 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
             findings.append(UndeclaredImport(r.name, f"imported at {_where(r)} but not among the project's "
                                              "declared dependencies; declare it", *_site(r)))
     used = {r.key for r in [*requirements.direct, *requirements.optional, *requirements.typing_only,
-                            *requirements.without]}
+                            *requirements.without, *requirements.by_url]}
     used |= {canonicalize_name(n) for n in without}
     seen: set[str] = set()
     for d in declared.runtime if whole_project else ():
@@ -165,6 +165,8 @@ def check(requirements: Requirements, locked: LockedFile, current: LockInputs,
     wanted = {r.key: r for r in requirements.direct if applies(r.marker)}
     for key, req in sorted(wanted.items()):
         entry = locked.entries.get(key)
+        if entry is None and key in locked.provided:  # `without`: the platform provides it, the header says
+            continue
         if entry is None and key in locked.variants:  # psycopg2 imported, psycopg2-binary locked for it
             entry = locked.entries.get(locked.variants[key])
         if entry is None and key in locked.left_out:
@@ -233,6 +235,8 @@ def unmet_requirements(locked: LockedFile, metadata: Callable[[LockedEntry], Seq
                 continue
             for req in requires:
                 if not any(_holds(req.marker, target, extra) for extra in ("", *entry.extras)):
+                    continue
+                if canonicalize_name(req.name) in locked.provided:  # left to the platform by `without`
                     continue
                 finding = _unmet(locked, entry, req, target, len(targets) > 1)
                 if finding is not None:

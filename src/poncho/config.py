@@ -372,6 +372,8 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
             changes["mappings"] = inputs.map_flags
         if "include_optional" not in given:
             changes["include_optional"] = inputs.include_optional
+    if not options.without and locked.provided:  # `without` left these to the platform; flags and the table win
+        changes["without"] = tuple(locked.provided)
     return dataclasses.replace(options, **changes) if changes else options
 
 

@@ -60,6 +60,8 @@ class Code(str, enum.Enum):
     INSTALL_HINT = "PR205"  # `%pip install x` in a notebook
     RUNTIME_PROVIDED = "PR206"  # `__main__`, Jython's `java.*`: provided at run time, never mapped
     USER_CHOICE = "PR207"  # a requirement added by `with` or dropped by `without`
+    DECLARED_WINS = "PR208"  # locked because the project declares it at run time (guarded or out-of-scope imports)
+    DIRECT_URL_DECLARED = "PR209"  # declared by a direct URL (git+https://...): not locked from the index
     # resolution and the lock
     RESOLUTION_WARNING = "PR301"  # a yanked pin, a direct URL dependency, ...
     FORMAT_LIMIT = "PR302"  # a lock format that cannot carry hashes

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from poncho.analysis import Analysis, Guard, ImportSite
 from poncho.index_cache import Mapper, Source
-from poncho.index_cache.requirements import lazy_optional, map_site, use_project_context
+from poncho.index_cache.requirements import declared_runtime, lazy_optional, map_site, use_project_context
 
 if TYPE_CHECKING:  # pragma: no cover
     from poncho.analysis.declared import Declarations
@@ -78,7 +78,11 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
             lines.append(f"  declared: {said.requirement} in {said.where} ({said.file}:{said.line})")
         mine = [s for s in third if s.guard == Guard.REQUIRED and map_site(s, mapper).distribution == m.distribution]
         lazy = lazy_optional(mine, said.group if said is not None else None)
-        if lazy:
+        guarded = [s for s in third if s.guard == Guard.OPTIONAL and map_site(s, mapper).distribution == m.distribution]
+        wins = None if mine or said is None else declared_runtime(guarded, said.group, said.where)
+        if wins:
+            lines.append(f"  classified: required: {wins}")
+        elif lazy:
             lines.append(f"  classified: optional integration, not locked without --include-optional: {lazy}")
         lines.append(f"  override: --map {(m.matched or site.module)}=DIST or "
                      f"[tool.poncho.mapping] \"{m.matched or site.module}\" = \"DIST\" in pyproject.toml")

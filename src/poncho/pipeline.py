@@ -211,8 +211,14 @@ class Pipeline:
 
         self._stage("mapping")
         declared = self.declarations(paths)
-        reqs = requirements_from_sites(analysis.third_party, self.mapper(paths),
+        mapper = self.mapper(paths)
+        reqs = requirements_from_sites(analysis.third_party, mapper,
                                        include_optional=self.options.include_optional, declared=declared)
+        self._declared_out_of_scope(analysis, paths, declared, reqs, mapper)
+        if analysis.dev_files:
+            from poncho.index_cache.requirements import mark_test_only
+
+            mark_test_only(reqs, analysis.dev_files)
         reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
@@ -223,7 +229,34 @@ class Pipeline:
                 self.emit(finding.diagnostic(severity=Severity.NOTE))
         if self.options.strict and reqs.unresolved:
             raise UnmappedImports(tuple(reqs.unresolved))
+        if self.options.strict and reqs.by_url:
+            from poncho.errors import NotInstallable
+            from poncho.index_cache.requirements import direct_url_message
+
+            raise NotInstallable(tuple(r.name for r in reqs.by_url),
+                                 "; ".join(direct_url_message(r) for r in reqs.by_url) + " (--strict)")
         return Result(analysis, reqs, diagnostics=self.diagnostics)
+
+    def _declared_out_of_scope(self, analysis: Analysis, paths: Sequence[str | Path], declared: Declarations,
+                               reqs: Requirements, mapper: Mapper) -> None:
+        """Runtime declarations that only out-of-scope files import (setuptools in setup.py) are locked: the
+        left-out files are analyzed only when some runtime declaration is imported by no runtime file."""
+        from poncho.index_cache.requirements import declared_out_of_scope
+
+        used = {r.key for r in [*reqs.direct, *reqs.optional, *reqs.typing_only]}
+        if not analysis.excluded or not any(d.key not in used for d in declared.runtime) or \
+                any(is_entry(p) for p in paths):
+            return
+        from poncho.analysis import analyze
+        from poncho.analysis.cache import SiteCache
+        from poncho.analysis.scope import RuntimeScope
+
+        cache = SiteCache(Path(self.options.cache_dir) / "analysis") if self.options.cache_dir else False
+        left = analyze(paths, python_version=self.python_version, jobs=self.options.jobs, cache=cache,
+                       runtime=RuntimeScope(tuple(self.options.exclude), self.options.include_tests),
+                       left_out_only=True)
+        found = declared_out_of_scope(left.third_party, mapper, declared, used)
+        reqs.direct = sorted([*reqs.direct, *found], key=lambda r: r.key)
 
     def requirements(self, paths: Sequence[str | Path]) -> Result:
         return self.map(self.analyze(paths), paths)
@@ -266,6 +299,10 @@ class Pipeline:
             resolutions = in_turn(self.targets, [{**self.kept_pins(t), **installed} for t in self.targets], one)
         asked = {str(r): r for plan in plans for r in plan.requirements}
         result.resolution = merge(tuple(self.targets), resolutions, list(asked.values()))
+        from poncho.resolver.provided import leave_out
+
+        # `without`: the platform provides it, even where a locked package depends on it (resolver/provided.py)
+        result.resolution, provided = leave_out(result.resolution, self.options.without)
         plan = installable.Plan.combined(plans, {p.name for p in result.resolution})
         self._stage("locking")
         for d in plan.diagnostics:
@@ -278,10 +315,17 @@ class Pipeline:
                  for module, sites in result.requirements.unresolved.items()]
         notes += result.resolution.warnings + plan.notes
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
-        notes += _choice_notes(self.options.with_requirements, self.options.without)
+        notes += _choice_notes(self.options.with_requirements, ())
+        notes += [f"not locked: {r.name} @ {r.url} (declared by a direct URL; install it next to the lock)"
+                  for r in result.requirements.by_url]
+        notes += [p.note() for p in provided]
+        for p in provided:
+            if p.needed_by or p.along:
+                self.emit(diagnostic(Code.USER_CHOICE, p.note(), Severity.NOTE))
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)),
-                                 left_out=[str(lo) for lo in plan.left_out], variants=plan.variants)
+                                 left_out=[str(lo) for lo in plan.left_out], variants=plan.variants,
+                                 provided=[str(p) for p in provided])
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -457,7 +501,8 @@ class Pipeline:
         result = self.map(self.analyze(paths), paths, notes=False)
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
-        self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir)
+        self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
+                                     self.options.without)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
