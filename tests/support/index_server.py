@@ -58,6 +58,10 @@ class IndexServer:
     failures: dict[str, int] = field(default_factory=dict)
     retry_after: str = "0"  # the Retry-After a failing answer carries
     trickle: str | None = None  # a path fragment whose answers are sent a byte every 50 ms
+    # True: HTTP/1.1 with persistent connections (real PyPI and the proxy here now keep them open);
+    # ``connections`` then holds each request's client (host, port): one entry per TCP connection used.
+    keep_alive: bool = False
+    connections: list[tuple[str, int]] = field(default_factory=list)
 
     def add(self, path: Path, *, requires_python: str | None = None, yanked: bool = False) -> ServedFile:
         """Serve a wheel or sdist; the project comes from the filename."""
@@ -84,6 +88,7 @@ class IndexServer:
 
         class Handler(_Handler):
             index = server
+            protocol_version = "HTTP/1.1" if server.keep_alive else "HTTP/1.0"
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -156,7 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if not self.index.keep_alive:
+            self.send_header("Connection", "close")
         for k, v in (extra or {}).items():
             self.send_header(k, v)
         self.end_headers()
@@ -179,6 +185,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         idx = self.index
         idx.log.append((self.command, self.path, dict(self.headers.items())))
+        idx.connections.append(self.client_address[:2])
         if idx.down:
             self.close_connection = True
             self.connection.close()

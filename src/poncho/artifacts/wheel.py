@@ -23,7 +23,7 @@ from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 from poncho.net import IndexFile
 from poncho.net import session as _session
 from poncho.net.rangezip import MAX_FULL, RangeFile, open_remote_zip
-from poncho.net.session import read_body
+from poncho.net.session import discard, read_body
 
 from .limits import DEFAULT_LIMITS, ArchiveLimits
 from .zips import read_member
@@ -70,7 +70,7 @@ def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLim
     except (requests.exceptions.RequestException, OSError) as exc:
         raise IndexUnreachable(url, f"cannot fetch: {exc}") from exc
     if resp.status_code != 200:
-        resp.close()
+        discard(resp)
         return None
     # bounded like a project page: a size cap and one deadline for the whole body, however slowly it comes
     body = read_body(resp, url, min(limits.member, _session.MAX_METADATA_BYTES), which="member")

@@ -99,7 +99,7 @@ class SimpleIndex:
         # the page and resolution caches answer, never imports requests, urllib3, CacheControl or ssl.
         import requests
 
-        from poncho.net.session import OfflineMiss, read_body
+        from poncho.net.session import OfflineMiss, discard, read_body
 
         headers = {"Accept": ACCEPT}
         if cached_elsewhere:
@@ -121,10 +121,10 @@ class SimpleIndex:
             raise IndexUnreachable(url, f"cannot connect: {_short(exc)}",
                                    "check --cert, pip's `cert` and REQUESTS_CA_BUNDLE") from exc
         if resp.status_code == 404:
-            resp.close()
+            discard(resp)
             raise NotFound(url, "no such project on this index")
         if resp.status_code != 200:
-            resp.close()
+            discard(resp)
             raise BadResponse(url, f"HTTP {resp.status_code}", kind=Reason.HTTP_STATUS, status=resp.status_code)
         ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip()
         body = read_body(resp, url)  # bounded: MAX_PAGE_BYTES, REQUEST_DEADLINE

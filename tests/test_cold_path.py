@@ -1,0 +1,121 @@
+"""A cold lock's wire costs: connections kept, CA bundle loaded once, no request nobody needs.
+
+Every test runs against the real loopback index (``support.index_server``),
+which logs each request and, with ``keep_alive``, the client connection it
+came on, so "one connection" and "no second request" are counted, not timed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from poncho.artifacts.wheel import wheel_metadata
+from poncho.net import IndexFile, SimpleIndex, make_session
+from poncho.net import session as session_mod
+from support.index_server import IndexServer
+from support.wheels import build_wheel
+
+
+def _files(server: IndexServer, project: str) -> list[IndexFile]:
+    return [f for f in SimpleIndex(make_session(None), server.url).project(project).files if f.is_wheel]
+
+
+def test_a_refused_metadata_probe_keeps_its_connection(tmp_path):
+    """A 404 for an unadvertised ``.metadata`` is read, not dropped: the wheel's range request that
+    follows, and every later probe, reuse the one connection (closing it cost a TLS handshake each)."""
+    with IndexServer(keep_alive=True, serve_metadata=False, advertise_metadata=False) as server:
+        wheels = [server.add(build_wheel(tmp_path, f"plain{i}", "1.0")) for i in range(4)]
+        files = [f for i in range(4) for f in _files(server, f"plain{i}")]
+        session = make_session(None)
+        server.log.clear()
+        server.connections.clear()
+        for wheel, file in zip(wheels, files):
+            body, source = wheel_metadata(session, file)
+            assert (body, source) == (wheel.metadata, "range")
+        assert len(server.requests_for(".metadata")) == 4  # each probed, each refused
+        assert len(server.log) == 8 and len(set(server.connections)) == 1
+
+
+def test_a_refused_page_keeps_its_connection(tmp_path):
+    with IndexServer(keep_alive=True) as server:
+        server.add(build_wheel(tmp_path, "there", "1.0"))
+        index = SimpleIndex(make_session(None), server.url)
+        for name in ("missing-a", "there", "missing-b", "there"):
+            try:
+                index.project(name)
+            except Exception:  # NotFound: what this test does not look at
+                pass
+        assert len(server.log) == 4 and len(set(server.connections)) == 1
+
+
+def test_bodies_are_read_without_a_thread_each(tmp_path, monkeypatch):
+    """Every body is read within a deadline; one watchdog thread keeps them all (a Timer per read
+    started a thread per request, 1-2 ms of CPU each)."""
+    with IndexServer(keep_alive=True) as server:
+        for i in range(5):
+            server.add(build_wheel(tmp_path, f"p{i}", "1.0"))
+        index = SimpleIndex(make_session(None), server.url)
+        index.project("p0")  # the watchdog starts here, if it was not running yet
+        started: list[str] = []
+        real_start = threading.Thread.start
+
+        def start(self: threading.Thread) -> None:
+            started.append(self.name)
+            real_start(self)
+
+        monkeypatch.setattr(threading.Thread, "start", start)
+        for i in range(5):
+            assert index.project(f"p{i}").files
+        monkeypatch.undo()
+        assert started == [] and len(server.log) == 6
+        assert [t.name for t in threading.enumerate()].count("poncho-deadlines") == 1
+
+
+def test_environment_proxies_are_looked_up_once_per_host_and_mean_the_same(monkeypatch):
+    import requests
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "files.example")
+    session = make_session(None)
+    for url in ("https://pypi.org/simple/a/", "https://files.example/a.whl", "https://pypi.org/simple/b/",
+                "http://files.example/b.whl"):
+        ours = session.merge_environment_settings(url, {}, None, None, None)
+        assert ours == requests.Session.merge_environment_settings(session, url, {}, None, None, None)
+    assert session.merge_environment_settings("https://pypi.org/c", {}, None, None, None)["proxies"]["https"] \
+        == "http://proxy.example:3128"
+    assert session.merge_environment_settings("https://files.example/c", {}, None, None, None)["proxies"] == {}
+    assert len(session._proxies_for) == 3  # pypi.org over https, files.example over https and http
+
+
+def test_concurrent_first_connections_load_the_ca_bundle_once(monkeypatch):
+    """The first requests of a run start together on the fetch threads: they wait for one context
+    instead of each parsing the bundle (~0.1 s of CPU apiece, ahead of every first answer)."""
+    import certifi
+    import requests
+    import urllib3.util.ssl_ as urllib3_ssl
+
+    built: list[object] = []
+    real = urllib3_ssl.create_urllib3_context
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(real(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(urllib3_ssl, "create_urllib3_context", counting)
+    monkeypatch.setattr(session_mod, "_TLS_CONTEXTS", {})  # as at the start of a run
+    session = make_session(None)
+    adapter = session.get_adapter("https://index.example/")
+    request = requests.Request("GET", "https://index.example/simple/").prepare()
+    barrier = threading.Barrier(8)
+    contexts: list[object] = []
+
+    def connect() -> None:
+        barrier.wait()
+        contexts.append(adapter.build_connection_pool_key_attributes(request, certifi.where())[1]["ssl_context"])
+
+    threads = [threading.Thread(target=connect) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and [id(c) for c in contexts] == [id(built[0])] * 8
