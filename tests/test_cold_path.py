@@ -12,6 +12,8 @@ import threading
 from poncho.artifacts.wheel import wheel_metadata
 from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.net import session as session_mod
+from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from poncho.resolver.metadata import PROBE_SAMPLE
 from support.index_server import IndexServer
 from support.wheels import build_wheel
 
@@ -119,3 +121,45 @@ def test_concurrent_first_connections_load_the_ca_bundle_once(monkeypatch):
     for t in threads:
         t.join()
     assert len(built) == 1 and [id(c) for c in contexts] == [id(built[0])] * 8
+
+
+def test_a_host_that_refuses_every_probe_is_not_asked_again(tmp_path):
+    """After PROBE_SAMPLE refusals and no file served, the wheel's ranges are read directly: one round
+    trip per wheel instead of two. A host that served one keeps being asked."""
+    n = PROBE_SAMPLE + 3
+    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
+        wheels = [server.add(build_wheel(tmp_path / "w", f"p{i}", "1.0")) for i in range(n)]
+        files = [f for i in range(n) for f in _files(server, f"p{i}")]
+        server.log.clear()
+        fetcher = MetadataFetcher(make_session(None), None)
+        for i, file in enumerate(files):
+            assert fetcher.fetch(file).name == f"p{i}"
+        probes = server.requests_for(".metadata")
+        assert len(probes) == PROBE_SAMPLE and fetcher.stats["range"] == n
+        # a host that serves some: asked every time
+        server.serve_metadata = True
+        wheels[0].metadata, saved = None, wheels[0].metadata  # this one's .metadata is 404, the rest served
+        server.log.clear()
+        fetcher = MetadataFetcher(make_session(None), None)
+        for file in files:
+            fetcher.fetch(file)
+        wheels[0].metadata = saved
+        assert len(server.requests_for(".metadata")) == n
+        assert fetcher.stats == {"cache": 0, "pep658": n - 1, "range": 1, "sdist": 0}
+
+
+def test_a_metadata_file_is_cached_once(tmp_path):
+    """The resolver's metadata cache keeps a ``.metadata`` body; the HTTP cache keeps no second copy."""
+    cache = tmp_path / "cache"
+    with IndexServer() as server:
+        server.add(build_wheel(tmp_path / "w", "solo", "1.0"))
+        session = make_session(cache)
+        target = Target.current()
+        repo = SimpleRepository([SimpleIndex(session, server.url)], MetadataFetcher(session, cache), target)
+        try:
+            assert [p.name for p in resolve(["solo"], repo, target)] == ["solo"]
+        finally:
+            repo.close()
+    assert len(list((cache / "metadata").rglob("*.metadata"))) == 1
+    http = [p for p in (cache / session_mod.HTTP_CACHE).rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+    assert http == []  # the page went to the page cache, the .metadata to the metadata cache

@@ -48,7 +48,7 @@ def _entries() -> list[Path]:
 
 def _expire_pages() -> None:
     """Pages as old as the entries: the HTTP cache and the parsed-page cache both forget them."""
-    shutil.rmtree(_cache() / HTTP_CACHE)
+    shutil.rmtree(_cache() / HTTP_CACHE, ignore_errors=True)  # (a lock may store nothing there: no-store)
     shutil.rmtree(_cache() / PAGE_CACHE, ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Callable
 from typing import NamedTuple
 
 import requests
@@ -56,17 +57,20 @@ def metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
                  and i.filename.endswith(".dist-info/METADATA")), None)
 
 
-def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> bytes | None:
+def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS,
+                  *, cached_elsewhere: bool = False) -> bytes | None:
     """The PEP 658 ``.metadata`` file, or None when the index serves none (then read the wheel).
 
     Any answer but 200 means "not served": a mirror that fails on ``.metadata``
     may still serve the wheel, whose own errors are then the ones reported.
+    ``cached_elsewhere``: the caller keeps the body (the resolver's metadata
+    cache), so the HTTP cache neither looks for nor stores a second copy.
     """
     if file.core_metadata is False or not file.url.startswith(("http://", "https://")):
         return None
     url = file.url + ".metadata"
     try:
-        resp = session.get(url, stream=True)
+        resp = session.get(url, stream=True, headers=_NOT_CACHED if cached_elsewhere else None)
     except (requests.exceptions.RequestException, OSError) as exc:
         raise IndexUnreachable(url, f"cannot fetch: {exc}") from exc
     if resp.status_code != 200:
@@ -87,11 +91,24 @@ def _at_hand(opened: OpenWheel, info: zipfile.ZipInfo) -> bool:
     return opened.ranges.holds(info.header_offset, end)
 
 
+_NOT_CACHED = {"Cache-Control": "no-cache, no-store"}
+
+#: How a ``.metadata`` file the index neither advertised nor disclaimed is asked for (``wheel_metadata``'s
+#: ``probe``): first, then the wheel's ranges on a miss; or not at all (the ranges only).
+PROBE_FIRST, PROBE_SKIP = "first", "skip"
+
+
 def wheel_metadata(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS,
-                   opened: OpenWheel | None = None) -> tuple[bytes, str]:
+                   opened: OpenWheel | None = None, *, probe: str = PROBE_FIRST,
+                   on_probe: Callable[[bool], None] | None = None,
+                   cached_elsewhere: bool = False) -> tuple[bytes, str]:
     """The wheel's METADATA bytes and where they came from: ``"zip"`` (already fetched with
     ``opened``'s directory), ``"pep658"`` or ``"range"``.
 
+    ``probe`` applies when the index said nothing about a ``.metadata`` file
+    (``core_metadata is None``; an advertised one is always asked first);
+    ``on_probe`` hears whether an unadvertised one was served (the caller
+    learns what a host does); ``cached_elsewhere`` as for :func:`metadata_file`.
     Raises :class:`BadResponse` (``BAD_METADATA``) for a wheel without METADATA,
     ``BAD_ARCHIVE`` for one that is not a zip, :class:`OverLimit` past ``limits``.
     """
@@ -99,9 +116,13 @@ def wheel_metadata(session: requests.Session, file: IndexFile, limits: ArchiveLi
         info = metadata_member(opened.zip)
         if info is not None and _at_hand(opened, info):
             return read_member(opened.zip, info, file.url, limits), "zip"
-    body = metadata_file(session, file, limits)
-    if body is not None:
-        return body, "pep658"
+    unadvertised = file.core_metadata is None and file.url.startswith(("http://", "https://"))
+    if not (unadvertised and probe == PROBE_SKIP):
+        body = metadata_file(session, file, limits, cached_elsewhere=cached_elsewhere)
+        if unadvertised and on_probe is not None:
+            on_probe(body is not None)
+        if body is not None:
+            return body, "pep658"
     if opened is not None:
         return _metadata_from(opened, file, limits), "range"
     wheel = open_wheel(session, file, limits)
@@ -114,3 +135,4 @@ def _metadata_from(opened: OpenWheel, file: IndexFile, limits: ArchiveLimits) ->
     if info is None:
         raise BadResponse(file.url, "wheel has no .dist-info/METADATA", kind=Reason.BAD_METADATA)
     return read_member(opened.zip, info, file.url, limits)
+
