@@ -12,6 +12,7 @@ import threading
 from poncho.artifacts.wheel import wheel_metadata
 from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.net import session as session_mod
+from poncho.net.rangezip import TAIL
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
 from poncho.resolver.metadata import PROBE_SAMPLE
 from support.index_server import IndexServer
@@ -163,3 +164,22 @@ def test_a_metadata_file_is_cached_once(tmp_path):
     assert len(list((cache / "metadata").rglob("*.metadata"))) == 1
     http = [p for p in (cache / session_mod.HTTP_CACHE).rglob("*") if p.is_file() and not p.name.endswith(".lock")]
     assert http == []  # the page went to the page cache, the .metadata to the metadata cache
+
+
+def test_a_central_directory_larger_than_the_tail_costs_one_more_request(tmp_path):
+    """The tail (128 KiB) holds the end record but not the whole directory of a wheel with thousands of
+    files: the next request asks only for the bytes not held, plus as much again before them, where the
+    wheel keeps RECORD and METADATA, so METADATA comes with it (it cost two more, overlapping, before)."""
+    files = {f"bigpkg/sub_{i:05d}/module_with_a_long_name_{i:05d}.py": f"x = {i}\n" for i in range(2500)}
+    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
+        wheel = server.add(build_wheel(tmp_path, "bigpkg", "1.0", files=files))
+        (file,) = _files(server, "bigpkg")
+        assert file.size is not None and file.size > 3 * TAIL
+        server.log.clear()
+        body, source = wheel_metadata(make_session(None), file)
+        assert (body, source) == (wheel.metadata, "range")
+        ranges = [r[2]["Range"] for r in server.log if "Range" in r[2]]
+        assert len(ranges) == 2
+        spans = [tuple(int(x) for x in r.split("=", 1)[1].split("-")) for r in ranges]
+        (first_start, first_end), (second_start, second_end) = spans
+        assert first_end == file.size - 1 and second_end == first_start - 1  # no byte asked twice

@@ -25,6 +25,7 @@ from poncho.net.session import read_body
 BLOCK = 64 * 1024
 TAIL = 2 * BLOCK  # the first request of a file of known size: its last 128 KiB
 MAX_FULL = 200 * 1024 * 1024  # a whole file held in memory when the server ignores Range
+MAX_LEAD = 2 * 1024 * 1024  # the most read ahead of a central directory, for the members before it
 
 
 class RangeFile(io.RawIOBase):
@@ -106,6 +107,15 @@ class RangeFile(io.RawIOBase):
             # The first read of a zip is its end record: take the whole tail, where a wheel keeps its
             # central directory and (written last) its .dist-info, so METADATA usually costs this one request.
             start, end = min(start, max(0, self._size - TAIL)), self._size
+        else:
+            held = self._held_from(start, end)
+            if held is not None:
+                # Reading backwards into what is held: a central directory larger than the tail. Ask only
+                # for what is missing, and as much again before it (up to MAX_LEAD): a wheel writes its
+                # RECORD, about the directory's size, just before it, and METADATA before that, so the
+                # member read next is usually in this answer rather than one more round trip away.
+                end = held
+                start = max(0, start - min(self._size - start, MAX_LEAD) - BLOCK)
         resp = self._get({"Range": f"bytes={start}-{end - 1}"})
         with resp:
             if resp.status_code == 206:
@@ -117,6 +127,21 @@ class RangeFile(io.RawIOBase):
             else:
                 raise BadResponse(self.url, f"HTTP {resp.status_code} for a range request", kind=Reason.HTTP_STATUS,
                                   status=resp.status_code)
+
+    def _held_from(self, start: int, end: int) -> int | None:
+        """Where held bytes begin inside [start, end) and run to ``end`` (so only the part before them is
+        missing); None when the range's end is not held."""
+        pos = end
+        while True:
+            for bstart, data in self._blocks.items():
+                if bstart < pos <= bstart + len(data):
+                    pos = bstart
+                    break
+            else:
+                break
+            if pos <= start:
+                return None
+        return pos if start < pos < end else None
 
     def _covered(self, start: int, end: int) -> bool:
         if self._full is not None:
