@@ -155,6 +155,7 @@ class SimpleRepository:
         self._pages: dict[str, Future[tuple[list[Release], int]]] = {}
         self._meta: dict[tuple[str, str, str], Future[tuple[DistMetadata, int]]] = {}
         self._wanted: dict[str, list[Requirement]] = {}  # what was asked of a project, for speculation
+        self._aimed: dict[str, Release] = {}  # the release whose metadata was fetched ahead, per project
         self._used_depth = 0  # the deepest answer the resolver has used: where its own questions start
         self._lock = threading.Lock()
         self._closed = False
@@ -169,6 +170,7 @@ class SimpleRepository:
         view.target = target
         view._pages = {}  # releases are judged for the target
         view._wanted = {}
+        view._aimed = {}
         return view
 
     def close(self) -> None:
@@ -197,15 +199,30 @@ class SimpleRepository:
         with self._lock:
             if requirement is not None:
                 self._wanted.setdefault(key, []).append(requirement)
-            if key in self._pages:
+            loading = self._pages.get(key)
+            if loading is None:
+                if depth is None:
+                    depth = self._used_depth
+                else:
+                    self.stats.speculated += 1
+                future = self._submit(self._load_releases, key, depth)
+                if future is not None:
+                    self._pages[key] = future
                 return
-            if depth is None:
-                depth = self._used_depth
-            else:
-                self.stats.speculated += 1
-            future = self._submit(self._load_releases, key, depth)
-            if future is not None:
-                self._pages[key] = future
+            aimed = self._aimed.get(key)
+        if (requirement is not None and self.speculate and aimed is not None
+                and not requirement.specifier.contains(aimed.version, prereleases=True)
+                and loading.done() and loading.exception() is None):
+            self._reaim(key, loading.result(), depth)
+
+    def _reaim(self, key: NormalizedName, loaded: tuple[list[Release], int], depth: int | None) -> None:
+        """A requirement that rules out the release whose metadata was fetched ahead (botocore's
+        ``python-dateutil<3`` after pandas' ``>=2.8.2`` picked 4.0) fetches the new likely one's now,
+        rather than when the resolver gets there: one round trip off the critical path."""
+        releases, page_depth = loaded
+        likely = self._likely(key, releases)
+        if likely is not None:
+            self._prefetch_metadata(likely, max(page_depth, self._used_depth if depth is None else depth))
 
     def releases(self, name: str) -> list[Release]:
         key = canonicalize_name(name)
@@ -290,6 +307,8 @@ class SimpleRepository:
             return
         key = (release.name, str(release.version), file.filename)  # a pure wheel is read once for every target
         with self._lock:
+            if depth is not None:
+                self._aimed[release.name] = release  # what the network bet on, for _reaim
             if key in self._meta:
                 return
             if depth is None:

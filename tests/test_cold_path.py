@@ -183,3 +183,32 @@ def test_a_central_directory_larger_than_the_tail_costs_one_more_request(tmp_pat
         spans = [tuple(int(x) for x in r.split("=", 1)[1].split("-")) for r in ranges]
         (first_start, first_end), (second_start, second_end) = spans
         assert first_end == file.size - 1 and second_end == first_start - 1  # no byte asked twice
+
+
+def test_a_requirement_that_rules_out_the_fetched_ahead_release_fetches_the_new_one_at_once(tmp_path):
+    """pandas asks ``python-dateutil>=2.8.2`` (4.0 is fetched ahead); botocore's ``<3`` then arrives: 2.9's
+    metadata is fetched as soon as that requirement is known, not when the resolver gets to it."""
+    import time
+
+    from packaging.requirements import Requirement
+
+    with IndexServer() as server:
+        for version in ("1.0", "2.0"):
+            server.add(build_wheel(tmp_path, "dateish", version))
+        session = make_session(None)
+        target = Target.current()
+        repo = SimpleRepository([SimpleIndex(session, server.url)], MetadataFetcher(session, None), target)
+        try:
+            repo.prefetch("dateish", Requirement("dateish>=0.5"))
+            assert [str(r.version) for r in repo.releases("dateish")] == ["2.0", "1.0"]
+            repo.prefetch("dateish", Requirement("dateish<2"))  # what a dependency's metadata says
+            deadline = time.monotonic() + 10
+            while not server.requests_for("dateish-1.0-py3-none-any.whl.metadata") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.requests_for("dateish-1.0-py3-none-any.whl.metadata")  # nobody asked metadata()
+            assert server.requests_for("dateish-2.0-py3-none-any.whl.metadata")
+            repo.prefetch("dateish", Requirement("dateish<1.5"))  # 1.0 still fits: nothing more is fetched
+            time.sleep(0.2)
+            assert len(server.requests_for(".metadata")) == 2
+        finally:
+            repo.close()
