@@ -7,12 +7,21 @@ came on, so "one connection" and "no second request" are counted, not timed.
 
 from __future__ import annotations
 
+import json
 import threading
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
+
 from poncho.artifacts.wheel import wheel_metadata
+from poncho.errors import BadResponse, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.net import session as session_mod
+from poncho.net.page_cache import CompactPage
 from poncho.net.rangezip import TAIL
+from poncho.net.simple_api import parse_compact, split_files
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
 from poncho.resolver.metadata import PROBE_SAMPLE
 from support.index_server import IndexServer
@@ -212,3 +221,99 @@ def test_a_requirement_that_rules_out_the_fetched_ahead_release_fetches_the_new_
             assert len(server.requests_for(".metadata")) == 2
         finally:
             repo.close()
+
+
+# PyPI's page layout, split by release without decoding ------------------------------------------
+
+def _pypi_page(entries: list[dict], name: str = "demo") -> bytes:
+    """A page as PyPI writes it: keys sorted, ", " and ": " separators."""
+    return json.dumps({"files": entries, "meta": {"_last-serial": 1, "api-version": "1.1"}, "name": name,
+                       "versions": []}, sort_keys=True).encode()
+
+
+def _entry(filename: str, **extra: object) -> dict:
+    entry: dict = {"filename": filename, "hashes": {"sha256": "a" * 64}, "requires-python": None, "size": 10,
+                   "upload-time": "2025-01-01T00:00:00Z", "url": f"https://files.example/{filename}",
+                   "yanked": False}
+    entry.update(extra)
+    return entry
+
+
+def _both(body: bytes) -> tuple[object, object]:
+    """(fast, full): each page's releases as (version, all yanked, files), and its other entries."""
+    import poncho.net.simple_api as simple_api
+
+    def read(page) -> object:  # type: ignore[no-untyped-def]
+        out = []
+        for r in page.releases:
+            try:
+                files = [(f, f.hashes, f.size) for f in r.load()]
+            except BadResponse as exc:
+                files = [exc.kind]
+            out.append((r.version, r.yanked, files))
+        return out, page.other
+
+    fast = read(parse_compact("demo", PAGE, body, JSON_TYPE))
+    real = simple_api.split_files
+    try:
+        simple_api.split_files = lambda *a: None  # type: ignore[assignment]
+        full = read(parse_compact("demo", PAGE, body, JSON_TYPE))
+    finally:
+        simple_api.split_files = real
+    return fast, full
+
+
+PAGE = "https://index.example/simple/demo/"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+NASTY = st.sampled_from(['}, {"', '}, {"filename": "demo-6.6.6.tar.gz', '"', "\\", "[", "]", "{", "}", "é",
+                         '"yanked": true', "\u2028", ""])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["1.0", "1.1", "2.0rc1", "2.0"]),
+                          st.sampled_from(["-py3-none-any.whl", ".tar.gz", "-cp311-cp311-linux_x86_64.whl"]),
+                          st.sampled_from([False, True, "broken", ""]),
+                          st.lists(NASTY, max_size=3).map("".join)), max_size=8),
+       st.sampled_from(["demo", "other"]))
+def test_a_split_page_reads_exactly_as_the_decoded_one(files, project):
+    """Whatever the strings hold (separators, quotes, brackets, a fake filename inside a URL), the split
+    gives the releases, yanked flags, files and other entries a full decode gives, or is not used."""
+    entries = [_entry(f"{project}-{v}{suffix}", yanked=yanked, url=f"https://files.example/{project}-{v}{nasty}")
+               for v, suffix, yanked, nasty in files]
+    fast, full = _both(_pypi_page(entries))
+    assert fast == full
+
+
+def test_pypi_pages_are_split_and_other_layouts_decoded():
+    entries = [_entry("demo-1.0-py3-none-any.whl"), _entry("demo-1.0.tar.gz", yanked="bad"),
+               _entry("demo-2.0-py3-none-any.whl", yanked=True), _entry("demo.exe")]
+    assert split_files(canonicalize_name("demo"), PAGE, _pypi_page(entries)) is not None
+    compact = json.dumps({"files": entries, "meta": {}, "name": "demo"}, separators=(",", ":")).encode()
+    nested = _pypi_page([_entry("demo-1.0-py3-none-any.whl", provenance=[{"a": 1}, {"b": 2}])])
+    for body in (compact, nested, json.dumps({"name": "demo", "files": entries}).encode()):
+        assert split_files(canonicalize_name("demo"), PAGE, body) is None  # and parse_compact decodes it
+        assert [r.version for r in parse_compact("demo", PAGE, body, JSON_TYPE).releases]
+    page = parse_compact("demo", PAGE, _pypi_page(entries), JSON_TYPE)
+    assert [(r.version, r.yanked) for r in page.releases] == [("1.0", False), ("2.0", True)]
+    assert [e["filename"] for e in page.other] == ["demo.exe"]
+    back = CompactPage.deserialize(page.serialize())  # the page cache keeps the text, decoded when read
+    assert back is not None and [r.load() for r in back.releases] == [r.load() for r in page.releases]
+
+
+def test_a_split_release_holding_another_releases_file_is_a_bad_page():
+    """Only a page built to fool the split (a duplicate key, an entry without a filename: valid JSON)
+    can put a file under another release; reading that release says the page is bad."""
+    h = '"hashes": {"sha256": "' + "a" * 64 + '"}'
+    body = ('{"files": [{"filename": "demo-1.0-py3-none-any.whl", "filename": "demo-2.0-py3-none-any.whl", '
+            f'{h}, "url": "https://files.example/demo-2.0-py3-none-any.whl"}}, {{{h}, "url": "https://x/"}}], '
+            '"meta": {"api-version": "1.1"}, "name": "demo", "versions": []}').encode()
+    assert split_files(canonicalize_name("demo"), PAGE, body) is not None
+    page = parse_compact("demo", PAGE, body, JSON_TYPE)
+    assert [r.version for r in page.releases] == ["1.0", "2.0"]
+    with pytest.raises(BadResponse) as info:
+        page.releases[0].load()  # its one file says 2.0
+    assert info.value.kind is Reason.BAD_PAGE
+    with pytest.raises(BadResponse):
+        page.releases[1].load()  # an entry without a filename
+    with pytest.raises(BadResponse):  # what a full decode says of the same page, at once
+        parse_compact("demo", PAGE, body.replace(b'{"files": [{', b'{"files": [ {'), JSON_TYPE)

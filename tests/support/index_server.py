@@ -134,7 +134,10 @@ class IndexServer:
             if self.advertise_metadata and f.metadata is not None:
                 entry["core-metadata"] = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
             files.append(entry)
-        return json.dumps({"meta": {"api-version": "1.1"}, "name": canonicalize_name(project), "files": files}).encode()
+        # PyPI's own layout (keys sorted, ", " and ": " separators), which the client splits without decoding
+        versions = sorted({_version_of(f.filename) for f in self.project_files(project)})
+        return json.dumps({"files": files, "meta": {"api-version": "1.1"}, "name": canonicalize_name(project),
+                           "versions": versions}).encode()
 
     def project_html(self, project: str) -> bytes:
         links = []
@@ -232,6 +235,15 @@ class _Handler(BaseHTTPRequestHandler):
                                   {"Content-Range": f"bytes {start}-{end}/{len(data)}", "Accept-Ranges": "bytes"})
             return self._send(200, data, "application/octet-stream")
         self._send(404, b"not found", "text/plain")
+
+
+def _version_of(filename: str) -> str:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except ValueError:  # a test's deliberately odd file: no version to list
+        return ""
 
 
 def _plain_metadata(zf: zipfile.ZipFile) -> bytes | None:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from poncho.errors import BadResponse
+from poncho.errors import BadResponse, Reason
 from poncho.fileio import write_cache_entry
 from poncho.paths import index_digest
 
@@ -88,27 +88,57 @@ class ReleaseRows:
 
     ``stored`` is the release's entries (PEP 691 entries for a ``json``
     page, rows for a ``rows`` one), or their bytes in an entry on disk,
-    decoded on first use. (A plain slotted class: a page makes thousands.)
+    decoded on first use. A ``json`` release split from the page's bytes
+    (``simple_api.split_files``) holds the JSON text of its entries until
+    then. (A plain slotted class: a page makes thousands.)
     """
 
-    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url")
+    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url", "_project")
 
-    def __init__(self, version: str, yanked: bool, stored: list | memoryview, kind: str, page_url: str) -> None:
+    def __init__(self, version: str, yanked: bool, stored: list | bytes | memoryview, kind: str,
+                 page_url: str, project: str = "") -> None:
         self.version = version
         self.yanked = yanked
         self._stored = stored
         self._kind = kind
         self._page_url = page_url
+        self._project = project  # for JSON text: its files must all be of this project and version
 
     def entries(self) -> list:
         """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
         page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
+        stored = self._stored
+        if isinstance(stored, memoryview):
+            stored = marshal.loads(stored)  # what serialize() wrote: a list, or JSON text (else _decode fails)
+        if isinstance(stored, bytes):
+            return _json_entries(stored, self._page_url)
+        return stored
+
+    def stored(self) -> bytes:
+        """The bytes ``serialize`` writes for this release (never decoding JSON text to write it)."""
         if isinstance(self._stored, memoryview):
-            return marshal.loads(self._stored)  # what serialize() wrote: a list (anything else fails _decode)
-        return self._stored
+            return bytes(self._stored)  # already marshal data, as read from an entry
+        return marshal.dumps(self._stored)
 
     def load(self) -> tuple[IndexFile, ...]:
-        return _decode(self._kind, self.entries(), self._page_url)
+        files = _decode(self._kind, self.entries(), self._page_url)
+        if self._project:  # split from the page's text: each file is where its filename says
+            version_of = version_texts(self._project)
+            if any(version_of(f.filename) != self.version for f in files):
+                raise BadResponse(self._page_url, f"files of another release were read as {self.version}'s",
+                                  kind=Reason.BAD_PAGE)
+        return files
+
+
+def _json_entries(text: bytes, page_url: str) -> list:
+    """A release's entries from their JSON text: a list of objects, else the page is bad."""
+    try:
+        entries = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadResponse(page_url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
+    if not isinstance(entries, list) or not all(type(e) is dict for e in entries):
+        raise BadResponse(page_url, "invalid PEP 691 JSON: a file entry is not an object", kind=Reason.BAD_PAGE)
+    return entries
 
 
 def _decode(kind: str, entries: list, page_url: str) -> tuple[IndexFile, ...]:
@@ -150,6 +180,14 @@ class CompactPage:
         return cls(name, url, digest, "json", releases, other)
 
     @classmethod
+    def from_json_texts(cls, name: NormalizedName, url: str, digest: str,
+                        releases: list[tuple[str, bool, bytes]], other: list) -> CompactPage:
+        """From a PEP 691 page split by release without decoding it (``simple_api.split_files``):
+        (version text, all yanked, the JSON text of its entries) per release."""
+        return cls(name, url, digest, "json",
+                   [ReleaseRows(v, y, text, "json", url, name) for v, y, text in releases], other)
+
+    @classmethod
     def from_files(cls, name: NormalizedName, url: str, digest: str, files: Iterable[IndexFile]) -> CompactPage:
         groups: dict[str | None, list[Row]] = {}
         version_of = version_texts(name)
@@ -171,7 +209,7 @@ class CompactPage:
         chunks: list[bytes] = []
         offset = 0
         for r in self.releases:
-            chunk = marshal.dumps(r.entries())
+            chunk = r.stored()
             header["releases"].append([r.version, r.yanked, offset, len(chunk)])
             chunks.append(chunk)
             offset += len(chunk)
@@ -199,7 +237,8 @@ class CompactPage:
                 return None
             releases = []
             for v, y, off, n in header["releases"]:
-                releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url))
+                releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url,
+                                            str(header["name"]) if kind == "json" else ""))
             return cls(NormalizedName(header["name"]), url, str(header["digest"]), kind, releases,
                        header["other"])
         except (ValueError, TypeError, KeyError, IndexError):
