@@ -175,6 +175,33 @@ def test_a_metadata_file_is_cached_once(tmp_path):
     assert http == []  # the page went to the page cache, the .metadata to the metadata cache
 
 
+def test_answers_nobody_stores_are_not_copied_by_the_http_cache(tmp_path):
+    """CacheControl copied each body it might store into a temporary file as it was read (a cold lock's
+    52 MB of pages among them), then dropped it: a no-store request, a 206 and a 404 now bypass it."""
+    from cachecontrol.filewrapper import CallbackFileWrapper
+
+    cache = tmp_path / "cache"
+    with IndexServer() as server:
+        wheel = server.add(build_wheel(tmp_path / "w", "kept", "1.0"))
+        session = make_session(cache)
+        files = server.base + "/files/" + wheel.filename
+        answers = {
+            "no-store page": session.get(server.url + "kept/", stream=True,
+                                         headers={"Cache-Control": "no-cache, no-store"}),
+            "range": session.get(files, stream=True, headers={"Range": "bytes=0-9"}),
+            "missing": session.get(files + ".nothing", stream=True),
+        }
+        assert [r.status_code for r in answers.values()] == [200, 206, 404]
+        for what, resp in answers.items():
+            assert not isinstance(resp.raw._fp, CallbackFileWrapper), what
+            resp.content  # noqa: B018 - read it all
+        stored = session.get(files + ".metadata", stream=True)  # what the HTTP cache is for: kept
+        assert isinstance(stored.raw._fp, CallbackFileWrapper)
+        assert stored.content == wheel.metadata
+        server.log.clear()
+        assert session.get(files + ".metadata").content == wheel.metadata and server.log == []
+
+
 def test_a_central_directory_larger_than_the_tail_costs_one_more_request(tmp_path):
     """The tail (128 KiB) holds the end record but not the whole directory of a wheel with thousands of
     files: the next request asks only for the bytes not held, plus as much again before them, where the
