@@ -166,7 +166,9 @@ class CachingAdapter(_SharedTLS, CacheControlAdapter):
 
 
 def _not_stored(request: requests.PreparedRequest) -> bool:
-    directives = request.headers.get("Cache-Control", "").replace(" ", "").lower().split(",")
+    value = request.headers.get("Cache-Control") or ""
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    directives = text.replace(" ", "").lower().split(",")
     return "no-store" in directives and "no-cache" in directives
 
 
