@@ -60,10 +60,30 @@ class _Scan:
         names = {n.encode() for n in rules.by_name}
         self.name_words = frozenset(n for n in names if not n.translate(_WORDS_ONLY).count(b" "))
         self.name_texts = tuple(sorted(names - self.name_words))  # "sqlalchemy.url": a substring test
-        self.sought = self.triggers | self.name_words
+        # A word only a rule's qualified function has (``use`` of ``matplotlib.use``, ``open`` of
+        # ``fsspec.open``) can match only through an import of that library: its top-level name is a word
+        # of the file, or the file's own package (a relative import). Without either, its lines are not
+        # looked at; every other trigger (dynamic imports, method rules) counts wherever it appears.
+        always = {w.encode() for w in TRIGGER_WORDS} | {m.encode() for m in rules.by_method}
+        gated: dict[bytes, set[bytes]] = {}
+        for qual in rules.by_function:
+            word = qual.rpartition(".")[2].encode()
+            if word and word not in always:
+                gated.setdefault(word, set()).add(qual.partition(".")[0].encode())
+        self.gated = {w: frozenset(tops) for w, tops in gated.items()}
+        self.gated_words = frozenset(self.gated)
+        self.sought = self.triggers | self.name_words | {t for tops in self.gated.values() for t in tops}
 
     def words(self, text: bytes) -> frozenset[bytes]:
         return self.sought.intersection(text.translate(_WORDS_ONLY).split())
+
+    def relevant(self, words: frozenset[bytes], package: str) -> frozenset[bytes]:
+        """``words`` less the gated trigger words whose library the file cannot reach (see ``gated``)."""
+        gated = words & self.gated_words
+        if not gated:
+            return words
+        own = package.partition(".")[0].encode()
+        return words - {w for w in gated if not any(t in words or t == own for t in self.gated[w])}
 
     def mentions_assignment_rule(self, text: bytes, words: frozenset[bytes]) -> bool:
         return not words.isdisjoint(self.name_words) or any(n in text for n in self.name_texts)
@@ -132,7 +152,8 @@ class SiteCollector:
     """Collect ImportSite records from one parsed module (``ast.Module``)."""
 
     def __init__(self, file: str, package: str = "", module: str = "", rules: RuleSet | None = None,
-                 triggers: list[int] | None = None, busy: list[int] | None = None, folds: bool = True) -> None:
+                 triggers: list[int] | None = None, busy: list[int] | None = None, folds: bool = True,
+                 local_env: bool | None = None) -> None:
         self.file = file
         self.package = package
         self.module = module
@@ -140,6 +161,7 @@ class SiteCollector:
         self.triggers = triggers  # None: look at every expression
         self.busy = busy  # lines a function body must reach to be visited (busy_lines); None: visit all
         self.folds = folds  # False: nothing will fold a value here, so module constants are not bound
+        self.local_env = local_env  # bind values inside functions (None: when there are trigger lines)
         self.sites: list[ImportSite] = []
         self.diagnostics: list[Diagnostic] = []
         self.aliases: dict[str, str] = {}
@@ -362,7 +384,9 @@ class SiteCollector:
         return i < len(self.busy) and self.busy[i] <= (stmt.end_lineno or stmt.lineno)
 
     def _wants_env(self) -> bool:
-        return self.triggers is None or bool(self.triggers)
+        if self.triggers is None:
+            return True
+        return bool(self.triggers) if self.local_env is None else self.local_env
 
     def _if(self, stmt: ast.If) -> None:
         """An ``if`` and its ``elif`` chain, in a loop: each elif nests in the previous else, and a
@@ -668,15 +692,20 @@ def collect_sites(tree: ast.Module, file: str, package: str = "", module: str = 
                   rules: RuleSet | None = None) -> tuple[list[ImportSite], list[Diagnostic]]:
     """Sites and diagnostics of one parsed module; ``text`` enables the trigger-line shortcut."""
     rules = rules or load_rules()
-    triggers = busy = None
+    triggers = busy = local_env = None
     if text is not None:
-        words = _scan(rules).words(text)
-        triggers = trigger_lines(text, rules, words)
+        scan = _scan(rules)
+        words = scan.words(text)
+        # A non-ASCII text may spell a name in NFKC-equivalent letters: every trigger word counts there.
+        triggers = trigger_lines(text, rules, scan.relevant(words, package) if text.isascii() else words)
         busy = busy_lines(text, rules, triggers, words)
+        # Watched assignments inside functions fold the values bound before them, as they did when
+        # every trigger word (relevant or not) made the function's values bound.
+        local_env = bool(triggers) or (busy is None and not words.isdisjoint(scan.triggers))
     # Values are folded only for trigger lines and watched assignments. With neither, only an aliased
     # trigger function (which sets triggers to None) could ask, and its name would be a word of an ASCII
     # text; a non-ASCII one may spell it in NFKC-equivalent letters, so it keeps the constants.
     folds = not (triggers == [] and busy is not None and text is not None and text.isascii())
-    c = SiteCollector(file, package, module, rules, triggers, busy, folds).collect(tree)
+    c = SiteCollector(file, package, module, rules, triggers, busy, folds, local_env).collect(tree)
     return c.sites, c.diagnostics
 

@@ -1,6 +1,7 @@
 """The visitor's shortcuts change nothing: every file analyzed both ways gives the same records.
 
-The shortcuts (``analysis/visitor.py``): trigger lines found from the file's words in one pass, and
+The shortcuts (``analysis/visitor.py``): trigger lines found from the file's words in one pass, a rule
+function's word (``use`` of ``matplotlib.use``) counted only where the file can reach its library, and
 function bodies with no busy line (no ``import``, no trigger word, no watched assignment name) skipped
 whole. The reference path finds trigger lines with a plain regex and visits every body.
 """
@@ -17,7 +18,7 @@ import pytest
 
 from poncho.analysis.dynamic import TRIGGER_WORDS
 from poncho.analysis.rules import load_rules
-from poncho.analysis.visitor import SiteCollector, busy_lines, collect_sites, trigger_lines
+from poncho.analysis.visitor import SiteCollector, _scan, busy_lines, collect_sites, trigger_lines
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,6 +76,31 @@ def test_a_skipped_body_would_have_yielded_nothing():
     sites, _ = collect_sites(ast.parse(text), "m.py", "", "m", text)
     assert {(s.module, s.scope) for s in sites} == {("importlib", "<module>"), ("yaml", "loud"),
                                                     ("django.contrib.admin", "settings")}
+
+
+def _reference(text: bytes, package: str) -> tuple[object, object]:
+    c = SiteCollector("m.py", package, f"{package}.m", load_rules(), _reference_triggers(text), None)
+    c.collect(ast.parse(text))
+    return c.sites, c.diagnostics
+
+
+def test_a_rule_function_word_counts_only_where_its_library_can_be_reached():
+    rules = load_rules()
+    scan = _scan(rules)
+    # `use` (matplotlib.use) and `open` (fsspec.open) in a file that imports neither: not looked at
+    prose = b"def save(path):\n    # use the backend\n    return open(path).read()\n"
+    assert trigger_lines(prose, rules, scan.relevant(scan.words(prose), "app")) == []
+    assert collect_sites(ast.parse(prose), "m.py", "app", "app.m", prose) == _reference(prose, "app") == ([], [])
+    # the same words reached through an import, or a relative import inside the library itself
+    cases = [(b"import matplotlib as mpl\n\ndef setup():\n    mpl.use('gtk4agg')\n", "app"),
+             (b"from . import use\n\ndef setup():\n    use('qtagg')\n", "matplotlib")]
+    for text, package in cases:
+        fast = collect_sites(ast.parse(text), "m.py", package, f"{package}.m", text)
+        assert fast == _reference(text, package)
+        assert any(s.kind.value == "plugin" for s in fast[0]), text
+    # a watched setting inside a function folds what the function bound, with or without a relevant trigger
+    settings = b"def configure():\n    # use postgres\n    url = 'postgresql://db'\n    DATABASE_URL = url\n"
+    assert collect_sites(ast.parse(settings), "m.py", "app", "app.m", settings) == _reference(settings, "app")
 
 
 def test_corpora_give_the_same_records_both_ways():
