@@ -12,9 +12,9 @@ import ast
 import json
 import re
 import shlex
-import warnings
 from dataclasses import dataclass, field, replace
 
+from .parsing import quiet_parse
 from .sites import Code, Diagnostic, ImportSite, Kind, Severity
 
 # cell magics whose body is Python
@@ -170,9 +170,7 @@ def _parse(source: str, file: str) -> ast.Module:
     if "\0" in source:
         raise SyntaxError("source contains a NUL byte")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(source, filename=file)
+        return quiet_parse(source, file)
     except (MemoryError, RecursionError):
         raise SyntaxError("nested too deeply to parse") from None
     except ValueError as exc:  # e.g. surrogates the encoder refuses

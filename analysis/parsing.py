@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import threading
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -31,6 +32,21 @@ class Parsed:
     tree: ast.Module | None = None
     sites: list[ImportSite] | None = None  # set when the libcst fallback collected them directly
     diagnostics: list[Diagnostic] | None = None
+
+
+# ``warnings.catch_warnings`` swaps the process-wide filter list and puts back what it saw on entry: two
+# threads parsing at once could put back each other's "ignore" (silencing the program's warnings for good)
+# or parse while a program's "error" filter is back in place (a valid file with an invalid escape then
+# reads as a syntax error). One lock keeps each parse and its filter swap together; the GIL runs one
+# parse at a time anyway, so it costs nothing. libcst's native fallback parser runs under it too.
+PARSE_LOCK = threading.RLock()
+
+
+def quiet_parse(source: str | bytes, file: str) -> ast.Module:
+    """``ast.parse`` without the parser's warnings (invalid escapes ...), safe to call from several threads."""
+    with PARSE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, filename=file)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -52,9 +68,7 @@ def parse_python(data: bytes, file: str, package: str = "") -> Parsed:
                                               "not Python source: contains a NUL byte (binary file?)",
                                                   code=Code.UNREADABLE)])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return Parsed(tree=ast.parse(data, filename=file))
+        return Parsed(tree=quiet_parse(data, file))
     except SyntaxError as exc:
         error = exc
     except (ValueError, MemoryError, RecursionError) as exc:  # ValueError: source cannot contain null bytes
@@ -117,7 +131,8 @@ def _libcst_fallback(data: bytes, file: str, package: str) -> Parsed | None:
     from .cst_fallback import ImportCollector
 
     try:
-        module = cst.parse_module(data)
+        with PARSE_LOCK:
+            module = cst.parse_module(data)
     except Exception:
         return None
     collector = ImportCollector(file, package)

@@ -20,6 +20,7 @@ from libcst.metadata import (
 )
 from libcst.metadata.scope_provider import Access, GlobalScope
 
+from ..parsing import PARSE_LOCK
 from ..roots import SourceFile
 from .modules import ModuleTree, display_path  # libcst-free, re-exported here
 
@@ -35,7 +36,8 @@ class ParsedModule:
         self.source = source
         self.label = label  # the file name used in ImportSite.file
         self.text = text
-        module = cst.parse_module(text)
+        with PARSE_LOCK:  # one parse at a time, as for the whole-tree parser (analysis.parsing)
+            module = cst.parse_module(text)
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.scopes = self.wrapper.resolve(ScopeProvider)
