@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import guards
-from .cache import SiteCache, entry_key, tree_key
+from .cache import SiteCache, entry_key, tree_key, tree_owner
 from .notebooks import analyze_notebook
 from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
@@ -172,7 +172,7 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
         return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
 
 
-def _tree_key(files: list[SourceFile], max_file_size: int) -> str | None:
+def _tree_key(files: list[SourceFile], max_file_size: int, roots: list[Path]) -> str | None:
     """The whole-tree cache key (:func:`.cache.tree_key`), or None when a file cannot be stat-ed."""
     stats = []
     for f in files:
@@ -182,7 +182,7 @@ def _tree_key(files: list[SourceFile], max_file_size: int) -> str | None:
             return None
         stats.append((str(f.path), f.module, f.package, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     stats.append(("", "", "", max_file_size, 0, 0, 0))
-    return tree_key(stats)
+    return tree_key(stats, tree_owner([os.path.abspath(r) for r in roots]))
 
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
@@ -217,7 +217,7 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
 
     per_file: dict[int, tuple[list[ImportSite], list[Diagnostic]]] = {}
     pending: list[tuple[int, str | None, tuple]] = []
-    tree = _tree_key(files, max_file_size) if store else None
+    tree = _tree_key(files, max_file_size, roots) if store else None
     whole = store.get_tree(tree) if store and tree else None
     if whole is not None and [file for file, _, _ in whole] == [str(f.path) for f in files]:
         per_file = {i: (sites, diags) for i, (_, sites, diags) in enumerate(whole)}
@@ -247,6 +247,8 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
     if store and tree and files_to_read and not any(
             d.code is Code.UNREADABLE for _, diags in per_file.values() for d in diags):
         store.put_tree(tree, [(str(f.path), *per_file[i]) for i, f in enumerate(files)])
+    if store and pending:
+        store.sweep()  # a run that wrote entries: at most once a day, drop those unused for a month
 
     for i in range(len(files)):
         sites, diags = per_file[i]

@@ -8,13 +8,21 @@ the running Python (the parser differs). Entries are written atomically
 an object, another schema, a field of the wrong type) is a miss and gets
 rewritten. A cache that cannot be written warns once and is not written again
 in this run. ``PONCHO_CACHE_DIR`` overrides the base directory.
+
+The cache is bounded (:meth:`SiteCache.prune_trees`, :meth:`SiteCache.sweep`): each analyzed root keeps
+its newest whole-tree entries (a hit counts as a use), all roots together a fixed number, and per-file
+entries no run has used for a month go in a sweep made at most once a day. Pruning only unlinks whole
+files, so a concurrent reader sees an entry or a miss, never part of one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
+import time
 from dataclasses import fields
 from functools import lru_cache
 from operator import attrgetter
@@ -55,7 +63,12 @@ def analyzer_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def tree_key(stats: list[tuple[str, str, str, int, int, int, int]]) -> str:
+def tree_owner(roots: list[str]) -> str:
+    """What a whole-tree entry's name starts with: the analyzed roots, so each root's entries are bounded."""
+    return hashlib.sha256("\0".join(sorted(roots)).encode()).hexdigest()[:16]
+
+
+def tree_key(stats: list[tuple[str, str, str, int, int, int, int]], owner: str = "") -> str:
     """A whole tree's entry: every file's path, module, package and stat identity (size, mtime, ctime, inode).
 
     A warm ``check`` of a tree nobody touched then reads one entry instead of
@@ -65,7 +78,7 @@ def tree_key(stats: list[tuple[str, str, str, int, int, int, int]]) -> str:
     """
     h = hashlib.sha256(analyzer_digest().encode())
     h.update(json.dumps(stats, separators=(",", ":")).encode())
-    return h.hexdigest()
+    return f"{owner}-{h.hexdigest()}" if owner else h.hexdigest()
 
 
 def entry_key(data: bytes, kind: str, module: str, package: str) -> str:
@@ -137,12 +150,24 @@ _PLANS = {cls: [(n, _ENUMS[n], _ANY) if n in _ENUMS else (n, None, _TYPES[str(_F
           for cls, names in ((ImportSite, _SITE_FIELDS), (Diagnostic, _DIAG_FIELDS))}
 
 
-class SiteCache:
-    """Files' sites by key, under ``directory`` (default: the user cache dir)."""
+DAY = 24 * 3600
 
-    def __init__(self, directory: Path | str | None = None) -> None:
+
+class SiteCache:
+    """Files' sites by key, under ``directory`` (default: the user cache dir).
+
+    ``keep_trees``: whole-tree entries kept per analyzed root (the current state of the tree and a few
+    recent ones, say two branches checked out in turn); ``max_trees``: kept for all roots together;
+    ``unused_days``: a per-file entry no run has read or written for this long is swept.
+    """
+
+    def __init__(self, directory: Path | str | None = None, *, keep_trees: int = 3, max_trees: int = 64,
+                 unused_days: float = 30) -> None:
         self.directory = Path(directory) if directory else default_cache_dir()
         self.writable = True  # False after a write failed: the rest of the run does without
+        self.keep_trees = keep_trees
+        self.max_trees = max_trees
+        self.unused_days = unused_days
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key[2:]}.json"
@@ -151,6 +176,7 @@ class SiteCache:
         try:
             with open(self._path(key), "rb") as fh:
                 raw = fh.read(MAX_ENTRY + 1)
+                _used(fh.fileno(), DAY)
         except OSError:
             return None
         if len(raw) > MAX_ENTRY:
@@ -165,6 +191,7 @@ class SiteCache:
         try:
             with open(self.directory / "trees" / f"{key}.json", "rb") as fh:
                 raw = fh.read(MAX_ENTRY + 1)
+                _used(fh.fileno(), 0)  # the newest-used entries of a root are the ones kept
             if len(raw) > MAX_ENTRY:
                 return None
             data = json.loads(raw)
@@ -188,8 +215,94 @@ class SiteCache:
         files = [[file, *_rows(sites, diags)] for file, sites, diags in per_file]
         raw = json.dumps({"schema": SCHEMA, "files": files}, separators=(",", ":")).encode()
         self.writable = write_cache_entry(self.directory / "trees" / f"{key}.json", raw, "analysis")
+        if self.writable:
+            self.prune_trees(key)
+
+    def prune_trees(self, kept: str) -> None:
+        """Keep the newest-used ``keep_trees`` entries of ``kept``'s root and ``max_trees`` in all.
+
+        Runs after a tree entry is written (a run that read its files anyway): one directory listing.
+        """
+        owner = kept.partition("-")[0] if "-" in kept else ""
+        entries = []
+        for e in _scan_dir(self.directory / "trees"):
+            if e.name.endswith(".json") and e.name != f"{kept}.json":
+                mtime = _mtime(e)
+                if mtime is not None:
+                    entries.append((mtime, e))
+        entries.sort(key=lambda t: t[0], reverse=True)
+        same_root = [e for _, e in entries if "-" in e.name and e.name.partition("-")[0] == owner] if owner else []
+        doomed = same_root[self.keep_trees - 1:] if self.keep_trees > 0 else same_root
+        survivors = [e for _, e in entries if e not in doomed]
+        doomed += survivors[max(self.max_trees - 1, 0):]
+        for e in doomed:
+            _unlink(e.path)
+
+    def sweep(self, now: float | None = None) -> bool:
+        """Remove per-file entries unused for ``unused_days`` (and temporary files a killed run left), at
+        most once a day; True when it ran.
+
+        The first run of the day stamps ``last-sweep`` before it starts, so concurrent runs do not
+        sweep together (if they do, each unlink that finds nothing is fine).
+        """
+        now = time.time() if now is None else now
+        stamp = self.directory / "last-sweep"
+        try:
+            if now - stamp.stat().st_mtime < DAY:
+                return False
+        except OSError:
+            pass
+        if not self.writable or not write_cache_entry(stamp, str(int(now)), "analysis"):
+            self.writable = False
+            return False
+        try:
+            os.utime(stamp, (now, now))
+        except OSError:
+            pass
+        cutoff = now - self.unused_days * DAY
+        for sub in _scan_dir(self.directory):
+            if sub.name == "trees" or (len(sub.name) == 2 and sub.is_dir(follow_symlinks=False)):
+                for e in _scan_dir(Path(sub.path)):
+                    mtime = _mtime(e)
+                    if mtime is None:
+                        continue
+                    if (e.name.endswith(".json") and mtime < cutoff) or (e.name.endswith(".tmp") and mtime < now - DAY):
+                        _unlink(e.path)
+        return True
 
     def put(self, key: str, sites: list[ImportSite], diags: list[Diagnostic]) -> None:
         """Store an entry; a cache that cannot be written warns once (poncho.fileio) and is left alone."""
         if self.writable:
             self.writable = write_cache_entry(self._path(key), dump(sites, diags), "analysis")
+
+
+def _used(fd: int, older_than: float) -> None:
+    """Mark an entry as used now (its mtime) when its mark is older than ``older_than`` seconds."""
+    try:
+        if time.time() - os.fstat(fd).st_mtime > older_than and os.utime in os.supports_fd:
+            os.utime(fd)
+    except OSError:  # a read-only cache, another user's entry: it is only pruned sooner
+        pass
+
+
+def _scan_dir(path: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _mtime(entry: os.DirEntry[str]) -> float | None:
+    try:
+        st = entry.stat(follow_symlinks=False)
+    except OSError:  # gone since the listing: another run pruned it
+        return None
+    return st.st_mtime if stat.S_ISREG(st.st_mode) else None
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:  # already gone (a concurrent run), or not ours to remove: left alone
+        pass
