@@ -29,6 +29,7 @@ from .stdlib import added_in, stdlib_names
 
 _TRY_TYPES = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _SIMPLE = frozenset({ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Pass, ast.Raise,
                      ast.Assert, ast.Delete, ast.Global, ast.Nonlocal, ast.Break, ast.Continue})
 _ASSIGNS = frozenset({ast.Assign, ast.AugAssign, ast.AnnAssign})
@@ -299,7 +300,19 @@ class SiteCollector:
 
     # statements ---------------------------------------------------------------------------
     def _body(self, body: list[ast.stmt]) -> None:
+        # Outside a function that binds values, a statement with no busy line (see busy_lines) yields
+        # nothing and changes nothing later statements read: it is skipped without a visit. Inside such a
+        # function every assignment may be folded later, so all are visited. An aliased trigger import
+        # sets busy to None mid-body, which ends the skipping there.
+        skips = not (self._in_function and self._wants_env())
         for stmt in body:
+            busy = self.busy
+            if skips and busy is not None and self.triggers is not None:
+                first = stmt.decorator_list[0].lineno if isinstance(stmt, _DECORATED) and stmt.decorator_list \
+                    else stmt.lineno
+                i = bisect_left(busy, first)
+                if i == len(busy) or busy[i] > (stmt.end_lineno or stmt.lineno):
+                    continue
             self._stmt(stmt)
 
     def _stmt(self, stmt: ast.stmt) -> None:  # noqa: C901 - one branch per statement kind
