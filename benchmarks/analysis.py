@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark poncho-resolve's import analysis against pipreqs, deptry and fawltydeps.
 
-    python benchmarks/analysis.py [--repeat 3] [--target stdlib|corpora|PATH ...]
+    python benchmarks/analysis.py [--repeat 3] [--target stdlib|corpora|PATH ...] [--jobs N]
 
 Every tool runs as a subprocess on the same tree in the same run, so wall time
 and peak memory are measured the same way for all of them:
@@ -290,7 +290,12 @@ def main(argv: list[str] | None = None) -> int:
                              "stops at the first non-UTF-8 one, 70%% of the way), corpora or a directory "
                              "(repeatable; default: stdlib and corpora)")
     parser.add_argument("--no-anchors", action="store_true", help="time poncho alone")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="poncho's analysis worker processes (-j; default: one per CPU). On 2 shared vCPUs two "
+                             "workers cost more CPU than one (each runs slower beside the other)")
     args = parser.parse_args(argv)
+    if args.jobs is not None:
+        PONCHO_ARGS.extend(["-j", str(args.jobs)])
     targets = {}
     for t in args.target or ["stdlib", "corpora"]:
         if t in ("stdlib", "stdlib-all"):
