@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
@@ -276,20 +277,49 @@ def use_project_context(sites: Iterable[ImportSite], mapper: Mapper, declared: D
     mapper.use_context(project_context(sites, mapper, declared))
 
 
-def lazy_optional(required: Sequence[ImportSite], declared_group: str | None) -> str | None:
+# Folders where libraries keep integrations with optional back ends (``lib/contrib/redis.py``).
+_INTEGRATION_DIRS = frozenset({"contrib", "integrations", "backends"})
+
+
+def _in_integration_dir(file: str) -> bool:
+    return not _INTEGRATION_DIRS.isdisjoint(PurePath(file).parts[-4:-1])
+
+
+def _in_registration_hook(scope: str) -> bool:
+    return scope.rpartition(".")[2].lstrip("_").startswith("register")
+
+
+def lazy_optional(required: Sequence[ImportSite], declared_group: str | None, *,
+                  declared: bool = False, project_declares: bool = False) -> str | None:
     """Why imports that look required are an optional integration, or None when they are not.
 
-    Evidence, not scope alone: every such import sits inside a function (it
-    runs only when that feature is used) *and* the project declares the
-    distribution only in an optional extra. A distribution declared as a
-    runtime dependency, or not declared at all, stays required: a lazy import
-    to start up faster is still a dependency.
+    Evidence, not scope alone. A distribution the project declares only in an
+    optional extra, imported only inside functions, is optional. One the project
+    declares nowhere is optional when every import sits in a registration hook
+    (``register_cupy()``: runs only when the integration is switched on), or
+    inside functions under ``contrib/``, ``integrations/`` or ``backends/``
+    (module-level imports there count too when the project lists its
+    dependencies and leaves this one out: the module loads only when a user
+    imports that integration). A distribution declared as a runtime dependency
+    or in a group stays required: a lazy import to start up faster is still a
+    dependency, and so is a lazy import with no evidence at all.
     """
-    if not required or declared_group is None or not declared_group.startswith("["):
+    if not required:
         return None
-    if any(s.scope == "<module>" for s in required):
+    in_functions = all(s.scope != "<module>" for s in required)
+    if declared_group is not None and declared_group.startswith("["):
+        if in_functions:
+            return f"imported only inside functions and declared only in the extra {declared_group}"
         return None
-    return f"imported only inside functions and declared only in the extra {declared_group}"
+    if declared:
+        return None
+    if in_functions and all(_in_registration_hook(s.scope) for s in required):
+        return "imported only inside registration hooks (register_*) and declared nowhere"
+    if all(_in_integration_dir(s.file) for s in required) and (in_functions or project_declares):
+        where = "inside functions " if in_functions else ""
+        return (f"imported only {where}under contrib/, integrations/ or backends/ and declared nowhere"
+                + ("" if in_functions else " among the project's dependencies"))
+    return None
 
 
 def declared_runtime(guarded: Sequence[ImportSite], said_group: str | None, where: str) -> str | None:
@@ -360,7 +390,8 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         for m in mappings:  # a range the module itself needs (pkg_resources: setuptools<82)
             specifier = _joined(specifier, m.specifier)
         wanted = tuple(sorted(extras))
-        lazy = lazy_optional(required, said.group if said is not None else None)
+        lazy = lazy_optional(required, said.group if said is not None else None,
+                             declared=said is not None, project_declares=bool(declared))
         if lazy:
             required = []  # imported only when an optional feature is used: locked as optional imports are
             sites_ = tuple(replace(s, guard=Guard.OPTIONAL) if s.guard == Guard.REQUIRED else s for s in sites_)

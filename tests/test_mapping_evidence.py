@@ -359,3 +359,43 @@ def test_the_probe_itself_needs_evidence_for_a_usually_local_name(index_server, 
     assert not index_server.requests_for("/simple/")  # nothing was even asked
     found = LiveProbe(index, cache_dir=None, declared=frozenset({"config"})).lookup("config.loader")
     assert found is not None and found.distribution == "config"
+
+
+PLACED_LIB = {
+    "pyproject.toml": '[project]\nname = "lib"\ndependencies = ["numpy", "jax"]\n',
+    "lib/__init__.py": "import numpy\n\n\ndef register_cupy():\n    import cupy\n    return cupy\n\n\n"
+                       "class Accelerators:\n    def _register_jax(self):\n        import jax\n\n\n"
+                       "def plot():\n    import matplotlib\n",
+    "lib/contrib/cache.py": "import redis\n",
+    "lib/integrations/track.py": "def hook():\n    import wandb\n",
+    "lib/views.py": "def page():\n    import jinja2\n",
+}
+
+
+def test_placement_and_registration_hooks_are_evidence_of_an_optional_integration(tmp_path):
+    from poncho.explain import explain
+
+    write(tmp_path, PLACED_LIB)
+    pipeline = Pipeline(Options(cache_dir=None, probe=False))
+    reqs = pipeline.requirements([tmp_path]).requirements
+    # jax sits in a registration hook but is a declared runtime dependency: the declaration wins.
+    # matplotlib and jinja2: inside ordinary functions, declared nowhere: no evidence, so required.
+    assert {r.name for r in reqs.direct} == {"numpy", "jax", "matplotlib", "Jinja2"}
+    optional = {r.name: r.lazy for r in reqs.optional}
+    assert optional["redis"] == ("imported only under contrib/, integrations/ or backends/ and declared "
+                                 "nowhere among the project's dependencies")
+    assert optional["wandb"] == "imported only inside functions under contrib/, integrations/ or backends/ and declared nowhere"
+    assert [v for k, v in optional.items() if k.startswith("cupy")] == [
+        "imported only inside registration hooks (register_*) and declared nowhere"]
+    text = explain(pipeline.analyze([tmp_path]), pipeline.mapper([tmp_path]), "wandb", pipeline.declarations([tmp_path]))
+    assert "classified: optional integration" in text and "integrations/" in text
+
+
+def test_a_module_level_import_under_contrib_stays_required_in_a_project_that_declares_nothing(tmp_path):
+    # An application with no dependency list: its contrib/ module is part of the program, and
+    # nothing says redis is optional.
+    write(tmp_path, {"app/__init__.py": "", "app/contrib/cache.py": "import redis\n",
+                     "app/backends/mail.py": "def send():\n    import boto3\n"})
+    reqs = Pipeline(Options(cache_dir=None, probe=False)).requirements([tmp_path]).requirements
+    assert {r.name for r in reqs.direct} == {"redis"}
+    assert {r.name for r in reqs.optional} == {"boto3"}

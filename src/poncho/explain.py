@@ -77,7 +77,8 @@ def explain(analysis: Analysis, mapper: Mapper, module: str, declared: Declarati
         if said is not None:
             lines.append(f"  declared: {said.requirement} in {said.where} ({said.file}:{said.line})")
         mine = [s for s in third if s.guard == Guard.REQUIRED and map_site(s, mapper).distribution == m.distribution]
-        lazy = lazy_optional(mine, said.group if said is not None else None)
+        lazy = lazy_optional(mine, said.group if said is not None else None,
+                             declared=said is not None, project_declares=bool(declared))
         guarded = [s for s in third if s.guard == Guard.OPTIONAL and map_site(s, mapper).distribution == m.distribution]
         wins = None if mine or said is None else declared_runtime(guarded, said.group, said.where)
         if wins:
