@@ -105,6 +105,11 @@ class Provider(AbstractProvider):
         self._satisfied: dict[tuple[int, str, Version], bool] = {}
         self._kept: list[Requirement] = []
         self._counted: tuple[int, ...] = ()
+        # What every solution must satisfy: the user's requirements and constraints, by project (set by
+        # resolve()). A release that needs a project outside them can never be pinned (:meth:`_root_clash`).
+        self.roots: dict[str, list[Requirement]] = {}
+        self.rejections = 0  # candidates resolvelib rejected, over every restart (bounded by resolve())
+        self.max_rejections = math.inf
 
     # identity ----------------------------------------------------------------
     def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
@@ -298,7 +303,47 @@ class Provider(AbstractProvider):
                 self.rejected.setdefault(name, []).append(
                     f"{release.version}: requires Python {meta.requires_python}")
                 continue
+            clash = self._root_clash(name, meta, extras)
+            if clash is not None:
+                self.rejected.setdefault(name, []).append(f"{release.version}: requires {clash[0]}, but you asked "
+                                                          f"for {clash[1]}")
+                continue
             yield Candidate(release, extras)
+
+    def set_roots(self, requirements: Iterable[Requirement]) -> None:
+        """The requirements every solution meets: the user's (markers already evaluated) and constraints."""
+        self.roots = {}
+        for req in requirements:
+            self.roots.setdefault(canonicalize_name(req.name), []).append(req)
+        for name, spec in self.constraints.items():
+            self.roots.setdefault(name, []).append(Requirement(f"{name}{spec}"))
+
+    def _root_clash(self, name: NormalizedName, meta: DistMetadata,
+                    extras: frozenset[str]) -> tuple[Requirement, Requirement] | None:
+        """(the release's requirement, the user's) when the release needs a project at versions the user's
+        requirements or constraints rule out, else None.
+
+        The user's requirements hold in every solution, so such a release can never be pinned; resolvelib
+        would try it, and when it fails, backjump to the last pin that shares a dependency with the conflict
+        (often an unrelated one: SQLAlchemy also needs typing-extensions) and try everything after it again.
+        With ``typing-extensions==4.6.1`` asked for, every release of typing-inspection needs >=4.12, so
+        pydantic-settings releases that need typing-inspection are passed over here, where uv's
+        incompatibility learning drops them, instead of after a walk through SQLAlchemy's and FastAPI's
+        releases (sqlmodel's lock ran for 900 s).
+        """
+        if not self.roots:
+            return None
+        for dep in meta.requires_dist:
+            key = canonicalize_name(dep.name)
+            if key == name or key not in self.roots or dep.url is not None:
+                continue
+            if not (self.target.evaluate(dep.marker, "")
+                    or any(self.target.evaluate(dep.marker, extra) for extra in extras)):
+                continue
+            for root in self.roots[key]:
+                if self._clash(dep, root):
+                    return dep, root
+        return None
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:  # type: ignore[override]
         """Answered from a memo: resolvelib asks again about every pin each round (O(pins x criteria)),

@@ -20,6 +20,15 @@ from .target import Target
 #: How many times one resolution may start again after finding a new culprit (each marks one more project
 #: "decided last", so the count is bounded anyway; this bounds the cost on pathological sets).
 MAX_RESTARTS = 20
+#: How many candidates one resolution may reject before it stops and names the conflict it keeps hitting.
+#: Rounds count pins, not rejections: resolvelib walking a few hundred releases after each of many
+#: backjumps stays under any round limit for many minutes (sqlmodel's lock: 28,000 rejections in 40 s warm,
+#: with no end in sight at 900 s). The largest real sets in benchmarks/ reject far fewer.
+MAX_REJECTIONS = 20000
+
+
+class _TooManyRejections(Exception):
+    """The resolution rejected :data:`MAX_REJECTIONS` candidates: give up, naming the last conflict."""
 
 
 class _CountingReporter(BaseReporter):
@@ -27,6 +36,8 @@ class _CountingReporter(BaseReporter):
         self.provider = provider
         self.rounds = 0
         self.backtracks = 0
+        self.causes: list = []  # the last conflict resolvelib backtracked on
+        self.rejected_by: list = []  # the requirements that clashed when the last candidate was rejected
 
     def starting_round(self, index: int) -> None:
         self.rounds = index
@@ -34,11 +45,16 @@ class _CountingReporter(BaseReporter):
     def rejecting_candidate(self, criterion, candidate) -> None:  # resolvelib >= 0.9
         self.backtracks += 1
         self.provider.record_rejection(list(criterion.information), candidate)
+        self.rejected_by = list(criterion.information)
+        self.provider.rejections += 1
+        if self.provider.rejections > self.provider.max_rejections:
+            raise _TooManyRejections()
 
     def pinning(self, candidate) -> None:
         self.provider.forget_rejections()
 
     def resolving_conflicts(self, causes) -> None:
+        self.causes = list(causes)
         self.provider.record_dead_end()
 
 
@@ -51,6 +67,7 @@ def resolve(
     allow_prereleases: bool = False,
     constraints: Mapping[str, SpecifierSet] | None = None,
     max_rounds: int = 20000,
+    max_rejections: int = MAX_REJECTIONS,
     allow_fallback: bool = False,
     preferred: Mapping[str, str] | None = None,
 ) -> Resolution:
@@ -70,8 +87,11 @@ def resolve(
                         preferred=preferred)
     for i, r in enumerate(reqs):
         provider.user_order.setdefault(canonicalize_name(r.name), i)
+    provider.set_roots(reqs)
     provider.restarts_left = MAX_RESTARTS
+    provider.max_rejections = max_rejections
     rounds = 0
+    reporter = _CountingReporter(provider)
     try:
         while True:  # a new culprit starts the search again, decided last (uv's conflict tracking)
             reporter = _CountingReporter(provider)
@@ -85,9 +105,12 @@ def resolve(
     except ResolutionImpossible as exc:
         raise ResolutionConflict(explain_conflict(exc, provider, repository, target, reasons or {})) from None
     except ResolutionTooDeep:
-        raise ResolutionConflict(
-            f"gave up after {max_rounds} rounds of backtracking; pin some versions to narrow the search"
-        ) from None
+        raise ResolutionConflict(_gave_up(f"{max_rounds} rounds of backtracking", reporter.causes, provider,
+                                          repository, target, reasons or {})) from None
+    except _TooManyRejections:
+        raise ResolutionConflict(_gave_up(f"rejecting {max_rejections} candidates",
+                                          reporter.causes or reporter.rejected_by, provider,
+                                          repository, target, reasons or {})) from None
 
     direct_names = {canonicalize_name(r.name) for r in reqs}
     parents: dict[NormalizedName, set[NormalizedName]] = defaultdict(set)
@@ -160,6 +183,16 @@ def resolve(
     stats = getattr(repository, "stats", None)
     return Resolution(pins, target, warnings=warnings, rounds=rounds, fallbacks=fallbacks,
                       fetches=stats if isinstance(stats, FetchStats) else None)
+
+
+def _gave_up(what: str, causes: Sequence, provider: Provider, repository: Repository, target: Target,
+             reasons: Mapping[str, str]) -> str:
+    """Why the search stopped, with the conflict it was working on when it did (who asked for what)."""
+    head = f"gave up after {what}; pin some versions to narrow the search"
+    if not causes:
+        return head
+    return f"{head}. The conflict it kept backtracking on:\n" + explain_conflict(
+        ResolutionImpossible(list(causes)), provider, repository, target, reasons)
 
 
 def _index_failed(problem: Exception) -> bool:
