@@ -119,7 +119,7 @@ def _choose(group: list[tuple[ImportSite, Requirement]], declared: Declarations 
     conditions = sorted(dict.fromkeys(str(c) for _, c in group),
                         key=lambda t: not Requirement(t).specifier.contains(NEWEST, prereleases=True))
     if declared:
-        said = declared.get(group[0][1].name)
+        said = declared.shipped(group[0][1].name)
         if said is not None and str(said.requirement.specifier):
             fits = [t for t in conditions if meets(said.requirement.specifier, Requirement(t).specifier)]
             if len(fits) == 1:

@@ -381,7 +381,7 @@ def requirements_from_sites(sites: Iterable[ImportSite], mapper: Mapper, *,
         required = [s for s in sites_ if s.guard == Guard.REQUIRED]
         extras: set[str] = {x for m in mappings for x in m.extras}
         specifier = ""
-        said = declared.get(dist_key) if declared else None
+        said = declared.shipped(dist_key) if declared else None  # a test suite's pin is not the program's
         url = None
         if said is not None:
             extras |= said.requirement.extras
@@ -467,7 +467,7 @@ def _impose_conditions(out: Requirements, declared: Declarations | None) -> None
             if not implies(SpecifierSet(same.specifier), req.specifier):  # Django==6.1 already has >=4.2
                 out.direct[out.direct.index(same)] = replace(same, specifier=_joined(same.specifier, spec))
             continue
-        said = declared.get(key) if declared else None
+        said = declared.shipped(key) if declared else None
         out.direct.append(DirectRequirement(
             said.requirement.name if said is not None else req.name, tuple(sorted(set(sites_))), (),
             _merge_markers(sites_), extras=tuple(sorted(said.requirement.extras)) if said is not None else (),

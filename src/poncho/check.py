@@ -109,7 +109,8 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
                          without: Sequence[str] = (), whole_project: bool = True) -> list[Finding]:
     """Where the imports and the project's own declarations disagree (nothing when it declares nothing).
 
-    An import whose distribution no declaration names (any group counts) is
+    An import whose distribution no runtime declaration names (an extra or a
+    non-development group counts; a test or docs requirements file does not) is
     PR007; a runtime declaration that nothing imports (and ``--with`` does not
     add) is PR008, only when ``whole_project`` (a directory) was analyzed: one
     file or function needs a part of the declarations. Both are advice: the lock follows the code.
@@ -118,9 +119,11 @@ def declaration_findings(requirements: Requirements, declared: Declarations,
         return []
     findings: list[Finding] = []
     for r in requirements.direct:
-        if r.sites and declared.get(r.name) is None:
+        if r.sites and declared.shipped(r.name) is None:
+            dev = declared.get(r.name)
+            only = f" (only for development, in {dev.where})" if dev is not None else ""
             findings.append(UndeclaredImport(r.name, f"imported at {_where(r)} but not among the project's "
-                                             "declared dependencies; declare it", *_site(r)))
+                                             f"declared dependencies{only}; declare it", *_site(r)))
     used = {r.key for r in [*requirements.direct, *requirements.optional, *requirements.typing_only,
                             *requirements.without, *requirements.by_url]}
     used |= {canonicalize_name(n) for n in without}
