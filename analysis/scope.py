@@ -1,10 +1,17 @@
 """Runtime scope: which files of a tree the shipped program runs, and which only its developers do.
 
-Tests (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``), docs,
-examples, benchmarks, ``noxfile.py`` and ``setup.py`` import pytest, nox,
-sphinx themes and setuptools: none of that belongs in the lock shipped to
-workers. :class:`RuntimeScope` says what to leave out; the pipeline applies it
-by default (``--include-tests`` turns the defaults off, ``--exclude GLOB`` and
+Tests (``tests/``, ``test_*.py``, ``*_test.py``, ``conftest.py``), docs
+(``docs/``, and ``docs_src/``, FastAPI's and SQLModel's documentation
+examples), examples, benchmarks, ``noxfile.py`` and ``setup.py`` import
+pytest, nox, sphinx themes and setuptools: none of that belongs in the lock
+shipped to workers. At a packaged project's root (a directory holding
+``pyproject.toml``, ``setup.py`` or ``setup.cfg``) two more are left out:
+the ``scripts/`` directory (maintenance scripts, never in the wheel; a
+``scripts`` package deeper down, like ``pyramid/scripts``, is code and
+stays) and build hooks run by the build backend (``pdm_build.py``,
+``hatch_build.py``, ``build.py``), like ``setup.py``.
+:class:`RuntimeScope` says what to leave out; the pipeline applies it by
+default (``--include-tests`` turns the defaults off, ``--exclude GLOB`` and
 ``[tool.poncho] exclude`` add patterns). A file given by name is always
 analyzed. First-party names are still computed from the whole tree, so
 runtime code importing ``tests.fixtures`` is not sent to the index.
@@ -20,6 +27,7 @@ out: ``poncho-resolve tests/`` analyzes the tests.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -31,11 +39,22 @@ from .roots import SourceFile
 
 #: directories that hold tests, docs, examples and benchmarks, left out by default
 TEST_DIRS = ("tests", "test")
-DEV_DIRS = ("docs", "doc", "examples", "example", "benchmarks", "benchmark", "asv_bench")
+DEV_DIRS = ("docs", "doc", "docs_src", "docs-src", "examples", "example", "benchmarks", "benchmark", "asv_bench")
 #: file names left out by default
 TEST_FILES = ("test_*.py", "*_test.py", "tests.py", "conftest.py")
 DEV_FILES = ("noxfile.py", "setup.py", "fabfile.py")
 DEFAULT_EXCLUDES = (*TEST_DIRS, *DEV_DIRS, *TEST_FILES, *DEV_FILES)
+#: left out by default only at a packaged project's root (:func:`_is_project_root`): a directory of
+#: maintenance scripts, and the build backends' hooks
+ROOT_DIRS = ("scripts",)
+ROOT_FILES = ("pdm_build.py", "hatch_build.py", "build.py")
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+@functools.lru_cache(maxsize=256)
+def _is_project_root(directory: Path) -> bool:
+    """Whether ``directory`` holds a packaged project (its wheel ships packages, not its scripts/)."""
+    return any((directory / name).is_file() for name in PROJECT_FILES)
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,10 @@ class RuntimeScope:
         except ValueError:
             rel = file.path.name
         parts = rel.split("/")
+        if not self.include_tests and ((len(parts) > 1 and parts[0] in ROOT_DIRS)
+                                       or (len(parts) == 1 and parts[0] in ROOT_FILES)):
+            if _is_project_root(base if base is not None else file.root):
+                return f"./{parts[0]}"  # the note says where: the project's root, not any such name
         names, paths = self._any
         if not any(names.match(c) for c in parts) and \
                 not any(paths.match("/".join(parts[:i])) for i in range(1, len(parts) + 1)):

@@ -218,3 +218,40 @@ def test_declared_but_unused_is_said_only_when_the_whole_project_is_analyzed(tmp
     assert codes([tmp_path]) == {("PR007", "PyYAML"), ("PR008", "gunicorn")}
     assert codes([tmp_path / "app" / "main.py"]) == {("PR007", "PyYAML")}
     assert codes([f"{tmp_path / 'app' / 'main.py'}:handler"]) == {("PR007", "PyYAML")}
+
+
+PACKAGED = {
+    "pyproject.toml": '[project]\nname = "app"\nversion = "1"\n',
+    "app/__init__.py": "import requests\n",
+    "app/scripts/__init__.py": "import click\n",  # a package's scripts subpackage ships: it stays
+    "docs_src/tutorial/main.py": "import fastapi\n",
+    "scripts/docs.py": "import mkdocs\n",
+    "pdm_build.py": "import pdm.backend\n",
+    "hatch_build.py": "import hatchling\n",
+    "build.py": "import setuptools\n",
+}
+
+
+def test_docs_src_root_scripts_and_build_hooks_are_left_out_of_a_packaged_project(tmp_path):
+    write(tmp_path, PACKAGED)
+    names, pipeline = direct(tmp_path)
+    assert names == {"requests", "click"}
+    (note,) = [d for d in pipeline.diagnostics if d.code is Code.OUT_OF_SCOPE]
+    for why in ("docs_src (1)", "./scripts (1)", "./pdm_build.py (1)", "./hatch_build.py (1)", "./build.py (1)"):
+        assert why in note.message
+    names, _ = direct(tmp_path, include_tests=True)
+    assert {"fastapi", "mkdocs", "hatchling", "setuptools"} <= names
+
+
+def test_scripts_and_build_py_stay_in_a_tree_that_is_not_a_packaged_project(tmp_path):
+    """No pyproject/setup.py/setup.cfg: an application's scripts/ may be what it runs."""
+    files = {k: v for k, v in PACKAGED.items() if k != "pyproject.toml"}
+    write(tmp_path, files)
+    names, _ = direct(tmp_path)
+    assert names == {"requests", "click", "mkdocs", "setuptools", "hatchling", "pdm-backend"}
+
+
+def test_a_scripts_directory_given_by_name_is_analyzed(tmp_path):
+    write(tmp_path, PACKAGED)
+    names, _ = direct(tmp_path / "scripts")
+    assert names == {"mkdocs"}
