@@ -73,6 +73,8 @@ class Declared:
     @property
     def where(self) -> str:
         name = Path(self.file).name
+        if self.group and (self.group == name or self.group.endswith(f"/{name}")):  # a requirements file
+            return self.group
         return f"{name} {self.group}" if self.group else name
 
 

@@ -53,7 +53,7 @@ def test_test_and_docs_pins_never_reach_the_runtime_requirements(tmp_path):
     assert not [d for d in pipeline.diagnostics if d.code is Code.DECLARED_UNUSED], codes
     undeclared = {d.message.split(":")[0]: d.message for d in pipeline.diagnostics
                   if d.code is Code.UNDECLARED_IMPORT}
-    assert "only for development, in requirements-tests.txt" in undeclared["typing_extensions"]
+    assert "(only for development, in requirements-tests.txt);" in undeclared["typing_extensions"]
 
 
 def test_runtime_requirements_files_keep_their_pins(tmp_path):
