@@ -60,8 +60,8 @@ PONCHO_PYTHON = sys.executable  # --poncho-python: a venv with another build of 
 IMPORT_TIMEOUT = 60  # seconds per module
 LOCK_TIMEOUT = 900
 INSTALL_TIMEOUT = 1200
-NOT_PACKAGES = {"tests", "test", "testing_", "docs", "doc", "docs_src", "examples", "example", "benchmarks", "benchmark",
-                "scripts", "tools", "bin", "build", "dist", "node_modules", "frontend", "migrations_"}
+NOT_PACKAGES = {"tests", "test", "testing_", "docs", "doc", "docs_src", "examples", "example", "benchmarks",
+                "benchmark", "scripts", "tools", "bin", "build", "dist", "node_modules", "frontend", "migrations_"}
 SKIP_MODULE_PARTS = {"tests", "test", "conftest", "__main__"}
 
 

@@ -233,7 +233,10 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
         key = canonicalize_name(name)
         if key in provider.constraints:
             lines.append(f"    constrained to {provider.constraints[key]} by --constraint")
-        for note in provider.rejected.get(name, [])[:5]:
+        skipped = provider.rejected.get(name, [])
+        for note in skipped[:5]:
             lines.append(f"    skipped {note}")
+        if len(skipped) > 5:
+            lines.append(f"    ... and {len(skipped) - 5} more skipped")
     lines.append("hint: relax one of the requirements above, or narrow a version with --constraint FILE")
     return "\n".join(lines)
