@@ -344,3 +344,21 @@ def test_a_split_release_holding_another_releases_file_is_a_bad_page():
         page.releases[1].load()  # an entry without a filename
     with pytest.raises(BadResponse):  # what a full decode says of the same page, at once
         parse_compact("demo", PAGE, body.replace(b'{"files": [{', b'{"files": [ {'), JSON_TYPE)
+
+
+@pytest.mark.parametrize("other", [
+    b'{"filename": "foo-1.0.exe", "url": x}',  # no JSON: a ValueError
+    b'{"filename": "foo-1.0.exe", "url": ' + b'{"a": ' * 100_000 + b'1' + b'}' * 100_000 + b'}',  # RecursionError
+    b'{"filename": "foo-1.0.exe", "url": "u"}, 5, {"a": 1}',  # JSON, but an entry that is no object
+])
+def test_a_malformed_entry_of_another_kind_is_a_bad_page(index_server, tmp_path, other):
+    """An entry that is no release file (.exe, .egg) is decoded with the page's remainder; when it is no
+    JSON object the page is a BadResponse naming it, never an internal error (exit 70)."""
+    index_server.add(build_wheel(tmp_path, "foo", "1.0"))
+    body = (b'{"files": [{"filename": "foo-1.0-py3-none-any.whl", "url": "/files/foo-1.0-py3-none-any.whl"}, '
+            + other + b'], "meta": {"api-version": "1.1"}, "name": "foo", "versions": []}')
+    index_server.project_json = lambda project: body  # type: ignore[method-assign]
+    with pytest.raises(BadResponse) as info:
+        SimpleIndex(make_session(None), index_server.url).project("foo")
+    assert info.value.url == index_server.url + "foo/"
+    assert info.value.kind is Reason.BAD_PAGE

@@ -252,8 +252,13 @@ def split_files(name: NormalizedName, url: str, body: bytes) -> tuple[list[tuple
         yanked = text.count(_YANKED[0]) + text.count(_YANKED[1]) - text.count(_YANKED[2]) == len(group)
         releases.append((version, yanked, text))
     other: list = []
-    if other_parts:
-        other = json.loads(b'[{"' + _BETWEEN.join(other_parts) + b"}]")  # few: old .exe and .egg files
+    if other_parts:  # few: old .exe and .egg files; when they are no JSON, the full decode says why
+        try:
+            other = json.loads(b'[{"' + _BETWEEN.join(other_parts) + b"}]")
+        except (ValueError, RecursionError):
+            return None
+        if not all(type(e) is dict for e in other):
+            return None
     return releases, other
 
 
