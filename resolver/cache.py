@@ -62,7 +62,7 @@ MISSING = "missing"  # the digest of a page the index answered 404 for
 
 
 def resolution_key(requirements: Sequence[str], target: Target, index_urls: Sequence[str],
-                   constraints: Mapping[str, object], allow_fallback: bool) -> str:
+                   constraints: Mapping[str, object], allow_fallback: bool, only_binary: bool = False) -> str:
     """The entry's name: a digest of every input of a resolution but the index's contents."""
     payload = {
         "schema": SCHEMA, "tool": __version__,
@@ -76,6 +76,8 @@ def resolution_key(requirements: Sequence[str], target: Target, index_urls: Sequ
         "indexes": list(index_urls),  # hashed: credentials never reach the disk
         "allow_fallback": allow_fallback,
     }
+    if only_binary:  # which older wheels are preferred (resolver/installable.py); absent: earlier keys stand
+        payload["only_binary"] = True
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -16,8 +16,9 @@ one that cannot be installed on the target should not sink the whole lock:
 * when the newest release is an sdist only and the project has compiled
   code (its wheels are for platforms), an older release with a wheel for the
   target is preferred, with a note; a pure-Python project keeps its newest
-  release (its sdist builds anywhere); pins that are still sdist-only after
-  resolution are flagged (``--only-binary``: an error, exit 5).
+  release (its sdist builds anywhere) unless ``--only-binary`` asks for wheels;
+  pins that are still sdist-only after resolution are flagged
+  (``--only-binary``: an error, exit 5).
 
 This runs before resolution, on the direct requirements, from the same
 repository the resolver reads (project pages are fetched once). A real
@@ -134,8 +135,11 @@ def load_variants() -> dict[str, Variant]:
 
 def plan(wanted: Sequence[Wanted], repository: Repository, target: Target, *,
          constraints: Mapping[str, SpecifierSet] | None = None, strict: bool = False,
-         variants: Mapping[str, Variant] | None = None) -> Plan:
-    """Decide, per direct requirement, whether it is resolved as is, swapped, preferred older, or left out."""
+         variants: Mapping[str, Variant] | None = None, only_binary: bool = False) -> Plan:
+    """Decide, per direct requirement, whether it is resolved as is, swapped, preferred older, or left out.
+
+    With ``only_binary`` any older wheel beats a newest sdist, pure or not: the sdist would be an error.
+    """
     constraints = {canonicalize_name(k): v for k, v in (constraints or {}).items()}
     variants = load_variants() if variants is None else variants
     for w in wanted:
@@ -162,7 +166,7 @@ def plan(wanted: Sequence[Wanted], repository: Repository, target: Target, *,
             continue
         if newest is not None and not newest.wheels:
             older = next((r for r in matching if r.wheels), None)
-            if older is not None and not compiled(older):
+            if older is not None and not only_binary and not compiled(older):
                 out.diagnostics.append(_at(w, Code.SDIST_ONLY, Severity.NOTE, _pure_note(newest, older)))
             elif older is not None and w.key not in out.preferred:
                 out.preferred[w.key] = str(older.version)
@@ -206,9 +210,10 @@ def _pure_note(newest: Release, older: Release) -> str:
             "pure Python (none-any), so the sdist builds without a compiler")
 
 
-def prefer_wheels(resolution: Resolution, repository: Repository, already: Mapping[str, str]) -> dict[str, str]:
+def prefer_wheels(resolution: Resolution, repository: Repository, already: Mapping[str, str],
+                  only_binary: bool = False) -> dict[str, str]:
     """For pins that are sdists only of compiled projects, an older release with a wheel for the target
-    (name -> version); a pure project's newest sdist is kept (:func:`compiled`).
+    (name -> version); a pure project's newest sdist is kept (:func:`compiled`) unless ``only_binary``.
 
     The resolver tries a preferred version first and moves off it only if it
     conflicts, so asking costs nothing when the older release does not fit.
@@ -220,7 +225,7 @@ def prefer_wheels(resolution: Resolution, repository: Repository, already: Mappi
         releases = _releases(repository, pin.name) or []
         older = next((r for r in releases if r.version < pin.version and not r.yanked and r.wheels
                       and not r.version.is_prerelease), None)
-        if older is not None and compiled(older):
+        if older is not None and (only_binary or compiled(older)):
             out[pin.name] = str(older.version)
     return out
 
@@ -250,11 +255,11 @@ def lock_installable(wanted: Sequence[Wanted], repository: Repository, target: T
                      strict: bool = False, only_binary: bool = False) -> tuple[Resolution, Plan]:
     """Plan, resolve with ``resolve(requirements, preferred)``, retry once preferring wheels over sdists,
     and flag what is still built at install time."""
-    chosen = plan(wanted, repository, target, constraints=constraints, strict=strict)
+    chosen = plan(wanted, repository, target, constraints=constraints, strict=strict, only_binary=only_binary)
     kept = dict(preferred or {})
     prefs = {**chosen.preferred, **kept}  # a pin kept from an existing lock wins
     resolution = resolve(chosen.requirements, prefs)
-    more = prefer_wheels(resolution, repository, prefs)
+    more = prefer_wheels(resolution, repository, prefs, only_binary)
     if more:
         retry = resolve(chosen.requirements, {**prefs, **more})
         moved = [pin for pin in retry if pin.name in more and str(pin.version) == more[pin.name]]

@@ -279,3 +279,24 @@ def test_an_older_wheel_that_does_not_fit_is_not_forced(index_server, tmp_path):
     proc = poncho("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "toplib=toplib", cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert "deplib==3.0" in proc.stdout and "PR314" not in proc.stderr and "warning: PR313" in proc.stderr
+
+
+def test_only_binary_prefers_a_pure_projects_older_wheel(index_server, tmp_path):
+    """A pure project keeps its newest sdist by default, but ``--only-binary`` would reject that sdist:
+    the older wheel is preferred instead, directly and as a dependency, even after a run that cached the
+    sdist pins."""
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "haystack", "3.1.1"))
+    index_server.add(build_sdist(w, "haystack", "3.4.0"))
+    index_server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib"]))
+    index_server.add(build_wheel(w, "deplib", "2.0", tag="py2.py3-none-any"))
+    index_server.add(build_sdist(w, "deplib", "3.0"))
+    app = _app(tmp_path, {"main.py": "import haystack\nimport toplib\n"})
+    common = ("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "haystack=haystack",
+              "--map", "toplib=toplib")
+    plain = poncho(*common, cwd=app)  # the default: newest sdists kept (and the resolution cached)
+    assert plain.returncode == 0 and "haystack==3.4.0" in plain.stdout, plain.stderr
+    proc = poncho(*common, "--only-binary", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "haystack==3.1.1" in proc.stdout and "deplib==2.0" in proc.stdout
+    assert "PR314" in proc.stderr and "kept, not" not in proc.stderr

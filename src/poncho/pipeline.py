@@ -347,7 +347,8 @@ class Pipeline:
         from poncho.resolver.cache import resolution_key
 
         return resolution_key([str(r) for r in requirements], target,
-                              self._source_urls(), constraints, self.options.allow_fallback)
+                              self._source_urls(), constraints, self.options.allow_fallback,
+                              only_binary=self.options.only_binary)
 
     def _source_urls(self) -> list[str]:
         """The URLs of ``sources``, in order, as they spell them; without find-links, without making
