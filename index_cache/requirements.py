@@ -147,13 +147,24 @@ class Requirements:
         self.direct.sort(key=lambda r: r.key)
 
 
-def mark_test_only(requirements: Requirements, dev_files: Iterable[str]) -> None:
+def mark_test_only(requirements: Requirements, dev_files: Iterable[str],
+                   declared: Declarations | None = None) -> None:
     """``--include-tests``: a direct requirement only tests, docs and the like import goes to the ``test`` group
-    (pylock.toml's ``dependency-groups``), so installing the lock by default leaves it out."""
+    (pylock.toml's ``dependency-groups``), so installing the lock by default leaves it out.
+
+    One the project declares at run time stays in the default set, wherever it is imported: installing
+    the lock without its test group must still give the runtime what the project says it needs.
+    """
     dev = set(dev_files)
     if not dev:
         return
-    requirements.direct = [replace(r, group="test") if r.sites and all(s.file in dev for s in r.sites) else r
+
+    def runtime(r: DirectRequirement) -> bool:
+        found = declared.get(r.key) if declared is not None else None
+        return bool(r.declared) or (found is not None and found.group is None)
+
+    requirements.direct = [replace(r, group="test")
+                           if r.sites and all(s.file in dev for s in r.sites) and not runtime(r) else r
                            for r in requirements.direct]
 
 

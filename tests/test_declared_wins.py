@@ -139,3 +139,13 @@ def test_poetry_optional_dependencies_are_extras_not_the_runtime_set(tmp_path):
     assert where == {"pygments": None, "ipywidgets": "[jupyter]", "attrs": "[optional]"}
     reqs, _ = requirements(tmp_path)
     assert [r.key for r in reqs.direct] == ["pygments"] and [r.name for r in reqs.optional] == ["ipywidgets"]
+
+
+def test_include_tests_keeps_runtime_declarations_out_of_the_test_group(tmp_path):
+    """With ``--include-tests``, setuptools (setup.py) and pytest (tests/) are imported only by dev files, yet
+    setup.cfg declares both at run time: they stay in the default set; responses (tests only, declared
+    nowhere) and docutils (setup.py only) go to the ``test`` group."""
+    reqs, _ = requirements(write(tmp_path, HTTPIE_LIKE), include_tests=True)
+    group = {r.name: r.group for r in reqs.direct}
+    assert group["requests"] is None and group["setuptools"] is None and group["pytest"] is None
+    assert group["responses"] == "test" and group["docutils"] == "test"

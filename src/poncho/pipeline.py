@@ -218,7 +218,7 @@ class Pipeline:
         if analysis.dev_files:
             from poncho.index_cache.requirements import mark_test_only
 
-            mark_test_only(reqs, analysis.dev_files)
+            mark_test_only(reqs, analysis.dev_files, declared)
         reqs.apply_user_choices(self.options.with_requirements, self.options.without)
         for d in reqs.diagnostics():
             self.emit(d)
