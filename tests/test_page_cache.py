@@ -107,3 +107,45 @@ def test_releases_the_resolver_never_looks_at_are_never_decoded(index_server, tm
     finally:
         repo.close()
     assert decoded == {"2.0"}  # Release.files is decoded on first use only
+
+
+def _v1_entry(page: CompactPage) -> bytes:
+    """``page`` as poncho wrote it before v2: each release's entries as marshal(list), under the v1 frame."""
+    import json
+    import marshal
+    import zlib
+
+    header: dict = {"digest": page.digest, "url": page.url, "name": page.name, "kind": page.kind,
+                    "other": page.other, "releases": []}
+    chunks, offset = [], 0
+    for r in page.releases:
+        chunk = marshal.dumps(r.entries())
+        header["releases"].append([r.version, r.yanked, offset, len(chunk)])
+        chunks.append(chunk)
+        offset += len(chunk)
+    rest = json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(chunks)
+    return b"poncho-page-1 %08x\n%s" % (zlib.crc32(rest), rest)
+
+
+def test_an_entry_of_the_previous_layout_is_a_miss_and_kept_apart(index_server, tmp_path):
+    """The v2 layout (a release's JSON text, not its decoded list) lives in its own directory with its own
+    frame: an older poncho sharing the cache keeps reading its v1 entries, never the new ones (on which it
+    failed), and a v1 entry found where v2 is read is a miss that is rewritten, never a crash."""
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    index, pages = _index(index_server, cache)
+    page = index.compact("lib")
+    entry = pages.path(index.index_url, canonicalize_name("lib"))
+    assert entry.relative_to(cache).parts[0] == "pages-v2"
+    old = _v1_entry(page)
+    older_poncho = cache / "pages-v1" / entry.parent.name / entry.name  # what an older poncho reads and writes
+    older_poncho.parent.mkdir(parents=True)
+    older_poncho.write_bytes(old)
+    entry.write_bytes(old)  # a v1 entry where v2 is read (say, a copied cache)
+    assert CompactPage.deserialize(old) is None
+    index, pages = _index(index_server, cache)
+    again = index.compact("lib")
+    assert pages.stats["decoded"] == 1 and pages.stats["rewritten"] == 1
+    assert [f.filename for f in again.files()] == [f.filename for f in page.files()]
+    assert CompactPage.deserialize(entry.read_bytes()) is not None
+    assert older_poncho.read_bytes() == old  # the older poncho's entry is left as it wrote it

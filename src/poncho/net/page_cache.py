@@ -6,7 +6,7 @@ more than resolving. A :class:`CompactPage` keeps a page as rows grouped by
 release (the version text in each filename), and a release's rows become
 ``IndexFile`` records only when the resolver looks at that version.
 
-On disk (``pages-v1/<index digest>/<project>.page``, written atomically) an
+On disk (``pages-v2/<index digest>/<project>.page``, written atomically) an
 entry is one frame line (layout and a CRC-32 of the rest), a JSON header
 (the sha256 of the page body it was parsed from, the page URL, and per
 release: version text, all-yanked flag, where its rows are), then the entries
@@ -40,8 +40,11 @@ from poncho.paths import index_digest
 
 from .index_file import IndexFile, checked, from_json
 
-PAGE_CACHE = "pages-v1"
-_MAGIC = b"poncho-page-1"
+# The layout's version, in the directory and each entry's frame: bump both when what an entry holds changes
+# (v2: a split JSON release is stored as marshal(bytes of its JSON text), not marshal(list)), so an older
+# poncho sharing the cache directory keeps its own entries, and an entry of another layout reads as a miss.
+PAGE_CACHE = "pages-v2"
+_MAGIC = b"poncho-page-2"
 
 # A file as stored for a PEP 503 page or a bare directory (already checked):
 # filename, url, hashes, requires-python, yanked, size, core-metadata, metadata sha256.
