@@ -11,7 +11,8 @@ in this run. ``PONCHO_CACHE_DIR`` overrides the base directory.
 
 The cache is bounded (:meth:`SiteCache.prune_trees`, :meth:`SiteCache.sweep`): each analyzed root keeps
 its newest whole-tree entries (a hit counts as a use), all roots together a fixed number, and per-file
-entries no run has used for a month go in a sweep made at most once a day. Pruning only unlinks whole
+entries (and function-entry walks, ``functions/``) no run has used for a month go in a sweep made at most
+once a day. Pruning only unlinks whole
 files, so a concurrent reader sees an entry or a miss, never part of one.
 """
 
@@ -42,6 +43,9 @@ _ENUMS = {"kind": Kind, "guard": Guard, "severity": Severity, "code": Code}
 _ANY = lambda v: True  # noqa: E731 - an Enum field is checked by its conversion
 _TYPES = {"int": lambda v: type(v) is int, "str": lambda v: type(v) is str,
           "int | None": lambda v: v is None or type(v) is int, "str | None": lambda v: v is None or type(v) is str}
+
+
+FUNCTIONS = "functions"  # function-entry walks (function_entry/memo.py), swept with the per-file entries
 
 
 def default_cache_dir() -> Path:
@@ -177,7 +181,7 @@ class SiteCache:
         try:
             with open(self._path(key), "rb") as fh:
                 raw = fh.read(MAX_ENTRY + 1)
-                _used(fh.fileno(), DAY)
+                mark_used(fh.fileno(), DAY)
         except OSError:
             return None
         if len(raw) > MAX_ENTRY:
@@ -192,7 +196,7 @@ class SiteCache:
         try:
             with open(self.directory / "trees" / f"{key}.json", "rb") as fh:
                 raw = fh.read(MAX_ENTRY + 1)
-                _used(fh.fileno(), 0)  # the newest-used entries of a root are the ones kept
+                mark_used(fh.fileno(), 0)  # the newest-used entries of a root are the ones kept
             if len(raw) > MAX_ENTRY:
                 return None
             data = json.loads(raw)
@@ -240,8 +244,8 @@ class SiteCache:
             _unlink(e.path)
 
     def sweep(self, now: float | None = None) -> bool:
-        """Remove per-file entries unused for ``unused_days`` (and temporary files a killed run left), at
-        most once a day; True when it ran.
+        """Remove per-file and function-entry entries unused for ``unused_days`` (and temporary files a
+        killed run left), at most once a day; True when it ran.
 
         The first run of the day stamps ``last-sweep`` before it starts, so concurrent runs do not
         sweep together (if they do, each unlink that finds nothing is fine).
@@ -262,8 +266,14 @@ class SiteCache:
             pass
         cutoff = now - self.unused_days * DAY
         for sub in _scan_dir(self.directory):
-            if sub.name == "trees" or (len(sub.name) == 2 and sub.is_dir(follow_symlinks=False)):
-                for e in _scan_dir(Path(sub.path)):
+            if sub.name == FUNCTIONS and sub.is_dir(follow_symlinks=False):
+                dirs = [d for d in _scan_dir(Path(sub.path)) if len(d.name) == 2 and d.is_dir(follow_symlinks=False)]
+            elif sub.name == "trees" or (len(sub.name) == 2 and sub.is_dir(follow_symlinks=False)):
+                dirs = [sub]
+            else:
+                continue
+            for d in dirs:
+                for e in _scan_dir(Path(d.path)):
                     mtime = _mtime(e)
                     if mtime is None:
                         continue
@@ -277,7 +287,7 @@ class SiteCache:
             self.writable = write_cache_entry(self._path(key), dump(sites, diags), "analysis")
 
 
-def _used(fd: int, older_than: float) -> None:
+def mark_used(fd: int, older_than: float) -> None:
     """Mark an entry as used now (its mtime) when its mark is older than ``older_than`` seconds."""
     try:
         if time.time() - os.fstat(fd).st_mtime > older_than and os.utime in os.supports_fd:

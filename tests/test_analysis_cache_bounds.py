@@ -151,3 +151,36 @@ def test_concurrent_sweeps_and_readers_see_entries_or_misses(tmp_path):
     assert not errors
     assert all(r.sites == first.sites and not r.diagnostics for r in results)
     assert analyze([src], cache=SiteCache(cache_dir), jobs=1).sites == first.sites
+
+
+def test_function_entry_walks_are_swept_with_the_per_file_entries(tmp_path):
+    """``<cache>/analysis/functions/xx/`` (lock_for's walks) is bounded like the rest: an entry unused for a
+    month and a killed run's temporary file go in the daily sweep; a hit marks an entry used."""
+    from poncho.analysis.function_entry.memo import cached_definition
+
+    root = tmp_path / "src"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "tasks.py").write_text("def old():\n    import yaml\n\ndef used():\n    import click\n")
+    cache_dir = tmp_path / "cache" / "analysis"
+    functions = cache_dir / "functions"
+
+    def walk(name: str) -> None:
+        cached_definition(root / "pkg" / "tasks.py", name, line=None, roots=[root], python_version=(3, 11),
+                          directory=functions)
+
+    walk("old")
+    walk("used")
+    assert (cache_dir / "last-sweep").exists()  # a lock_for-only user's cache is swept too
+    entries = sorted(functions.glob("??/*.json"))
+    assert len(entries) == 2
+    for p in entries:
+        age(p, 40)
+    stale_tmp = entries[0].parent / ".left-by-a-killed-run.1.2.3.tmp"
+    stale_tmp.write_bytes(b"{")
+    age(stale_tmp, 2)
+    before = {p: p.stat().st_mtime for p in entries}
+    walk("used")  # a hit: marks its entry used
+    (kept,) = [p for p in entries if p.stat().st_mtime != before[p]]
+    assert SiteCache(cache_dir).sweep(now=time.time() + 2 * DAY)
+    assert sorted(functions.glob("??/*.json")) == [kept] and not stale_tmp.exists()

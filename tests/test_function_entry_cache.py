@@ -125,3 +125,27 @@ def test_live_functions_use_the_cache_they_are_given_and_none_without_one(tmp_pa
             sys.modules.pop(name, None)
     assert _modules(walked) == _modules(first) == _modules(again)
     assert {m for m, _, _ in _modules(again)} == {"click", "yaml"}
+
+
+def test_a_file_edited_during_the_walk_is_walked_again(tmp_path, monkeypatch):
+    """The entry records the hash of the bytes the walk parsed, not of the file after the walk: an edit
+    that lands while the walk runs leaves an entry that no longer matches, so the next call walks again."""
+    import poncho.analysis.function_entry.analyze as walk_module
+
+    root = tmp_path / "src"
+    path, cache = _app(root), tmp_path / "cache"
+    helpers = root / "pkg" / "helpers.py"
+    real = walk_module.walk_definition
+
+    def edited_while_walking(*args, **kwargs):  # type: ignore[no-untyped-def]
+        walked = real(*args, **kwargs)  # helpers.py is parsed: it imports yaml
+        helpers.write_text("import toml\n\ndef util():\n    return toml\n")  # saved before the entry is written
+        return walked
+
+    monkeypatch.setattr(walk_module, "walk_definition", edited_while_walking)
+    first, _ = _both(path, root, cache)
+    assert "yaml" in {m for m, _, _ in _modules(first)}
+    monkeypatch.setattr(walk_module, "walk_definition", real)
+    again, fresh = _both(path, root, cache)
+    assert _modules(again) == _modules(fresh)
+    assert "toml" in {m for m, _, _ in _modules(again)} and "yaml" not in {m for m, _, _ in _modules(again)}

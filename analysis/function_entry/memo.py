@@ -5,7 +5,8 @@ Importing libcst costs ~0.17 s of CPU, more than the rest of a warm
 (the file, the qualname and line, the roots, the Python, the working
 directory that display paths are relative to) and by the analyzer's code. It
 holds the walk (:class:`.walked.Walked`) and every answer the file system
-gave it: the sha256 of each file the tree handed out, each module lookup
+gave it: the sha256 of each file the tree handed out (of the very bytes the
+walk parsed, so a file edited during the walk is walked again), each module lookup
 (``find``, ``is_module``, ``source_for``) and the program's top-level names.
 A later run asks the same questions of a fresh :class:`.modules.ModuleTree`
 (stat calls and small reads, no parse) and uses the entry only if every
@@ -15,6 +16,9 @@ assembled afresh either way (:func:`.walked.assemble`).
 
 Entries are JSON written atomically (never pickle: a cache directory is not
 trusted to run code); one that does not read back is a miss and is rewritten.
+They live under the analysis cache (``<cache>/analysis/functions``), whose
+daily sweep removes the ones unused for a month (``SiteCache.sweep``); a hit
+marks an entry used.
 """
 
 from __future__ import annotations
@@ -51,6 +55,16 @@ class RecordingTree(ModuleTree):
         self.modules: dict[str, bool] = {}
         self.sources: dict[str, SourceFile] = {}
         self.names: frozenset[str] | None = None
+        self.parsed: dict[str, str | None] = {}  # path -> sha256 of the bytes the walk read (None: unreadable)
+
+    def read(self, source: SourceFile) -> bytes:
+        try:
+            data = super().read(source)
+        except OSError:
+            self.parsed[str(source.path)] = None
+            raise
+        self.parsed[str(source.path)] = hashlib.sha256(data).hexdigest()
+        return data
 
     def find(self, module: str) -> SourceFile | None:
         self.found[module] = found = super().find(module)
@@ -76,7 +90,7 @@ def cached_definition(path: Path, qualname: str, *, line: int | None, roots: Seq
     """:func:`.analyze.analyze_definition` for a definition on disk, answered from the cache when nothing the
     walk read or looked up has changed; ``directory`` defaults to ``<cache>/analysis/functions``."""
     path = Path(path)
-    where = Path(directory) if directory is not None else cache_root() / "analysis" / "functions"
+    where = Path(directory) if directory is not None else cache_root() / "analysis" / site_cache.FUNCTIONS
     key = _key(path, qualname, line, roots, python_version)
     entry = where / key[:2] / f"{key[2:]}.json"
     tree = ModuleTree.for_file(path, roots)
@@ -87,7 +101,9 @@ def cached_definition(path: Path, qualname: str, *, line: int | None, roots: Seq
         recording = RecordingTree.for_file(path, roots)
         walked = walk_definition(path, qualname, recording, line=line, python_version=python_version)
         if not any(isinstance(d, EntryNotFound) for d in walked.diagnostics):  # callers tell that one by type
-            write_cache_entry(entry, json.dumps(_entry(recording, walked), separators=(",", ":")), "analysis")
+            if write_cache_entry(entry, json.dumps(_entry(recording, walked), separators=(",", ":")), "analysis") \
+                    and where.name == site_cache.FUNCTIONS and where.parent.name == "analysis":
+                site_cache.SiteCache(where.parent).sweep()  # at most once a day: a lock_for-only user's cache too
     return assemble(tree, python_version, walked)
 
 
@@ -115,13 +131,13 @@ def _source_row(source: SourceFile | None) -> list | None:
 
 
 def _entry(tree: RecordingTree, walked: Walked) -> dict[str, Any]:
-    files = {str(s.path) for s in [*tree.found.values(), *tree.sources.values()] if s is not None}
+    files = {str(s.path) for s in [*tree.found.values(), *tree.sources.values()] if s is not None} | set(tree.parsed)
     by_file: dict[str, list[ImportSite]] = {}
     for site in walked.sites:
         by_file.setdefault(site.file, []).append(site)
     return {
         "schema": SCHEMA,
-        "files": sorted([f, _digest(Path(f))] for f in files),
+        "files": sorted([f, tree.parsed[f] if f in tree.parsed else _digest(Path(f))] for f in files),
         "found": sorted([m, _source_row(s)] for m, s in tree.found.items()),
         "modules": sorted([m, b] for m, b in tree.modules.items()),
         "sources": sorted([p, _source_row(s)] for p, s in tree.sources.items()),
@@ -138,6 +154,7 @@ def _read(entry: Path, path: Path, tree: ModuleTree) -> Walked | None:
     try:
         with open(entry, "rb") as fh:
             data = json.loads(fh.read(MAX_ENTRY + 1))
+            site_cache.mark_used(fh.fileno(), site_cache.DAY)
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             return None
         if any(_digest(Path(f)) != d for f, d in data["files"]):

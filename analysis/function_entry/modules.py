@@ -65,6 +65,10 @@ class ModuleTree:
                 return SourceFile(base.with_name(parts[-1] + ".py"), root, module, False)
         return None
 
+    def read(self, source: SourceFile) -> bytes:
+        """The bytes of a module the walk parses (one place, so a recording tree sees what was parsed)."""
+        return source.path.read_bytes()
+
     def source_for(self, path: Path) -> SourceFile:
         """The SourceFile of a file given by path, named the way Python would import it.
 

@@ -84,7 +84,7 @@ class Walker:
         label = label or display_path(source.path)
         flow = None
         try:
-            data = text if text is not None else source.path.read_bytes()
+            data = text if text is not None else self.tree.read(source)
             flow = ParsedModule(source, data, label)
         except OSError as exc:
             self.diagnostics.append(Diagnostic(label, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE))
