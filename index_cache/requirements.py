@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from poncho.analysis.sites import Guard, ImportSite, Kind
 from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
+from poncho.errors import redact_url
 
 from .conditions import condition_requirements, implies, settle
 from .mapping import Mapper, Mapping, Source
@@ -169,11 +170,12 @@ def mark_test_only(requirements: Requirements, dev_files: Iterable[str],
 
 
 def direct_url_message(r: DirectRequirement) -> str:
-    """What a declaration by direct URL means for the lock, and what to do."""
+    """What a declaration by direct URL means for the lock, and what to do (credentials in the URL redacted)."""
     where = f" (imported at {', '.join(r.locations[:3])})" if r.sites else ""
-    return (f"{r.name} is declared by a direct URL ({r.name} @ {r.url}){where}: not locked, since the index's "
+    url = redact_url(r.url or "")
+    return (f"{r.name} is declared by a direct URL ({r.name} @ {url}){where}: not locked, since the index's "
             f"{r.name} may be another code base and a hashed lock cannot hold a VCS URL; install it next to the "
-            f"lock (pip install '{r.name} @ {r.url}'; its own dependencies are not locked either), build a wheel "
+            f"lock (pip install '{r.name} @ {url}'; its own dependencies are not locked either), build a wheel "
             f"and serve it with --find-links, or pass --with {r.name} to lock the index's release")
 
 

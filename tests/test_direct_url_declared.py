@@ -56,3 +56,31 @@ def test_a_name_declaration_still_locks_from_the_index(app, index_server):
     proc = run("site", *args(index_server), cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert "django-push==0.6" in proc.stdout and "PR209" not in proc.stderr
+
+
+TOKEN = "ghp_s3cr3tT0ken"
+
+
+def test_credentials_in_a_declared_url_reach_no_message_and_no_lock(app, index_server):
+    """``git+https://user:token@github.com/...``: the token is in no diagnostic, no --strict error, no
+    stderr and no lock note; the redacted URL still says which declaration it is."""
+    from poncho.errors import NotInstallable
+    from poncho.pipeline import Options, Pipeline
+
+    secret = f"git+https://deploy:{TOKEN}@github.com/brosner/django-push.git@0a1b2c3"
+    (app / "requirements.txt").write_text(f"requests>=2\ndjango-push @ {secret}\n")
+    pipeline = Pipeline(Options(cache_dir=None, probe=False, mappings=("django_push=django-push",)))
+    pipeline.requirements([app / "site"])
+    said = [d for d in pipeline.diagnostics if TOKEN in str(d) or TOKEN in d.message]
+    assert not said and any("github.com/brosner/django-push" in d.message for d in pipeline.diagnostics)
+    with pytest.raises(NotInstallable) as info:
+        Pipeline(Options(cache_dir=None, probe=False, strict=True,
+                         mappings=("django_push=django-push",))).requirements([app / "site"])
+    assert TOKEN not in str(info.value) and "https://***@github.com/brosner/django-push" in str(info.value)
+    proc = run("site", *args(index_server), "-o", "env.lock", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert TOKEN not in proc.stderr + proc.stdout and "***@github.com" in proc.stderr
+    text = (app / "env.lock").read_text()
+    assert TOKEN not in text and "not locked: django-push @ git+https://***@github.com" in text
+    strict = run("site", *args(index_server), "--strict", cwd=app)
+    assert strict.returncode == 5 and TOKEN not in strict.stderr + strict.stdout

@@ -20,7 +20,7 @@ from poncho.analysis.entry import is_entry
 from poncho.analysis.roots import find_pyproject
 from poncho.config import Options, load_options
 from poncho.diagnostics import Code, Diagnostic, Severity, diagnostic
-from poncho.errors import AnalysisFailed, EntryError, UnmappedImports
+from poncho.errors import AnalysisFailed, EntryError, UnmappedImports, redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from packaging.requirements import Requirement
@@ -316,7 +316,8 @@ class Pipeline:
         notes += result.resolution.warnings + plan.notes
         lock_dir = Path(self.options.keep_pins_from).parent if self.options.keep_pins_from else Path.cwd()
         notes += _choice_notes(self.options.with_requirements, ())
-        notes += [f"not locked: {r.name} @ {r.url} (declared by a direct URL; install it next to the lock)"
+        notes += [f"not locked: {r.name} @ {redact_url(r.url or '')} (declared by a direct URL; install it next "
+                  "to the lock)"
                   for r in result.requirements.by_url]
         notes += [p.note() for p in provided]
         for p in provided:
