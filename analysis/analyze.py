@@ -172,8 +172,9 @@ def _read(f: SourceFile, max_size: int) -> bytes | Diagnostic:
         return Diagnostic(name, 0, f"cannot read: {exc.strerror or exc}", code=Code.UNREADABLE)
 
 
-def _tree_key(files: list[SourceFile], max_file_size: int, roots: list[Path]) -> str | None:
-    """The whole-tree cache key (:func:`.cache.tree_key`), or None when a file cannot be stat-ed."""
+def _tree_key(files: list[SourceFile], max_file_size: int, roots: list[Path], scope: str = "") -> str | None:
+    """The whole-tree cache key (:func:`.cache.tree_key`), or None when a file cannot be stat-ed; ``scope``
+    names the file set (its owner's slots are its own)."""
     stats = []
     for f in files:
         try:
@@ -182,7 +183,7 @@ def _tree_key(files: list[SourceFile], max_file_size: int, roots: list[Path]) ->
             return None
         stats.append((str(f.path), f.module, f.package, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     stats.append(("", "", "", max_file_size, 0, 0, 0))
-    return tree_key(stats, tree_owner([os.path.abspath(r) for r in roots]))
+    return tree_key(stats, tree_owner([os.path.abspath(r) for r in roots], scope))
 
 
 def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str | None = None, *,
@@ -217,7 +218,8 @@ def analyze(paths: Iterable[str | Path], python_version: tuple[int, int] | str |
 
     per_file: dict[int, tuple[list[ImportSite], list[Diagnostic]]] = {}
     pending: list[tuple[int, str | None, tuple]] = []
-    tree = _tree_key(files, max_file_size, roots) if store else None
+    scope_name = repr((left_out_only, None if runtime is None else runtime.patterns))
+    tree = _tree_key(files, max_file_size, roots, scope_name) if store else None
     whole = store.get_tree(tree) if store and tree else None
     if whole is not None and [file for file, _, _ in whole] == [str(f.path) for f in files]:
         per_file = {i: (sites, diags) for i, (_, sites, diags) in enumerate(whole)}

@@ -67,9 +67,11 @@ def analyzer_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def tree_owner(roots: list[str]) -> str:
-    """What a whole-tree entry's name starts with: the analyzed roots, so each root's entries are bounded."""
-    return hashlib.sha256("\0".join(sorted(roots)).encode()).hexdigest()[:16]
+def tree_owner(roots: list[str], scope: str = "") -> str:
+    """What a whole-tree entry's name starts with: the analyzed roots and the file set's scope, so each
+    root's entries are bounded per scope (the runtime files, the left-out ones, ``--include-tests`` or
+    ``--exclude`` variants do not take each other's slots)."""
+    return hashlib.sha256(("\0".join(sorted(roots)) + (f"\0\0{scope}" if scope else "")).encode()).hexdigest()[:16]
 
 
 def tree_key(stats: list[tuple[str, str, str, int, int, int, int]], owner: str = "") -> str:

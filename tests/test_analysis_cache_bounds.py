@@ -184,3 +184,29 @@ def test_function_entry_walks_are_swept_with_the_per_file_entries(tmp_path):
     (kept,) = [p for p in entries if p.stat().st_mtime != before[p]]
     assert SiteCache(cache_dir).sweep(now=time.time() + 2 * DAY)
     assert sorted(functions.glob("??/*.json")) == [kept] and not stale_tmp.exists()
+
+
+def test_each_scope_of_a_root_keeps_its_own_tree_entries(tmp_path):
+    """The runtime files, the left-out ones (``left_out_only``, read when a declaration is unmatched) and the
+    ``--include-tests`` / ``--exclude`` variants of one root are different file sets: alternating them keeps
+    every one's entry, none evicts another's (they shared the root's slots before)."""
+    from poncho.analysis.scope import RuntimeScope
+
+    src = tmp_path / "src"
+    write_tree(src)
+    (src / "tests").mkdir()
+    (src / "tests" / "test_m.py").write_text("import pytest\n")
+    (src / "setup.py").write_text("import setuptools\n")
+    cache_dir = tmp_path / "cache"
+    scopes = [dict(runtime=RuntimeScope()), dict(runtime=RuntimeScope(), left_out_only=True),
+              dict(runtime=RuntimeScope(include_tests=True)), dict(runtime=RuntimeScope(("m3.py",)))]
+    for kw in scopes:  # written in turn, the first the oldest
+        analyze([src], cache=SiteCache(cache_dir, keep_trees=2), **kw)
+        for p in trees(cache_dir):
+            age(p, 1)
+    written = {p: p.stat().st_ino for p in trees(cache_dir)}
+    assert len(written) == 4
+    for kw in scopes:  # each answers from its own tree entry, read, not rewritten
+        again = analyze([src], cache=SiteCache(cache_dir, keep_trees=2), **kw)
+        assert again.parsed == 0
+    assert {p: p.stat().st_ino for p in trees(cache_dir)} == written
