@@ -20,6 +20,7 @@ returns nothing and the next source (the live probe) or "unresolved" answers.
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections.abc import Mapping as _Table
 from dataclasses import dataclass, replace
@@ -58,6 +59,14 @@ class Candidate:
     rank: int
     dependents: int = 0  # crawled projects that require it (dependents.tsv); 0 when unknown
     neighbourhood: Neighbourhood = EMPTY  # what its dependents also require (neighbours.tsv), given a context
+
+
+_IS_CANONICAL = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*").fullmatch
+
+
+def _canonical(name: str) -> str:
+    """``canonicalize_name``, skipped for a name already canonical (what the builder writes: a third of the cost)."""
+    return name if _IS_CANONICAL(name) else canonicalize_name(name)
 
 
 def _variant(path: str, pick: Candidate, candidates: list[Candidate]) -> bool:
@@ -197,8 +206,9 @@ class ShippedIndex:
         (``neighbours.tsv``; empty when the table does not say)."""
         if self._neighbours is None:
             with self._lock:
-                if self._neighbours is None:  # the builder writes canonical names: rows are parsed when asked
-                    self._neighbours = {line.partition("\t")[0]: line for line in self._side_lines(NEIGHBOURS_FILE)}
+                if self._neighbours is None:  # keyed by canonical name (a hand-edited row too); parsed when asked
+                    self._neighbours = {_canonical(line.partition("\t")[0]): line
+                                        for line in self._side_lines(NEIGHBOURS_FILE)}
         key = canonicalize_name(distribution)
         if key not in self._hoods:
             raw = self._neighbours.get(key)

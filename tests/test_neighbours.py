@@ -266,3 +266,17 @@ def test_a_django_app_importing_ninja_installs_the_web_framework(index_server, t
     assert inst.returncode == 0, inst.stdout + inst.stderr
     ran = run([str(python), str(root / "app.py")])
     assert ran.returncode == 0 and ran.stdout.strip() == "web 5", ran.stderr
+
+
+def test_a_row_written_with_a_non_canonical_name_is_found_by_its_canonical_one(tmp_path):
+    """``parse_row`` canonicalizes a row's distribution; the lookup keys rows the same way, so a hand-edited
+    or older table (``WebKite``) answers for ``webkite`` as the builder's row does."""
+    index = synthetic(tmp_path, kite_world())
+    table = tmp_path / NEIGHBOURS_FILE
+    expected = index.neighbourhood("webkite")
+    assert expected.projects > 0
+    table.write_text("".join(line.replace("webkite\t", "WebKite\t", 1) if line.startswith("webkite\t") else line
+                             for line in table.read_text().splitlines(keepends=True)))
+    assert "WebKite\t" in table.read_text()
+    again = ShippedIndex(tmp_path / INDEX_FILE)
+    assert again.neighbourhood("webkite") == expected and again.neighbourhood("WEBKITE") == expected

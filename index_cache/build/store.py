@@ -10,10 +10,11 @@ re-build shows as a readable diff):
 - ``dependents.tsv``: ``distribution  dependents`` for every distribution
   that shares an import path with another: how many crawled projects name it
   in ``Requires-Dist`` (the evidence that settles ties before download rank);
-- ``neighbours.tsv``: ``distribution  floor  neighbour:count,...  requires,...``
-  for the same distributions: which others the crawled projects that require
-  it also require, and how many (its neighbourhood, :mod:`..neighbours`),
-  and what it requires itself;
+- ``neighbours.tsv``: ``distribution  dependents  floor  neighbour:count,...
+  requires,...`` for the same distributions: how many crawled projects
+  require it, which others they also require and how many (its
+  neighbourhood, :mod:`..neighbours`), the largest count not listed, and
+  what it requires itself (``-`` when it was not crawled);
 - ``extras-index.tsv`` (with ``--extras``, :mod:`.extras`): ``module
   distribution  extras`` for submodules that need an extra;
 - ``manifest.json``: how, when and from where it was built.
