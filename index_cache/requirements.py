@@ -162,7 +162,7 @@ def mark_test_only(requirements: Requirements, dev_files: Iterable[str],
 
     def runtime(r: DirectRequirement) -> bool:
         found = declared.get(r.key) if declared is not None else None
-        return bool(r.declared) or (found is not None and found.group is None)
+        return bool(r.declared) or (found is not None and found.group is None and not found.dev)
 
     requirements.direct = [replace(r, group="test")
                            if r.sites and all(s.file in dev for s in r.sites) and not runtime(r) else r

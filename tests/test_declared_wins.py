@@ -145,7 +145,8 @@ def test_include_tests_keeps_runtime_declarations_out_of_the_test_group(tmp_path
     """With ``--include-tests``, setuptools (setup.py) and pytest (tests/) are imported only by dev files, yet
     setup.cfg declares both at run time: they stay in the default set; responses (tests only, declared
     nowhere) and docutils (setup.py only) go to the ``test`` group."""
-    reqs, _ = requirements(write(tmp_path, HTTPIE_LIKE), include_tests=True)
+    files = {**HTTPIE_LIKE, "requirements-tests.txt": "responses\n"}  # a development declaration: still a test
+    reqs, _ = requirements(write(tmp_path, files), include_tests=True)
     group = {r.name: r.group for r in reqs.direct}
     assert group["requests"] is None and group["setuptools"] is None and group["pytest"] is None
     assert group["responses"] == "test" and group["docutils"] == "test"
