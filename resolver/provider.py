@@ -108,6 +108,7 @@ class Provider(AbstractProvider):
         # What every solution must satisfy: the user's requirements and constraints, by project (set by
         # resolve()). A release that needs a project outside them can never be pinned (:meth:`_root_clash`).
         self.roots: dict[str, list[Requirement]] = {}
+        self._constraint_roots: set[int] = set()  # ids of the roots that come from --constraint
         self.rejections = 0  # candidates resolvelib rejected, over every restart (bounded by resolve())
         self.max_rejections = math.inf
 
@@ -305,18 +306,22 @@ class Provider(AbstractProvider):
                 continue
             clash = self._root_clash(name, meta, extras)
             if clash is not None:
-                self.rejected.setdefault(name, []).append(f"{release.version}: requires {clash[0]}, but you asked "
-                                                          f"for {clash[1]}")
+                whose = ("it is constrained to " + str(clash[1].specifier) + " by --constraint"
+                         if id(clash[1]) in self._constraint_roots else f"you asked for {clash[1]}")
+                self.rejected.setdefault(name, []).append(f"{release.version}: requires {clash[0]}, but {whose}")
                 continue
             yield Candidate(release, extras)
 
     def set_roots(self, requirements: Iterable[Requirement]) -> None:
         """The requirements every solution meets: the user's (markers already evaluated) and constraints."""
         self.roots = {}
+        self._constraint_roots = set()
         for req in requirements:
             self.roots.setdefault(canonicalize_name(req.name), []).append(req)
         for name, spec in self.constraints.items():
-            self.roots.setdefault(name, []).append(Requirement(f"{name}{spec}"))
+            constraint = Requirement(f"{name}{spec}")
+            self._constraint_roots.add(id(constraint))
+            self.roots.setdefault(name, []).append(constraint)
 
     def _root_clash(self, name: NormalizedName, meta: DistMetadata,
                     extras: frozenset[str]) -> tuple[Requirement, Requirement] | None:
