@@ -1,8 +1,9 @@
 """Core metadata of a distribution file, without downloading the file.
 
 Wheels are read by :func:`poncho.artifacts.wheel.wheel_metadata` (the PEP 658
-``.metadata`` file, else range requests into the zip), sdists by
-:mod:`.sdist_metadata` (static metadata only, never a build), both within one
+``.metadata`` file when the index lists one, else range requests into the
+zip), sdists by :mod:`.sdist_metadata` (the listed ``.metadata`` file, else
+static metadata only, never a build), both within one
 :class:`~poncho.artifacts.limits.ArchiveLimits`.
 
 Results are cached on disk under ``metadata/<index>/<sha256[:2]>/<sha256>.metadata``:
@@ -62,14 +63,6 @@ def _read_entry(path: Path, index: str, key: str) -> bytes | None:
     head, sep, body = raw.partition(b"\n")
     expected = b" ".join((_MAGIC, index.encode(), key.encode(), hashlib.sha256(body).hexdigest().encode()))
     return body if sep and head == expected else None
-
-
-#: Unadvertised ``.metadata`` answers a host gives before the fetcher settles how to ask it.
-PROBE_SAMPLE = 8
-
-
-def _host(url: str) -> str:
-    return url.split("://", 1)[-1].split("/", 1)[0].lower()
 
 
 @dataclass(frozen=True)
@@ -144,8 +137,6 @@ class MetadataFetcher:
         self.limits = limits
         self.stats = {"cache": 0, "pep658": 0, "range": 0, "sdist": 0}
         self._lock = threading.Lock()  # stats are updated from the prefetch threads
-        # host -> [served, refused]: what it answered when asked for a .metadata its index did not list
-        self._probes: dict[str, list[int]] = {}
 
     def _cache_key(self, file: IndexFile, index_url: str) -> tuple[str, str]:
         """(index digest, file key): the file's sha256 (its URL's when the index gives none)."""
@@ -201,9 +192,7 @@ class MetadataFetcher:
 
         cached = self.cache_dir is not None  # this cache keeps the body: the HTTP cache need not
         if file.is_wheel:
-            host = _host(file.url)
-            raw, kind = wheel_metadata(self.session, file, self.limits, probe=self._probe_policy(host),
-                                       on_probe=lambda served: self._heard(host, served), cached_elsewhere=cached)
+            raw, kind = wheel_metadata(self.session, file, self.limits, cached_elsewhere=cached)
         else:
             served = metadata_file(self.session, file, self.limits, cached_elsewhere=cached)
             if served is not None:
@@ -216,25 +205,6 @@ class MetadataFetcher:
         with self._lock:
             self.stats[kind] = self.stats.get(kind, 0) + 1
         return raw
-
-    def _probe_policy(self, host: str) -> str:
-        """How to ask ``host`` for a ``.metadata`` its index did not list (see ``wheel_metadata``).
-
-        Some mirrors strip the PEP 658 key and still serve every file, some
-        serve none, some (the proxy in front of this machine) about half. A
-        host that refused each of its first ``PROBE_SAMPLE`` probes is not
-        asked again this run: each miss cost a round trip before the wheel's
-        ranges. Otherwise the probe comes first, as the design asks.
-        """
-        from poncho.artifacts.wheel import PROBE_FIRST, PROBE_SKIP
-
-        with self._lock:
-            served, refused = self._probes.get(host, (0, 0))
-        return PROBE_SKIP if refused >= PROBE_SAMPLE and not served else PROBE_FIRST
-
-    def _heard(self, host: str, served: bool) -> None:
-        with self._lock:
-            self._probes.setdefault(host, [0, 0])[0 if served else 1] += 1
 
     @staticmethod
     def _check_identity(meta: DistMetadata, file: IndexFile) -> None:

@@ -75,12 +75,18 @@ def test_metadata_that_came_with_the_central_directory_costs_no_request(index_se
 
 
 def test_metadata_file_first_then_the_wheel(tmp_path):
-    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
+    with IndexServer(advertise_metadata=False) as server:
         wheel = server.add(build_wheel(tmp_path, "plain", "1.0"))
         file = _file(server, "plain", wheel.filename)
         body, source = wheel_metadata(make_session(None), file)
         assert source == "range" and body == wheel.metadata
-        assert server.requests_for(f"/files/{wheel.filename}.metadata")  # asked first, 404
+        assert not server.requests_for(".metadata")  # not listed: never asked, though the server has it
+    with IndexServer(serve_metadata=False) as server:
+        wheel = server.add(build_wheel(tmp_path, "plain", "1.0"))
+        file = _file(server, "plain", wheel.filename)
+        body, source = wheel_metadata(make_session(None), file)
+        assert source == "range" and body == wheel.metadata
+        assert server.requests_for(f"/files/{wheel.filename}.metadata")  # listed, asked first, 404
     with IndexServer() as server:
         wheel = server.add(build_wheel(tmp_path, "plain", "1.0"))
         file = _file(server, "plain", wheel.filename)

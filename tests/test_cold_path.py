@@ -23,28 +23,28 @@ from poncho.net.page_cache import CompactPage
 from poncho.net.rangezip import TAIL
 from poncho.net.simple_api import parse_compact, split_files
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
-from poncho.resolver.metadata import PROBE_SAMPLE
 from support.index_server import IndexServer
-from support.wheels import build_wheel
+from support.wheels import build_sdist, build_wheel, metadata_text
 
 
 def _files(server: IndexServer, project: str) -> list[IndexFile]:
     return [f for f in SimpleIndex(make_session(None), server.url).project(project).files if f.is_wheel]
 
 
-def test_a_refused_metadata_probe_keeps_its_connection(tmp_path):
-    """A 404 for an unadvertised ``.metadata`` is read, not dropped: the wheel's range request that
-    follows, and every later probe, reuse the one connection (closing it cost a TLS handshake each)."""
-    with IndexServer(keep_alive=True, serve_metadata=False, advertise_metadata=False) as server:
+def test_a_refused_metadata_file_keeps_its_connection(tmp_path):
+    """A listed ``.metadata`` the mirror answers with 404 is read, not dropped: the wheel's range request
+    that follows, and every later one, reuse the one connection (closing it cost a TLS handshake each)."""
+    with IndexServer(keep_alive=True, serve_metadata=False) as server:
         wheels = [server.add(build_wheel(tmp_path, f"plain{i}", "1.0")) for i in range(4)]
         files = [f for i in range(4) for f in _files(server, f"plain{i}")]
+        assert all(f.core_metadata for f in files)
         session = make_session(None)
         server.log.clear()
         server.connections.clear()
         for wheel, file in zip(wheels, files):
             body, source = wheel_metadata(session, file)
             assert (body, source) == (wheel.metadata, "range")
-        assert len(server.requests_for(".metadata")) == 4  # each probed, each refused
+        assert len(server.requests_for(".metadata")) == 4  # each listed, each refused
         assert len(server.log) == 8 and len(set(server.connections)) == 1
 
 
@@ -133,29 +133,68 @@ def test_concurrent_first_connections_load_the_ca_bundle_once(monkeypatch):
     assert len(built) == 1 and [id(c) for c in contexts] == [id(built[0])] * 8
 
 
-def test_a_host_that_refuses_every_probe_is_not_asked_again(tmp_path):
-    """After PROBE_SAMPLE refusals and no file served, the wheel's ranges are read directly: one round
-    trip per wheel instead of two. A host that served one keeps being asked."""
-    n = PROBE_SAMPLE + 3
-    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
-        wheels = [server.add(build_wheel(tmp_path / "w", f"p{i}", "1.0")) for i in range(n)]
-        files = [f for i in range(n) for f in _files(server, f"p{i}")]
+def _lock_tree(server: IndexServer, tmp_path, cache_name: str) -> tuple[dict[str, str], dict[str, tuple]]:
+    """Resolve ``app`` (wheels and an sdist-only dependency) against ``server`` with an empty cache: its
+    pins, and each project's metadata as the resolver read it."""
+    session = make_session(tmp_path / cache_name)
+    target = Target.current()
+    fetcher = MetadataFetcher(session, tmp_path / cache_name)
+    repo = SimpleRepository([SimpleIndex(session, server.url)], fetcher, target)
+    try:
+        res = resolve(["app"], repo, target)
+        metas = {p.name: repo.metadata(next(r for r in repo.releases(p.name) if r.version == p.version))
+                 for p in res}
+    finally:
+        repo.close()
+    return ({p.name: str(p.version) for p in res},
+            {n: (m.name, m.version, [str(r) for r in m.requires_dist], m.requires_python) for n, m in metas.items()})
+
+
+def _serve_tree(server: IndexServer, w) -> list[str]:
+    """app -> lib-a, lib-b -> srconly (an sdist whose ``.metadata`` the server can serve); the files' names."""
+    names = [server.add(build_wheel(w, "app", "1.0", requires_dist=["lib-a>=1", "lib-b"])).filename,
+             server.add(build_wheel(w, "lib-a", "1.2", requires_dist=["srconly"])).filename,
+             server.add(build_wheel(w, "lib-b", "2.0")).filename]
+    sdist = server.add(build_sdist(w, "srconly", "0.5", requires_dist=["lib-b>=2"]))
+    sdist.metadata = metadata_text("srconly", "0.5", ["lib-b>=2"]).encode()
+    return names + [sdist.filename]
+
+
+@pytest.mark.parametrize("api", ["json", "html"])
+def test_an_unlisted_metadata_file_is_never_requested(tmp_path, api):
+    """PEP 658/714: a client asks for ``<file>.metadata`` only when the page lists it. The server here
+    would serve every one, yet a page that lists none gets none asked for: each wheel's METADATA comes from
+    its tail (one range request) and the sdist's from the sdist. A listed one, under either key, is used
+    instead of the file, and the resolution and every metadata read are the same."""
+    runs = {}
+    for mode in ("unlisted", "listed", "legacy-key"):
+        with IndexServer(advertise_metadata=mode != "unlisted", legacy_metadata_key=mode == "legacy-key",
+                         json_api=api == "json") as server:
+            filenames = _serve_tree(server, tmp_path / "w")
+            runs[mode] = _lock_tree(server, tmp_path, f"cache-{mode}")
+            asked = [r for r in server.log if r[1].endswith(".metadata")]
+            files = [r for r in server.log if r[1].startswith("/files/") and not r[1].endswith(".metadata")]
+            if mode == "unlisted":
+                assert asked == []
+                ranges = [r for r in files if r[1].endswith(".whl")]
+                assert len(ranges) == 3 and all("Range" in h for _, _, h in ranges)  # one tail per wheel
+                assert [r[1] for r in files if not r[1].endswith(".whl")] == [f"/files/{filenames[3]}"]
+            else:
+                assert sorted(r[1] for r in asked) == sorted(f"/files/{f}.metadata" for f in filenames)
+                assert files == []  # no wheel or sdist byte read
+    assert runs["unlisted"][0] == {"app": "1.0", "lib-a": "1.2", "lib-b": "2.0", "srconly": "0.5"}
+    assert runs["unlisted"] == runs["listed"] == runs["legacy-key"]
+
+
+def test_a_file_the_page_says_has_no_metadata_file_is_read_directly(tmp_path):
+    """``core-metadata: false`` is as good as unlisted: the wheel is read, nothing else asked."""
+    with IndexServer() as server:
+        wheel = server.add(build_wheel(tmp_path, "said-no", "1.0"))
+        (file,) = _files(server, "said-no")
         server.log.clear()
-        fetcher = MetadataFetcher(make_session(None), None)
-        for i, file in enumerate(files):
-            assert fetcher.fetch(file).name == f"p{i}"
-        probes = server.requests_for(".metadata")
-        assert len(probes) == PROBE_SAMPLE and fetcher.stats["range"] == n
-        # a host that serves some: asked every time
-        server.serve_metadata = True
-        wheels[0].metadata, saved = None, wheels[0].metadata  # this one's .metadata is 404, the rest served
-        server.log.clear()
-        fetcher = MetadataFetcher(make_session(None), None)
-        for file in files:
-            fetcher.fetch(file)
-        wheels[0].metadata = saved
-        assert len(server.requests_for(".metadata")) == n
-        assert fetcher.stats == {"cache": 0, "pep658": n - 1, "range": 1, "sdist": 0}
+        no = IndexFile(file.filename, file.url, file.hashes, size=file.size, core_metadata=False)
+        assert wheel_metadata(make_session(None), no) == (wheel.metadata, "range")
+        assert not server.requests_for(".metadata") and len(server.log) == 1
 
 
 def test_a_metadata_file_is_cached_once(tmp_path):

@@ -245,7 +245,6 @@ def test_metadata_for_another_project_is_rejected(index_server, tmp_path):
     index_server.add(build_wheel(tmp_path / "w", "lib", "1.0"))
     # The index serves a .metadata file that describes another project.
     index_server.files["lib-2.0-py3-none-any.whl"].metadata = metadata_text("evil", "2.0").encode()
-    index_server.advertise_metadata = False
     res, _ = _resolve(index_server, ["lib"], tmp_path)
     assert versions(res) == {"lib": "1.0"}
     assert any("describes evil 2.0, not the file's lib 2.0" in w for w in res.warnings), res.warnings

@@ -46,6 +46,9 @@ class IndexServer:
     range_support: bool = True
     serve_metadata: bool = True
     advertise_metadata: bool = True
+    # True: advertise with PEP 691's original key and attribute (``dist-info-metadata``), as indexes from
+    # before PEP 714 do; False: ``core-metadata`` / ``data-core-metadata``
+    legacy_metadata_key: bool = False
     json_api: bool = True
     files: dict[str, ServedFile] = field(default_factory=dict)
     log: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -132,7 +135,8 @@ class IndexServer:
                 "yanked": f.yanked,
             }
             if self.advertise_metadata and f.metadata is not None:
-                entry["core-metadata"] = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
+                key = "dist-info-metadata" if self.legacy_metadata_key else "core-metadata"
+                entry[key] = {"sha256": hashlib.sha256(f.metadata).hexdigest()}
             files.append(entry)
         # PyPI's own layout (keys sorted, ", " and ": " separators), which the client splits without decoding
         versions = sorted({_version_of(f.filename) for f in self.project_files(project)})
@@ -148,7 +152,8 @@ class IndexServer:
             if f.yanked:
                 attrs += ' data-yanked=""'
             if self.advertise_metadata and f.metadata is not None:
-                attrs += f' data-core-metadata="sha256={hashlib.sha256(f.metadata).hexdigest()}"'
+                key = "data-dist-info-metadata" if self.legacy_metadata_key else "data-core-metadata"
+                attrs += f' {key}="sha256={hashlib.sha256(f.metadata).hexdigest()}"'
             links.append(f"<a {attrs}>{html.escape(f.filename)}</a><br/>")
         return ("<!DOCTYPE html><html><body>\n" + "\n".join(links) + "\n</body></html>\n").encode()
 

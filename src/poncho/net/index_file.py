@@ -67,7 +67,9 @@ def from_json(f: dict, base: str) -> IndexFile:
 
     Raises TypeError, KeyError or AttributeError for an entry of the wrong shape.
     """
-    meta = f.get("core-metadata", f.get("data-dist-info-metadata"))
+    # PEP 714's key, else PEP 691's original one (an index from before PEP 714), else the HTML attribute's
+    # name some indexes wrote into JSON: the only signal that a .metadata file exists
+    meta = f.get("core-metadata", f.get("dist-info-metadata", f.get("data-dist-info-metadata")))
     has_meta, meta_hash = _bool_or_hash(meta)
     filename, url, size = f["filename"], f["url"], f.get("size")
     if not isinstance(filename, str) or not isinstance(url, str):
