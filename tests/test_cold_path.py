@@ -20,7 +20,7 @@ from poncho.errors import BadResponse, Reason
 from poncho.net import IndexFile, SimpleIndex, make_session
 from poncho.net import session as session_mod
 from poncho.net.page_cache import CompactPage
-from poncho.net.rangezip import TAIL
+from poncho.net.rangezip import MAX_TAIL, TAIL, tail_size
 from poncho.net.simple_api import parse_compact, split_files
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
 from support.index_server import IndexServer
@@ -258,6 +258,28 @@ def test_a_central_directory_larger_than_the_tail_costs_one_more_request(tmp_pat
         spans = [tuple(int(x) for x in r.split("=", 1)[1].split("-")) for r in ranges]
         (first_start, first_end), (second_start, second_end) = spans
         assert first_end == file.size - 1 and second_end == first_start - 1  # no byte asked twice
+
+
+def test_a_big_wheel_is_read_with_one_larger_tail(tmp_path):
+    """A 16 MiB wheel of 1,200 modules (numpy's shape) keeps its directory, RECORD and METADATA in its last
+    ~200 KiB: more than 128 KiB, so the first request asks for 1/32 of the file (512 KiB at most) and
+    METADATA costs that one request instead of two."""
+    import os
+    import zipfile
+
+    files: dict[str, bytes | str] = {f"bignum/core/sub_{i:04d}/module_{i:04d}.py": f"x = {i}\n" for i in range(1200)}
+    files["bignum/_core.so"] = os.urandom(16 * 1024 * 1024)  # incompressible, as a compiled library is
+    with IndexServer(serve_metadata=False, advertise_metadata=False) as server:
+        wheel = server.add(build_wheel(tmp_path, "bignum", "1.0", files=files))
+        (file,) = _files(server, "bignum")
+        assert file.size is not None
+        with zipfile.ZipFile(wheel.path) as zf:  # what one request must cover, from the METADATA header on
+            need = file.size - next(i.header_offset for i in zf.infolist() if i.filename.endswith("/METADATA"))
+        assert TAIL < need <= tail_size(file.size) == MAX_TAIL  # 128 KiB would need a second request
+        server.log.clear()
+        assert wheel_metadata(make_session(None), file) == (wheel.metadata, "range")
+        assert [r[2].get("Range") for r in server.log] == [f"bytes={file.size - MAX_TAIL}-{file.size - 1}"]
+    assert [tail_size(n) for n in (0, 100_000, 4 << 20, 8 << 20, 1 << 30)] == [TAIL, TAIL, TAIL, 256 << 10, MAX_TAIL]
 
 
 def test_a_requirement_that_rules_out_the_fetched_ahead_release_fetches_the_new_one_at_once(tmp_path):
