@@ -423,3 +423,39 @@ def test_a_malformed_entry_of_another_kind_is_a_bad_page(index_server, tmp_path,
         SimpleIndex(make_session(None), index_server.url).project("foo")
     assert info.value.url == index_server.url + "foo/"
     assert info.value.kind is Reason.BAD_PAGE
+
+
+@pytest.mark.parametrize("serves_metadata", [True, False])
+def test_a_server_that_ignores_ranges_is_asked_for_the_unlisted_metadata_file_before_the_whole_wheel(
+        tmp_path, serves_metadata):
+    """The design's "metadata without downloads" on a mirror that strips the listing and ignores Range:
+    the range request's whole-file answer is dropped unread, and the unadvertised ``.metadata`` file is
+    asked for; only a mirror that serves neither costs a download. Results are the same either way."""
+    with IndexServer(range_support=False, advertise_metadata=False, serve_metadata=serves_metadata) as server:
+        filenames = _serve_tree(server, tmp_path / "w")
+        session = make_session(None)
+        fetcher = MetadataFetcher(session, None)
+        repo = SimpleRepository([SimpleIndex(session, server.url)], fetcher, Target.current())
+        try:
+            pins = {p.name: str(p.version) for p in resolve(["app"], repo, Target.current())}
+        finally:
+            repo.close()
+        wheels = [f for f in filenames if f.endswith(".whl")]
+        asked = sorted(r[1] for r in server.log if r[1].endswith(".metadata"))
+        assert asked == sorted(f"/files/{f}.metadata" for f in wheels)  # the sdist is read, never probed
+        gets = {f: [r for r in server.log if r[1] == f"/files/{f}"] for f in wheels}
+        if serves_metadata:
+            assert fetcher.stats["pep658"] == 3 and fetcher.stats["range"] == 0
+            assert all(len(g) == 1 and "Range" in g[0][2] for g in gets.values())  # one refused range each
+        else:
+            assert fetcher.stats["range"] == 3 and fetcher.stats["pep658"] == 0
+            assert all(len(g) == 2 for g in gets.values())  # the refused range, then the download
+    assert pins == {"app": "1.0", "lib-a": "1.2", "lib-b": "2.0", "srconly": "0.5"}
+
+
+def test_a_server_that_honours_ranges_is_never_asked_for_an_unlisted_metadata_file(tmp_path):
+    with IndexServer(range_support=True, advertise_metadata=False) as server:
+        server.add(build_wheel(tmp_path / "w", "solo", "1.0"))
+        (file,) = _files(server, "solo")
+        assert wheel_metadata(make_session(None), file)[1] == "range"
+        assert not server.requests_for(".metadata")

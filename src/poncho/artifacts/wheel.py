@@ -29,7 +29,7 @@ import requests
 from poncho.errors import BadResponse, IndexUnreachable, OverLimit, Reason
 from poncho.net import IndexFile
 from poncho.net import session as _session
-from poncho.net.rangezip import MAX_FULL, RangeFile, open_remote_zip
+from poncho.net.rangezip import MAX_FULL, RangeFile, RangesIgnored, open_remote_zip
 from poncho.net.session import discard, read_body
 
 from .limits import DEFAULT_LIMITS, ArchiveLimits
@@ -48,9 +48,11 @@ class OpenWheel(NamedTuple):
     ranges: RangeFile | None
 
 
-def open_wheel(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS) -> OpenWheel:
+def open_wheel(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS, *,
+               whole_file_ok: bool = True) -> OpenWheel:
     """The wheel's zip, read by range requests (its central directory only, until members are read)."""
-    zf, rf = open_remote_zip(session, file.url, file.size, max_full=min(limits.compressed, MAX_FULL))
+    zf, rf = open_remote_zip(session, file.url, file.size, max_full=min(limits.compressed, MAX_FULL),
+                             whole_file_ok=whole_file_ok)
     if len(zf.infolist()) > limits.members:
         zf.close()
         raise OverLimit(file.url, "members", f"over the limit of {limits.describe('members')}")
@@ -64,7 +66,7 @@ def metadata_member(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
 
 
 def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLimits = DEFAULT_LIMITS,
-                  *, cached_elsewhere: bool = False) -> bytes | None:
+                  *, cached_elsewhere: bool = False, unlisted: bool = False) -> bytes | None:
     """The PEP 658 ``.metadata`` file the index listed for ``file``, or None (then read the file itself).
 
     None without a request when the index did not list one (PEP 714: a
@@ -73,8 +75,10 @@ def metadata_file(session: requests.Session, file: IndexFile, limits: ArchiveLim
     wheel, whose own errors are then the ones reported.
     ``cached_elsewhere``: the caller keeps the body (the resolver's metadata
     cache), so the HTTP cache neither looks for nor stores a second copy.
+    ``unlisted``: ask even though the page lists none (a mirror that ignores
+    range requests, where the alternative is downloading the whole file).
     """
-    if not file.core_metadata or not file.url.startswith(("http://", "https://")):
+    if not (file.core_metadata or unlisted) or not file.url.startswith(("http://", "https://")):
         return None
     url = file.url + ".metadata"
     try:
@@ -120,7 +124,16 @@ def wheel_metadata(session: requests.Session, file: IndexFile, limits: ArchiveLi
         return body, "pep658"
     if opened is not None:
         return _metadata_from(opened, file, limits), "range"
-    wheel = open_wheel(session, file, limits)
+    try:
+        # Unlisted: ranges first (as cheap as a .metadata file, and never a refused round trip). A server
+        # that ignores Range would send the whole wheel: ask for the unadvertised .metadata file first,
+        # as mirrors that strip the listing often still serve it, and download only if that fails.
+        wheel = open_wheel(session, file, limits, whole_file_ok=bool(file.core_metadata))
+    except RangesIgnored:
+        body = metadata_file(session, file, limits, cached_elsewhere=cached_elsewhere, unlisted=True)
+        if body is not None:
+            return body, "pep658"
+        wheel = open_wheel(session, file, limits)
     with wheel.zip:
         return _metadata_from(wheel, file, limits), "range"
 

@@ -29,14 +29,23 @@ MAX_FULL = 200 * 1024 * 1024  # a whole file held in memory when the server igno
 MAX_LEAD = 2 * 1024 * 1024  # the most read ahead of a central directory, for the members before it
 
 
+class RangesIgnored(Exception):
+    """The server answered a range request with the whole file, and the caller asked not to download it.
+
+    Control flow between :class:`RangeFile` and its caller (who has a cheaper way to ask, such as an
+    unadvertised ``.metadata`` file); never reaches a user.
+    """
+
+
 class RangeFile(io.RawIOBase):
     """A read-only, seekable view of a remote file, fetched block by block."""
 
     def __init__(self, session: requests.Session, url: str, size: int | None = None,
-                 max_full: int = MAX_FULL) -> None:
+                 max_full: int = MAX_FULL, *, whole_file_ok: bool = True) -> None:
         super().__init__()
         self.session = session
         self.url = url
+        self.whole_file_ok = whole_file_ok  # False: raise RangesIgnored instead of downloading the file
         self.requests_made = 0
         self._pos = 0
         self._blocks: dict[int, bytes] = {}
@@ -74,6 +83,8 @@ class RangeFile(io.RawIOBase):
 
     def _take_full(self, resp: requests.Response) -> None:
         # the server ignores Range: the whole file, held in memory, within max_full
+        if not self.whole_file_ok:
+            raise RangesIgnored(self.url)  # the response closes unread
         self._full = read_body(resp, self.url, self._max_full, which="compressed")
         self._size = len(self._full)
 
@@ -226,11 +237,12 @@ def tail_size(size: int) -> int:
     return max(TAIL, min(MAX_TAIL, size // 32))
 
 
-def open_remote_zip(session: requests.Session, url: str, size: int | None = None,
-                    max_full: int = MAX_FULL) -> tuple[zipfile.ZipFile, RangeFile | None]:
+def open_remote_zip(session: requests.Session, url: str, size: int | None = None, max_full: int = MAX_FULL,
+                    *, whole_file_ok: bool = True) -> tuple[zipfile.ZipFile, RangeFile | None]:
     """A ZipFile over ``url`` (http(s) with ranges, or file://, then no RangeFile).
 
-    ``max_full`` caps the one whole download made when the server ignores ``Range``.
+    ``max_full`` caps the one whole download made when the server ignores ``Range``;
+    with ``whole_file_ok=False`` that download is refused with :class:`RangesIgnored` instead.
     """
     if url.startswith("file:"):
         raw = open_regular(url)  # a FIFO or a device is refused, never read
@@ -239,7 +251,7 @@ def open_remote_zip(session: requests.Session, url: str, size: int | None = None
         except _ZIP_OPEN_ERRORS as exc:
             raw.close()
             raise BadResponse(url, f"not a valid zip: {exc}", kind=Reason.BAD_ARCHIVE) from exc
-    rf = RangeFile(session, url, size, max_full=max_full)
+    rf = RangeFile(session, url, size, max_full=max_full, whole_file_ok=whole_file_ok)
     try:
         zf = zipfile.ZipFile(io.BufferedReader(rf, buffer_size=BLOCK))
     except _ZIP_OPEN_ERRORS as exc:
