@@ -160,3 +160,16 @@ def test_a_warm_re_resolution_parses_only_the_versions_it_looks_at(index_server,
     assert str(res.pins["lib"].version) == "1.29"
     releases = repo.releases("lib")
     assert len(releases) == 30 and releases.made <= 2, releases.made  # not 30 Version objects
+
+
+def test_a_local_listing_has_the_same_digest_on_every_read(tmp_path):
+    """A file:// index page has no body digest: the resolution cache compares one made from its rows, which must
+    not depend on where the objects happen to live in memory."""
+    from poncho.resolver.cache import compact_digest
+
+    w = tmp_path / "simple" / "lib"
+    wheel = build_wheel(w, "lib", "1.0")
+    index = SimpleIndex(make_session(None), (tmp_path / "simple").as_uri())
+    first, second = index.compact("lib"), index.compact("lib")
+    assert first is not second and [r.version for r in first.releases] == ["1.0"] and wheel.is_file()
+    assert compact_digest(first) == compact_digest(second)

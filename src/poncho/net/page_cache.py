@@ -110,6 +110,11 @@ class ReleaseRows:
         self._page_url = page_url
         self._project = project  # for JSON text: its files must all be of this project and version
 
+    def __repr__(self) -> str:
+        # Deterministic: resolver.cache.compact_digest hashes a listing that has no page digest (a file:// index)
+        # by its repr, which with object addresses changed on every read and never matched a cached resolution.
+        return f"ReleaseRows({self.version!r}, {self.yanked!r}, {self.entries()!r})"
+
     def entries(self) -> list:
         """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
         page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
