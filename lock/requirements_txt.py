@@ -10,10 +10,13 @@ install exactly one.
 
 from __future__ import annotations
 
-from poncho.index_cache.requirements import Requirements
+from typing import TYPE_CHECKING
 
 from .records import Lock
 from .validate import comment
+
+if TYPE_CHECKING:  # pragma: no cover - rendering a lock needs none of the mapping stage (and its analysis imports)
+    from poncho.index_cache.requirements import Requirements
 
 DIGEST_PREFIX = "# input-digest: "
 PINS_PREFIX = "# pinned-digest: "

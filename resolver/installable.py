@@ -277,7 +277,7 @@ def lock_installable(wanted: Sequence[Wanted], repository: Repository, target: T
 
 
 # ---------------------------------------------------------------------- helpers
-def _releases(repository: Repository, name: str) -> list[Release] | None:
+def _releases(repository: Repository, name: str) -> Sequence[Release] | None:
     try:
         return repository.releases(name)
     except NotFound:

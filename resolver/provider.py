@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
@@ -230,12 +230,14 @@ class Provider(AbstractProvider):
         answer = self._disjoint.get(key)
         if answer is None:
             try:
-                versions = [r.version for r in self.repository.releases(canonicalize_name(mine.name))]
+                releases: Sequence[Release] = self.repository.releases(canonicalize_name(mine.name))
             except NotFound:
-                versions = []
-            answer = self._disjoint[key] = bool(versions) and not any(  # no releases known: no evidence
-                mine.specifier.contains(v, prereleases=True) and theirs.specifier.contains(v, prereleases=True)
-                for v in versions)
+                releases = ()
+            # Newest first, stopping at the first release both allow: usually the newest (versions are
+            # parsed as they are looked at). No releases known: no evidence.
+            answer = self._disjoint[key] = len(releases) > 0 and not any(
+                mine.specifier.contains(r.version, prereleases=True)
+                and theirs.specifier.contains(r.version, prereleases=True) for r in releases)
             self._kept.extend((mine, theirs))
         return answer
 
@@ -263,19 +265,7 @@ class Provider(AbstractProvider):
             specs.append(self.constraints[name])
         pinned_exact = all(any(s.operator in ("==", "===") for s in spec) for spec in specs) and specs
         allow_pre = self.allow_prereleases or any(spec.prereleases for spec in specs)
-        matching = [
-            r for r in releases
-            if (r.name, r.version) not in bad
-            and all(spec.contains(r.version, prereleases=True) for spec in specs)
-            and (not r.yanked or pinned_exact)
-        ]
-        # Newest first, as pip does; a release without a compatible wheel is
-        # locked by its sdist (metadata read statically, never built here).
-        finals = [r for r in matching if not r.version.is_prerelease]
-        if not allow_pre and finals:
-            matching = finals
-        if name in self.preferred:  # the existing pin first, when it still fits (pip-compile's rule)
-            matching = sorted(matching, key=lambda r: r.version != self.preferred[name])
+        matching = _matching(releases, specs, bad, bool(pinned_exact), allow_pre, self.preferred.get(name))
         installable = (r for r in matching if r.installable)  # file compatibility is worked out lazily
         ahead: Release | None = None  # the next release, once looked at
         tried = 0
@@ -383,6 +373,46 @@ class Provider(AbstractProvider):
                     f"{candidate.name} {candidate.version} requires {dep} (a direct URL); not locked: "
                     "locks hold index files with hashes only")
         return [d for d in deps if d.url is None]
+
+
+def _matching(releases: Sequence[Release], specs: Sequence[SpecifierSet], bad: Collection[tuple[str, Version]],
+              yanked_ok: bool, allow_pre: bool, preferred: Version | None) -> Iterator[Release]:
+    """The releases that fit ``specs``, lazily, in the order they are tried: newest first, as pip does; final
+    releases only unless ``allow_pre`` or none fits; a ``preferred`` version (an existing lock's pin) first
+    when it fits (pip-compile's rule). A release without a compatible wheel is locked by its sdist (metadata
+    read statically, never built here).
+
+    The walk stops where the resolver stops asking: a resolution without backtracking looks at the newest
+    fitting release of each project and parses no older version (``releases`` makes them on access).
+    """
+    def fits(r: Release, pre: bool | None) -> bool:  # pre: None for any release, else only of that kind
+        return ((pre is None or r.version.is_prerelease == pre) and (r.name, r.version) not in bad
+                and (not r.yanked or yanked_ok)
+                and all(spec.contains(r.version, prereleases=True) for spec in specs))
+
+    def newest_first() -> Iterator[Release]:
+        if allow_pre:
+            yield from (r for r in releases if fits(r, None))
+            return
+        found = False
+        for r in releases:
+            if fits(r, False):
+                found = True
+                yield r
+        if not found:  # no final release fits: prereleases do (pip's rule)
+            yield from (r for r in releases if fits(r, True))
+
+    if preferred is None:
+        yield from newest_first()
+        return
+    first = []
+    for r in newest_first():  # sorted: the preferred version is found before any older one
+        if r.version == preferred:
+            first.append(r)
+        elif r.version < preferred:
+            break
+    yield from first
+    yield from (r for r in newest_first() if r.version != preferred)
 
 
 def _is_per_file_problem(exc: IndexProblem) -> bool:

@@ -9,19 +9,19 @@ protocol.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, overload
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from poncho.errors import NotFound
+from poncho.errors import BadResponse, NotFound, Reason
 from poncho.net import IndexFile, ProjectPage
-from poncho.net.page_cache import CompactPage
+from poncho.net.page_cache import CompactPage, ReleaseRows
 
 from .metadata import DistMetadata, MetadataFetcher
 from .target import Target
@@ -86,6 +86,58 @@ class Release:
         return self.wheels if self.wheels else self.sdists[:1]
 
 
+class Releases(Sequence[Release]):
+    """A project's releases newest first, each made on first access.
+
+    The page keeps its releases sorted (:meth:`CompactPage.newest_first`, stored in its cache entry), so a
+    ``Version`` is parsed only for a release someone looks at: the resolver walks from the newest and stops
+    at the first that fits, and most of a page's thousands of versions are never parsed. Two threads making
+    the same release make equal ones; either may be kept.
+    """
+
+    __slots__ = ("name", "_rows", "_made", "_target", "_index_url")
+
+    def __init__(self, name: NormalizedName, rows: Sequence[ReleaseRows], target: Target, index_url: str) -> None:
+        self.name = name
+        self._rows = rows
+        self._made: list[Release | None] = [None] * len(rows)
+        self._target = target
+        self._index_url = index_url
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Release: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Release]: ...
+
+    def __getitem__(self, i: int | slice) -> Release | list[Release]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        made = self._made[i]
+        if made is None:
+            rows = self._rows[i]
+            try:
+                version = Version(rows.version)
+            except InvalidVersion:  # the entry's order said valid: it was not written by us
+                raise BadResponse(self._index_url, f"the cached page of {self.name} lists {rows.version!r} among "
+                                  "valid versions; delete the cache entry", kind=Reason.BAD_PAGE) from None
+            made = self._made[i] = Release(self.name, version, rows.load, rows.yanked, self._target,
+                                           self._index_url)
+        return made
+
+    def __iter__(self) -> Iterator[Release]:
+        for i in range(len(self._rows)):
+            yield self[i]
+
+    @property
+    def made(self) -> int:
+        """How many releases were made (their version parsed) so far."""
+        return sum(r is not None for r in self._made)
+
+
 class ProjectSource(Protocol):
     """Where a project's files are listed: a simple-API index (``poncho.net.SimpleIndex``) or pip's
     find-links (``poncho.net.find_links.FindLinks``)."""
@@ -97,7 +149,7 @@ class ProjectSource(Protocol):
 
 
 class Repository(Protocol):
-    def releases(self, name: str) -> list[Release]:
+    def releases(self, name: str) -> Sequence[Release]:
         """Releases of ``name`` installable on the target, newest first."""
 
     def metadata(self, release: Release) -> DistMetadata:
@@ -152,7 +204,7 @@ class SimpleRepository:
         self.speculate = speculate
         self.stats = FetchStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
-        self._pages: dict[str, Future[tuple[list[Release], int]]] = {}
+        self._pages: dict[str, Future[tuple[Releases, int]]] = {}
         self._meta: dict[tuple[str, str, str], Future[tuple[DistMetadata, int]]] = {}
         self._wanted: dict[str, list[Requirement]] = {}  # what was asked of a project, for speculation
         self._aimed: dict[str, Release] = {}  # the release whose metadata was fetched ahead, per project
@@ -215,7 +267,7 @@ class SimpleRepository:
                 and loading.done() and loading.exception() is None):
             self._reaim(key, loading.result(), depth)
 
-    def _reaim(self, key: NormalizedName, loaded: tuple[list[Release], int], depth: int | None) -> None:
+    def _reaim(self, key: NormalizedName, loaded: tuple[Releases, int], depth: int | None) -> None:
         """A requirement that rules out the release whose metadata was fetched ahead (botocore's
         ``python-dateutil<3`` after pandas' ``>=2.8.2`` picked 4.0) fetches the new likely one's now,
         rather than when the resolver gets there: one round trip off the critical path."""
@@ -224,7 +276,7 @@ class SimpleRepository:
         if likely is not None:
             self._prefetch_metadata(likely, max(page_depth, self._used_depth if depth is None else depth))
 
-    def releases(self, name: str) -> list[Release]:
+    def releases(self, name: str) -> Releases:
         key = canonicalize_name(name)
         self.prefetch(key)
         future = self._pages.get(key)
@@ -235,7 +287,7 @@ class SimpleRepository:
         self._answered(depth)
         return releases
 
-    def _load_releases(self, name: NormalizedName, depth: int) -> tuple[list[Release], int]:
+    def _load_releases(self, name: NormalizedName, depth: int) -> tuple[Releases, int]:
         page, index_url, fetched = self._page(name)
         if fetched:
             depth += 1
@@ -259,6 +311,8 @@ class SimpleRepository:
             if known is None:
                 known = self._first_page(name)
                 fetched = not isinstance(known, NotFound) and known[0].from_network
+                if not isinstance(known, NotFound):
+                    known[0].newest_first()  # a no-op for a page read from its cache entry
                 self._shared_pages[name] = known
         if isinstance(known, NotFound):
             raise known
@@ -274,18 +328,11 @@ class SimpleRepository:
         assert last_missing is not None, "a repository needs at least one index"
         return last_missing
 
-    def _group(self, name: NormalizedName, page: CompactPage, index_url: str = "") -> list[Release]:
-        releases = []
-        for rows in page.releases:
-            try:
-                version = Version(rows.version)
-            except InvalidVersion:
-                continue
-            releases.append(Release(name, version, rows.load, rows.yanked, self.target, index_url))
-        releases.sort(key=lambda r: r.version, reverse=True)
-        return releases
+    def _group(self, name: NormalizedName, page: CompactPage, index_url: str = "") -> Releases:
+        """The page's releases with a valid version, newest first, made lazily."""
+        return Releases(name, page.releases[:page.newest_first()], self.target, index_url)
 
-    def _likely(self, name: NormalizedName, releases: list[Release]) -> Release | None:
+    def _likely(self, name: NormalizedName, releases: Sequence[Release]) -> Release | None:
         """The release the resolver will most likely try first: the newest final one that fits every
         requirement seen so far and has a file for the target (what the provider yields first)."""
         with self._lock:

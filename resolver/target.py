@@ -192,13 +192,47 @@ class Target:
         return known
 
     def wheel_rank(self, filename: str) -> int | None:
-        """Lower is better; None when the wheel cannot be installed on the target."""
-        try:
-            _, _, _, wheel_tags = parse_wheel_filename(filename)
-        except InvalidWheelFilename:
+        """Lower is better; None when the wheel cannot be installed on the target.
+
+        What ``parse_wheel_filename`` decides, from two memos: a release's wheels share their
+        ``name-version[-build]`` part and a page repeats a few tag sets (``cp311-cp311-manylinux_...``)
+        over hundreds of files, so each is parsed once per target, not once per file.
+        """
+        if not filename.endswith(".whl"):
             return None
-        ranks = [self._tag_rank[t] for t in wheel_tags if t in self._tag_rank]
-        return min(ranks) if ranks else None
+        head, sep, tags = filename[:-4].rpartition("-")
+        head, sep2, abi = head.rpartition("-")
+        head, sep3, interpreter = head.rpartition("-")
+        if not (sep and sep2 and sep3):
+            return None
+        valid = self._wheel_heads.get(head)
+        if valid is None:
+            try:  # the same filename with a tag set that always parses: only the head part can fail
+                parse_wheel_filename(f"{head}-py3-none-any.whl")
+                valid = True
+            except InvalidWheelFilename:
+                valid = False
+            self._wheel_heads[head] = valid
+        if not valid:
+            return None
+        tag_set = f"{interpreter}-{abi}-{tags}"
+        if tag_set not in self._tag_set_rank:
+            try:
+                wheel_tags = tags_mod.parse_tag(tag_set)
+            except ValueError:  # InvalidTag (packaging >= 26.3)
+                self._tag_set_rank[tag_set] = None
+            else:
+                ranks = [self._tag_rank[t] for t in wheel_tags if t in self._tag_rank]
+                self._tag_set_rank[tag_set] = min(ranks) if ranks else None
+        return self._tag_set_rank[tag_set]
+
+    @cached_property
+    def _wheel_heads(self) -> dict[str, bool]:
+        return {}
+
+    @cached_property
+    def _tag_set_rank(self) -> dict[str, int | None]:
+        return {}
 
 
 _MANYLINUX_LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}

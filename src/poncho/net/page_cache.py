@@ -10,7 +10,9 @@ On disk (``pages-v2/<index digest>/<project>.page``, written atomically) an
 entry is one frame line (layout and a CRC-32 of the rest), a JSON header
 (the sha256 of the page body it was parsed from, the page URL, and per
 release: version text, all-yanked flag, where its rows are), then the entries
-of each release. The entry is *keyed by the body's
+of each release. Releases are written newest first, and the header's
+``valid`` says how many lead with a valid version (:meth:`CompactPage.newest_first`):
+a reader builds a ``Version`` only for the releases the resolver looks at. The entry is *keyed by the body's
 digest*: a refetched page whose bytes are unchanged reuses the entry without
 decoding anything; a changed page is parsed again and the entry rewritten.
 Its modification time is when the page was last fetched, which is how page
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from poncho.errors import BadResponse, Reason
 from poncho.fileio import write_cache_entry
@@ -107,6 +110,11 @@ class ReleaseRows:
         self._page_url = page_url
         self._project = project  # for JSON text: its files must all be of this project and version
 
+    def __repr__(self) -> str:
+        # Deterministic: resolver.cache.compact_digest hashes a listing that has no page digest (a file:// index)
+        # by its repr, which with object addresses changed on every read and never matched a cached resolution.
+        return f"ReleaseRows({self.version!r}, {self.yanked!r}, {self.entries()!r})"
+
     def entries(self) -> list:
         """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
         page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
@@ -172,6 +180,9 @@ class CompactPage:
     releases: list[ReleaseRows]
     other: list = field(default_factory=list)  # entries that are not a wheel or sdist of this project
     from_network: bool = False
+    # How many releases lead ``releases`` newest first with a valid version (the rest follow in page order);
+    # None until :meth:`newest_first` sorted them (or an entry said so).
+    valid: int | None = None
 
     @classmethod
     def from_json_entries(cls, name: NormalizedName, url: str, digest: str,
@@ -201,14 +212,36 @@ class CompactPage:
                     for text, rows in groups.items() if text is not None]
         return cls(name, url, digest, "rows", releases, other)
 
+    def newest_first(self) -> int:
+        """Sort ``releases`` newest first, releases whose version text is not PEP 440 last (in page order);
+        return how many have a valid version.
+
+        Done once per page change: an entry keeps the order (``valid`` in its header), so a run that reads it
+        parses only the versions the resolver looks at (a page of botocore lists ~2,000). Equal versions
+        spelled differently (``1.0``, ``1.0.0``) keep their page order, as a stable sort does.
+        """
+        if self.valid is None:
+            keyed: list[tuple[Version, ReleaseRows]] = []
+            invalid: list[ReleaseRows] = []
+            for rows in self.releases:
+                try:
+                    keyed.append((Version(rows.version), rows))
+                except InvalidVersion:
+                    invalid.append(rows)
+            keyed.sort(key=lambda pair: pair[0], reverse=True)
+            self.releases = [rows for _, rows in keyed] + invalid
+            self.valid = len(keyed)
+        return self.valid
+
     def files(self) -> tuple[IndexFile, ...]:
         """Every file of the page (this decodes every release: for callers that need them all)."""
         return tuple(f for r in self.releases for f in r.load()) + _decode(self.kind, self.other, self.url)
 
     def serialize(self) -> bytes:
         """The entry's bytes: a frame line, the JSON header, then each release's entries (see the module doc)."""
+        valid = self.newest_first()
         header: dict = {"digest": self.digest, "url": self.url, "name": self.name, "kind": self.kind,
-                        "other": self.other, "releases": []}
+                        "other": self.other, "releases": [], "valid": valid}
         chunks: list[bytes] = []
         offset = 0
         for r in self.releases:
@@ -242,8 +275,11 @@ class CompactPage:
             for v, y, off, n in header["releases"]:
                 releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url,
                                             str(header["name"]) if kind == "json" else ""))
+            valid = header.get("valid")  # absent in an entry written before releases were stored sorted
+            if valid is not None and (type(valid) is not int or not 0 <= valid <= len(releases)):
+                return None
             return cls(NormalizedName(header["name"]), url, str(header["digest"]), kind, releases,
-                       header["other"])
+                       header["other"], valid=valid)
         except (ValueError, TypeError, KeyError, IndexError):
             return None
 
