@@ -16,7 +16,9 @@ one that cannot be installed on the target should not sink the whole lock:
 * when the newest release is an sdist only and the project has compiled
   code (its wheels are for platforms), an older release with a wheel for the
   target is preferred, with a note; a pure-Python project keeps its newest
-  release (its sdist builds anywhere) unless ``--only-binary`` asks for wheels;
+  release (its sdist builds anywhere) unless ``--only-binary`` asks for wheels
+  or the resolver could not use that newest release (then an older sdist has
+  no newest code to offer, and the older wheel is preferred);
   pins that are still sdist-only after resolution are flagged
   (``--only-binary``: an error, exit 5).
 
@@ -213,7 +215,8 @@ def _pure_note(newest: Release, older: Release) -> str:
 def prefer_wheels(resolution: Resolution, repository: Repository, already: Mapping[str, str],
                   only_binary: bool = False) -> dict[str, str]:
     """For pins that are sdists only of compiled projects, an older release with a wheel for the target
-    (name -> version); a pure project's newest sdist is kept (:func:`compiled`) unless ``only_binary``.
+    (name -> version); a pure project's newest sdist is kept (:func:`compiled`) unless ``only_binary``, or
+    unless the pin is not that newest release.
 
     The resolver tries a preferred version first and moves off it only if it
     conflicts, so asking costs nothing when the older release does not fit.
@@ -225,7 +228,12 @@ def prefer_wheels(resolution: Resolution, repository: Repository, already: Mappi
         releases = _releases(repository, pin.name) or []
         older = next((r for r in releases if r.version < pin.version and not r.yanked and r.wheels
                       and not r.version.is_prerelease), None)
-        if older is not None and (only_binary or compiled(older)):
+        newest = next((r for r in releases if not r.yanked and not r.version.is_prerelease), None)
+        # A pure project's newest sdist is kept for its newest code; once the resolver has walked back past
+        # it (its metadata dynamic, a conflict), that reason is gone and an older sdist is only a build at
+        # install time that may fail (cheat.sh's `public` 2020.7.1 installs as version 0.0.0).
+        walked_back = newest is not None and newest.version != pin.version
+        if older is not None and (only_binary or walked_back or compiled(older)):
             out[pin.name] = str(older.version)
     return out
 

@@ -162,6 +162,21 @@ def test_a_pure_projects_newest_sdist_is_kept_not_an_older_wheel(index_server, t
     assert "haystack 3.4.0 is an sdist only; kept, not 3.1.1" in proc.stderr
 
 
+def test_a_pure_project_the_resolver_walked_back_from_gets_its_older_wheel(index_server, tmp_path):
+    """cheat.sh's `public`: the newest sdist (2020.12.3) has dynamic metadata, so the resolver walks back to the
+    2020.7.1 sdist (whose build installs as version 0.0.0). With the newest release out of reach, an older
+    sdist has no newest code to offer: the 2019.3.22 wheel is locked, with a PR314 note."""
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "public", "2019.3.22"))
+    index_server.add(build_sdist(w, "public", "2020.7.1"))
+    index_server.add(build_sdist(w, "public", "2020.12.3", metadata_version="2.1"))  # nothing static: unusable
+    app = _app(tmp_path, {"main.py": "import public\n"})
+    proc = poncho("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "public=public", cwd=app)
+    assert proc.returncode == 0, proc.stderr
+    assert "public==2019.3.22" in proc.stdout, proc.stdout
+    assert "PR314" in proc.stderr
+
+
 def test_only_binary_makes_any_sdist_an_error_flag_and_pyproject(index_server, tmp_path):
     _serve_sdists(index_server, tmp_path / "w")
     app = _app(tmp_path, SDIST_APP)
