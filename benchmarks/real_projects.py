@@ -504,6 +504,7 @@ def measure(project: Project, work: Path, mirrors: Path, pipreqs: Path | None, l
     out["direct"] = sorted(direct_names(stdout) - {canonicalize_name(project.name)}) if code == 0 else None
     lock_path = locks / f"{project.key}.txt"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path.unlink(missing_ok=True)  # a re-lock would keep an earlier run's pins: measure a fresh lock
     code, stdout, stderr, seconds = run([*poncho, "-o", str(lock_path)], timeout=LOCK_TIMEOUT, env=env)
     out["lock_exit"] = code
     out["lock_seconds"] = round(seconds, 1)
