@@ -29,6 +29,7 @@ resolution. Index URLs are stored by position, never with credentials.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -61,11 +62,27 @@ MAX_ENTRY = 64 * 1024 * 1024
 MISSING = "missing"  # the digest of a page the index answered 404 for
 
 
+@functools.lru_cache(maxsize=1)
+def resolver_digest() -> str:
+    """A digest of the resolver's code and data (``resolver/*.py``, ``resolver/data/*``).
+
+    The tool version alone changes only with a release: a source checkout or a
+    development build with a changed resolver would be answered by an older
+    build's entry. Reading these files costs about a millisecond, once per process.
+    """
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted([*here.glob("*.py"), *here.glob("data/*")]):
+        if p.is_file():
+            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def resolution_key(requirements: Sequence[str], target: Target, index_urls: Sequence[str],
                    constraints: Mapping[str, object], allow_fallback: bool, only_binary: bool = False) -> str:
     """The entry's name: a digest of every input of a resolution but the index's contents."""
     payload = {
-        "schema": SCHEMA, "tool": __version__,
+        "schema": SCHEMA, "tool": __version__, "code": resolver_digest(),
         "requirements": sorted(requirements),
         "constraints": sorted(f"{k} {v}" for k, v in constraints.items()),
         # The target as a lock's header names it: a re-lock adopts the header's target, whose tag list and

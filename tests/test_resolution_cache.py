@@ -191,3 +191,16 @@ def test_a_local_index_is_read_again_every_time(app, served, tmp_path):
     proc = run("main.py", "--index-url", url, cwd=app)
     assert proc.returncode == 0, proc.stderr
     assert "speedups==2.6" in proc.stdout and _stamps() != stamps
+
+
+def test_an_entry_from_another_build_of_the_resolver_is_not_used(monkeypatch):
+    """The key holds a digest of the resolver's code, not only the tool's version: a source checkout whose
+    resolver changed (same version number) must not be answered by the older build's entry."""
+    from poncho.resolver import cache
+    from poncho.resolver.target import Target
+
+    args = (["pyyaml"], Target.current(), ["https://index.example/simple/"], {}, False)
+    key = cache.resolution_key(*args)
+    assert key == cache.resolution_key(*args) and len(cache.resolver_digest()) == 16
+    monkeypatch.setattr(cache, "resolver_digest", lambda: "0" * 16)
+    assert cache.resolution_key(*args) != key
