@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from packaging.requirements import Requirement
@@ -295,7 +295,14 @@ _INTEGRATION_DIRS = frozenset({"contrib", "integrations", "backends"})
 
 
 def _in_integration_dir(file: str) -> bool:
-    return not _INTEGRATION_DIRS.isdisjoint(PurePath(file).parts[-4:-1])
+    """True when one of the file's three nearest folders is such a folder *and a package* (it has an
+    ``__init__.py``): a checkout that happens to live in a folder named ``backends`` is not a library's
+    integrations."""
+    path = PurePath(file)
+    for depth, part in enumerate(reversed(path.parts[-4:-1]), start=1):
+        if part in _INTEGRATION_DIRS and Path(*path.parts[:-depth], "__init__.py").is_file():
+            return True
+    return False
 
 
 def _in_registration_hook(scope: str) -> bool:

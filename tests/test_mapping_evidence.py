@@ -366,7 +366,9 @@ PLACED_LIB = {
     "lib/__init__.py": "import numpy\n\n\ndef register_cupy():\n    import cupy\n    return cupy\n\n\n"
                        "class Accelerators:\n    def _register_jax(self):\n        import jax\n\n\n"
                        "def plot():\n    import matplotlib\n",
+    "lib/contrib/__init__.py": "",
     "lib/contrib/cache.py": "import redis\n",
+    "lib/integrations/__init__.py": "",
     "lib/integrations/track.py": "def hook():\n    import wandb\n",
     "lib/views.py": "def page():\n    import jinja2\n",
 }
@@ -394,8 +396,17 @@ def test_placement_and_registration_hooks_are_evidence_of_an_optional_integratio
 def test_a_module_level_import_under_contrib_stays_required_in_a_project_that_declares_nothing(tmp_path):
     # An application with no dependency list: its contrib/ module is part of the program, and
     # nothing says redis is optional.
-    write(tmp_path, {"app/__init__.py": "", "app/contrib/cache.py": "import redis\n",
-                     "app/backends/mail.py": "def send():\n    import boto3\n"})
+    write(tmp_path, {"app/__init__.py": "", "app/contrib/__init__.py": "", "app/contrib/cache.py": "import redis\n",
+                     "app/backends/__init__.py": "", "app/backends/mail.py": "def send():\n    import boto3\n"})
     reqs = Pipeline(Options(cache_dir=None, probe=False)).requirements([tmp_path]).requirements
     assert {r.name for r in reqs.direct} == {"redis"}
     assert {r.name for r in reqs.optional} == {"boto3"}
+
+
+def test_a_checkout_in_a_folder_named_backends_is_not_an_integration(tmp_path):
+    # The folder is where the project lives, not a package of it: a lazy import there stays required.
+    root = tmp_path / "backends"
+    write(root, {"app/__init__.py": "", "app/mail.py": "def send():\n    import boto3\n",
+                 "tool.py": "def run():\n    import requests\n"})
+    reqs = Pipeline(Options(cache_dir=None, probe=False)).requirements([root]).requirements
+    assert {r.name for r in reqs.direct} == {"boto3", "requests"} and not reqs.optional
