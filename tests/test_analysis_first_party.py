@@ -5,13 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from poncho.analysis import analyze
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+from support.tree import write
 
 
 def classes(result) -> dict[str, str]:

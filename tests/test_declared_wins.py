@@ -7,15 +7,7 @@ from pathlib import Path
 
 from poncho.diagnostics import Code
 from poncho.pipeline import Options, Pipeline
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
+from support.tree import write
 
 # httpx 0.27's shape: anyio is a runtime dependency, yet every import of it is guarded.
 HTTPX_LIKE = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from poncho.analysis.declared import read_declarations
 from poncho.diagnostics import Code
 from poncho.pipeline import Options, Pipeline
+from support.tree import write
 
 SQLMODEL = {
     "pyproject.toml": '[project]\nname = "sqlmodel"\nversion = "0.0.22"\n'
@@ -26,14 +27,6 @@ SQLMODEL = {
     "sqlmodel/__init__.py": "import sqlalchemy\nimport pydantic\nfrom typing_extensions import Literal\n",
     "sqlmodel/templates.py": "import jinja2\n",
 }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def _direct(root: Path, **options) -> tuple[dict[str, str], Pipeline, list]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from poncho.analysis.declared import poetry_specifier, read_declarations
@@ -16,18 +14,11 @@ from poncho.index_cache.names import parse_names
 from poncho.index_cache.requirements import requirements_from_sites
 from poncho.index_cache.wheel_files import loose_directories, package_children, provided_modules
 from poncho.pipeline import Options, Pipeline
+from support.tree import write
 
 
 def site(module: str, name: str | None = None, file: str = "app.py", line: int = 1) -> ImportSite:
     return ImportSite(file, line, module, imported_name=name)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def indexed(project: str, rank: int, names: list[str]) -> ProjectResult:

@@ -28,6 +28,7 @@ from poncho.index_cache.neighbours import NEIGHBOURS_FILE, Neighbourhood, parse_
 from poncho.index_cache.requirements import project_context, requirements_from_sites
 from poncho.index_cache.shipped import DEPENDENTS_FILE, INDEX_FILE, Candidate, choose
 from poncho.pipeline import Options, Pipeline
+from support.tree import write
 
 
 def site(module: str, file: str = "app.py", line: int = 1, name: str | None = None) -> ImportSite:
@@ -37,13 +38,6 @@ def site(module: str, file: str = "app.py", line: int = 1, name: str | None = No
 def direct(modules: list[str], **kw) -> list[str]:
     sites = [site(m, line=i) for i, m in enumerate(modules, 1)]
     return [r.name for r in requirements_from_sites(sites, default_mapper(**kw)).direct]
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
 
 
 # --- the shipped tables --------------------------------------------------------------------------------

@@ -21,17 +21,10 @@ from poncho.index_cache.conditions import implies, meets
 from poncho.index_cache.dropped import DroppedListError, parse_dropped
 from poncho.index_cache.requirements import requirements_from_sites
 from poncho.pipeline import Options, Pipeline
+from support.tree import write
 from support.wheels import build_wheel
 
 ENGINE = 'import os\nimport sqlalchemy\nengine = sqlalchemy.create_engine(os.getenv("DATABASE_URL", "postgresql://u@h/db"))\n'
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def direct(root: Path) -> dict[str, Requirement]:

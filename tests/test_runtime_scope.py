@@ -12,6 +12,7 @@ from poncho.diagnostics import Code
 from poncho.errors import ConfigError
 from poncho.pipeline import Options, Pipeline
 from support.cli import run
+from support.tree import write
 from support.wheels import build_wheel
 
 TREE = {
@@ -29,14 +30,6 @@ TREE = {
     "noxfile.py": "import nox\n",
     "setup.py": "import setuptools\n",
 }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 def direct(root: Path | list, **options) -> tuple[set[str], Pipeline]:
