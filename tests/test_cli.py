@@ -12,7 +12,7 @@ import pytest
 
 from support.cli import closed_port as _closed_port
 from support.cli import run
-from support.wheels import build_wheel
+from support.wheels import build_wheel, serve_yaml_fastjson
 
 
 @pytest.fixture
@@ -30,11 +30,7 @@ def app(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def served(index_server, tmp_path):
-    w = tmp_path / "wheels"
-    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
-    index_server.add(build_wheel(w, "fastjson", "1.2", requires_dist=["speedups>=2"],
-                                 files={"fastjson/__init__.py": ""}))
-    index_server.add(build_wheel(w, "speedups", "2.5"))
+    serve_yaml_fastjson(index_server, tmp_path / "wheels")
     return index_server
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support.wheels import build_wheel
+from support.wheels import build_wheel, serve_yaml_fastjson
 
 HTTP = {"requests", "urllib3", "cachecontrol", "ssl", "http.client", "poncho.net.session"}
 RESOLVER = {"resolvelib", "poncho.resolver.resolve", "poncho.resolver.provider"}
@@ -45,11 +45,7 @@ def _lock(app: Path, url: str, *extra: str) -> tuple[set[str], str]:
 
 @pytest.fixture
 def served(index_server, tmp_path):
-    w = tmp_path / "wheels"
-    index_server.add(build_wheel(w, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
-    index_server.add(build_wheel(w, "fastjson", "1.2", requires_dist=["speedups>=2"],
-                                 files={"fastjson/__init__.py": ""}))
-    index_server.add(build_wheel(w, "speedups", "2.5"))
+    serve_yaml_fastjson(index_server, tmp_path / "wheels")
     return index_server
 
 

@@ -133,6 +133,13 @@ def serve_geotools(server, dest: Path) -> None:
     server.add(build_wheel(dest, "unitconv", "1.0", files={"unitconv/__init__.py": "raise ImportError('old')\n"}))
 
 
+def serve_yaml_fastjson(server, dest: Path) -> None:
+    """The CLI tests' index: PyYAML (import name ``yaml``), and ``fastjson`` needing ``speedups>=2``."""
+    server.add(build_wheel(dest, "PyYAML", "6.0", files={"yaml/__init__.py": ""}))
+    server.add(build_wheel(dest, "fastjson", "1.2", requires_dist=["speedups>=2"], files={"fastjson/__init__.py": ""}))
+    server.add(build_wheel(dest, "speedups", "2.5"))
+
+
 # lying archives ---------------------------------------------------------------------------------
 
 _LOCAL_FIELDS = {"flags": (6, "<H"), "method": (8, "<H"), "crc": (14, "<L"), "file_size": (22, "<L")}
