@@ -29,7 +29,7 @@ from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 
-from poncho.fileio import write_cache_entry
+from poncho.fileio import code_digest, write_cache_entry
 from poncho.paths import cache_root
 
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
@@ -59,11 +59,8 @@ def analyzer_digest() -> str:
 
     from .rules import load_rules
 
-    h = hashlib.sha256(f"{SCHEMA}\0{__version__}\0{sys.version_info[:2]}\0{load_rules().version}".encode())
-    here = Path(__file__).resolve().parent
-    for p in sorted(here.glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
+    code = code_digest(Path(__file__).resolve().parent)
+    h = hashlib.sha256(f"{SCHEMA}\0{__version__}\0{sys.version_info[:2]}\0{load_rules().version}\0{code}".encode())
     return h.hexdigest()[:16]
 
 

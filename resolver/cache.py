@@ -29,7 +29,6 @@ resolution. Index URLs are stored by position, never with credentials.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
@@ -43,7 +42,7 @@ from packaging.version import InvalidVersion, Version
 
 from poncho import __version__
 from poncho.errors import NotFound
-from poncho.fileio import write_cache_entry
+from poncho.fileio import code_digest, write_cache_entry
 from poncho.net import IndexFile
 
 from .resolution import Pin, Resolution
@@ -62,20 +61,14 @@ MAX_ENTRY = 64 * 1024 * 1024
 MISSING = "missing"  # the digest of a page the index answered 404 for
 
 
-@functools.lru_cache(maxsize=1)
 def resolver_digest() -> str:
     """A digest of the resolver's code and data (``resolver/*.py``, ``resolver/data/*``).
 
     The tool version alone changes only with a release: a source checkout or a
     development build with a changed resolver would be answered by an older
-    build's entry. Reading these files costs about a millisecond, once per process.
+    build's entry.
     """
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for p in sorted([*here.glob("*.py"), *here.glob("data/*")]):
-        if p.is_file():
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    return code_digest(Path(__file__).resolve().parent, ("*.py", "data/*"))
 
 
 def resolution_key(requirements: Sequence[str], target: Target, index_urls: Sequence[str],

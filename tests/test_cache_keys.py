@@ -148,3 +148,25 @@ def test_caches_that_cannot_be_written_cost_one_warning_each(index_server, tmp_p
     assert len(warnings) == 2, proc.stderr
     assert {"metadata", "probe"} == {cache for line in warnings for cache in ("metadata", "probe")
                                      if f"the {cache} cache" in line}
+
+
+def test_a_code_digest_follows_the_code_it_covers(tmp_path):
+    """Analysis, function-entry and resolution caches key entries by ``code_digest`` of their own code:
+    it changes with a file's content, with a new matching file, and ignores files the patterns leave out."""
+    from poncho.fileio import code_digest
+
+    def fresh(*patterns: str) -> str:
+        code_digest.cache_clear()  # once per process in real use; each state of the folder here
+        return code_digest(tmp_path, patterns or ("*.py",))
+
+    (tmp_path / "a.py").write_text("A = 1\n")
+    first = fresh()
+    assert fresh() == first and len(first) == 16
+    (tmp_path / "notes.txt").write_text("not code\n")
+    assert fresh() == first
+    (tmp_path / "a.py").write_text("A = 2\n")
+    second = fresh()
+    assert second != first
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "rules.toml").write_text("x = 1\n")
+    assert fresh() == second and fresh("*.py", "data/*") != second

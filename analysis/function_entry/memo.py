@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from poncho.fileio import write_cache_entry
+from poncho.fileio import code_digest, write_cache_entry
 from poncho.paths import cache_root
 
 from .. import cache as site_cache
@@ -109,11 +109,8 @@ def cached_definition(path: Path, qualname: str, *, line: int | None, roots: Seq
 
 def _key(path: Path, qualname: str, line: int | None, roots: Sequence[Path | str],
          python_version: tuple[int, int] | str | None) -> str:
-    here = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"{SCHEMA}\0{site_cache.analyzer_digest()}".encode())
-    for p in sorted(here.glob("*.py")):  # the walker's own code, which analyzer_digest does not cover
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
+    walker = code_digest(Path(__file__).resolve().parent)  # the walker's own code: analyzer_digest does not cover it
+    h = hashlib.sha256(f"{SCHEMA}\0{site_cache.analyzer_digest()}\0{walker}".encode())
     h.update(json.dumps([str(path.resolve()), qualname, line, [str(Path(r).resolve()) for r in roots],
                          str(python_version), os.getcwd()]).encode())
     return h.hexdigest()

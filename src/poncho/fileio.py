@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import itertools
 import os
 import tempfile
@@ -95,3 +97,16 @@ def write_cache_entry(path: str | os.PathLike[str], data: bytes | str, cache: st
                   "continuing without it", file=sys.stderr)
         return False
     return True
+
+
+@functools.cache
+def code_digest(folder: Path, patterns: tuple[str, ...] = ("*.py",)) -> str:
+    """A digest of the files in ``folder`` matching ``patterns`` (names and contents), once per process.
+
+    Caches key their entries by it, so a changed analyzer or resolver never reads an older build's
+    answers, even under the same version number (a source checkout, a development build).
+    """
+    h = hashlib.sha256()
+    for path in sorted({p for pattern in patterns for p in folder.glob(pattern) if p.is_file()}):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
