@@ -72,8 +72,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="also lock this PEP 508 requirement, imported or not (gunicorn, 'uvicorn[standard]>=0.30'; "
                         "may repeat; also [tool.poncho] with = [...])")
     p.add_argument("--without", action="append", default=[], metavar="NAME",
-                   help="never lock this distribution as a direct requirement (one the platform provides, such as "
-                        "boto3 on AWS Lambda; may repeat; also [tool.poncho] without = [...])")
+                   help="leave this distribution out of the lock, with what only it needs (one the platform "
+                        "provides, such as boto3 on AWS Lambda; the header records it; may repeat; also "
+                        "[tool.poncho] without = [...])")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="leave matching files or directories out of the analysis (may repeat; also "
                         "[tool.poncho] exclude = [...])")
