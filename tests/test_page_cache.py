@@ -65,14 +65,16 @@ def test_a_changed_page_is_decoded_and_replaces_the_entry(index_server, tmp_path
 
 
 def test_a_corrupt_entry_is_ignored_and_rewritten(index_server, tmp_path):
+    """A truncated, appended-to, foreign or header-damaged entry is a miss when it is opened."""
     _serve_lib(index_server, tmp_path / "w")
     cache = tmp_path / "cache"
     index, pages = _index(index_server, cache)
     index.compact("lib")
     entry = pages.path(index.index_url, canonicalize_name("lib"))
     good = entry.read_bytes()
-    middle = len(good) // 2
-    for damaged in (good[:middle], b"", b"\x00garbage", good[:middle] + bytes([good[middle] ^ 1]) + good[middle + 1:]):
+    in_header = good.index(b'"url"')
+    for damaged in (good[:len(good) // 2], good[:-1], good + b"x", b"", b"\x00garbage",
+                    good[:in_header] + bytes([good[in_header] ^ 1]) + good[in_header + 1:]):
         entry.write_bytes(damaged)
         assert CompactPage.deserialize(damaged) is None
         index, pages = _index(index_server, cache)
@@ -80,6 +82,38 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(index_server, tmp_path):
         assert pages.stats["decoded"] == 1 and pages.stats["rewritten"] == 1
         assert sorted(r.version for r in page.releases) == ["1.0", "2.0"]
         assert CompactPage.deserialize(entry.read_bytes()) is not None
+
+
+def test_a_damaged_release_is_caught_when_decoded_and_its_entry_removed(index_server, tmp_path):
+    """A release is checked when it is decoded, not when the entry is opened (an offline lock does not read
+    every cached page whole): damaged bytes stop the run with DamagedCache, never a wrong file list, and
+    the entry is removed so the next run fetches the page again."""
+    from poncho.errors import DamagedCache, ExitCode, Reason
+
+    _serve_lib(index_server, tmp_path / "w")
+    cache = tmp_path / "cache"
+    index, pages = _index(index_server, cache)
+    index.compact("lib")
+    entry = pages.path(index.index_url, canonicalize_name("lib"))
+    good = entry.read_bytes()
+    last = len(good) - 20  # inside the last release's entries (the oldest: 1.0)
+    entry.write_bytes(good[:last] + bytes([good[last] ^ 1]) + good[last + 1:])
+    index, pages = _index(index_server, cache, offline=True)
+    page = index.compact("lib")  # the header is whole: the entry opens
+    newest, oldest = page.releases
+    assert newest.version == "2.0" and [f.filename for f in newest.load()] == ["lib-2.0-py3-none-any.whl"]
+    try:
+        oldest.load()
+    except DamagedCache as exc:
+        assert exc.kind is Reason.DAMAGED_CACHE and exc.exit_code is ExitCode.INDEX
+        assert exc.url == page.url and exc.entry == str(entry)
+    else:
+        raise AssertionError("a damaged release was decoded")
+    assert not entry.exists()
+    index, pages = _index(index_server, cache)
+    assert sorted(f.filename for f in index.compact("lib").files()) == ["lib-1.0-py3-none-any.whl",
+                                                                        "lib-2.0-py3-none-any.whl"]
+    assert pages.stats["decoded"] == 1 and entry.exists()
 
 
 def test_offline_answers_from_an_entry_of_any_age(index_server, tmp_path):
@@ -109,39 +143,38 @@ def test_releases_the_resolver_never_looks_at_are_never_decoded(index_server, tm
     assert decoded == {"2.0"}  # Release.files is decoded on first use only
 
 
-def _v1_entry(page: CompactPage) -> bytes:
-    """``page`` as poncho wrote it before v2: each release's entries as marshal(list), under the v1 frame."""
+def _v2_entry(page: CompactPage) -> bytes:
+    """``page`` as poncho wrote it before v3: one CRC-32 over the whole entry, none per release."""
     import json
-    import marshal
     import zlib
 
     header: dict = {"digest": page.digest, "url": page.url, "name": page.name, "kind": page.kind,
-                    "other": page.other, "releases": []}
+                    "other": page.other, "releases": [], "valid": page.newest_first()}
     chunks, offset = [], 0
     for r in page.releases:
-        chunk = marshal.dumps(r.entries())
+        chunk = r.stored()
         header["releases"].append([r.version, r.yanked, offset, len(chunk)])
         chunks.append(chunk)
         offset += len(chunk)
     rest = json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(chunks)
-    return b"poncho-page-1 %08x\n%s" % (zlib.crc32(rest), rest)
+    return b"poncho-page-2 %08x\n%s" % (zlib.crc32(rest), rest)
 
 
 def test_an_entry_of_the_previous_layout_is_a_miss_and_kept_apart(index_server, tmp_path):
-    """The v2 layout (a release's JSON text, not its decoded list) lives in its own directory with its own
-    frame: an older poncho sharing the cache keeps reading its v1 entries, never the new ones (on which it
-    failed), and a v1 entry found where v2 is read is a miss that is rewritten, never a crash."""
+    """The v3 layout (a CRC per release, checked when the release is decoded) lives in its own directory
+    with its own frame: an older poncho sharing the cache keeps reading its v2 entries, never the new ones,
+    and a v2 entry found where v3 is read is a miss that is rewritten, never a crash."""
     _serve_lib(index_server, tmp_path / "w")
     cache = tmp_path / "cache"
     index, pages = _index(index_server, cache)
     page = index.compact("lib")
     entry = pages.path(index.index_url, canonicalize_name("lib"))
-    assert entry.relative_to(cache).parts[0] == "pages-v2"
-    old = _v1_entry(page)
-    older_poncho = cache / "pages-v1" / entry.parent.name / entry.name  # what an older poncho reads and writes
+    assert entry.relative_to(cache).parts[0] == "pages-v3"
+    old = _v2_entry(page)
+    older_poncho = cache / "pages-v2" / entry.parent.name / entry.name  # what an older poncho reads and writes
     older_poncho.parent.mkdir(parents=True)
     older_poncho.write_bytes(old)
-    entry.write_bytes(old)  # a v1 entry where v2 is read (say, a copied cache)
+    entry.write_bytes(old)  # a v2 entry where v3 is read (say, a copied cache)
     assert CompactPage.deserialize(old) is None
     index, pages = _index(index_server, cache)
     again = index.compact("lib")

@@ -54,7 +54,7 @@ def test_releases_are_stored_newest_first_as_packaging_sorts_them():
     assert [r.version for r in again.releases] == [r.version for r in page.releases]
 
 
-def test_an_entry_without_the_order_is_sorted_when_read_and_a_bad_order_is_a_miss():
+def test_an_entry_without_a_valid_order_is_a_miss():
     import json
     import zlib
 
@@ -63,16 +63,17 @@ def test_an_entry_without_the_order_is_sorted_when_read_and_a_bad_order_is_a_mis
     first = raw.index(b"\n")
     second = raw.index(b"\n", first + 1)
     header = json.loads(raw[first + 1:second])
+    body = raw[second + 1:]
 
-    def entry(h: dict) -> bytes:  # a whole entry (its CRC right) with header ``h``
-        rest = json.dumps(h).encode() + b"\n" + raw[second + 1:]
-        return raw[:raw.index(b" ")] + b" %08x\n" % zlib.crc32(rest) + rest
+    def entry(h: dict) -> bytes:  # a whole entry (its CRC and length right) with header ``h``
+        head = json.dumps(h).encode()
+        return b"poncho-page-3 %08x %d\n%s\n%s" % (zlib.crc32(head), len(body), head, body)
 
-    older = dict(header)
-    del older["valid"]  # written before releases were stored sorted
-    old_page = CompactPage.deserialize(entry(older))
-    assert old_page is not None and old_page.valid is None
-    assert old_page.newest_first() == 3 and [r.version for r in old_page.releases] == ["3.0", "2.0", "1.0"]
+    again = CompactPage.deserialize(entry(header))
+    assert again is not None and again.valid == 3 and [r.version for r in again.releases] == ["3.0", "2.0", "1.0"]
+    missing = dict(header)
+    del missing["valid"]
+    assert CompactPage.deserialize(entry(missing)) is None
     for bad in (-1, 4, "3", 2.0, True):
         assert CompactPage.deserialize(entry({**header, "valid": bad})) is None, bad
 

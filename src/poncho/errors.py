@@ -152,6 +152,7 @@ class Reason(enum.Enum):
     NO_HASH = "no-hash"  # a remote index gave no sha256 for a file
     HASH_MISMATCH = "hash-mismatch"  # a body whose sha256 is not what the index said
     UNSUPPORTED = "unsupported"  # a scheme or feature this tool does not read
+    DAMAGED_CACHE = "damaged-cache"  # a cache entry whose bytes fail their checksum (damaged on disk)
 
 
 #: Statuses worth retrying later (rate limits, overloaded servers).
@@ -192,6 +193,19 @@ class NotCached(IndexUnreachable):
     def __init__(self, url: str, reason: str = "not in the cache and --offline is set",
                  hint: str = "run once without --offline to fill the cache") -> None:
         super().__init__(url, reason, hint, kind=Reason.NOT_CACHED)
+
+
+class DamagedCache(IndexProblem):
+    """A cached answer of ``url`` failed its checksum when read: damaged on disk after it was written.
+
+    The entry is removed before this is raised, so the next run fetches it
+    again; this run writes nothing.
+    """
+
+    def __init__(self, url: str, entry: str) -> None:
+        self.entry = entry
+        super().__init__(url, f"its cached copy ({entry}) is damaged and was removed",
+                         "run the command again to fetch it anew", kind=Reason.DAMAGED_CACHE)
 
 
 class NotFound(IndexProblem):

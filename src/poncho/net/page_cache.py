@@ -6,19 +6,25 @@ more than resolving. A :class:`CompactPage` keeps a page as rows grouped by
 release (the version text in each filename), and a release's rows become
 ``IndexFile`` records only when the resolver looks at that version.
 
-On disk (``pages-v2/<index digest>/<project>.page``, written atomically) an
-entry is one frame line (layout and a CRC-32 of the rest), a JSON header
-(the sha256 of the page body it was parsed from, the page URL, and per
-release: version text, all-yanked flag, where its rows are), then the entries
-of each release. Releases are written newest first, and the header's
+On disk (``pages-v3/<index digest>/<project>.page``, written atomically) an
+entry is one frame line (layout, a CRC-32 of the header and the length of
+what follows it), a JSON header (the sha256 of the page body it was parsed
+from, the page URL, and per release: version text, all-yanked flag, where its
+rows are and their CRC-32), then the entries of each release. A reader maps
+the entry (``mmap``) and checks a release's CRC only when it decodes that
+release: an offline lock touches a few hundred kilobytes of a 50 MB cache
+instead of reading and checking all of it. Releases are written newest first, and the header's
 ``valid`` says how many lead with a valid version (:meth:`CompactPage.newest_first`):
 a reader builds a ``Version`` only for the releases the resolver looks at. The entry is *keyed by the body's
 digest*: a refetched page whose bytes are unchanged reuses the entry without
 decoding anything; a changed page is parsed again and the entry rewritten.
 Its modification time is when the page was last fetched, which is how page
 freshness is judged, since the index sends no caching headers. An entry that
-is truncated, foreign or corrupt reads as a miss and is rewritten. A release's
-entries are stored with :mod:`marshal` (see ``ReleaseRows.entries``).
+is truncated, foreign or has a damaged header reads as a miss and is
+rewritten; a release whose bytes fail their CRC when decoded is
+:class:`~poncho.errors.DamagedCache`: the entry is removed (the next run
+fetches the page again) and nothing is written. A release's entries are
+stored with :mod:`marshal` (see ``ReleaseRows.entries``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import mmap
 import os
 import threading
 import time
@@ -37,17 +44,18 @@ from pathlib import Path
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from poncho.errors import BadResponse, Reason
+from poncho.errors import BadResponse, DamagedCache, Reason
 from poncho.fileio import write_cache_entry
 from poncho.paths import index_digest
 
 from .index_file import IndexFile, checked, from_json
 
 # The layout's version, in the directory and each entry's frame: bump both when what an entry holds changes
-# (v2: a split JSON release is stored as marshal(bytes of its JSON text), not marshal(list)), so an older
-# poncho sharing the cache directory keeps its own entries, and an entry of another layout reads as a miss.
-PAGE_CACHE = "pages-v2"
-_MAGIC = b"poncho-page-2"
+# (v2: a split JSON release is stored as marshal(bytes of its JSON text), not marshal(list); v3: a CRC per
+# release instead of one over the entry), so an older poncho sharing the cache directory keeps its own
+# entries, and an entry of another layout reads as a miss.
+PAGE_CACHE = "pages-v3"
+_MAGIC = b"poncho-page-3"
 
 # A file as stored for a PEP 503 page or a bare directory (already checked):
 # filename, url, hashes, requires-python, yanked, size, core-metadata, metadata sha256.
@@ -94,21 +102,24 @@ class ReleaseRows:
 
     ``stored`` is the release's entries (PEP 691 entries for a ``json``
     page, rows for a ``rows`` one), or their bytes in an entry on disk,
-    decoded on first use. A ``json`` release split from the page's bytes
-    (``simple_api.split_files``) holds the JSON text of its entries until
-    then. (A plain slotted class: a page makes thousands.)
+    decoded on first use (after their CRC-32, ``crc``, is checked; ``entry``
+    is the file, removed when they fail it). A ``json`` release split from the
+    page's bytes (``simple_api.split_files``) holds the JSON text of its
+    entries until then. (A plain slotted class: a page makes thousands.)
     """
 
-    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url", "_project")
+    __slots__ = ("version", "yanked", "_stored", "_kind", "_page_url", "_project", "_crc", "_entry")
 
     def __init__(self, version: str, yanked: bool, stored: list | bytes | memoryview, kind: str,
-                 page_url: str, project: str = "") -> None:
+                 page_url: str, project: str = "", crc: int | None = None, entry: Path | None = None) -> None:
         self.version = version
         self.yanked = yanked
         self._stored = stored
         self._kind = kind
         self._page_url = page_url
         self._project = project  # for JSON text: its files must all be of this project and version
+        self._crc = crc
+        self._entry = entry
 
     def __repr__(self) -> str:
         # Deterministic: resolver.cache.compact_digest hashes a listing that has no page digest (a file:// index)
@@ -117,18 +128,28 @@ class ReleaseRows:
 
     def entries(self) -> list:
         """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
-        page about 8 times faster than ``json``; it only ever reads bytes of an entry whose CRC matched."""
+        page about 8 times faster than ``json``; it only ever reads bytes that passed their CRC."""
         stored = self._stored
         if isinstance(stored, memoryview):
-            stored = marshal.loads(stored)  # what serialize() wrote: a list, or JSON text (else _decode fails)
+            stored = marshal.loads(self._checked(stored))  # a list, or JSON text (else _decode fails)
         if isinstance(stored, bytes):
             return _json_entries(stored, self._page_url)
         return stored
 
+    def _checked(self, view: memoryview) -> memoryview:
+        if self._crc is not None and zlib.crc32(view) != self._crc:
+            if self._entry is not None:
+                try:
+                    self._entry.unlink()
+                except OSError:
+                    pass
+            raise DamagedCache(self._page_url, str(self._entry or "the page cache"))
+        return view
+
     def stored(self) -> bytes:
         """The bytes ``serialize`` writes for this release (never decoding JSON text to write it)."""
         if isinstance(self._stored, memoryview):
-            return bytes(self._stored)  # already marshal data, as read from an entry
+            return bytes(self._checked(self._stored))  # already marshal data, as read from an entry
         return marshal.dumps(self._stored)
 
     def load(self) -> tuple[IndexFile, ...]:
@@ -246,37 +267,46 @@ class CompactPage:
         offset = 0
         for r in self.releases:
             chunk = r.stored()
-            header["releases"].append([r.version, r.yanked, offset, len(chunk)])
+            header["releases"].append([r.version, r.yanked, offset, len(chunk), zlib.crc32(chunk)])
             chunks.append(chunk)
             offset += len(chunk)
-        rest = json.dumps(header, separators=(",", ":")).encode() + b"\n" + b"".join(chunks)
-        return b"%s %08x\n%s" % (_MAGIC, zlib.crc32(rest), rest)
+        head = json.dumps(header, separators=(",", ":")).encode()
+        return b"%s %08x %d\n%s\n%s" % (_MAGIC, zlib.crc32(head), offset, head, b"".join(chunks))
 
     @classmethod
-    def deserialize(cls, raw: bytes) -> CompactPage | None:
-        """The page in ``raw``, or None when it is not a whole entry of this layout.
+    def deserialize(cls, raw: bytes | mmap.mmap, entry: Path | None = None) -> CompactPage | None:
+        """The page in ``raw`` (an entry's bytes, or its mapping), or None when it is not a whole entry of
+        this layout; ``entry`` is its file, removed if a release turns out damaged when decoded.
 
-        The frame's CRC-32 catches a truncated or damaged entry (entries are
-        written atomically, so damage comes from outside, and a CRC reads a
-        botocore-sized entry in a millisecond or two).
+        The header's CRC-32 and the length of the releases catch a truncated,
+        appended-to or foreign entry here; a release's own CRC-32 is checked
+        when it is decoded (entries are written atomically, so damage comes
+        from outside).
         """
         first = raw.find(b"\n")
-        second = raw.find(b"\n", first + 1)
-        view = memoryview(raw)  # slices without copies: an entry can weigh tens of megabytes
-        if first < 0 or second < 0 or raw[:first] != b"%s %08x" % (_MAGIC, zlib.crc32(view[first + 1:])):
+        second = raw.find(b"\n", first + 1) if first >= 0 else -1
+        if second < 0:
             return None
-        body = view[second + 1:]
+        frame = bytes(raw[:first]).split(b" ")
+        head = bytes(raw[first + 1:second])
+        if (len(frame) != 3 or frame[0] != _MAGIC or frame[1] != b"%08x" % zlib.crc32(head)
+                or not frame[2].isdigit() or len(raw) - second - 1 != int(frame[2])):
+            return None
+        body = memoryview(raw)[second + 1:]  # slices without copies: an entry can weigh tens of megabytes
         try:
-            header = json.loads(raw[first + 1:second])
+            header = json.loads(head)
             kind, url = str(header["kind"]), str(header["url"])
             if kind not in ("json", "rows") or not isinstance(header["other"], list):
                 return None
+            project = str(header["name"]) if kind == "json" else ""
             releases = []
-            for v, y, off, n in header["releases"]:
-                releases.append(ReleaseRows(str(v), bool(y), body[int(off):int(off) + int(n)], kind, url,
-                                            str(header["name"]) if kind == "json" else ""))
-            valid = header.get("valid")  # absent in an entry written before releases were stored sorted
-            if valid is not None and (type(valid) is not int or not 0 <= valid <= len(releases)):
+            for v, y, off, n, crc in header["releases"]:
+                off, n = int(off), int(n)
+                if not 0 <= off <= off + n <= len(body):
+                    return None
+                releases.append(ReleaseRows(str(v), bool(y), body[off:off + n], kind, url, project, int(crc), entry))
+            valid = header.get("valid")
+            if type(valid) is not int or not 0 <= valid <= len(releases):
                 return None
             return cls(NormalizedName(header["name"]), url, str(header["digest"]), kind, releases,
                        header["other"], valid=valid)
@@ -308,10 +338,10 @@ class PageCache:
         try:
             if fresh_only and not self.offline and time.time() - path.stat().st_mtime > self.ttl:
                 return None
-            raw = path.read_bytes()
-        except OSError:
+            raw = _mapped(path)
+        except (OSError, ValueError):
             return None
-        page = CompactPage.deserialize(raw)
+        page = CompactPage.deserialize(raw, path)
         if page is not None and fresh_only:
             self.count("fresh")
         return page
@@ -330,6 +360,18 @@ class PageCache:
     def count(self, key: str) -> None:
         with self._lock:
             self.stats[key] += 1
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The entry's bytes, mapped where the platform allows: only the header and the releases the resolver
+    decodes are read from disk. Entries are replaced by rename, never rewritten in place, so a mapping
+    keeps the entry it opened while another run writes a new one. (Windows cannot rename over a mapped
+    file: it reads the entry whole.)"""
+    with open(path, "rb") as f:
+        if os.name != "posix":
+            return f.read()
+        size = os.fstat(f.fileno()).st_size
+        return mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) if size else b""
 
 
 def body_digest(body: bytes) -> str:
