@@ -55,19 +55,20 @@ def test_releases_are_stored_newest_first_as_packaging_sorts_them():
 
 
 def test_an_entry_without_a_valid_order_is_a_miss():
-    import json
+    import marshal
     import zlib
 
     page = _rows_page(["1.0", "3.0", "2.0"])
     raw = page.serialize()
     first = raw.index(b"\n")
-    second = raw.index(b"\n", first + 1)
-    header = json.loads(raw[first + 1:second])
-    body = raw[second + 1:]
+    _, _, head_len, body_len = raw[:first].split(b" ")
+    header = marshal.loads(raw[first + 1:first + 1 + int(head_len)])
+    body = raw[first + 1 + int(head_len):]
+    assert len(body) == int(body_len)
 
-    def entry(h: dict) -> bytes:  # a whole entry (its CRC and length right) with header ``h``
-        head = json.dumps(h).encode()
-        return b"poncho-page-3 %08x %d\n%s\n%s" % (zlib.crc32(head), len(body), head, body)
+    def entry(h: dict) -> bytes:  # a whole entry (its CRC and lengths right) with header ``h``
+        head = marshal.dumps(h)
+        return b"poncho-page-3 %08x %d %d\n%s%s" % (zlib.crc32(head), len(head), len(body), head, body)
 
     again = CompactPage.deserialize(entry(header))
     assert again is not None and again.valid == 3 and [r.version for r in again.releases] == ["3.0", "2.0", "1.0"]
@@ -76,6 +77,8 @@ def test_an_entry_without_a_valid_order_is_a_miss():
     assert CompactPage.deserialize(entry(missing)) is None
     for bad in (-1, 4, "3", 2.0, True):
         assert CompactPage.deserialize(entry({**header, "valid": bad})) is None, bad
+    assert CompactPage.deserialize(entry([1, 2])) is None  # a header of the wrong shape
+    assert CompactPage.deserialize(entry({**header, "releases": [["1.0", False, 0, 10 ** 9, 0]]})) is None
 
 
 def test_the_provider_walks_releases_lazily_and_matches_the_eager_rule():
