@@ -90,6 +90,7 @@ def test_an_offline_re_resolution_reads_the_caches_without_the_http_client(app, 
     assert served.log == []
     assert "resolvelib" in modules  # it did resolve
     assert not HTTP & modules, sorted(HTTP & modules)
+    assert "html.parser" not in modules  # the PEP 503 reader: the loopback index answers JSON
     assert (Path(os.environ["PONCHO_CACHE_DIR"]) / "resolutions").is_dir()  # and stored the answer
     _, again = _lock(app, served.url, "--offline")
     assert again == first

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from poncho.errors import ConfigError, UsageError
+from poncho.net import DEFAULT_INDEX
 from poncho.paths import cache_root
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,8 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from poncho.index_cache import Mapper
     from poncho.lock.parse import LockedFile
     from poncho.resolver.target import Target
-
-DEFAULT_INDEX = "https://pypi.org/simple/"
 
 #: ``[tool.poncho]`` keys and what they set (``mapping`` is read by the mapper itself, ``first-party``
 #: by the analyzer: poncho.analysis.roots.configured_first_party).

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import itertools
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -19,6 +18,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     file is removed and the error propagates, so callers decide whether a
     failed write matters (a lock: yes; a cache entry: no).
     """
+    import tempfile  # loaded by the first write: a run the caches answer writes nothing
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

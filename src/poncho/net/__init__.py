@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .session import make_session
     from .simple_api import ProjectPage, SimpleIndex
 
+#: The index every stage uses unless told otherwise (here, in the light package module, so that the
+#: configuration and the simple-API client share one definition without loading each other).
+DEFAULT_INDEX = "https://pypi.org/simple/"
+
 _LAZY = {"make_session": ".session", "IndexFile": ".index_file", "ProjectPage": ".simple_api",
          "SimpleIndex": ".simple_api", "DeferredSession": ".deferred"}
 
@@ -25,4 +29,4 @@ _LAZY = {"make_session": ".session", "IndexFile": ".index_file", "ProjectPage": 
 __getattr__ = lazy_names(__name__, _LAZY)
 
 
-__all__ = ["DeferredSession", "IndexFile", "ProjectPage", "SimpleIndex", "make_session"]
+__all__ = ["DEFAULT_INDEX", "DeferredSession", "IndexFile", "ProjectPage", "SimpleIndex", "make_session"]

@@ -10,13 +10,12 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from poncho.config import DEFAULT_INDEX  # one definition, re-exported here
 from poncho.errors import BadResponse, IndexUnreachable, NotCached, NotFound, Reason
+from poncho.net import DEFAULT_INDEX  # re-exported here
 from poncho.net.local import local_path, read_regular
 
 from .index_file import IndexFile, checked
@@ -194,7 +193,9 @@ def parse_compact(name: str, url: str, body: bytes, content_type: str, digest: s
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             raise BadResponse(url, f"invalid PEP 691 JSON: {exc!r}"[:300]) from exc
         return CompactPage.from_json_entries(key, url, digest, groups)
-    parser = _LinkParser(url)
+    from .html_page import LinkParser  # html.parser: loaded only for an index that serves no JSON
+
+    parser = LinkParser(url)
     try:
         parser.feed(body.decode("utf-8", "replace"))
     except Exception as exc:  # pragma: no cover - html.parser is lenient
@@ -260,55 +261,6 @@ def split_files(name: NormalizedName, url: str, body: bytes) -> tuple[list[tuple
         if not all(type(e) is dict for e in other):
             return None
     return releases, other
-
-
-class _LinkParser(HTMLParser):
-    def __init__(self, base: str) -> None:
-        super().__init__()
-        self.base = base
-        self.files: list[IndexFile] = []
-        self._attrs: dict[str, str | None] | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):  # type: ignore[override]
-        if tag == "base":
-            href = dict(attrs).get("href")
-            if href:
-                self.base = urllib.parse.urljoin(self.base, href)
-        if tag == "a":
-            self._attrs = dict(attrs)
-            self._text = []
-
-    def handle_data(self, data):  # type: ignore[override]
-        if self._attrs is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):  # type: ignore[override]
-        if tag != "a" or self._attrs is None:
-            return
-        attrs, self._attrs = self._attrs, None
-        href = attrs.get("href")
-        if not href:
-            return
-        url, _, fragment = urllib.parse.urljoin(self.base, href).partition("#")
-        hashes = {}
-        if "=" in fragment:
-            algo, _, digest = fragment.partition("=")
-            hashes[algo] = digest
-        filename = urllib.parse.unquote(url.rsplit("/", 1)[-1])
-        meta = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        has_meta: bool | None = None
-        meta_hash = None
-        if meta is not None:
-            has_meta = meta != "false"
-            if meta.startswith("sha256="):
-                meta_hash = meta.split("=", 1)[1]
-        rp = attrs.get("data-requires-python")
-        self.files.append(IndexFile(
-            filename=filename, url=url, hashes=hashes,
-            requires_python=rp or None, yanked="data-yanked" in attrs,
-            core_metadata=has_meta, metadata_sha256=meta_hash,
-        ))
 
 
 def _short(exc: BaseException) -> str:
