@@ -102,8 +102,8 @@ class Provider(AbstractProvider):
         self._disjoint: dict[tuple[int, int], bool] = {}
         self._pending_affected: set[str] = set()
         self._pending_culprits: set[str] = set()
-        self._satisfied: dict[tuple[int, str, Version], bool] = {}
-        self._kept: list[Requirement] = []
+        self._satisfied: dict[tuple[int, int], bool] = {}
+        self._kept: list[object] = []
         self._counted: tuple[int, ...] = ()
         # What every solution must satisfy: the user's requirements and constraints, by project (set by
         # resolve()). A release that needs a project outside them can never be pinned (:meth:`_root_clash`).
@@ -342,15 +342,16 @@ class Provider(AbstractProvider):
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:  # type: ignore[override]
         """Answered from a memo: resolvelib asks again about every pin each round (O(pins x criteria)),
-        so a 300-pin resolution asked this ~10^6 times. Requirements live as long as the run (metadata
-        and the user's list keep them), so their ids are stable keys."""
-        key = (id(requirement), candidate.release.name, candidate.release.version)
+        so a 300-pin resolution asked this ~10^6 times. The key is the identities of the requirement and the
+        release (hashing two ints, not a Version): both are kept alive, so an id is never reused."""
+        release = candidate.release
+        key = (id(requirement), id(release))
         answer = self._satisfied.get(key)
         if answer is None:
             answer = self._satisfied[key] = (
-                canonicalize_name(requirement.name) == candidate.release.name
-                and requirement.specifier.contains(candidate.release.version, prereleases=True))
-            self._kept.append(requirement)  # an id is unique only while its object lives
+                canonicalize_name(requirement.name) == release.name
+                and requirement.specifier.contains(release.version, prereleases=True))
+            self._kept.append((requirement, release))  # an id is unique only while its object lives
         return answer
 
     # dependencies ------------------------------------------------------------

@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 import random
 
+import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from poncho.errors import DamagedCache
 from poncho.net import SimpleIndex, make_session
 from poncho.net.page_cache import CompactPage, PageCache, ReleaseRows
 from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
@@ -78,7 +80,10 @@ def test_an_entry_without_a_valid_order_is_a_miss():
     for bad in (-1, 4, "3", 2.0, True):
         assert CompactPage.deserialize(entry({**header, "valid": bad})) is None, bad
     assert CompactPage.deserialize(entry([1, 2])) is None  # a header of the wrong shape
-    assert CompactPage.deserialize(entry({**header, "releases": [["1.0", False, 0, 10 ** 9, 0]]})) is None
+    wrong = CompactPage.deserialize(entry({**header, "releases": [["1.0", False, 0, 10 ** 9, 0]], "valid": 1}))
+    assert wrong is not None  # offsets are checked with the release's bytes, when it is decoded
+    with pytest.raises(DamagedCache):
+        wrong.releases[0].load()
 
 
 def test_the_provider_walks_releases_lazily_and_matches_the_eager_rule():
