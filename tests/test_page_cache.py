@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from packaging.utils import canonicalize_name
 
 from poncho.net import SimpleIndex, make_session
@@ -182,3 +185,38 @@ def test_an_entry_of_the_previous_layout_is_a_miss_and_kept_apart(index_server, 
     assert [f.filename for f in again.files()] == [f.filename for f in page.files()]
     assert CompactPage.deserialize(entry.read_bytes()) is not None
     assert older_poncho.read_bytes() == old  # the older poncho's entry is left as it wrote it
+
+
+def test_large_entries_are_mapped_but_never_hold_more_than_a_few_file_descriptors(tmp_path):
+    """A resolution reads hundreds of pages: mapping each (before Python 3.13 a mapping holds a descriptor)
+    would run a process out of descriptors (macOS allows 256). Past the cap, entries are read whole, and a
+    page reads the same either way."""
+    import os
+
+    from poncho.net import IndexFile, page_cache
+
+    fd_dir = Path("/proc/self/fd")
+    if not fd_dir.is_dir():
+        pytest.skip("counts descriptors through /proc")
+    files = [IndexFile(f"big-{v}.{p}-py3-none-any.whl", f"https://files.example/{'x' * 150}/{v}.{p}.whl",
+                       {"sha256": "a" * 64}) for v in range(40) for p in range(40)]
+    entry = CompactPage.from_files(canonicalize_name("big"), "https://example/simple/big/", "d", files).serialize()
+    assert len(entry) >= page_cache._MAP_MIN  # large enough to be mapped
+    cache = PageCache(tmp_path)
+    count = page_cache._MAP_MAX + 16
+    for i in range(count):
+        path = cache.path("https://example/simple/", canonicalize_name(f"big{i}"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(entry)
+    before = len(os.listdir(fd_dir))
+    pages = [cache.load("https://example/simple/", canonicalize_name(f"big{i}"), fresh_only=False)
+             for i in range(count)]
+    assert len(os.listdir(fd_dir)) - before <= 64
+    assert all(p is not None and [f.filename for f in p.releases[0].load()] == [f.filename for f in
+               pages[0].releases[0].load()] for p in pages)
+    assert sorted(f.filename for f in pages[-1].files()) == sorted(f.filename for f in files)  # read whole
+    del pages
+    import gc
+
+    gc.collect()
+    assert len(os.listdir(fd_dir)) <= before  # the mappings closed with their pages

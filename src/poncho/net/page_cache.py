@@ -35,8 +35,10 @@ import json
 import marshal
 import mmap
 import os
+import sys
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -360,16 +362,42 @@ class PageCache:
             self.stats[key] += 1
 
 
+# Entries at least this large are mapped rather than read (a small one costs little to read whole) ...
+_MAP_MIN = 256 * 1024
+# ... while fewer than this many mappings are alive: before Python 3.13 each holds a file descriptor (mmap
+# dups it), and a resolution reads hundreds of pages (macOS allows a process 256 descriptors by default).
+_MAP_MAX = 64
+_mappings = [0]
+_mappings_lock = threading.Lock()
+
+
 def _mapped(path: Path) -> bytes | mmap.mmap:
-    """The entry's bytes, mapped where the platform allows: only the header and the releases the resolver
-    decodes are read from disk. Entries are replaced by rename, never rewritten in place, so a mapping
-    keeps the entry it opened while another run writes a new one. (Windows cannot rename over a mapped
-    file: it reads the entry whole.)"""
+    """The entry's bytes, mapped where the platform allows and the entry is large: only the header and the
+    releases the resolver decodes are read from disk. Entries are replaced by rename, never rewritten in
+    place, so a mapping keeps the entry it opened while another run writes a new one. (Windows cannot
+    rename over a mapped file: it reads the entry whole, as it does a small entry.)"""
     with open(path, "rb") as f:
-        if os.name != "posix":
-            return f.read()
         size = os.fstat(f.fileno()).st_size
-        return mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) if size else b""
+        if os.name != "posix" or size < _MAP_MIN:
+            return f.read()
+        if sys.version_info >= (3, 13):
+            return mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ, trackfd=False)
+        with _mappings_lock:
+            if _mappings[0] >= _MAP_MAX:
+                return f.read()
+            _mappings[0] += 1
+        try:
+            mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
+        except BaseException:
+            _unmapped()
+            raise
+        weakref.finalize(mapped, _unmapped)
+        return mapped
+
+
+def _unmapped() -> None:
+    with _mappings_lock:
+        _mappings[0] -= 1
 
 
 def body_digest(body: bytes) -> str:
