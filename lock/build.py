@@ -64,7 +64,7 @@ def sha256_of_local(url: str) -> str:
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
                left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
-               provided: Sequence[str] = ()) -> Lock:
+               provided: Sequence[str] = (), with_requirements: Sequence[str] = ()) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
@@ -127,6 +127,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
         variants=tuple(validate.comment(f"{plain} -> {variant}")
                        for plain, variant in sorted((variants or {}).items())),
         provided=tuple(validate.comment(p) for p in provided),
+        with_requirements=tuple(validate.comment(r) for r in with_requirements),
     )
 
 

@@ -206,9 +206,9 @@ def _indexes(old: Sequence[str], new: Sequence[str]) -> list[Change]:
 
 
 def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt: str | None = None,
-                   lock_dir: Path | None = None, without: Sequence[str] = ()) -> str:
+                   lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = ()) -> str:
     """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
-    header says the platform provides), for a shell (shlex.join)."""
+    header says the platform provides; ``with_``: what ``--with`` added), for a shell (shlex.join)."""
     argv = ["poncho-resolve", *paths, "-o", lock_path]
     if fmt == "json":
         argv += ["--format", "json"]
@@ -228,6 +228,8 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
         argv.append("--include-optional")
     for name in without:
         argv += ["--without", name]
+    for req in with_:
+        argv += ["--with", req]
     return shlex.join(argv)
 
 

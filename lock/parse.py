@@ -96,6 +96,7 @@ class LockedFile:
     left_out: dict[str, str | None] = field(default_factory=dict)
     variants: dict[str, str] = field(default_factory=dict)  # imported project -> binary variant locked for it
     provided: dict[str, str] = field(default_factory=dict)  # canonical name -> header text: left to the platform
+    with_requirements: tuple[str, ...] = ()  # added by --with on the command line (PEP 508 text)
 
     def note_provided(self, text: str) -> None:
         """One ``provided`` header value (``boto3==1.35.0``); an unreadable one is ignored, as a hand edit."""
@@ -104,6 +105,15 @@ class LockedFile:
         except InvalidRequirement:
             return
         self.provided[canonicalize_name(req.name)] = text
+
+    def note_with(self, text: str) -> None:
+        """One ``with`` header value (``gunicorn>=22``); an unreadable one is ignored, as a hand edit."""
+        try:
+            Requirement(text)
+        except InvalidRequirement:
+            return
+        if text not in self.with_requirements:
+            self.with_requirements += (text,)
 
     def note_left_out(self, text: str) -> None:
         """One ``left-out`` header value (PEP 508); an unreadable one is ignored, as a hand edit."""
@@ -169,14 +179,18 @@ def _read_json(p: Path, text: str) -> LockedFile:
     for e in lock.entries:
         out.add(LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
                             tuple(e.extras)))
-    _header_lists(out, lock.left_out, lock.variants, lock.provided)
+    _header_lists(out, lock.left_out, lock.variants, lock.provided, lock.with_requirements)
     return out
 
 
-def _header_lists(out: LockedFile, left_out: object, variants: object, provided: object = ()) -> None:
+def _header_lists(out: LockedFile, left_out: object, variants: object, provided: object = (),
+                  with_requirements: object = ()) -> None:
     for text in provided if isinstance(provided, (list, tuple)) else ():
         if isinstance(text, str):
             out.note_provided(text)
+    for text in with_requirements if isinstance(with_requirements, (list, tuple)) else ():
+        if isinstance(text, str):
+            out.note_with(text)
     for text in left_out if isinstance(left_out, (list, tuple)) else ():
         if isinstance(text, str):
             out.note_left_out(text)
@@ -238,7 +252,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
                      tuple(str(n) for n in notes) if isinstance(notes, list) else (), deps, targets)
     for entry in entries:
         out.add(entry)
-    _header_lists(out, header.get("left-out"), header.get("variants"), header.get("provided"))
+    _header_lists(out, header.get("left-out"), header.get("variants"), header.get("provided"), header.get("with"))
     return out
 
 
@@ -297,7 +311,8 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
     out.target = out.targets[0] if out.targets else None
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
-    _header_lists(out, header.get("left-out", []), header.get("variant", []), header.get("provided", []))
+    _header_lists(out, header.get("left-out", []), header.get("variant", []), header.get("provided", []),
+                  header.get("with", []))
     if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
         out.inputs = LockInputs(targets=tuple(out.targets), index_urls=out.index_urls,

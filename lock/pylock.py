@@ -144,6 +144,8 @@ def to_pylock(lock: Lock) -> Any:
         header["variants"] = list(lock.variants)
     if lock.provided:
         header["provided"] = list(lock.provided)
+    if lock.with_requirements:
+        header["with"] = list(lock.with_requirements)
     groups = sorted({g for e in lock.entries for g in e.groups})
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),

@@ -90,6 +90,9 @@ class Lock:
     variants: tuple[str, ...] = field(default=())
     # Left to the platform by --without, with what only they needed (resolver/provided.py): "boto3==1.35.0".
     provided: tuple[str, ...] = field(default=())
+    # Requirements added by --with on the command line ("gunicorn"): `check` and a flag-less re-lock add them
+    # again, as they do the header's target and indexes ([tool.poncho] with is read from pyproject instead).
+    with_requirements: tuple[str, ...] = field(default=())
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

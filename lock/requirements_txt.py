@@ -27,6 +27,7 @@ INPUT_LINES = (("requirement", "requirements"), ("constraint-file", "constraint_
 LEFT_OUT_PREFIX = "# left-out: "
 VARIANT_PREFIX = "# variant: "
 PROVIDED_PREFIX = "# provided: "
+WITH_PREFIX = "# with: "
 
 
 def render(lock: Lock) -> str:
@@ -44,6 +45,7 @@ def render(lock: Lock) -> str:
     lines += [f"{LEFT_OUT_PREFIX}{comment(req)}" for req in lock.left_out]
     lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
     lines += [f"{PROVIDED_PREFIX}{comment(p)}" for p in lock.provided]
+    lines += [f"{WITH_PREFIX}{comment(r)}" for r in lock.with_requirements]
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

@@ -373,6 +373,11 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
             changes["include_optional"] = inputs.include_optional
     if not options.without and locked.provided:  # `without` left these to the platform; flags and the table win
         changes["without"] = tuple(locked.provided)
+    if locked.with_requirements and not any(origin == "--with" for _, origin in options.with_requirements):
+        # `--with` added these when the lock was made; flags win, and the table's own entries stay as they are
+        table = {req for req, _ in options.with_requirements}
+        changes["with_requirements"] = (*options.with_requirements,
+                                        *((r, "--with") for r in locked.with_requirements if r not in table))
     return dataclasses.replace(options, **changes) if changes else options
 
 

@@ -326,7 +326,9 @@ class Pipeline:
         result.lock = build_lock(result.resolution, result.requirements.direct, self.options.index_urls, notes,
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)),
                                  left_out=[str(lo) for lo in plan.left_out], variants=plan.variants,
-                                 provided=[str(p) for p in provided])
+                                 provided=[str(p) for p in provided],
+                                 with_requirements=[r for r, origin in self.options.with_requirements
+                                                    if origin == "--with"])
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -504,7 +506,8 @@ class Pipeline:
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
-                                     self.options.without)
+                                     self.options.without,
+                                     [r for r, origin in self.options.with_requirements if origin == "--with"])
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
