@@ -64,7 +64,8 @@ def sha256_of_local(url: str) -> str:
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
                left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
-               provided: Sequence[str] = (), with_requirements: Sequence[str] = ()) -> Lock:
+               provided: Sequence[str] = (), with_requirements: Sequence[str] = (), exclude: Sequence[str] = (),
+               include_tests: bool = False) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
@@ -128,6 +129,8 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
                        for plain, variant in sorted((variants or {}).items())),
         provided=tuple(validate.comment(p) for p in provided),
         with_requirements=tuple(validate.comment(r) for r in with_requirements),
+        exclude=tuple(validate.comment(g) for g in exclude),
+        include_tests=include_tests,
     )
 
 

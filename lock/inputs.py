@@ -206,9 +206,11 @@ def _indexes(old: Sequence[str], new: Sequence[str]) -> list[Change]:
 
 
 def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt: str | None = None,
-                   lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = ()) -> str:
+                   lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = (),
+                   exclude: Sequence[str] = (), include_tests: bool = False) -> str:
     """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
-    header says the platform provides; ``with_``: what ``--with`` added), for a shell (shlex.join)."""
+    header says the platform provides; ``with_``, ``exclude``, ``include_tests``: what the flags added or
+    scoped), for a shell (shlex.join)."""
     argv = ["poncho-resolve", *paths, "-o", lock_path]
     if fmt == "json":
         argv += ["--format", "json"]
@@ -230,6 +232,10 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
         argv += ["--without", name]
     for req in with_:
         argv += ["--with", req]
+    for glob in exclude:
+        argv += ["--exclude", glob]
+    if include_tests:
+        argv.append("--include-tests")
     return shlex.join(argv)
 
 

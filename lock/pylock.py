@@ -146,6 +146,10 @@ def to_pylock(lock: Lock) -> Any:
         header["provided"] = list(lock.provided)
     if lock.with_requirements:
         header["with"] = list(lock.with_requirements)
+    if lock.exclude:
+        header["exclude"] = list(lock.exclude)
+    if lock.include_tests:
+        header["include-tests"] = True
     groups = sorted({g for e in lock.entries for g in e.groups})
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),

@@ -93,6 +93,9 @@ class Lock:
     # Requirements added by --with on the command line ("gunicorn"): `check` and a flag-less re-lock add them
     # again, as they do the header's target and indexes ([tool.poncho] with is read from pyproject instead).
     with_requirements: tuple[str, ...] = field(default=())
+    # The analysis scope the flags chose (--exclude GLOB, --include-tests): read back like with_requirements.
+    exclude: tuple[str, ...] = field(default=())
+    include_tests: bool = False
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

@@ -28,6 +28,7 @@ LEFT_OUT_PREFIX = "# left-out: "
 VARIANT_PREFIX = "# variant: "
 PROVIDED_PREFIX = "# provided: "
 WITH_PREFIX = "# with: "
+EXCLUDE_PREFIX = "# exclude: "
 
 
 def render(lock: Lock) -> str:
@@ -46,6 +47,9 @@ def render(lock: Lock) -> str:
     lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
     lines += [f"{PROVIDED_PREFIX}{comment(p)}" for p in lock.provided]
     lines += [f"{WITH_PREFIX}{comment(r)}" for r in lock.with_requirements]
+    lines += [f"{EXCLUDE_PREFIX}{comment(g)}" for g in lock.exclude]
+    if lock.include_tests:
+        lines.append("# include-tests: true")
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

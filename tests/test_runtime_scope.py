@@ -146,9 +146,12 @@ def test_map_with_extras_locks_the_extra_and_the_header_records_with_and_without
                "dask.distributed=dask[distributed]", "--with", "gunicorn", "--without", "boto3", cwd=served)
     assert same.returncode == 0, same.stdout + same.stderr
     other = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, cwd=served)
-    # The header's `# provided: boto3` says the platform provides it, so check takes `without` from the lock.
-    assert other.returncode == 1 and "PR001 boto3" not in other.stdout and "PR003 gunicorn" in other.stdout
-    assert "# provided: boto3" in text
+    # The header's `# provided: boto3`, `# with: gunicorn` and `# map:` lines are the lock's contract, so check
+    # takes them from the lock when no flag says otherwise (tests/test_with_recorded.py).
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert "# provided: boto3" in text and "# with: gunicorn" in text
+    dropped = run("check", "app", "--lock", "env.lock", "--index-url", index_server.url, "--with", "dask", cwd=served)
+    assert dropped.returncode == 1 and "PR003 gunicorn" in dropped.stdout  # a --with given again wins
 
 
 def test_map_without_extras_locks_only_the_base(served, index_server):

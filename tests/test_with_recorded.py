@@ -82,3 +82,43 @@ def test_with_given_to_check_wins_over_the_header(app, index_server):
     assert made.returncode == 0, made.stderr
     other = run("check", ".", "--lock", "env.lock", "--with", "PyYAML", cwd=app)
     assert other.returncode == 1 and "PR003 fastjson" in other.stdout + other.stderr
+
+
+@pytest.mark.parametrize(("out", "fmt"), FORMATS)
+def test_the_scope_flags_are_recorded_too(app, index_server, out, fmt):
+    """--exclude and --include-tests decide which files are analyzed, so which requirements the lock holds:
+    without them, check called the tests' requirement unused and a tool's import missing."""
+    (app / "tests").mkdir()
+    (app / "tests" / "test_main.py").write_text("import fastjson\n")
+    (app / "tools").mkdir()
+    (app / "tools" / "gen.py").write_text("import speedups\n")
+    maps = ("--map", "fastjson=fastjson", "--map", "speedups=speedups")
+    made = run(".", "--index-url", index_server.url, "--target", LINUX, "--include-tests", "--exclude", "tools",
+               *maps, *fmt, "-o", out, cwd=app)
+    assert made.returncode == 0, made.stderr
+    locked = read_lock(app / out)
+    assert locked.exclude == ("tools",) and locked.include_tests
+    assert locked.entries["fastjson"].direct and not locked.entries["speedups"].direct
+    ok = run("check", ".", "--lock", out, *maps, cwd=app)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    again = run(".", "-o", out, *fmt, *maps, cwd=app)
+    assert again.returncode == 0, again.stderr
+    relocked = read_lock(app / out)
+    assert relocked.exclude == ("tools",) and relocked.include_tests and "fastjson" in relocked.entries
+    (app / "main.py").write_text("import yaml\nimport missing_thing\n")
+    stale = run("check", ".", "--lock", out, *maps, "--map", "missing_thing=speedups", cwd=app)
+    assert stale.returncode == 1
+    assert "--exclude tools --include-tests" in stale.stdout + stale.stderr  # the printed re-lock command
+
+
+def test_without_the_scope_record_check_disagrees(app, index_server):
+    (app / "tests").mkdir()
+    (app / "tests" / "test_main.py").write_text("import fastjson\n")
+    maps = ("--map", "fastjson=fastjson")
+    made = run(".", "--index-url", index_server.url, "--target", LINUX, "--include-tests", *maps, "-o", "env.lock",
+               cwd=app)
+    assert made.returncode == 0, made.stderr
+    text = (app / "env.lock").read_text()
+    (app / "bare.lock").write_text(text.replace("# include-tests: true\n", ""))
+    stale = run("check", ".", "--lock", "bare.lock", *maps, cwd=app)
+    assert stale.returncode == 1 and "PR003 fastjson" in stale.stdout + stale.stderr

@@ -73,7 +73,8 @@ class Options:
     allow_fallback: bool = False  # lock an older release when the index fails to serve the newest
     pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
     # Settings the user chose (flags or [tool.poncho]) rather than this machine's defaults and pip
-    # configuration: "python", "platform", "index_urls", "constraints", "mappings", "include_optional".
+    # configuration: "python", "platform", "index_urls", "constraints", "mappings", "include_optional",
+    # "include_tests".
     # `check` and a re-lock onto an existing lock take the others from the lock's header (adopt_header).
     explicit: frozenset[str] = frozenset()
     ignore: tuple[str, ...] = ()  # check findings to silence: "PR003" or "PR001:boto3"
@@ -89,7 +90,9 @@ class Options:
     prefer_installed: str | None = None
     constraint_files: tuple[str, ...] = ()  # where ``constraints`` came from (pip, [tool.poncho], -c): the header
     exclude: tuple[str, ...] = ()  # --exclude GLOB and [tool.poncho] exclude: files left out of the analysis
+    exclude_flags: tuple[str, ...] = ()  # the --exclude part: recorded in the lock's header (# exclude:)
     include_tests: bool = False  # analyze tests, docs, examples, setup.py too (left out by default)
+    include_tests_flag: bool = False  # ... because --include-tests said so: recorded in the lock's header
     # --with REQ / [tool.poncho] with: (PEP 508 requirement, who asked) pairs locked whatever imports them
     with_requirements: tuple[tuple[str, str], ...] = ()
     without: tuple[str, ...] = ()  # --without NAME / [tool.poncho] without: never locked as direct
@@ -276,7 +279,9 @@ def load_options(
                                                              or project.get("extra-index-urls"))),
                                          ("constraints", bool(constraint_files or project_constraints)),
                                          ("mappings", bool(mappings)),
-                                         ("include_optional", optional_given)) if given}
+                                         ("include_optional", optional_given),
+                                         ("include_tests", include_tests is not None
+                                          or project.get("include-tests") is not None)) if given}
     _typed(project, "first-party", list, pyproject)  # the analyzer reads it; a bad value is the same error here
     all_constraint_files = [*pip.constraints, *project_constraints, *constraint_files]
     options = Options(
@@ -307,6 +312,8 @@ def load_options(
         only_binary=only_binary,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
         exclude=(*(_typed(project, "exclude", list, pyproject) or ()), *exclude),
+        exclude_flags=tuple(exclude),
+        include_tests_flag=include_tests is True,
         include_tests=bool(_typed(project, "include-tests", bool, pyproject)) if include_tests is None
         else include_tests,
         with_requirements=(*_with(_typed(project, "with", list, pyproject) or (), f"{pyproject}: [tool.poncho] with",
@@ -373,6 +380,11 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
             changes["include_optional"] = inputs.include_optional
     if not options.without and locked.provided:  # `without` left these to the platform; flags and the table win
         changes["without"] = tuple(locked.provided)
+    if locked.exclude and not options.exclude_flags:  # --exclude shaped the lock; flags given again win
+        changes["exclude"] = (*options.exclude, *(g for g in locked.exclude if g not in options.exclude))
+        changes["exclude_flags"] = locked.exclude
+    if locked.include_tests and "include_tests" not in given:
+        changes["include_tests"] = changes["include_tests_flag"] = True
     if locked.with_requirements and not any(origin == "--with" for _, origin in options.with_requirements):
         # `--with` added these when the lock was made; flags win, and the table's own entries stay as they are
         table = {req for req, _ in options.with_requirements}

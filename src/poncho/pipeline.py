@@ -328,7 +328,9 @@ class Pipeline:
                                  left_out=[str(lo) for lo in plan.left_out], variants=plan.variants,
                                  provided=[str(p) for p in provided],
                                  with_requirements=[r for r, origin in self.options.with_requirements
-                                                    if origin == "--with"])
+                                                    if origin == "--with"],
+                                 exclude=self.options.exclude_flags,
+                                 include_tests=self.options.include_tests_flag)
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -507,7 +509,8 @@ class Pipeline:
         current = self.lock_inputs(result, lock_dir, locked.entries)
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
                                      self.options.without,
-                                     [r for r, origin in self.options.with_requirements if origin == "--with"])
+                                     [r for r, origin in self.options.with_requirements if origin == "--with"],
+                                     self.options.exclude_flags, self.options.include_tests_flag)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
