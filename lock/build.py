@@ -65,7 +65,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
                left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
                provided: Sequence[str] = (), with_requirements: Sequence[str] = (), exclude: Sequence[str] = (),
-               include_tests: bool = False) -> Lock:
+               include_tests: bool = False, only_binary: bool = False) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
@@ -131,6 +131,7 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
         with_requirements=tuple(validate.comment(r) for r in with_requirements),
         exclude=tuple(validate.comment(g) for g in exclude),
         include_tests=include_tests,
+        only_binary=only_binary,
     )
 
 

@@ -207,7 +207,7 @@ def _indexes(old: Sequence[str], new: Sequence[str]) -> list[Change]:
 
 def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt: str | None = None,
                    lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = (),
-                   exclude: Sequence[str] = (), include_tests: bool = False) -> str:
+                   exclude: Sequence[str] = (), include_tests: bool = False, only_binary: bool = False) -> str:
     """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
     header says the platform provides; ``with_``, ``exclude``, ``include_tests``: what the flags added or
     scoped), for a shell (shlex.join)."""
@@ -236,6 +236,8 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
         argv += ["--exclude", glob]
     if include_tests:
         argv.append("--include-tests")
+    if only_binary:
+        argv.append("--only-binary")
     return shlex.join(argv)
 
 

@@ -53,7 +53,7 @@ def load_lock(path: str | Path) -> Lock:
                 left_out=tuple(f"{k}; {m}" if m else k for k, m in locked.left_out.items()),
                 variants=tuple(f"{k} -> {v}" for k, v in locked.variants.items()),
                 provided=tuple(locked.provided.values()), with_requirements=locked.with_requirements,
-                exclude=locked.exclude, include_tests=locked.include_tests)
+                exclude=locked.exclude, include_tests=locked.include_tests, only_binary=locked.only_binary)
 
 
 def needs_urls(lock: Lock) -> bool:

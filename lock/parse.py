@@ -99,6 +99,7 @@ class LockedFile:
     with_requirements: tuple[str, ...] = ()  # added by --with on the command line (PEP 508 text)
     exclude: tuple[str, ...] = ()  # --exclude globs the lock was made with
     include_tests: bool = False  # made with --include-tests
+    only_binary: bool = False  # made with --only-binary
 
     def note_provided(self, text: str) -> None:
         """One ``provided`` header value (``boto3==1.35.0``); an unreadable one is ignored, as a hand edit."""
@@ -182,14 +183,16 @@ def _read_json(p: Path, text: str) -> LockedFile:
         out.add(LockedEntry(e.name, e.version, e.marker, [a.sha256 for a in e.artifacts], list(e.via), 0, e.direct,
                             tuple(e.extras)))
     _header_lists(out, lock.left_out, lock.variants, lock.provided, lock.with_requirements, lock.exclude,
-                  lock.include_tests)
+                  lock.include_tests, lock.only_binary)
     return out
 
 
 def _header_lists(out: LockedFile, left_out: object, variants: object, provided: object = (),
-                  with_requirements: object = (), exclude: object = (), include_tests: object = False) -> None:
+                  with_requirements: object = (), exclude: object = (), include_tests: object = False,
+                  only_binary: object = False) -> None:
     out.exclude = tuple(g for g in exclude if isinstance(g, str) and g) if isinstance(exclude, (list, tuple)) else ()
     out.include_tests = include_tests is True
+    out.only_binary = only_binary is True
     for text in provided if isinstance(provided, (list, tuple)) else ():
         if isinstance(text, str):
             out.note_provided(text)
@@ -258,7 +261,7 @@ def _read_pylock(p: Path, text: str) -> LockedFile:
     for entry in entries:
         out.add(entry)
     _header_lists(out, header.get("left-out"), header.get("variants"), header.get("provided"), header.get("with"),
-                  header.get("exclude"), header.get("include-tests"))
+                  header.get("exclude"), header.get("include-tests"), header.get("only-binary"))
     return out
 
 
@@ -318,7 +321,8 @@ def _read_requirements(p: Path, text: str) -> LockedFile:
     out.index_urls = tuple((header.get("index") or [""])[0].split()) or tuple(header.get("option-index", ()))
     out.notes = tuple(header.get("NOTE", ()))
     _header_lists(out, header.get("left-out", []), header.get("variant", []), header.get("provided", []),
-                  header.get("with", []), header.get("exclude", []), header.get("include-tests") == ["true"])
+                  header.get("with", []), header.get("exclude", []), header.get("include-tests") == ["true"],
+                  header.get("only-binary") == ["true"])
     if out.generated_by_poncho and out.pins_digest is not None:  # older headers had no inputs (nor this line)
         fields = {attr: tuple(header.get(key, ())) for key, attr in INPUT_LINES}
         out.inputs = LockInputs(targets=tuple(out.targets), index_urls=out.index_urls,

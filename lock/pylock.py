@@ -150,6 +150,8 @@ def to_pylock(lock: Lock) -> Any:
         header["exclude"] = list(lock.exclude)
     if lock.include_tests:
         header["include-tests"] = True
+    if lock.only_binary:
+        header["only-binary"] = True
     groups = sorted({g for e in lock.entries for g in e.groups})
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),

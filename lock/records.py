@@ -96,6 +96,7 @@ class Lock:
     # The analysis scope the flags chose (--exclude GLOB, --include-tests): read back like with_requirements.
     exclude: tuple[str, ...] = field(default=())
     include_tests: bool = False
+    only_binary: bool = False  # --only-binary: a flag-less re-lock keeps refusing sdist-only pins
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

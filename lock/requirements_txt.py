@@ -50,6 +50,8 @@ def render(lock: Lock) -> str:
     lines += [f"{EXCLUDE_PREFIX}{comment(g)}" for g in lock.exclude]
     if lock.include_tests:
         lines.append("# include-tests: true")
+    if lock.only_binary:
+        lines.append("# only-binary: true")
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

@@ -122,3 +122,28 @@ def test_without_the_scope_record_check_disagrees(app, index_server):
     (app / "bare.lock").write_text(text.replace("# include-tests: true\n", ""))
     stale = run("check", ".", "--lock", "bare.lock", *maps, cwd=app)
     assert stale.returncode == 1 and "PR003 fastjson" in stale.stdout + stale.stderr
+
+
+def test_only_binary_is_recorded_so_an_upgrade_keeps_refusing_sdists(index_server, tmp_path):
+    """``--only-binary`` prefers an older wheel to the newest sdist; a flag-less ``--upgrade`` re-lock reads the
+    header's ``# only-binary: true`` and keeps doing so, where without it the sdist came back."""
+    from support.wheels import build_sdist, build_wheel
+
+    w = tmp_path / "w"
+    index_server.add(build_wheel(w, "purelib", "1.0"))
+    index_server.add(build_sdist(w, "purelib", "2.0"))
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "main.py").write_text("import purelib\n")
+    made = run(".", "--index-url", index_server.url, "--target", LINUX, "--map", "purelib=purelib", "--only-binary",
+               "-o", "env.lock", cwd=root)
+    assert made.returncode == 0, made.stderr
+    text = (root / "env.lock").read_text()
+    assert "purelib==1.0" in text and "# only-binary: true\n" in text
+    upgraded = run(".", "-o", "env.lock", "--upgrade", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "purelib==1.0" in (root / "env.lock").read_text() and read_lock(root / "env.lock").only_binary
+    (root / "bare.lock").write_text(text.replace("# only-binary: true\n", ""))
+    bare = run(".", "-o", "bare.lock", "--upgrade", cwd=root)
+    assert bare.returncode == 0, bare.stderr
+    assert "purelib==2.0" in (root / "bare.lock").read_text()  # the record is what kept the wheel

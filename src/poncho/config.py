@@ -74,7 +74,7 @@ class Options:
     pyproject: Path | None = None  # the analyzed project's pyproject.toml ([tool.poncho.mapping])
     # Settings the user chose (flags or [tool.poncho]) rather than this machine's defaults and pip
     # configuration: "python", "platform", "index_urls", "constraints", "mappings", "include_optional",
-    # "include_tests".
+    # "include_tests", "only_binary".
     # `check` and a re-lock onto an existing lock take the others from the lock's header (adopt_header).
     explicit: frozenset[str] = frozenset()
     ignore: tuple[str, ...] = ()  # check findings to silence: "PR003" or "PR001:boto3"
@@ -98,6 +98,7 @@ class Options:
     without: tuple[str, ...] = ()  # --without NAME / [tool.poncho] without: never locked as direct
     with_module_imports: bool = False  # a function entry also locks its module's top-level imports
     only_binary: bool = False  # a pin that has only an sdist for the target is an error (exit 5), not a warning
+    only_binary_flag: bool = False  # ... because --only-binary said so: recorded in the lock's header
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -270,6 +271,8 @@ def load_options(
     optional_given = include_optional is not None or project.get("include-optional") is not None
     if include_optional is None:
         include_optional = bool(_typed(project, "include-optional", bool, pyproject))
+    only_binary_given = only_binary is not None or project.get("only-binary") is not None
+    only_binary_flag = only_binary is True
     if only_binary is None:
         only_binary = bool(_typed(project, "only-binary", bool, pyproject))
     explicit = {name for name, given in (("python", any(p[0] is not None for p in parts)),
@@ -281,7 +284,8 @@ def load_options(
                                          ("mappings", bool(mappings)),
                                          ("include_optional", optional_given),
                                          ("include_tests", include_tests is not None
-                                          or project.get("include-tests") is not None)) if given}
+                                          or project.get("include-tests") is not None),
+                                         ("only_binary", only_binary_given)) if given}
     _typed(project, "first-party", list, pyproject)  # the analyzer reads it; a bad value is the same error here
     all_constraint_files = [*pip.constraints, *project_constraints, *constraint_files]
     options = Options(
@@ -310,6 +314,7 @@ def load_options(
         prefer_installed=prefer_installed,
         with_module_imports=with_module_imports,
         only_binary=only_binary,
+        only_binary_flag=only_binary_flag,
         ignore=_ignores([*_check_table(project, pyproject).get("ignore", []), *ignore], pyproject),
         exclude=(*(_typed(project, "exclude", list, pyproject) or ()), *exclude),
         exclude_flags=tuple(exclude),
@@ -385,6 +390,8 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
         changes["exclude_flags"] = locked.exclude
     if locked.include_tests and "include_tests" not in given:
         changes["include_tests"] = changes["include_tests_flag"] = True
+    if locked.only_binary and "only_binary" not in given:
+        changes["only_binary"] = changes["only_binary_flag"] = True
     if locked.with_requirements and not any(origin == "--with" for _, origin in options.with_requirements):
         # `--with` added these when the lock was made; flags win, and the table's own entries stay as they are
         table = {req for req, _ in options.with_requirements}

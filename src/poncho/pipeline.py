@@ -330,7 +330,8 @@ class Pipeline:
                                  with_requirements=[r for r, origin in self.options.with_requirements
                                                     if origin == "--with"],
                                  exclude=self.options.exclude_flags,
-                                 include_tests=self.options.include_tests_flag)
+                                 include_tests=self.options.include_tests_flag,
+                                 only_binary=self.options.only_binary_flag)
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -510,7 +511,8 @@ class Pipeline:
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
                                      self.options.without,
                                      [r for r, origin in self.options.with_requirements if origin == "--with"],
-                                     self.options.exclude_flags, self.options.include_tests_flag)
+                                     self.options.exclude_flags, self.options.include_tests_flag,
+                                     self.options.only_binary_flag)
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
