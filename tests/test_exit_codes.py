@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,29 @@ def test_6_a_remote_index_without_hashes(project, served):
     assert proc.returncode == ExitCode.INDEX == 6, proc.stderr
     assert "no sha256" in proc.stderr and "PyYAML-6.0" in proc.stderr.replace("pyyaml", "PyYAML")
     assert not (project / "env.lock").exists()
+
+
+def test_6_a_damaged_cached_page_is_removed_and_the_next_run_succeeds(project, served, tmp_path):
+    """A project page in the cache whose release bytes fail their checksum (damaged on disk): the run stops
+    with exit 6 naming the page, writes no lock, and removes the entry, so the next run fetches it again."""
+    import os
+
+    cache = Path(os.environ["PONCHO_CACHE_DIR"])
+    first = run("job.py", "--index-url", served.url, "-o", "env.lock", cwd=project)
+    assert first.returncode == 0, first.stderr
+    (project / "env.lock").unlink()
+    shutil.rmtree(cache / "resolutions")  # so the next run reads the pages, not its stored answer
+    [entry] = (cache / "pages-v3").rglob("pyyaml.page")
+    data = bytearray(entry.read_bytes())
+    data[-5] ^= 1  # inside the only release's entries
+    entry.write_bytes(bytes(data))
+    damaged = run("job.py", "--index-url", served.url, "-o", "env.lock", "--offline", cwd=project)
+    assert damaged.returncode == ExitCode.INDEX == 6, damaged.stderr
+    assert f"{served.url}pyyaml/" in damaged.stderr and "damaged" in damaged.stderr
+    assert "Traceback" not in damaged.stderr and not (project / "env.lock").exists() and not entry.exists()
+    again = run("job.py", "--index-url", served.url, "-o", "env.lock", cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert "PyYAML==6.0" in (project / "env.lock").read_text() and entry.exists()
 
 
 def test_0_a_file_index_without_hashes_gets_them_computed(project, tmp_path):
