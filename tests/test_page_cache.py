@@ -220,3 +220,30 @@ def test_large_entries_are_mapped_but_never_hold_more_than_a_few_file_descriptor
 
     gc.collect()
     assert len(os.listdir(fd_dir)) <= before  # the mappings closed with their pages
+
+
+def test_a_mapped_entry_replaced_by_another_run_still_reads_as_it_was_opened(tmp_path):
+    """Entries are replaced by rename (another run refreshing the page), never rewritten in place: a page this
+    run opened keeps reading its own bytes, and the next open sees the new entry."""
+    from poncho.fileio import write_cache_entry
+    from poncho.net import IndexFile, page_cache
+
+    def entry(versions: range) -> bytes:
+        files = [IndexFile(f"big-{v}.{p}-py3-none-any.whl", f"https://files.example/{'x' * 150}/{v}.{p}.whl",
+                           {"sha256": "a" * 64}) for v in versions for p in range(40)]
+        return CompactPage.from_files(canonicalize_name("big"), "https://example/simple/big/", "d", files).serialize()
+
+    old, new = entry(range(40)), entry(range(100, 140))
+    assert min(len(old), len(new)) >= page_cache._MAP_MIN
+    cache = PageCache(tmp_path)
+    path = cache.path("https://example/simple/", canonicalize_name("big"))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(old)
+    opened = cache.load("https://example/simple/", canonicalize_name("big"), fresh_only=False)
+    assert opened is not None
+    assert write_cache_entry(path, new, "project page")  # another run's refresh
+    assert sorted({f.filename.split("-")[1] for f in opened.files()}) == sorted(f"{v}.{p}" for v in range(40)
+                                                                               for p in range(40))
+    reopened = cache.load("https://example/simple/", canonicalize_name("big"), fresh_only=False)
+    assert reopened is not None and reopened.files()[0].filename.startswith("big-1")
+    assert {f.filename.split("-")[1].split(".")[0] for f in reopened.files()} == {str(v) for v in range(100, 140)}
