@@ -8,15 +8,18 @@ release (the version text in each filename), and a release's rows become
 
 On disk (``pages-v3/<index digest>/<project>.page``, written atomically) an
 entry is one frame line (layout, a CRC-32 of the header, the lengths of the
-header and of what follows it), a header (the sha256 of the page body it was parsed
-from, the page URL, and per release: version text, all-yanked flag, where its
-rows are and their CRC-32; stored with :mod:`marshal`, which reads a botocore
-header several times faster than ``json``), then the entries of each release. A reader maps
-the entry (``mmap``) and checks a release's CRC only when it decodes that
-release: an offline lock touches a few hundred kilobytes of a 50 MB cache
-instead of reading and checking all of it. Releases are written newest first, and the header's
-``valid`` says how many lead with a valid version (:meth:`CompactPage.newest_first`):
-a reader builds a ``Version`` only for the releases the resolver looks at. The entry is *keyed by the body's
+header and of what follows it), a header (the sha256 of the page body it was
+parsed from, the page URL, and per release: version text, all-yanked flag,
+where its entries are and their CRC-32; stored with :mod:`marshal`, which
+reads a botocore header several times faster than ``json``), then the
+entries of each release: a ``json`` page's as the JSON text the index sent
+(never decoded to be written), a ``rows`` page's with :mod:`marshal`. A large
+entry is mapped (``mmap``) and a release's CRC is checked only when that
+release is decoded: an offline lock touches a few hundred kilobytes of a
+50 MB cache instead of reading and checking all of it. Releases are written
+newest first, and the header's ``valid`` says how many lead with a valid
+version (:meth:`CompactPage.newest_first`): a reader builds a ``Version`` only
+for the releases the resolver looks at. The entry is *keyed by the body's
 digest*: a refetched page whose bytes are unchanged reuses the entry without
 decoding anything; a changed page is parsed again and the entry rewritten.
 Its modification time is when the page was last fetched, which is how page
@@ -24,8 +27,7 @@ freshness is judged, since the index sends no caching headers. An entry that
 is truncated, foreign or has a damaged header reads as a miss and is
 rewritten; a release whose bytes fail their CRC when decoded is
 :class:`~poncho.errors.DamagedCache`: the entry is removed (the next run
-fetches the page again) and nothing is written. A release's entries are
-stored with :mod:`marshal` (see ``ReleaseRows.entries``).
+fetches the page again) and nothing is written.
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ from .index_file import IndexFile, checked, from_json
 
 # The layout's version, in the directory and each entry's frame: bump both when what an entry holds changes
 # (v2: a split JSON release is stored as marshal(bytes of its JSON text), not marshal(list); v3: a CRC per
-# release instead of one over the entry), so an older poncho sharing the cache directory keeps its own
-# entries, and an entry of another layout reads as a miss.
+# release instead of one over the entry, a marshal header, and a JSON release as its bare text), so an older
+# poncho sharing the cache directory keeps its own entries, and an entry of another layout reads as a miss.
 PAGE_CACHE = "pages-v3"
 _MAGIC = b"poncho-page-3"
 
@@ -130,11 +132,14 @@ class ReleaseRows:
         return f"ReleaseRows({self.version!r}, {self.yanked!r}, {self.entries()!r})"
 
     def entries(self) -> list:
-        """The entries as stored. ``marshal`` (lists, dicts, strings, numbers: what JSON gives) writes a
-        page about 8 times faster than ``json``; it only ever reads bytes that passed their CRC."""
+        """The entries as stored: a ``json`` release's JSON text, a ``rows`` release's ``marshal`` data (lists
+        and strings: it writes about 8 times faster than ``json``), only ever read after their CRC passed."""
         stored = self._stored
         if isinstance(stored, memoryview):
-            stored = marshal.loads(self._checked(stored))  # a list, or JSON text (else _decode fails)
+            stored = self._checked(stored)
+            if self._kind != "json":
+                return marshal.loads(stored)  # a list (else _decode fails)
+            stored = bytes(stored)
         if isinstance(stored, bytes):
             return _json_entries(stored, self._page_url)
         return stored
@@ -149,11 +154,17 @@ class ReleaseRows:
             raise DamagedCache(self._page_url, str(self._entry or "the page cache"))
         return view
 
-    def stored(self) -> bytes:
-        """The bytes ``serialize`` writes for this release (never decoding JSON text to write it)."""
-        if isinstance(self._stored, memoryview):
-            return bytes(self._checked(self._stored))  # already marshal data, as read from an entry
-        return marshal.dumps(self._stored)
+    def stored(self) -> bytes | memoryview:
+        """The bytes ``serialize`` writes for this release: a ``json`` release's JSON text as the index sent
+        it (never decoded to be written), a ``rows`` release's ``marshal`` data."""
+        stored = self._stored
+        if isinstance(stored, memoryview):
+            return self._checked(stored)  # as read from an entry
+        if self._kind != "json":
+            return marshal.dumps(stored)
+        if isinstance(stored, bytes):
+            return stored
+        return json.dumps(stored, separators=(",", ":")).encode()  # decoded entries (not PyPI's layout)
 
     def load(self) -> tuple[IndexFile, ...]:
         files = _decode(self._kind, self.entries(), self._page_url)
@@ -266,7 +277,7 @@ class CompactPage:
         valid = self.newest_first()
         header: dict = {"digest": self.digest, "url": self.url, "name": self.name, "kind": self.kind,
                         "other": self.other, "releases": [], "valid": valid}
-        chunks: list[bytes] = []
+        chunks: list[bytes | memoryview] = []
         offset = 0
         for r in self.releases:
             chunk = r.stored()
@@ -274,7 +285,8 @@ class CompactPage:
             chunks.append(chunk)
             offset += len(chunk)
         head = marshal.dumps(header)
-        return b"%s %08x %d %d\n%s%s" % (_MAGIC, zlib.crc32(head), len(head), offset, head, b"".join(chunks))
+        frame = b"%s %08x %d %d\n" % (_MAGIC, zlib.crc32(head), len(head), offset)
+        return b"".join((frame, head, *chunks))  # one copy of a page that can weigh tens of megabytes
 
     @classmethod
     def deserialize(cls, raw: bytes | mmap.mmap, entry: Path | None = None) -> CompactPage | None:
