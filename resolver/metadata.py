@@ -93,6 +93,8 @@ class DistMetadata:
     requires_python: SpecifierSet | None
     provides_extras: frozenset[str]
     warnings: tuple[str, ...] = ()
+    #: Requires-Dist lines packaging cannot parse: pip (>= 24.1) and uv pass over such a release.
+    invalid_requires_dist: tuple[str, ...] = ()
 
 
 #: What the email parser makes of METADATA, before the resolver's own parsing: (name, version, Requires-Dist
@@ -127,18 +129,20 @@ def metadata_of(fields: Fields, origin: str) -> DistMetadata:
         raise BadResponse(origin, f"metadata has an invalid Version {version_text!r}",
                           kind=Reason.BAD_METADATA) from exc
     reqs: list[Requirement] = []
+    invalid: list[str] = []
     for line in requires_dist:
         try:
             reqs.append(Requirement(line))
         except InvalidRequirement as exc:
             warnings.append(f"{origin}: ignoring invalid Requires-Dist {line!r}: {exc}")
+            invalid.append(line)
     try:
         requires_python = SpecifierSet(rp) if rp else None
     except InvalidSpecifier:
         warnings.append(f"{origin}: ignoring invalid Requires-Python {rp!r}")
         requires_python = None
     extras = frozenset(canonicalize_name(e) for e in provides_extra)
-    return DistMetadata(name, version, tuple(reqs), requires_python, extras, tuple(warnings))
+    return DistMetadata(name, version, tuple(reqs), requires_python, extras, tuple(warnings), tuple(invalid))
 
 
 _PARSED_MAGIC = b"poncho-parsed-1"

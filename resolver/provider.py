@@ -57,6 +57,11 @@ def split_identifier(identifier: str) -> tuple[NormalizedName, frozenset[str]]:
     return NormalizedName(identifier), frozenset()
 
 
+#: uv's batch prefetch (uv-resolver ``BatchPrefetcher``): once this many releases of one project were tried,
+#: then every :data:`BATCH_EVERY` more, the metadata of up to :data:`BATCH_MAX` older ones is fetched at once.
+BATCH_AFTER = (5, 10, 20)
+BATCH_EVERY = 20
+BATCH_MAX = 50
 #: After this many conflicts a project is decided before unconflicted ones (uv's PubGrub "conflict early").
 CONFLICTS_FIRST = 5
 #: After this many dead ends a project whose requirement keeps rejecting others' candidates is decided
@@ -109,6 +114,10 @@ class Provider(AbstractProvider):
         # resolve()). A release that needs a project outside them can never be pinned (:meth:`_root_clash`).
         self.roots: dict[str, list[Requirement]] = {}
         self._constraint_roots: set[int] = set()  # ids of the roots that come from --constraint
+        # Releases tried per project, over every find_matches call, and the count at its last batch prefetch.
+        self._tried: dict[str, set[Version]] = {}
+        self._batched: dict[str, int] = {}
+        self._never: set[tuple[str, frozenset[str], Version]] = set()  # (name, extras, version) passed over
         self.rejections = 0  # candidates resolvelib rejected, over every restart (bounded by resolve())
         self.max_rejections = math.inf
 
@@ -281,26 +290,79 @@ class Provider(AbstractProvider):
                 ahead = next(installable, None)
                 if ahead is not None:
                     self.repository.prefetch_metadata(ahead)
-            try:
-                meta = self.repository.metadata(release)
-            except (IndexProblem, LookupError) as exc:
-                if isinstance(exc, IndexProblem) and not _is_per_file_problem(exc):
-                    raise
-                self.rejected.setdefault(name, []).append(f"{release.version}: {exc}")
-                self.unreadable.setdefault(name, {})[release.version] = exc
+            if (name, extras, release.version) in self._never:  # passed over before, for good
                 continue
-            self.metadata_warnings.extend(meta.warnings)
-            if meta.requires_python is not None and not self.target.allows_python(meta.requires_python):
-                self.rejected.setdefault(name, []).append(
-                    f"{release.version}: requires Python {meta.requires_python}")
-                continue
-            clash = self._root_clash(name, meta, extras)
-            if clash is not None:
-                whose = ("it is constrained to " + str(clash[1].specifier) + " by --constraint"
-                         if id(clash[1]) in self._constraint_roots else f"you asked for {clash[1]}")
-                self.rejected.setdefault(name, []).append(f"{release.version}: requires {clash[0]}, but {whose}")
+            self._note_tried(release, releases, allow_pre)
+            note = self._passed_over(release, extras)
+            if note is not None:
+                self.rejected.setdefault(name, []).append(f"{release.version}: {note}")
+                self._never.add((name, extras, release.version))
                 continue
             yield Candidate(release, extras)
+
+    def _passed_over(self, release: Release, extras: frozenset[str]) -> str | None:
+        """Why ``release`` can never be pinned in this resolution, else None: its metadata cannot be read or
+        is invalid, its Requires-Python excludes the target, or it needs what the user's requirements rule
+        out. None of these changes while the resolution runs, so the provider remembers the answer: walking
+        back through boto3 asked about each botocore release of a minor series once per boto3 release."""
+        try:
+            meta = self.repository.metadata(release)
+        except (IndexProblem, LookupError) as exc:
+            if isinstance(exc, IndexProblem) and not _is_per_file_problem(exc):
+                raise
+            self.unreadable.setdefault(release.name, {})[release.version] = exc
+            return str(exc)
+        if meta.invalid_requires_dist:
+            # Locking it without the dependency it spells wrong would break the install (boto3 1.2.0's
+            # "botocore>=1.3.0,<1.4.0'," left botocore out): passed over, as pip (>= 24.1) and uv do.
+            return f"invalid Requires-Dist {meta.invalid_requires_dist[0]!r}"
+        self.metadata_warnings.extend(meta.warnings)
+        if meta.requires_python is not None and not self.target.allows_python(meta.requires_python):
+            return f"requires Python {meta.requires_python}"
+        clash = self._root_clash(release.name, meta, extras)
+        if clash is not None:
+            whose = ("it is constrained to " + str(clash[1].specifier) + " by --constraint"
+                     if id(clash[1]) in self._constraint_roots else f"you asked for {clash[1]}")
+            return f"requires {clash[0]}, but {whose}"
+        return None
+
+    def _note_tried(self, release: Release, releases: Sequence[Release], allow_pre: bool) -> None:
+        """Fetch the metadata of a batch of older releases at once when a project's releases keep failing
+        (uv's ``BatchPrefetcher``).
+
+        Walking back through boto3 because every newer botocore caps python-dateutil below what was asked
+        for reads two thousand boto3 and botocore releases one at a time: each find_matches call for
+        botocore sees only the one or two releases its boto3 allows, so the next one is not known to be
+        needed until this one failed. Counting tries per project over every call, and fetching the next
+        older releases in order (within the user's requirements and constraints), keeps a dozen fetches
+        in flight instead of one. Nothing is decided differently; only the metadata arrives earlier.
+        """
+        name = release.name
+        tried = self._tried.setdefault(name, set())
+        tried.add(release.version)
+        n, last = len(tried), self._batched.get(name, 0)
+        if not (any(n >= t > last for t in BATCH_AFTER) or n - last >= BATCH_EVERY):
+            return
+        self._batched[name] = n
+        roots = [r.specifier for r in self.roots.get(name, ())]
+        wanted = min(n, BATCH_MAX)
+        lo, hi = 0, len(releases)  # releases are newest first: find where the older ones start
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if releases[mid].version >= release.version:
+                lo = mid + 1
+            else:
+                hi = mid
+        for i in range(lo, len(releases)):
+            older = releases[i]
+            if ((older.version.is_prerelease and not allow_pre) or older.yanked
+                    or not all(spec.contains(older.version, prereleases=True) for spec in roots)
+                    or not older.installable):
+                continue
+            self.repository.prefetch_metadata(older)
+            wanted -= 1
+            if wanted == 0:
+                break
 
     def set_roots(self, requirements: Iterable[Requirement]) -> None:
         """The requirements every solution meets: the user's (markers already evaluated) and constraints."""
@@ -391,17 +453,26 @@ def _matching(releases: Sequence[Release], specs: Sequence[SpecifierSet], bad: C
                 and (not r.yanked or yanked_ok)
                 and all(spec.contains(r.version, prereleases=True) for spec in specs))
 
+    start, floor = _window(releases, specs)
+
+    def window() -> Iterator[Release]:
+        for i in range(start, len(releases)):
+            r = releases[i]
+            if floor is not None and floor(r.version):
+                return
+            yield r
+
     def newest_first() -> Iterator[Release]:
         if allow_pre:
-            yield from (r for r in releases if fits(r, None))
+            yield from (r for r in window() if fits(r, None))
             return
         found = False
-        for r in releases:
+        for r in window():
             if fits(r, False):
                 found = True
                 yield r
         if not found:  # no final release fits: prereleases do (pip's rule)
-            yield from (r for r in releases if fits(r, True))
+            yield from (r for r in window() if fits(r, True))
 
     if preferred is None:
         yield from newest_first()
@@ -414,6 +485,46 @@ def _matching(releases: Sequence[Release], specs: Sequence[SpecifierSet], bad: C
             break
     yield from first
     yield from (r for r in newest_first() if r.version != preferred)
+
+
+def _window(releases: Sequence[Release], specs: Sequence[SpecifierSet]
+            ) -> tuple[int, Callable[[Version], bool] | None]:
+    """(the index of the newest release no upper bound rules out, a test for "this release and every older one
+    are below a lower bound"), for releases sorted newest first.
+
+    Walking back through boto3 asks for botocore once per boto3 release, each time with a window such as
+    ``>=1.44.7,<1.45``: testing every one of botocore's 2,400 releases against it for each of 2,000 boto3
+    releases was most of that walk's CPU. The window is found by bisection and the walk stops below it; what
+    is tested inside it is unchanged (:func:`_matching` still checks every specifier).
+    """
+    ceilings: list[tuple[str, Version]] = []  # "above the bound" is true for a prefix of the list
+    floors: list[tuple[str, Version]] = []  # "below the bound" is true for a suffix
+    for spec_set in specs:
+        for spec in spec_set:
+            op, text = spec.operator, spec.version
+            if op == "===" or text.endswith(".*"):
+                continue
+            if op in ("<", "<="):
+                ceilings.append((op, Version(text)))
+            elif op in (">=", "~=", "==", ">"):
+                floors.append((op, Version(text)))
+
+    def above(v: Version) -> bool:
+        # <=1.0 allows 1.0+local, which sorts above 1.0
+        return any(v >= b if op == "<" else v > b and (v.local is None or Version(v.public) > b)
+                   for op, b in ceilings)
+
+    def below(v: Version) -> bool:
+        return any(v <= b if op == ">" else v < b for op, b in floors)
+
+    lo, hi = 0, len(releases)
+    while ceilings and lo < hi:
+        mid = (lo + hi) // 2
+        if above(releases[mid].version):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo, (below if floors else None)
 
 
 def _is_per_file_problem(exc: IndexProblem) -> bool:

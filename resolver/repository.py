@@ -208,6 +208,7 @@ class SimpleRepository:
         self._meta: dict[tuple[str, str, str], Future[tuple[DistMetadata, int]]] = {}
         self._wanted: dict[str, list[Requirement]] = {}  # what was asked of a project, for speculation
         self._aimed: dict[str, Release] = {}  # the release whose metadata was fetched ahead, per project
+        self._unlikely: set[str] = set()  # projects no release fits every wanted requirement of (_likely)
         self._used_depth = 0  # the deepest answer the resolver has used: where its own questions start
         self._lock = threading.Lock()
         self._closed = False
@@ -223,6 +224,7 @@ class SimpleRepository:
         view._pages = {}  # releases are judged for the target
         view._wanted = {}
         view._aimed = {}
+        view._unlikely = set()
         return view
 
     def close(self) -> None:
@@ -336,12 +338,16 @@ class SimpleRepository:
         """The release the resolver will most likely try first: the newest final one that fits every
         requirement seen so far and has a file for the target (what the provider yields first)."""
         with self._lock:
+            if name in self._unlikely:
+                return None
             specs = [r.specifier for r in self._wanted.get(name, ())]
         for release in releases:
             if release.yanked or release.version.is_prerelease:
                 continue
             if all(spec.contains(release.version, prereleases=True) for spec in specs) and release.installable:
                 return release
+        with self._lock:  # requirements only accumulate: none will fit later either (a backtracking walk
+            self._unlikely.add(name)  # through boto3 adds one botocore window per release: rescans were O(n^2))
         return None
 
     # metadata --------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_an_entry_without_a_valid_order_is_a_miss():
 def test_the_provider_walks_releases_lazily_and_matches_the_eager_rule():
     """``_matching`` against the list the provider built before (filter every release, finals unless none fit,
     an existing pin first), over many random cases; and the walk stops at the first fit."""
-    versions = [Version(v) for v in ["3.0", "2.1", "2.1rc1", "2.0", "1.5", "1.5b2", "1.0", "1.0.0", "0.9a1"]]
+    versions = [Version(v) for v in ["3.0", "2.1", "2.1rc1", "2.0", "1.5", "1.5b2", "1.0+local", "1.0", "1.0.0", "0.9a1"]]
     target = Target.current()
 
     def eager(releases, specs, bad, yanked_ok, allow_pre, preferred):
@@ -103,7 +103,8 @@ def test_the_provider_walks_releases_lazily_and_matches_the_eager_rule():
         return matching
 
     rng = random.Random(3)
-    spec_pool = ["", ">=1.0", "<2.0", "==2.1rc1", ">=2.1rc1", "<1.0", "!=2.0", ">=4", "~=1.5"]
+    spec_pool = ["", ">=1.0", "<2.0", "==2.1rc1", ">=2.1rc1", "<1.0", "!=2.0", ">=4", "~=1.5", "<=2.1", ">2.0",
+                 "==1.0", "==2.*", ">1.5b2", "<=1.0", "===2.0", "<2.1rc1"]
     for _ in range(400):
         releases = [Release(canonicalize_name("lib"), v, (), rng.random() < 0.2, target) for v in versions]
         specs = [SpecifierSet(rng.choice(spec_pool)) for _ in range(rng.randint(0, 2))]
@@ -118,6 +119,10 @@ def test_the_provider_walks_releases_lazily_and_matches_the_eager_rule():
             for r in super().__iter__():
                 Counting.looked += 1
                 yield r
+
+        def __getitem__(self, i):
+            Counting.looked += 1
+            return super().__getitem__(i)
 
     walked = Counting(Release(canonicalize_name("lib"), v, (), False, target) for v in versions)
     first = next(_matching(walked, [SpecifierSet(">=1.0")], set(), False, False, None))
