@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Benchmark poncho-resolve's resolver against ``uv pip compile --generate-hashes``, in one run.
 
-    python benchmarks/resolve.py [--set scientific|flask|airflow|airflow-google|changedetection] [--rounds 3]
-                                 [--uv PATH]
+    python benchmarks/resolve.py [--set scientific|flask|flask-dateutil|airflow|airflow-google|changedetection]
+                                 [--rounds 3] [--uv PATH]
 
 Both tools get the same direct requirements and the same target (CPython
 3.11 on manylinux_2_28_x86_64), each with its own empty cache directory per
@@ -40,16 +40,30 @@ Sets (``--set``):
   poncho's pins as constraints, which proves poncho's answer is a valid
   resolution (two valid answers of a backtracking search may differ).
   The 21 differences have two roots. 16: uv decides python-dateutil 4.0.0
-  (a direct requirement) and so boto3 0.0.3 (every later boto3's botocore
-  caps python-dateutil below 3), then litellm 1.97.0 (newer ones need
-  boto3>=1.43), openai 2.54.0 and celery 5.6.3. resolvelib re-pins
-  python-dateutil to 2.9.0.post0 when botocore narrows it, which PubGrub
-  treats as a conflict; given ``python-dateutil>=3`` poncho gives up after
-  20,000 rounds walking boto3's releases, which PubGrub skips by range.
-  5: uv's conflict tracking demotes pyppeteer here (pyppeteer 0.0.25,
+  (a direct requirement) and keeps that decision, so it walks boto3 back
+  to 0.0.3 (every later boto3's botocore caps python-dateutil below 3, or,
+  for 1.2.0, its metadata does not parse), then litellm 1.97.0 (newer ones
+  need boto3>=1.43), openai 2.54.0 and celery 5.6.3. resolvelib has no kept
+  decisions: a pin a later requirement rules out is re-pinned, so botocore's
+  cap moves python-dateutil to 2.9.0.post0 and the newest boto3 stays.
+  Emulating PubGrub's kept decisions would mean hiding candidates that clash
+  with the current pins from find_matches, which resolvelib's backjumping
+  cannot see the cause of (it could call a solvable set impossible); not
+  done. 5: uv's conflict tracking demotes pyppeteer here (pyppeteer 0.0.25,
   selenium 4.51.0, urllib3 2.8.0, websockets 17.4, pyee) but keeps
   pyppeteer 2.0.0 in changedetection.io's tree, as poncho does in both;
   demoting a direct requirement here moved that tree off uv's pins.
+  Measured (``--rounds 1 --modes cold``): poncho 2.7 s, uv 29.5 s (uv walks
+  boto3's 2,000 releases).
+* ``flask-dateutil``: the same with ``python-dateutil>=3``: the walk both
+  tools take. Before uv's batch prefetch (``Provider._note_tried``), range
+  bisection of each botocore window (``_window``) and remembering releases
+  passed over for good, poncho read 4,837 metadata files on a critical path
+  of 2,390 sequential round trips, in 217 s (one cold run, same API), and locked boto3 1.2.0 without
+  botocore (its ``Requires-Dist: botocore>=1.3.0,<1.4.0',`` was dropped; pip
+  and uv pass such a release over, and so does the provider now). Now: 42 s
+  cold (40.9 s CPU) against uv's 35.6 s, 5,029 metadata files, 101 round
+  trips, boto3 0.0.3 as uv; only the 5 pyppeteer pins differ (root 2 above).
 * ``airflow``: apache-airflow with 26 provider extras, 318 pins: time and
   peak memory (target: within 500 MB).
 * ``airflow-google``: the same with the ``google`` extra, 421 pins. Before
@@ -100,6 +114,9 @@ FLASK = [
     "cryptography", "httpx", "aiohttp", "tiktoken", "pyyaml", "jsonschema", "python-dateutil", "tenacity",
     "sentry-sdk",
 ]
+#: The same with python-dateutil>=3: every boto3 newer than 0.0.3 (its botocore caps python-dateutil below 3,
+#: or its metadata does not parse) is walked back through, by uv and poncho alike.
+FLASK_DATEUTIL = [r if r != "python-dateutil" else "python-dateutil>=3" for r in FLASK]
 AIRFLOW = ["apache-airflow[amazon,postgres,celery,cncf.kubernetes,http,ssh,slack,microsoft.azure,databricks,"
            "snowflake,apache.spark,elasticsearch,mysql,redis,sftp,docker,odbc,jdbc,openlineage,common.sql,trino,"
            "oracle,microsoft.mssql,hashicorp,grpc,sendgrid]"]
@@ -121,7 +138,8 @@ CHANGEDETECTION = [  # dgtlmoon/changedetection.io requirements.txt at fce24780e
     "pluggy ~= 1.6", "litellm>=1.40.0,<1.83.1", "pydantic>=2.0,<3.0", "rank-bm25>=0.2.2", "psutil==7.2.2", "blinker",
     "pytest-xdist",
 ]
-SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "airflow": AIRFLOW, "airflow-google": AIRFLOW_GOOGLE,
+SETS = {"scientific": SCIENTIFIC, "flask": FLASK, "flask-dateutil": FLASK_DATEUTIL,
+        "airflow": AIRFLOW, "airflow-google": AIRFLOW_GOOGLE,
         "changedetection": CHANGEDETECTION}
 
 # What the CLI loads and does for a resolution (poncho.pipeline): a session made on the first request, the
