@@ -25,6 +25,8 @@ MAX_RESTARTS = 20
 #: backjumps stays under any round limit for many minutes (sqlmodel's lock: 28,000 rejections in 40 s warm,
 #: with no end in sight at 900 s). The largest real sets in benchmarks/ reject far fewer.
 MAX_REJECTIONS = 20000
+#: How many of the requirements on one project a conflict lists before it sums the rest up.
+MAX_ASKS = 10
 
 
 class _TooManyRejections(Exception):
@@ -195,6 +197,15 @@ def _gave_up(what: str, causes: Sequence, provider: Provider, repository: Reposi
         ResolutionImpossible(list(causes)), provider, repository, target, reasons)
 
 
+def _span(parents: Sequence[str]) -> str:
+    """``["boto3 1.43.9", ..., "boto3 1.0.0"]`` -> ``"boto3 1.43.9 ... 1.0.0"``; a mix of projects by count."""
+    names = dict.fromkeys(p.split(" ")[0] for p in parents)
+    if len(names) == 1:
+        first, last = parents[0], parents[-1].split(" ", 1)[1]
+        return first if len(parents) == 1 else f"{first} ... {last}"
+    return ", ".join(f"{n} ({sum(p.split(' ')[0] == n for p in parents)})" for n in names)
+
+
 def _index_failed(problem: Exception) -> bool:
     """The index failed to serve a release (flaky), as opposed to a release unusable by its content.
 
@@ -210,16 +221,25 @@ def explain_conflict(exc: ResolutionImpossible, provider: Provider, repository: 
                      target: Target, reasons: Mapping[str, str]) -> str:
     """Who asked for what, and why nothing fits."""
     by_name: dict[str, list[str]] = defaultdict(list)
+    askers: dict[str, list[str]] = defaultdict(list)  # the parents, by name, of the asks past MAX_ASKS
     for cause in exc.causes:
         req = cause.requirement
         parent = cause.parent
         who = (f"{parent.name} {parent.version}" if parent is not None
                else f"your code ({reasons.get(canonicalize_name(req.name), 'direct requirement')})")
-        by_name[canonicalize_name(req.name)].append(f"    - {req}  required by {who}")
+        key = canonicalize_name(req.name)
+        ask = f"    - {req}  required by {who}"
+        if parent is not None and len(by_name[key]) >= MAX_ASKS and ask not in by_name[key]:
+            askers[key].append(f"{parent.name} {parent.version}")
+        else:
+            by_name[key].append(ask)
     lines = [f"cannot find versions that work together on {target.describe()}:"]
     for name, asks in sorted(by_name.items()):
         lines.append(f"  {name}:")
         lines.extend(dict.fromkeys(asks))
+        more = list(dict.fromkeys(askers.get(name, ())))
+        if more:  # walking back through boto3 named each of its 2,000 releases' botocore window
+            lines.append(f"    ... and {len(more)} more asks, from {_span(more)}")
         try:
             releases = repository.releases(name)
         except NotFound:
