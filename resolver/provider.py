@@ -282,16 +282,16 @@ class Provider(AbstractProvider):
             release, ahead = (ahead if ahead is not None else next(installable, None)), None
             if release is None:
                 break
+            if (name, extras, release.version) in self._never:  # passed over before, for good
+                continue
             tried += 1
             # Past the first candidate the resolver is walking back: fetch the next one's metadata while
             # this one is tried. (The first is almost always kept; looking past it would decode and fetch
             # a release that a resolution without backtracking never needs.)
             if tried > 1:
                 ahead = next(installable, None)
-                if ahead is not None:
+                if ahead is not None and (name, extras, ahead.version) not in self._never:
                     self.repository.prefetch_metadata(ahead)
-            if (name, extras, release.version) in self._never:  # passed over before, for good
-                continue
             self._note_tried(release, releases, allow_pre)
             note = self._passed_over(release, extras)
             if note is not None:
