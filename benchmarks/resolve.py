@@ -61,9 +61,11 @@ Sets (``--set``):
   passed over for good, poncho read 4,837 metadata files on a critical path
   of 2,390 sequential round trips, in 217 s (one cold run, same API), and locked boto3 1.2.0 without
   botocore (its ``Requires-Dist: botocore>=1.3.0,<1.4.0',`` was dropped; pip
-  and uv pass such a release over, and so does the provider now). Now: 42 s
-  cold (40.9 s CPU) against uv's 35.6 s, 5,029 metadata files, 101 round
-  trips, boto3 0.0.3 as uv; only the 5 pyppeteer pins differ (root 2 above).
+  and uv pass such a release over, and so does the provider now). Now, in
+  three cold runs: 41-45 s (41-50 s CPU, nearly all in the fetch threads;
+  the resolver thread spends ~5 s) against uv's 26-36 s, 5,025 metadata
+  files, 101 round trips, boto3 0.0.3 as uv; only the 5 pyppeteer pins
+  differ (root 2 above).
 * ``airflow``: apache-airflow with 26 provider extras, 318 pins: time and
   peak memory (target: within 500 MB).
 * ``airflow-google``: the same with the ``google`` extra, 421 pins. Before
