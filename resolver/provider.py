@@ -357,7 +357,7 @@ class Provider(AbstractProvider):
             older = releases[i]
             if ((older.version.is_prerelease and not allow_pre) or older.yanked
                     or not all(spec.contains(older.version, prereleases=True) for spec in roots)
-                    or not older.installable):
+                    or not older.wheels):  # an sdist's metadata costs its download: not speculated on (uv)
                 continue
             self.repository.prefetch_metadata(older)
             wanted -= 1
