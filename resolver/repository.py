@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -189,7 +189,10 @@ class SimpleRepository:
     of the release the resolver will most likely pick (the newest one that
     fits what was asked) is fetched; as soon as that arrives, its
     dependencies' pages are, breadth-first on a small thread pool. The
-    resolver finds most answers waiting when it asks.
+    resolver finds most answers waiting when it asks. Offline (the fetcher's
+    ``offline``) there is no network to lead: every answer is read on the
+    resolver's thread when it is first asked for, with no speculation and no
+    hand-off between threads (an offline re-resolution spent ~10% more in them).
 
     ``for_target`` gives a view for another target that shares the pool, the
     pages and the metadata: a universal lock reads each page once, and a
@@ -197,11 +200,12 @@ class SimpleRepository:
     """
 
     def __init__(self, indexes: Sequence[ProjectSource], fetcher: MetadataFetcher, target: Target,
-                 workers: int = 12, speculate: bool = True) -> None:
+                 workers: int = 12, speculate: bool | None = None) -> None:
         self.indexes = list(indexes)
         self.fetcher = fetcher
         self.target = target
-        self.speculate = speculate
+        self._on_demand = bool(getattr(fetcher, "offline", False))
+        self.speculate = not self._on_demand if speculate is None else speculate
         self.stats = FetchStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
         self._pages: dict[str, Future[tuple[Releases, int]]] = {}
@@ -235,6 +239,8 @@ class SimpleRepository:
         """Submit on the pool, unless the repository closed while a fetch thread was still speculating."""
         if self._closed:
             return None
+        if self._on_demand:
+            return _OnDemand(fn, args)
         try:
             return self._pool.submit(fn, *args)
         except RuntimeError:  # shut down between the check and the submit
@@ -399,6 +405,24 @@ class SimpleRepository:
                                         or any(self.target.evaluate(dep.marker, e) for e in extras)):
                     self._prefetch(canonicalize_name(dep.name), dep, depth)
         return meta, depth
+
+
+class _OnDemand(Future):  # type: ignore[type-arg]
+    """A future computed by the first ``result()`` call, on the caller's thread: offline, the repository's
+    bookkeeping stays the same (one future per page and per file) without a pool."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[object, ...]) -> None:
+        super().__init__()
+        self._call: tuple[Callable[..., Any], tuple[object, ...]] | None = (fn, args)
+
+    def result(self, timeout: float | None = None) -> Any:
+        call, self._call = self._call, None
+        if call is not None:
+            try:
+                self.set_result(call[0](*call[1]))
+            except BaseException as exc:  # the caller gets it from super().result(), as from a pool
+                self.set_exception(exc)
+        return super().result(timeout)
 
 
 def _compact(source: ProjectSource, name: NormalizedName) -> CompactPage:

@@ -247,3 +247,34 @@ def test_a_mapped_entry_replaced_by_another_run_still_reads_as_it_was_opened(tmp
     reopened = cache.load("https://example/simple/", canonicalize_name("big"), fresh_only=False)
     assert reopened is not None and reopened.files()[0].filename.startswith("big-1")
     assert {f.filename.split("-")[1].split(".")[0] for f in reopened.files()} == {str(v) for v in range(100, 140)}
+
+
+def test_an_offline_resolution_reads_on_the_resolvers_thread(index_server, tmp_path):
+    """Offline there is no network to lead: no fetch thread starts, nothing is read ahead, and the answer is
+    the online one."""
+    import threading
+
+    w = tmp_path / "w"
+    _serve_lib(index_server, w, versions=("1.0", "2.0"))
+    index_server.add(build_wheel(w, "app", "1.0", requires_dist=["lib"]))
+    cache = tmp_path / "cache"
+    target = Target.current()
+
+    def lock(offline: bool) -> tuple[str, SimpleRepository, set[str]]:
+        session = make_session(cache, offline=offline)
+        before = {t.name for t in threading.enumerate()}
+        repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, cache, offline),
+                                target)
+        try:
+            res = resolve(["app"], repo, target)
+            started = {t.name for t in threading.enumerate()} - before
+        finally:
+            repo.close()
+        return str(res.pins["lib"].version), repo, started
+
+    online = lock(False)
+    assert online[0] == "2.0" and any(n.startswith("poncho-fetch") for n in online[2])  # the test can fail
+    index_server.down = True
+    version, repo, started = lock(True)
+    assert version == "2.0" and not any(n.startswith("poncho-fetch") for n in started)
+    assert repo.stats.speculated == 0 and not repo.speculate
