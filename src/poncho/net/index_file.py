@@ -79,8 +79,13 @@ def from_json(f: dict, base: str) -> IndexFile:
     if meta_hash is not None and not isinstance(meta_hash, str):
         raise TypeError("core-metadata sha256 must be a string")
     hashes = f.get("hashes") or {}
-    if type(hashes) is not dict or not all(type(k) is str and type(v) is str for k, v in hashes.items()):
+    if type(hashes) is not dict:
         hashes = {str(k): str(v) for k, v in dict(hashes).items()}
+    else:
+        for k, v in hashes.items():  # a loop, not all(genexpr): this runs for every file of a decoded release
+            if type(k) is not str or type(v) is not str:
+                hashes = {str(k): str(v) for k, v in hashes.items()}
+                break
     return IndexFile(
         filename=filename,
         url=join(base, url),
