@@ -187,3 +187,26 @@ def test_a_local_listing_has_the_same_digest_on_every_read(tmp_path):
     first, second = index.compact("lib"), index.compact("lib")
     assert first is not second and [r.version for r in first.releases] == ["1.0"] and wheel.is_file()
     assert compact_digest(first) == compact_digest(second)
+
+
+def test_a_cached_pages_releases_are_made_when_looked_at_and_slices_share_them():
+    """A page read from its entry makes a release's record on first access (a botocore page lists ~2,000 and a
+    run reads a few); a slice is a view of the same records, and the whole reads as the page was written."""
+    from poncho.net.page_cache import StoredReleases
+
+    texts = [f"{major}.{minor}" for major in range(40) for minor in range(50)]
+    page = _rows_page(texts)
+    valid = page.newest_first()
+    again = CompactPage.deserialize(page.serialize())
+    assert again is not None and isinstance(again.releases, StoredReleases)
+    head = again.releases[:valid]
+    assert len(head) == valid == 2000 and head[0] is again.releases[0] and head[-1] is again.releases[valid - 1]
+    assert head[1:3][0] is again.releases[1] and len(head[5:2]) == 0
+    assert [r.version for r in again.releases] == [r.version for r in page.releases]
+    with pytest.raises(IndexError):
+        head[valid]
+    assert sum(made is not None for made in again.releases._made) == 2000  # the walk above made them all
+    fresh = CompactPage.deserialize(page.serialize())
+    assert fresh is not None
+    fresh.releases[:valid][3].load()
+    assert sum(made is not None for made in fresh.releases._made) == 1  # one looked at, one made

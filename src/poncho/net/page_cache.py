@@ -45,6 +45,7 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -176,6 +177,55 @@ class ReleaseRows:
         return files
 
 
+class StoredReleases(Sequence[ReleaseRows]):
+    """A cached page's releases, each made when first looked at (a botocore page lists ~2,000; a run reads a
+    few). Rows are what serialize() wrote and their header passed its CRC: no per-release conversions; a
+    release whose offsets or bytes are wrong fails its own CRC when it is decoded. A slice is a view that
+    shares what was made."""
+
+    __slots__ = ("_table", "_body", "_args", "_made", "_lo", "_hi")
+
+    def __init__(self, table: list, body: memoryview, args: tuple[str, str, str, Path | None],
+                 made: list[ReleaseRows | None] | None = None, lo: int = 0, hi: int | None = None) -> None:
+        self._table = table
+        self._body = body
+        self._args = args  # kind, page url, project (JSON text: its files must be of it), entry path
+        self._made: list[ReleaseRows | None] = made if made is not None else [None] * len(table)
+        self._lo = lo
+        self._hi = len(table) if hi is None else hi
+
+    def __len__(self) -> int:
+        return self._hi - self._lo
+
+    @overload
+    def __getitem__(self, i: int) -> ReleaseRows: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> StoredReleases: ...
+
+    def __getitem__(self, i: int | slice) -> ReleaseRows | StoredReleases:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                raise ValueError("StoredReleases slices take no step")
+            return StoredReleases(self._table, self._body, self._args, self._made, self._lo + start,
+                                  self._lo + max(start, stop))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        at = self._lo + i
+        made = self._made[at]
+        if made is None:
+            v, y, off, n, crc = self._table[at]
+            kind, url, project, entry = self._args
+            made = self._made[at] = ReleaseRows(v, y, self._body[off:off + n], kind, url, project, crc, entry)
+        return made
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 def _json_entries(text: bytes, page_url: str) -> list:
     """A release's entries from their JSON text: a list of objects, else the page is bad."""
     try:
@@ -212,7 +262,7 @@ class CompactPage:
     url: str
     digest: str
     kind: str
-    releases: list[ReleaseRows]
+    releases: Sequence[ReleaseRows]
     other: list = field(default_factory=list)  # entries that are not a wheel or sdist of this project
     from_network: bool = False
     # How many releases lead ``releases`` newest first with a valid version (the rest follow in page order);
@@ -313,10 +363,10 @@ class CompactPage:
             if kind not in ("json", "rows") or type(header["other"]) is not list:
                 return None
             project = str(header["name"]) if kind == "json" else ""
-            # What serialize() wrote, and its CRC matched: no per-release conversions (a botocore page has
-            # ~2,000). A release whose offsets or bytes are wrong fails its own CRC when it is decoded.
-            releases = [ReleaseRows(v, y, body[off:off + n], kind, url, project, crc, entry)
-                        for v, y, off, n, crc in header["releases"]]
+            table = header["releases"]
+            if type(table) is not list or any(type(row) is not list or len(row) != 5 for row in table):
+                return None
+            releases = StoredReleases(table, body, (kind, url, project, entry))
             valid = header.get("valid")
             if type(valid) is not int or not 0 <= valid <= len(releases):
                 return None
