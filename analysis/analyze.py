@@ -19,14 +19,10 @@ from pathlib import Path
 
 from . import guards
 from .cache import SiteCache, entry_key, tree_key, tree_owner
-from .notebooks import analyze_notebook
-from .parsing import parse_python
 from .roots import FirstParty, SourceFile, first_party, walk_sources
-from .rules import load_rules
 from .scope import RuntimeScope, split_runtime
 from .sites import Code, Diagnostic, Guard, ImportSite, Kind, Severity
 from .stdlib import REPLACEMENTS, SUPPORTED, added_in, normalize_version, removed_in, stdlib_names
-from .visitor import collect_sites
 
 MAX_FILE_SIZE = 10 * 1024 * 1024  # larger files are reported, not parsed (memory stays bounded)
 PARALLEL_MIN_FILES = 48  # below this, worker start-up costs more than it saves
@@ -123,6 +119,12 @@ def _analyze_bytes_nogc(data: bytes, name: str, package: str, module: str,
 
 def _analyze_parsed(data: bytes, name: str, package: str, module: str,
                     notebook: bool) -> tuple[list[ImportSite], list[Diagnostic]]:
+    # The parser and the visitor load with the first file to parse: a run the analysis cache answers (a
+    # warm `check`) never needs them.
+    from .notebooks import analyze_notebook
+    from .parsing import parse_python
+    from .visitor import collect_sites
+
     if notebook:
         return analyze_notebook(data, name, lambda tree, text: collect_sites(tree, name, "", "", text))
     parsed = parse_python(data, name, package)
@@ -300,6 +302,10 @@ def _run(jobs_list: list[tuple], jobs: int | None) -> list[tuple[list[ImportSite
 
 def _when_imported(sites: list[ImportSite]) -> list[ImportSite]:
     """Drop plugin hints whose rule needs a library the program never imports."""
+    if not any(s.kind is Kind.PLUGIN and s.rule for s in sites):
+        return sites  # the rules (loaded from their data file) are needed only to judge a plugin hint
+    from .rules import load_rules
+
     rules = load_rules()
     imported = {s.top_level for s in sites if s.kind is not Kind.PLUGIN}
     out = []

@@ -57,10 +57,11 @@ def analyzer_digest() -> str:
     """Tool version + a digest of the analyzer's code and data: any change invalidates the cache."""
     from poncho import __version__
 
-    from .rules import load_rules
-
-    code = code_digest(Path(__file__).resolve().parent)
-    h = hashlib.sha256(f"{SCHEMA}\0{__version__}\0{sys.version_info[:2]}\0{load_rules().version}\0{code}".encode())
+    here = Path(__file__).resolve().parent
+    code = code_digest(here)
+    data = code_digest(here / "data", ("*.toml", "*.txt"))  # the plugin rules and stdlib lists, as bytes: a
+    # warm run the cache answers need not parse the rule table to know it
+    h = hashlib.sha256(f"{SCHEMA}\0{__version__}\0{sys.version_info[:2]}\0{data}\0{code}".encode())
     return h.hexdigest()[:16]
 
 
