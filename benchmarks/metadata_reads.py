@@ -34,7 +34,7 @@ from resolve import INDEX, PLATFORM, PYTHON_VERSION, SETS  # noqa: E402
 from poncho.net import SimpleIndex, make_session, rangezip  # noqa: E402
 from poncho.resolver.metadata import MetadataFetcher  # noqa: E402
 from poncho.resolver.repository import SimpleRepository  # noqa: E402
-from poncho.resolver.resolve import resolve  # noqa: E402
+from poncho.resolver.solve import resolve  # noqa: E402
 from poncho.resolver.target import Target  # noqa: E402
 
 KIB = 1024

@@ -172,7 +172,7 @@ if mode == "offline-hit":
     resolution = results.get(key, {{}}, [index], target, indexes=lambda: [SimpleIndex(session, index)], offline=True)
 hit = resolution is not None
 if resolution is None:
-    from poncho.resolver.resolve import resolve
+    from poncho.resolver.solve import resolve
 
     started, logs = time.time(), [PageLog(SimpleIndex(session, index))]
     repository = SimpleRepository(logs, MetadataFetcher(session, cache, offline=offline), target)
@@ -240,7 +240,7 @@ def main() -> int:
     env.pop("UV_CACHE_DIR", None)
     infile = scratch / "requirements.in"
     infile.write_text("\n".join(reqs) + "\n")
-    precompile = IMPORTS + "import poncho.resolver.resolve, poncho.net.session, poncho.artifacts.wheel\n"
+    precompile = IMPORTS + "import poncho.resolver.solve, poncho.net.session, poncho.artifacts.wheel\n"
     subprocess.run([sys.executable, "-c", precompile], env=env, check=True)  # bytecode, as pip install leaves it
 
     results: dict[tuple[str, str], list[Run]] = {}

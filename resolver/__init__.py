@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .provider import Candidate, Provider
     from .repository import Release, Repository, SimpleRepository
     from .resolution import Pin, Resolution
-    from .resolve import resolve
+    from .solve import resolve
     from .target import Target
     from .universal import UniversalPin, UniversalResolution, resolve_universal
 
@@ -24,7 +24,7 @@ _LAZY = {
     "DistMetadata": ".metadata", "MetadataFetcher": ".metadata", "parse_metadata": ".metadata",
     "Candidate": ".provider", "Provider": ".provider",
     "Release": ".repository", "Repository": ".repository", "SimpleRepository": ".repository",
-    "Pin": ".resolution", "Resolution": ".resolution", "resolve": ".resolve",
+    "Pin": ".resolution", "Resolution": ".resolution", "resolve": ".solve",
     "Target": ".target",
     "UniversalPin": ".universal", "UniversalResolution": ".universal", "resolve_universal": ".universal",
 }

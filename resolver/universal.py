@@ -106,12 +106,12 @@ def resolve_universal(
     prefers the versions already chosen, so it differs only where they cannot
     serve it. ``preferred`` holds, per target, the pins an existing lock keeps;
     they come before what earlier targets chose. The other arguments are
-    :func:`~poncho.resolver.resolve.resolve`'s, applied to every target; a
+    :func:`~poncho.resolver.solve.resolve`'s, applied to every target; a
     conflict on any target fails the whole lock, naming that target.
     """
     reqs = [Requirement(r) if isinstance(r, str) else r for r in requirements]
 
-    from .resolve import resolve  # resolvelib: loaded by a resolution, not by merging cached ones
+    from .solve import resolve  # resolvelib: loaded by a resolution, not by merging cached ones
 
     def one(target: Target, wanted: dict[str, str]) -> Resolution:
         repo = repository if target == repository.target else repository.for_target(target)

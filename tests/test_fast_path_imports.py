@@ -22,7 +22,7 @@ import pytest
 from support.wheels import build_wheel, serve_yaml_fastjson
 
 HTTP = {"requests", "urllib3", "cachecontrol", "ssl", "http.client", "poncho.net.session"}
-RESOLVER = {"resolvelib", "poncho.resolver.resolve", "poncho.resolver.provider"}
+RESOLVER = {"resolvelib", "poncho.resolver.solve", "poncho.resolver.provider"}
 PARSER = {"libcst"}
 
 CLI = ("import json, sys\nfrom poncho.cli import main\nrc = main(sys.argv[1:])\n"
@@ -131,3 +131,24 @@ def test_lock_for_in_a_new_process_on_a_warm_cache_loads_no_http_client_resolver
     (src / "task_module.py").write_text("def task(x):\n    import yaml\n    return x\n")
     edited, again_cold = once()
     assert edited == ["PyYAML==6.0"] and PARSER & again_cold
+
+
+def test_the_lazy_package_names_are_the_functions_whatever_was_imported_first():
+    """A package's lazy name must never be shadowed by a submodule of the same name: the import system binds a
+    loaded submodule on its package, so ``import poncho.resolver.<module>`` first would have made
+    ``from poncho.resolver import resolve`` a module (it was, when resolve() lived in resolver/resolve.py)."""
+    code = ("import importlib, json, pkgutil, types\n"
+            "packages = ('poncho.resolver', 'poncho.net', 'poncho.lock', 'poncho.index_cache', 'poncho')\n"
+            "for package in packages:  # every submodule first, as any caller might\n"
+            "    mod = importlib.import_module(package)\n"
+            "    for info in pkgutil.iter_modules(mod.__path__):\n"
+            "        if info.name not in ('__main__', 'cli', 'dask', 'dask_runtime'):\n"
+            "            importlib.import_module(f'{package}.{info.name}')\n"
+            "bad = [f'{p}.{n}' for p in packages for n in getattr(importlib.import_module(p), '_LAZY', {})\n"
+            "       if isinstance(getattr(importlib.import_module(p), n), types.ModuleType)]\n"
+            "from poncho.resolver import resolve\n"
+            "print(json.dumps({'bad': bad, 'resolve': callable(resolve) and not isinstance(resolve, types.ModuleType)}))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out == {"bad": [], "resolve": True}

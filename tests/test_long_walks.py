@@ -15,23 +15,13 @@ from __future__ import annotations
 import pytest
 
 from poncho.errors import ExitCode, ResolutionConflict
-from poncho.net import SimpleIndex, make_session
-from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
-from poncho.resolver.resolve import MAX_ASKS
+from poncho.resolver.solve import MAX_ASKS
+from support.resolving import resolve_on
 from support.wheels import build_wheel
 
 WALK = 60  # sdk releases to walk back through, each with its own core window
 
 
-def _resolve(index_server, tmp_path, requirements, **kwargs):
-    session = make_session(tmp_path / "cache")
-    target = Target.current()
-    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, tmp_path / "cache"),
-                            target)
-    try:
-        return resolve(requirements, repo, target, **kwargs)
-    finally:
-        repo.close()
 
 
 def _boto_shape(index_server, tmp_path, *, oldest: bool = True) -> None:
@@ -53,7 +43,7 @@ def test_a_walk_through_every_capped_release_reaches_the_old_one_fetching_in_bat
     """Every sdk 1.x is read (as uv does), but in batches: on main this was 240 metadata files on a critical
     path of ~125 sequential round trips, and sdk 0.9 was locked without core."""
     _boto_shape(index_server, tmp_path)
-    res = _resolve(index_server, tmp_path, ["sdk", "dateutil>=3"], max_rounds=200)
+    res = resolve_on(index_server, tmp_path, ["sdk", "dateutil>=3"], max_rounds=200)
     assert {p.name: str(p.version) for p in res} == {"sdk": "0.1", "core": "0.1", "dateutil": "4.0"}
     assert res.rounds < 20
     assert res.fetches is not None
@@ -65,7 +55,7 @@ def test_with_no_release_left_the_walk_fails_naming_the_cap(index_server, tmp_pa
     a person reads (the real one listed each of boto3's 2,137 botocore windows: 2,146 lines)."""
     _boto_shape(index_server, tmp_path, oldest=False)
     with pytest.raises(ResolutionConflict) as err:
-        _resolve(index_server, tmp_path, ["sdk", "dateutil>=3"], max_rounds=200)
+        resolve_on(index_server, tmp_path, ["sdk", "dateutil>=3"], max_rounds=200)
     assert err.value.exit_code == ExitCode.RESOLUTION
     text = str(err.value)
     assert "requires dateutil<3,>=1, but you asked for dateutil>=3" in text
@@ -81,8 +71,8 @@ def test_a_release_whose_requires_dist_does_not_parse_is_passed_over(index_serve
     index_server.add(build_wheel(w, "core", "1.0"))
     index_server.add(build_wheel(w, "sdk", "1.0", requires_dist=["core"]))
     index_server.add(build_wheel(w, "sdk", "2.0", requires_dist=["core>=1,<2',"]))
-    res = _resolve(index_server, tmp_path, ["sdk"])
+    res = resolve_on(index_server, tmp_path, ["sdk"])
     assert {p.name: str(p.version) for p in res} == {"sdk": "1.0", "core": "1.0"}
     with pytest.raises(ResolutionConflict) as err:
-        _resolve(index_server, tmp_path / "again", ["sdk>=2"])
+        resolve_on(index_server, tmp_path / "again", ["sdk>=2"])
     assert "2.0: invalid Requires-Dist" in str(err.value)

@@ -19,6 +19,7 @@ from poncho.resolver.provider import (
     Reprioritized,
 )
 from poncho.resolver.repository import Release
+from support.resolving import resolve_on
 from support.wheels import build_wheel
 
 
@@ -103,15 +104,6 @@ def test_the_conflict_is_revisited_instead_of_unrelated_old_releases(index_serve
     assert old_noise == []
 
 
-def _resolve(index_server, tmp_path, requirements, **kwargs):
-    session = make_session(tmp_path / "cache")
-    target = Target.current()
-    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, tmp_path / "cache"),
-                            target)
-    try:
-        return resolve(requirements, repo, target, **kwargs)
-    finally:
-        repo.close()
 
 
 def test_a_requirement_in_repeated_dead_ends_is_decided_last(index_server, tmp_path):
@@ -171,7 +163,7 @@ def test_a_cap_chain_moves_the_early_pin_not_the_cap_holder(index_server, tmp_pa
     index_server.add(build_wheel(w, "provider", "1.0", requires_dist=["platform"]))
     index_server.add(build_wheel(w, "provider", "2.0", requires_dist=["platform>=2"]))
     index_server.add(build_wheel(w, "services", "1.0", requires_dist=["azure<3"]))
-    res = _resolve(index_server, tmp_path, ["services", "provider"], max_rounds=150)
+    res = resolve_on(index_server, tmp_path, ["services", "provider"], max_rounds=150)
     assert {p.name: str(p.version) for p in res} == {
         "services": "1.0", "azure": "1.0", "openai": "2.0", "provider": "2.0", "platform": "2.39", "litellm": "2.9"}
     assert res.rounds < 50

@@ -14,20 +14,8 @@ from __future__ import annotations
 import pytest
 
 from poncho.errors import ExitCode, ResolutionConflict
-from poncho.net import SimpleIndex, make_session
-from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from support.resolving import resolve_on
 from support.wheels import build_wheel
-
-
-def _resolve(index_server, tmp_path, requirements, **kwargs):
-    session = make_session(tmp_path / "cache")
-    target = Target.current()
-    repo = SimpleRepository([SimpleIndex(session, index_server.url)], MetadataFetcher(session, tmp_path / "cache"),
-                            target)
-    try:
-        return resolve(requirements, repo, target, **kwargs)
-    finally:
-        repo.close()
 
 
 def _sqlmodel_shape(index_server, tmp_path) -> None:
@@ -51,7 +39,7 @@ def test_a_release_needing_what_the_user_rules_out_is_passed_over(index_server, 
     the newest orm stays, settings 1.0 (the release without the inspection need) and api 0.103 are pinned,
     and orm's older releases are never read."""
     _sqlmodel_shape(index_server, tmp_path)
-    res = _resolve(index_server, tmp_path, ["te==1.0", "settings", "orm", "api"], max_rounds=150)
+    res = resolve_on(index_server, tmp_path, ["te==1.0", "settings", "orm", "api"], max_rounds=150)
     assert {p.name: str(p.version) for p in res} == {"te": "1.0", "settings": "1.0", "orm": "2.0.29",
                                                      "api": "0.103"}
     assert res.rounds < 20
@@ -62,7 +50,7 @@ def test_a_release_needing_what_the_user_rules_out_is_passed_over(index_server, 
 def test_a_constraint_rules_out_releases_the_same_way(index_server, tmp_path):
     from packaging.specifiers import SpecifierSet
     _sqlmodel_shape(index_server, tmp_path)
-    res = _resolve(index_server, tmp_path, ["settings", "orm", "api"], max_rounds=150,
+    res = resolve_on(index_server, tmp_path, ["settings", "orm", "api"], max_rounds=150,
                    constraints={"te": SpecifierSet("<2")})
     assert {p.name: str(p.version) for p in res}["settings"] == "1.0"
     assert res.rounds < 20
@@ -73,7 +61,7 @@ def test_no_solution_is_said_fast_naming_both_sides(index_server, tmp_path):
     api release was passed over."""
     _sqlmodel_shape(index_server, tmp_path)
     with pytest.raises(ResolutionConflict) as err:
-        _resolve(index_server, tmp_path, ["te==1.0", "api>=0.104"], max_rounds=50)
+        resolve_on(index_server, tmp_path, ["te==1.0", "api>=0.104"], max_rounds=50)
     assert err.value.exit_code == ExitCode.RESOLUTION
     text = str(err.value)
     assert "api>=0.104" in text
@@ -91,7 +79,7 @@ def test_too_many_rejections_stop_with_the_conflict_named(index_server, tmp_path
         index_server.add(build_wheel(w, "left", f"1.{n}", requires_dist=["shared<2"]))
         index_server.add(build_wheel(w, "right", f"1.{n}", requires_dist=["shared>=2"]))
     with pytest.raises(ResolutionConflict) as err:
-        _resolve(index_server, tmp_path, ["left", "right"], max_rejections=10)
+        resolve_on(index_server, tmp_path, ["left", "right"], max_rejections=10)
     text = str(err.value)
     assert "gave up after rejecting 10 candidates" in text
     assert "shared" in text and "required by" in text

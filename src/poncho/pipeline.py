@@ -338,7 +338,7 @@ class Pipeline:
                        preferred: dict[str, str], target: Target, repository: _LazyRepository) -> Resolution:
         """Run resolvelib for ``target`` against the indexes, and store the answer with the pages it read."""
         from poncho.resolver.cache import ResolutionCache
-        from poncho.resolver.resolve import resolve
+        from poncho.resolver.solve import resolve
 
         resolution = resolve(requirements, repository.for_target(target),
                              target, reasons=result.requirements.reasons(), constraints=constraints,
