@@ -202,6 +202,7 @@ def test_a_cached_pages_releases_are_made_when_looked_at_and_slices_share_them()
     head = again.releases[:valid]
     assert len(head) == valid == 2000 and head[0] is again.releases[0] and head[-1] is again.releases[valid - 1]
     assert head[1:3][0] is again.releases[1] and len(head[5:2]) == 0
+    assert [r.version for r in head[::500]] == [r.version for r in page.releases[:valid:500]]  # a step: a list
     assert [r.version for r in again.releases] == [r.version for r in page.releases]
     with pytest.raises(IndexError):
         head[valid]

@@ -201,13 +201,13 @@ class StoredReleases(Sequence[ReleaseRows]):
     def __getitem__(self, i: int) -> ReleaseRows: ...
 
     @overload
-    def __getitem__(self, i: slice) -> StoredReleases: ...
+    def __getitem__(self, i: slice) -> Sequence[ReleaseRows]: ...
 
-    def __getitem__(self, i: int | slice) -> ReleaseRows | StoredReleases:
+    def __getitem__(self, i: int | slice) -> ReleaseRows | Sequence[ReleaseRows]:
         if isinstance(i, slice):
             start, stop, step = i.indices(len(self))
-            if step != 1:
-                raise ValueError("StoredReleases slices take no step")
+            if step != 1:  # no caller steps: a plain list, made whole
+                return [self[j] for j in range(start, stop, step)]
             return StoredReleases(self._table, self._body, self._args, self._made, self._lo + start,
                                   self._lo + max(start, stop))
         if i < 0:
