@@ -209,8 +209,8 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
                    lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = (),
                    exclude: Sequence[str] = (), include_tests: bool = False, only_binary: bool = False) -> str:
     """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
-    header says the platform provides; ``with_``, ``exclude``, ``include_tests``: what the flags added or
-    scoped), for a shell (shlex.join)."""
+    header says the platform provides; ``with_``, ``exclude``, ``include_tests``, ``only_binary``: what the
+    flags added, scoped or refused), for a shell (shlex.join)."""
     argv = ["poncho-resolve", *paths, "-o", lock_path]
     if fmt == "json":
         argv += ["--format", "json"]
