@@ -67,14 +67,19 @@ def test_a_changed_page_is_decoded_and_replaces_the_entry(index_server, tmp_path
     assert pages.stats["fresh"] == 1
 
 
-def test_a_corrupt_entry_is_ignored_and_rewritten(index_server, tmp_path):
-    """A truncated, appended-to, foreign or header-damaged entry is a miss when it is opened."""
+def _cached_lib(index_server, tmp_path) -> tuple[Path, Path, bytes]:
+    """(cache directory, lib's page entry, its bytes) after one run read lib's page."""
     _serve_lib(index_server, tmp_path / "w")
     cache = tmp_path / "cache"
     index, pages = _index(index_server, cache)
     index.compact("lib")
     entry = pages.path(index.index_url, canonicalize_name("lib"))
-    good = entry.read_bytes()
+    return cache, entry, entry.read_bytes()
+
+
+def test_a_corrupt_entry_is_ignored_and_rewritten(index_server, tmp_path):
+    """A truncated, appended-to, foreign or header-damaged entry is a miss when it is opened."""
+    cache, entry, good = _cached_lib(index_server, tmp_path)
     in_header = good.index(b"url")
     for damaged in (good[:len(good) // 2], good[:-1], good + b"x", b"", b"\x00garbage",
                     good[:in_header] + bytes([good[in_header] ^ 1]) + good[in_header + 1:]):
@@ -93,12 +98,7 @@ def test_a_damaged_release_is_caught_when_decoded_and_its_entry_removed(index_se
     the entry is removed so the next run fetches the page again."""
     from poncho.errors import DamagedCache, ExitCode, Reason
 
-    _serve_lib(index_server, tmp_path / "w")
-    cache = tmp_path / "cache"
-    index, pages = _index(index_server, cache)
-    index.compact("lib")
-    entry = pages.path(index.index_url, canonicalize_name("lib"))
-    good = entry.read_bytes()
+    cache, entry, good = _cached_lib(index_server, tmp_path)
     last = len(good) - 20  # inside the last release's entries (the oldest: 1.0)
     entry.write_bytes(good[:last] + bytes([good[last] ^ 1]) + good[last + 1:])
     index, pages = _index(index_server, cache, offline=True)
