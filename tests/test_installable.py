@@ -144,16 +144,22 @@ def test_sdist_only_pins_are_flagged_and_older_wheels_preferred(index_server, tm
     assert "# NOTE: fastcalc 2.0 is an sdist only" in text
 
 
-def test_a_pure_projects_newest_sdist_is_kept_not_an_older_wheel(index_server, tmp_path):
-    """django-haystack 3.4.0 (sdist only) and 3.1.1 (py3-none-any): a pure sdist builds anywhere, so the newest
-    release is locked and flagged, directly and as a dependency."""
+def _haystack_app(index_server, tmp_path) -> Path:
+    """django-haystack's shape: pure ``haystack`` 3.4.0 as an sdist only, 3.1.1 as a wheel; ``toplib`` needs
+    ``deplib``, whose newest release is an sdist too. The app imports haystack and toplib."""
     w = tmp_path / "w"
     index_server.add(build_wheel(w, "haystack", "3.1.1"))
     index_server.add(build_sdist(w, "haystack", "3.4.0"))
     index_server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib"]))
     index_server.add(build_wheel(w, "deplib", "2.0", tag="py2.py3-none-any"))
     index_server.add(build_sdist(w, "deplib", "3.0"))
-    app = _app(tmp_path, {"main.py": "import haystack\nimport toplib\n"})
+    return _app(tmp_path, {"main.py": "import haystack\nimport toplib\n"})
+
+
+def test_a_pure_projects_newest_sdist_is_kept_not_an_older_wheel(index_server, tmp_path):
+    """django-haystack 3.4.0 (sdist only) and 3.1.1 (py3-none-any): a pure sdist builds anywhere, so the newest
+    release is locked and flagged, directly and as a dependency."""
+    app = _haystack_app(index_server, tmp_path)
     proc = poncho("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "haystack=haystack",
                   "--map", "toplib=toplib", cwd=app)
     assert proc.returncode == 0, proc.stderr
@@ -300,13 +306,7 @@ def test_only_binary_prefers_a_pure_projects_older_wheel(index_server, tmp_path)
     """A pure project keeps its newest sdist by default, but ``--only-binary`` would reject that sdist:
     the older wheel is preferred instead, directly and as a dependency, even after a run that cached the
     sdist pins."""
-    w = tmp_path / "w"
-    index_server.add(build_wheel(w, "haystack", "3.1.1"))
-    index_server.add(build_sdist(w, "haystack", "3.4.0"))
-    index_server.add(build_wheel(w, "toplib", "1.0", requires_dist=["deplib"]))
-    index_server.add(build_wheel(w, "deplib", "2.0", tag="py2.py3-none-any"))
-    index_server.add(build_sdist(w, "deplib", "3.0"))
-    app = _app(tmp_path, {"main.py": "import haystack\nimport toplib\n"})
+    app = _haystack_app(index_server, tmp_path)
     common = ("main.py", "--target", LINUX, "--index-url", index_server.url, "--map", "haystack=haystack",
               "--map", "toplib=toplib")
     plain = poncho(*common, cwd=app)  # the default: newest sdists kept (and the resolution cached)

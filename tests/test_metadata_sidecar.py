@@ -9,22 +9,9 @@ import sys
 import pytest
 
 from poncho.errors import NotCached
-from poncho.net import SimpleIndex, make_session
-from poncho.net.page_cache import PageCache
-from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
 from poncho.resolver.metadata import cached_metadata
+from support.resolving import resolve_in
 from support.wheels import build_wheel
-
-
-def _resolve(server, cache, reqs, offline=False):
-    session = make_session(cache, offline=offline)
-    target = Target.current()
-    index = SimpleIndex(session, server.url, pages=PageCache(cache, offline=offline))
-    repo = SimpleRepository([index], MetadataFetcher(session, cache, offline=offline), target)
-    try:
-        return resolve(reqs, repo, target), repo
-    finally:
-        repo.close()
 
 
 def test_metadata_is_answered_from_its_parsed_sidecar_and_a_damaged_one_is_a_miss(index_server, tmp_path):
@@ -33,7 +20,7 @@ def test_metadata_is_answered_from_its_parsed_sidecar_and_a_damaged_one_is_a_mis
                                  requires_python=">=3.8", extras=["x"]))
     index_server.add(build_wheel(w, "dep", "1.0"))
     cache = tmp_path / "cache"
-    first, _ = _resolve(index_server, cache, ["lib"])
+    first, _ = resolve_in(index_server, cache, ["lib"])
     sha = index_server.files["lib-1.0-py3-none-any.whl"].sha256
     (entry,) = (cache / "metadata").rglob(f"{sha}.metadata")
     sidecar = entry.with_name(f"{sha}.parsed")
@@ -49,7 +36,7 @@ def test_metadata_is_answered_from_its_parsed_sidecar_and_a_damaged_one_is_a_mis
     for bad in damaged:
         sidecar.write_bytes(bad)
         assert cached_metadata(cache, index_server.url, sha) == want
-        again, _ = _resolve(index_server, cache, ["lib"], offline=True)
+        again, _ = resolve_in(index_server, cache, ["lib"], offline=True)
         assert {p.name: str(p.version) for p in again} == {p.name: str(p.version) for p in first}
         assert sidecar.read_bytes() == good  # parsed from the entry again and rewritten
 
@@ -58,13 +45,13 @@ def test_a_sidecar_never_outlives_a_damaged_entry(index_server, tmp_path):
     index_server.add(build_wheel(tmp_path / "w", "lib", "1.0", requires_dist=["dep"]))
     index_server.add(build_wheel(tmp_path / "w", "dep", "1.0"))
     cache = tmp_path / "cache"
-    _resolve(index_server, cache, ["lib"])
+    resolve_in(index_server, cache, ["lib"])
     sha = index_server.files["lib-1.0-py3-none-any.whl"].sha256
     (entry,) = (cache / "metadata").rglob(f"{sha}.metadata")
     entry.write_bytes(entry.read_bytes()[:-5])  # truncated: the entry is a miss, whatever its sidecar says
     assert cached_metadata(cache, index_server.url, sha) is None
     with pytest.raises(NotCached):  # offline, the entry must be fetched again: never answered by the sidecar
-        _resolve(index_server, cache, ["lib"], offline=True)
+        resolve_in(index_server, cache, ["lib"], offline=True)
 
 
 def test_an_offline_re_resolution_never_loads_the_email_parser(index_server, tmp_path):
@@ -73,7 +60,7 @@ def test_an_offline_re_resolution_never_loads_the_email_parser(index_server, tmp
     index_server.add(build_wheel(tmp_path / "w", "lib", "1.0", requires_dist=["dep"]))
     index_server.add(build_wheel(tmp_path / "w", "dep", "1.0"))
     cache = tmp_path / "cache"
-    _resolve(index_server, cache, ["lib"])
+    resolve_in(index_server, cache, ["lib"])
     code = ("import sys\nfrom pathlib import Path\n"
             "from poncho.net import SimpleIndex, make_session\nfrom poncho.net.page_cache import PageCache\n"
             "from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve\n"

@@ -17,10 +17,11 @@ from packaging.version import InvalidVersion, Version
 
 from poncho.errors import DamagedCache
 from poncho.net import SimpleIndex, make_session
-from poncho.net.page_cache import CompactPage, PageCache, ReleaseRows
-from poncho.resolver import MetadataFetcher, SimpleRepository, Target, resolve
+from poncho.net.page_cache import CompactPage, ReleaseRows
+from poncho.resolver import Target
 from poncho.resolver.provider import _matching
 from poncho.resolver.repository import Release
+from support.resolving import resolve_in
 from support.wheels import build_wheel
 
 TEXTS = ["1.0", "2.0rc1", "10.0", "2.0", "1.0.0", "not a version", "2.0.post1", "0.9", "3.0.dev1", "1!0.1",
@@ -153,24 +154,13 @@ def test_wheel_rank_answers_what_parse_wheel_filename_decides():
 
 
 # ------------------------------------------------------------------------- against the loopback index
-def _resolve(server, cache, reqs, offline=False):
-    session = make_session(cache, offline=offline)
-    target = Target.current()
-    index = SimpleIndex(session, server.url, pages=PageCache(cache, offline=offline))
-    repo = SimpleRepository([index], MetadataFetcher(session, cache, offline=offline), target)
-    try:
-        return resolve(reqs, repo, target), repo
-    finally:
-        repo.close()
-
-
 def test_a_warm_re_resolution_parses_only_the_versions_it_looks_at(index_server, tmp_path):
     w = tmp_path / "w"
     for minor in range(30):
         index_server.add(build_wheel(w, "lib", f"1.{minor}"))
     cache = tmp_path / "cache"
-    _resolve(index_server, cache, ["lib"])
-    res, repo = _resolve(index_server, cache, ["lib>=1.3"], offline=True)
+    resolve_in(index_server, cache, ["lib"])
+    res, repo = resolve_in(index_server, cache, ["lib>=1.3"], offline=True)
     assert str(res.pins["lib"].version) == "1.29"
     releases = repo.releases("lib")
     assert len(releases) == 30 and releases.made <= 2, releases.made  # not 30 Version objects
