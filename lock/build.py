@@ -22,7 +22,7 @@ from poncho.resolver import Resolution
 from poncho.resolver.universal import UniversalResolution, merge
 
 from . import validate
-from .inputs import LockInputs, normalize_index_url
+from .inputs import LockFlags, LockInputs, normalize_index_url
 from .records import Artifact, Lock, LockEntry, LockTarget
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,8 +64,7 @@ def sha256_of_local(url: str) -> str:
 def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[DirectRequirement],
                index_urls: Sequence[str], notes: Sequence[str] = (), inputs: LockInputs | None = None, *,
                left_out: Sequence[str] = (), variants: Mapping[str, str] | None = None,
-               provided: Sequence[str] = (), with_requirements: Sequence[str] = (), exclude: Sequence[str] = (),
-               include_tests: bool = False, only_binary: bool = False) -> Lock:
+               provided: Sequence[str] = (), flags: LockFlags | None = None) -> Lock:
     """Join pins with the import sites that asked for them; ``notes`` and ``inputs`` land in the header.
 
     ``inputs`` (what the pipeline was told) gets the resolution's own part
@@ -128,10 +127,9 @@ def build_lock(resolution: Resolution | UniversalResolution, direct: Sequence[Di
         variants=tuple(validate.comment(f"{plain} -> {variant}")
                        for plain, variant in sorted((variants or {}).items())),
         provided=tuple(validate.comment(p) for p in provided),
-        with_requirements=tuple(validate.comment(r) for r in with_requirements),
-        exclude=tuple(validate.comment(g) for g in exclude),
-        include_tests=include_tests,
-        only_binary=only_binary,
+        flags=LockFlags() if flags is None else dataclasses.replace(
+            flags, with_requirements=tuple(validate.comment(r) for r in flags.with_requirements),
+            exclude=tuple(validate.comment(g) for g in flags.exclude)),
     )
 
 

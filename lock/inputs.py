@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import shlex
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -77,6 +77,63 @@ class LockInputs:
         from packaging.utils import canonicalize_name
 
         return {canonicalize_name(Requirement(r).name): r for r in self.requirements}
+
+
+@dataclass(frozen=True)
+class LockFlags:
+    """Command-line choices that shaped a lock and are not in its inputs' digest: requirements added by
+    ``--with``, ``--exclude`` globs, ``--include-tests`` and ``--only-binary``. The header records them (the
+    requirements format's ``# with:`` lines, pylock's ``[tool.poncho]`` keys, the JSON lock's ``flags``), so
+    ``check`` and a flag-less re-lock make them again; ``[tool.poncho]`` keys are read from pyproject."""
+
+    with_requirements: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    include_tests: bool = False
+    only_binary: bool = False
+
+    def header(self) -> dict[str, list[str] | bool]:
+        """The flags that are set, by header key."""
+        out: dict[str, list[str] | bool] = {}
+        if self.with_requirements:
+            out["with"] = list(self.with_requirements)
+        if self.exclude:
+            out["exclude"] = list(self.exclude)
+        if self.include_tests:
+            out["include-tests"] = True
+        if self.only_binary:
+            out["only-binary"] = True
+        return out
+
+    @classmethod
+    def from_header(cls, header: Mapping[str, object]) -> LockFlags:
+        """Read back from a header (lists of strings; a flag as ``True``, or ``["true"]`` from ``#`` lines); a
+        value that does not read, or a ``with`` that is no PEP 508 requirement, is ignored, as a hand edit."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = header.get(key)
+            return tuple(dict.fromkeys(v for v in value if isinstance(v, str) and v)) \
+                if isinstance(value, (list, tuple)) else ()
+
+        def requirement(text: str) -> bool:
+            try:
+                Requirement(text)
+            except InvalidRequirement:
+                return False
+            return True
+
+        def flag(key: str) -> bool:
+            value = header.get(key)
+            return value is True or value == ["true"]
+
+        return cls(tuple(r for r in strings("with") if requirement(r)), strings("exclude"),
+                   flag("include-tests"), flag("only-binary"))
+
+    def argv(self) -> list[str]:
+        """The same choices as command-line flags."""
+        argv = [arg for req in self.with_requirements for arg in ("--with", req)]
+        argv += [arg for glob in self.exclude for arg in ("--exclude", glob)]
+        return argv + ["--include-tests"] * self.include_tests + ["--only-binary"] * self.only_binary
 
 
 # The list fields a header holds one item at a time (pylock.toml: under these names, dashes for underscores);
@@ -206,17 +263,16 @@ def _indexes(old: Sequence[str], new: Sequence[str]) -> list[Change]:
 
 
 def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt: str | None = None,
-                   lock_dir: Path | None = None, without: Sequence[str] = (), with_: Sequence[str] = (),
-                   exclude: Sequence[str] = (), include_tests: bool = False, only_binary: bool = False) -> str:
+                   lock_dir: Path | None = None, without: Sequence[str] = (),
+                   flags: LockFlags | None = None) -> str:
     """The command that re-locks ``paths`` onto ``lock_path`` with ``inputs``' flags (and ``without``: what the
-    header says the platform provides; ``with_``, ``exclude``, ``include_tests``, ``only_binary``: what the
-    flags added, scoped or refused), for a shell (shlex.join)."""
+    header says the platform provides; ``flags``: what the command line added, scoped or refused), for a
+    shell (shlex.join)."""
     argv = ["poncho-resolve", *paths, "-o", lock_path]
     if fmt == "json":
         argv += ["--format", "json"]
     for target in inputs.targets:
-        flags = target_flags(target)
-        argv += flags
+        argv += target_flags(target)
     if inputs.index_urls:
         argv += ["--index-url", inputs.index_urls[0]]
         for url in inputs.index_urls[1:]:
@@ -230,14 +286,8 @@ def relock_command(paths: Sequence[str], lock_path: str, inputs: LockInputs, fmt
         argv.append("--include-optional")
     for name in without:
         argv += ["--without", name]
-    for req in with_:
-        argv += ["--with", req]
-    for glob in exclude:
-        argv += ["--exclude", glob]
-    if include_tests:
-        argv.append("--include-tests")
-    if only_binary:
-        argv.append("--only-binary")
+    if flags is not None:
+        argv += flags.argv()
     return shlex.join(argv)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from poncho.errors import LockFileError, PonchoError
 
 from . import validate
-from .inputs import LockInputs
+from .inputs import LockFlags, LockInputs
 from .records import Artifact, Lock, LockEntry, LockTarget
 
 FORMAT = "poncho-resolve-lock/1"
@@ -50,6 +50,7 @@ def load(text: str) -> Lock:
         entries = tuple(_build(LockEntry, e, artifacts=lambda v: tuple(_build(Artifact, a) for a in v))
                         for e in data["entries"])
         lock = _build(Lock, data, entries=lambda _: entries, inputs=lambda v: _build(LockInputs, v),
+                      flags=lambda v: LockFlags.from_header(_build(LockFlags, v).header()),  # checked as a header
                       targets=lambda v: tuple(_build(LockTarget, t) for t in v))
         for e in lock.entries:  # the record feeds installers: the same checks as a freshly built lock
             validate.name(e.name, "lock")

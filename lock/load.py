@@ -52,8 +52,7 @@ def load_lock(path: str | Path) -> Lock:
                 index_urls=locked.index_urls, notes=locked.notes, inputs=locked.inputs,
                 left_out=tuple(f"{k}; {m}" if m else k for k, m in locked.left_out.items()),
                 variants=tuple(f"{k} -> {v}" for k, v in locked.variants.items()),
-                provided=tuple(locked.provided.values()), with_requirements=locked.with_requirements,
-                exclude=locked.exclude, include_tests=locked.include_tests, only_binary=locked.only_binary)
+                provided=tuple(locked.provided.values()), flags=locked.flags)
 
 
 def needs_urls(lock: Lock) -> bool:

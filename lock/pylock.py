@@ -144,14 +144,7 @@ def to_pylock(lock: Lock) -> Any:
         header["variants"] = list(lock.variants)
     if lock.provided:
         header["provided"] = list(lock.provided)
-    if lock.with_requirements:
-        header["with"] = list(lock.with_requirements)
-    if lock.exclude:
-        header["exclude"] = list(lock.exclude)
-    if lock.include_tests:
-        header["include-tests"] = True
-    if lock.only_binary:
-        header["only-binary"] = True
+    header.update(lock.flags.header())
     groups = sorted({g for e in lock.entries for g in e.groups})
     pylock = Pylock(
         lock_version=Version(LOCK_VERSION),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .inputs import LockInputs, pins_digest
+from .inputs import LockFlags, LockInputs, pins_digest
 
 
 @dataclass(frozen=True)
@@ -90,13 +90,8 @@ class Lock:
     variants: tuple[str, ...] = field(default=())
     # Left to the platform by --without, with what only they needed (resolver/provided.py): "boto3==1.35.0".
     provided: tuple[str, ...] = field(default=())
-    # Requirements added by --with on the command line ("gunicorn"): `check` and a flag-less re-lock add them
-    # again, as they do the header's target and indexes ([tool.poncho] with is read from pyproject instead).
-    with_requirements: tuple[str, ...] = field(default=())
-    # The analysis scope the flags chose (--exclude GLOB, --include-tests): read back like with_requirements.
-    exclude: tuple[str, ...] = field(default=())
-    include_tests: bool = False
-    only_binary: bool = False  # --only-binary: a flag-less re-lock keeps refusing sdist-only pins
+    # --with, --exclude, --include-tests, --only-binary as given: `check` and a flag-less re-lock make them again.
+    flags: LockFlags = field(default_factory=LockFlags)
 
     def render(self, fmt: str = "requirements") -> str:
         """The lock as text in ``fmt``: requirements, pylock, poncho, conda or json."""

@@ -27,8 +27,6 @@ INPUT_LINES = (("requirement", "requirements"), ("constraint-file", "constraint_
 LEFT_OUT_PREFIX = "# left-out: "
 VARIANT_PREFIX = "# variant: "
 PROVIDED_PREFIX = "# provided: "
-WITH_PREFIX = "# with: "
-EXCLUDE_PREFIX = "# exclude: "
 
 
 def render(lock: Lock) -> str:
@@ -46,12 +44,8 @@ def render(lock: Lock) -> str:
     lines += [f"{LEFT_OUT_PREFIX}{comment(req)}" for req in lock.left_out]
     lines += [f"{VARIANT_PREFIX}{comment(v)}" for v in lock.variants]
     lines += [f"{PROVIDED_PREFIX}{comment(p)}" for p in lock.provided]
-    lines += [f"{WITH_PREFIX}{comment(r)}" for r in lock.with_requirements]
-    lines += [f"{EXCLUDE_PREFIX}{comment(g)}" for g in lock.exclude]
-    if lock.include_tests:
-        lines.append("# include-tests: true")
-    if lock.only_binary:
-        lines.append("# only-binary: true")
+    for key, value in lock.flags.header().items():  # `# with: gunicorn`, `# include-tests: true`
+        lines += [comment(f"# {key}: {v}") for v in value] if isinstance(value, list) else [f"# {key}: true"]
     lines.append("")
     for e in lock.entries:
         head = f"{e.name}[{','.join(e.extras)}]=={e.version}" if e.extras else f"{e.name}=={e.version}"

@@ -36,7 +36,7 @@ def test_check_and_a_flag_less_relock_keep_what_with_added(app, index_server, ou
                cwd=app)
     assert made.returncode == 0, made.stderr
     assert _names(app / out) == {"pyyaml", "fastjson", "speedups"}
-    assert read_lock(app / out).with_requirements == ("fastjson>=1",)
+    assert read_lock(app / out).flags.with_requirements == ("fastjson>=1",)
 
     ok = run("check", ".", "--lock", out, cwd=app)
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -44,7 +44,7 @@ def test_check_and_a_flag_less_relock_keep_what_with_added(app, index_server, ou
     again = run(".", "-o", out, *fmt, cwd=app)  # no flags: the header's target, index and --with
     assert again.returncode == 0, again.stderr
     assert _names(app / out) == {"pyyaml", "fastjson", "speedups"}
-    assert read_lock(app / out).with_requirements == ("fastjson>=1",)
+    assert read_lock(app / out).flags.with_requirements == ("fastjson>=1",)
 
 
 def test_without_the_record_check_calls_the_addition_unused(app, index_server):
@@ -70,7 +70,7 @@ def test_a_with_from_pyproject_is_not_recorded_so_removing_it_is_seen(app, index
     (app / "pyproject.toml").write_text('[tool.poncho]\nwith = ["fastjson"]\n')
     made = run(".", "--index-url", index_server.url, "--target", LINUX, "-o", "env.lock", cwd=app)
     assert made.returncode == 0, made.stderr
-    assert "fastjson" in _names(app / "env.lock") and read_lock(app / "env.lock").with_requirements == ()
+    assert "fastjson" in _names(app / "env.lock") and read_lock(app / "env.lock").flags.with_requirements == ()
     assert run("check", ".", "--lock", "env.lock", cwd=app).returncode == 0
     (app / "pyproject.toml").write_text("[tool.poncho]\n")
     stale = run("check", ".", "--lock", "env.lock", cwd=app)
@@ -97,14 +97,14 @@ def test_the_scope_flags_are_recorded_too(app, index_server, out, fmt):
                *maps, *fmt, "-o", out, cwd=app)
     assert made.returncode == 0, made.stderr
     locked = read_lock(app / out)
-    assert locked.exclude == ("tools",) and locked.include_tests
+    assert locked.flags.exclude == ("tools",) and locked.flags.include_tests
     assert locked.entries["fastjson"].direct and not locked.entries["speedups"].direct
     ok = run("check", ".", "--lock", out, *maps, cwd=app)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     again = run(".", "-o", out, *fmt, *maps, cwd=app)
     assert again.returncode == 0, again.stderr
     relocked = read_lock(app / out)
-    assert relocked.exclude == ("tools",) and relocked.include_tests and "fastjson" in relocked.entries
+    assert relocked.flags.exclude == ("tools",) and relocked.flags.include_tests and "fastjson" in relocked.entries
     (app / "main.py").write_text("import yaml\nimport missing_thing\n")
     stale = run("check", ".", "--lock", out, *maps, "--map", "missing_thing=speedups", cwd=app)
     assert stale.returncode == 1
@@ -142,7 +142,7 @@ def test_only_binary_is_recorded_so_an_upgrade_keeps_refusing_sdists(index_serve
     assert "purelib==1.0" in text and "# only-binary: true\n" in text
     upgraded = run(".", "-o", "env.lock", "--upgrade", cwd=root)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "purelib==1.0" in (root / "env.lock").read_text() and read_lock(root / "env.lock").only_binary
+    assert "purelib==1.0" in (root / "env.lock").read_text() and read_lock(root / "env.lock").flags.only_binary
     (root / "bare.lock").write_text(text.replace("# only-binary: true\n", ""))
     bare = run(".", "-o", "bare.lock", "--upgrade", cwd=root)
     assert bare.returncode == 0, bare.stderr

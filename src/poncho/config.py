@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from packaging.specifiers import SpecifierSet
 
     from poncho.index_cache import Mapper
+    from poncho.lock.inputs import LockFlags
     from poncho.lock.parse import LockedFile
     from poncho.resolver.target import Target
 
@@ -99,6 +100,13 @@ class Options:
     with_module_imports: bool = False  # a function entry also locks its module's top-level imports
     only_binary: bool = False  # a pin that has only an sdist for the target is an error (exit 5), not a warning
     only_binary_flag: bool = False  # ... because --only-binary said so: recorded in the lock's header
+
+    def lock_flags(self) -> LockFlags:
+        """What the command line (not ``[tool.poncho]``) added, scoped or refused: the lock's header records it."""
+        from poncho.lock.inputs import LockFlags
+
+        return LockFlags(tuple(r for r, origin in self.with_requirements if origin == "--with"), self.exclude_flags,
+                         self.include_tests_flag, self.only_binary_flag)
 
     def __post_init__(self) -> None:
         if isinstance(self.target, str):
@@ -385,18 +393,18 @@ def adopt_header(options: Options, locked: LockedFile) -> Options:
             changes["include_optional"] = inputs.include_optional
     if not options.without and locked.provided:  # `without` left these to the platform; flags and the table win
         changes["without"] = tuple(locked.provided)
-    if locked.exclude and not options.exclude_flags:  # --exclude shaped the lock; flags given again win
-        changes["exclude"] = (*options.exclude, *(g for g in locked.exclude if g not in options.exclude))
-        changes["exclude_flags"] = locked.exclude
-    if locked.include_tests and "include_tests" not in given:
+    flags = locked.flags  # what the lock's command line added or scoped; flags given again win
+    if flags.exclude and not options.exclude_flags:
+        changes["exclude"] = (*options.exclude, *(g for g in flags.exclude if g not in options.exclude))
+        changes["exclude_flags"] = flags.exclude
+    if flags.include_tests and "include_tests" not in given:
         changes["include_tests"] = changes["include_tests_flag"] = True
-    if locked.only_binary and "only_binary" not in given:
+    if flags.only_binary and "only_binary" not in given:
         changes["only_binary"] = changes["only_binary_flag"] = True
-    if locked.with_requirements and not any(origin == "--with" for _, origin in options.with_requirements):
-        # `--with` added these when the lock was made; flags win, and the table's own entries stay as they are
-        table = {req for req, _ in options.with_requirements}
+    if flags.with_requirements and not any(origin == "--with" for _, origin in options.with_requirements):
+        table = {req for req, _ in options.with_requirements}  # the table's own entries stay as they are
         changes["with_requirements"] = (*options.with_requirements,
-                                        *((r, "--with") for r in locked.with_requirements if r not in table))
+                                        *((r, "--with") for r in flags.with_requirements if r not in table))
     return dataclasses.replace(options, **changes) if changes else options
 
 

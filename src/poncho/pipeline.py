@@ -327,11 +327,7 @@ class Pipeline:
                                  self.lock_inputs(result, lock_dir, (p.name for p in result.resolution)),
                                  left_out=[str(lo) for lo in plan.left_out], variants=plan.variants,
                                  provided=[str(p) for p in provided],
-                                 with_requirements=[r for r, origin in self.options.with_requirements
-                                                    if origin == "--with"],
-                                 exclude=self.options.exclude_flags,
-                                 include_tests=self.options.include_tests_flag,
-                                 only_binary=self.options.only_binary_flag)
+                                 flags=self.options.lock_flags())
         return result
 
     def _resolve_fresh(self, result: Result, requirements: list[Requirement], constraints: dict[str, Any],
@@ -509,10 +505,7 @@ class Pipeline:
         lock_dir = Path(lock_path).parent
         current = self.lock_inputs(result, lock_dir, locked.entries)
         self.relock = relock_command([str(p) for p in paths], str(lock_path), current, locked.format, lock_dir,
-                                     self.options.without,
-                                     [r for r, origin in self.options.with_requirements if origin == "--with"],
-                                     self.options.exclude_flags, self.options.include_tests_flag,
-                                     self.options.only_binary_flag)
+                                     self.options.without, self.options.lock_flags())
         findings = check(result.requirements, locked, current, self._applies, self.relock)
         findings += self.consistency(locked)
         findings += declaration_findings(result.requirements, self.declarations(paths), self.options.without,
