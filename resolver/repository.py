@@ -204,7 +204,7 @@ class SimpleRepository:
         self.indexes = list(indexes)
         self.fetcher = fetcher
         self.target = target
-        self._on_demand = bool(getattr(fetcher, "offline", False))
+        self._on_demand = fetcher.offline
         self.speculate = not self._on_demand if speculate is None else speculate
         self.stats = FetchStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poncho-fetch")
